@@ -1,0 +1,137 @@
+/* checkers/chk.h: the trace checker, one library used online and offline.
+ *
+ * Owns: the trace format of ../shared/TRACE.md (writing one event as a JSON
+ * line, reading a JSON Lines file with cJSON) and the rules every run is held
+ * to. It never includes core/ headers: it judges from trace events alone.
+ *
+ * Online, the simulation builds a `struct chk_event`, writes it with
+ * chk_event_write() and feeds it with chk_feed(). Offline, chk_read_trace()
+ * parses each line back into a `struct chk_event` and feeds the same
+ * function, so both paths reach the same verdict on the same trace.
+ */
+#ifndef CHK_H
+#define CHK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum chk_ev {
+    CHK_EV_START,
+    CHK_EV_CRASH,
+    CHK_EV_DOMAIN,
+    CHK_EV_VIEW,
+    CHK_EV_EXCLUDED,
+    CHK_EV_SEND,
+    CHK_EV_DELIVER,
+    CHK_EV_FLUSH_CALL,
+    CHK_EV_FLUSH_DONE,
+    CHK_EV_STATE,
+    CHK_EV_FAULT,
+    CHK_EV_OTHER, /* any other `ev` (diagnostics such as "suspect"): kept, not judged */
+};
+
+/* One trace event. Strings are borrowed for the duration of the call. Fields
+ * an event does not have are NULL / 0. */
+struct chk_event {
+    enum chk_ev ev;
+    const char *ev_name; /* the JSON "ev" string (required for CHK_EV_OTHER) */
+    double t;            /* simulated seconds */
+    uint64_t line;       /* line in the trace file (header is line 1); online: the same count */
+    const char *node;
+    const char *msg;
+    const char *order; /* "fifo", "cbcast", "abcast", "p2p" */
+    const char *group;
+    const char *to;
+    const char *from;
+    const char *domain;
+    const char *digest;
+    const char *kind;   /* fault kind */
+    const char *peer;   /* diagnostics */
+    const char *detail; /* diagnostics */
+    int64_t view;       /* -1 when absent */
+    const char *const *members;
+    size_t n_members;
+    const char *const *clients;
+    size_t n_clients;
+    const char *extra_json; /* fault: raw `"key":value,...` fields written verbatim, or NULL */
+};
+
+/* Line 1 of a trace. */
+struct chk_header {
+    const char *scenario;
+    uint64_t seed;
+    double end_s;      /* simulated time at which the run ended */
+    double quiet_from_s; /* start of the declared quiet period, or -1 if none */
+};
+
+/* The rules. TRACE.md numbers them 1-10; `fifo` is the project's own. */
+enum chk_rule {
+    CHK_R_INTEGRITY,      /* 1 */
+    CHK_R_VIEW_AGREEMENT, /* 2 */
+    CHK_R_SENDING_VIEW,   /* 3 */
+    CHK_R_VSYNC,          /* 4 */
+    CHK_R_FAILURE_ATOMIC, /* 5 */
+    CHK_R_CAUSAL,         /* 6 */
+    CHK_R_TOTAL,          /* 7 */
+    CHK_R_FLUSH,          /* 8 */
+    CHK_R_STATE,          /* 9 */
+    CHK_R_LIVENESS,       /* 10 */
+    CHK_R_FIFO,           /* project rule: per sender, per group, FIFO and gap free */
+    CHK_R_COUNT,
+};
+
+/* Short names used in scenarios (`expect violation NAME`) and reports:
+ * "integrity", "view-agreement", "sending-view", "virtual-synchrony",
+ * "failure-atomicity", "causal-order", "total-order", "flush",
+ * "state-transfer", "liveness", "fifo". */
+const char *chk_rule_name(enum chk_rule r);
+/* TRACE.md's number of the rule, or 0 for project rules. */
+int chk_rule_number(enum chk_rule r);
+/* Rule by name ("liveness") or number ("10"); -1 if unknown. */
+int chk_rule_parse(const char *s);
+/* Whether this build judges the rule (rules of later issues may not be implemented yet). */
+bool chk_rule_implemented(enum chk_rule r);
+
+struct chk;
+
+struct chk *chk_new(const struct chk_header *h);
+void chk_free(struct chk *c);
+
+/* Feeds one event in trace order. Events must have non-decreasing t.
+ * Returns the number of new violations it found (0 normally). */
+int chk_feed(struct chk *c, const struct chk_event *e);
+
+/* Ends the trace: judges the end-of-run rules (liveness after quiet). */
+void chk_finish(struct chk *c);
+
+/* Verdicts. A rule's first violation is kept in full (message and the
+ * smallest set of events that shows it); later ones are counted. */
+bool chk_rule_failed(const struct chk *c, enum chk_rule r);
+uint64_t chk_violations(const struct chk *c, enum chk_rule r);
+bool chk_passed(const struct chk *c); /* no rule failed */
+
+/* Prints one line per implemented rule (`  PASS integrity` / `  FAIL fifo (3 violations)`),
+ * then for each failed rule its first violation in plain words with its
+ * evidence events, one per line, each prefixed by its trace line number. */
+void chk_report(const struct chk *c, FILE *out);
+
+/* Counters for summaries. */
+struct chk_counts {
+    uint64_t events, sends, deliveries, views, crashes, faults;
+};
+const struct chk_counts *chk_counts(const struct chk *c);
+
+/* Writing: formats `h` / `e` as one JSON line (with the trailing '\n') into
+ * buf. Returns the length, or -1 if cap is too small. Numbers are formatted
+ * so that the same event always gives the same bytes. */
+int chk_header_write(const struct chk_header *h, char *buf, size_t cap);
+int chk_event_write(const struct chk_event *e, char *buf, size_t cap);
+
+/* Reading: parses `path` (JSON Lines) and feeds every event to a new checker
+ * built from its header, then calls chk_finish. Malformed lines are reported
+ * as `PATH:LINE: message` on `err` and make it return NULL. */
+struct chk *chk_read_trace(const char *path, FILE *err);
+
+#endif

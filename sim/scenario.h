@@ -1,0 +1,153 @@
+/* sim/scenario.h: the scenario file format, parsed into one plain struct.
+ *
+ * Owns: the parser of scenarios/*.scn (documented keyword by keyword in
+ * scenarios/README.md) and the resolved scenario it produces. Knows nothing of
+ * SimGrid or of core/: the driver (sim/driver.c) turns a `struct scn` into a
+ * simulation.
+ *
+ * Errors: scn_parse() reports the first error as `FILE:LINE:COL: message` and
+ * returns 2, having allocated nothing that the caller must free.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Limits. A scenario over any of them is an error at the offending token. */
+#define SCN_NAME_MAX 48        /* bytes of a process, group, host name (with NUL) */
+#define SCN_PATH_MAX 512       /* bytes of a platform path */
+#define SCN_MAX_PROCS 8192     /* processes */
+#define SCN_MAX_GROUPS 4096    /* groups */
+#define SCN_MAX_MEMBERS 8192   /* members (or clients) of one group */
+#define SCN_MAX_WORKLOADS 4096 /* send lines */
+#define SCN_MAX_FAULTS 4096    /* timeline events */
+#define SCN_MAX_BLOCKS 64      /* blocks of one partition */
+#define SCN_LINE_MAX 4096      /* bytes of one line */
+
+/* Message orderings a workload may ask for. Only FIFO exists in the link-level
+ * harness; the group layer adds the others. */
+enum scn_order {
+    SCN_ORDER_FIFO = 0,
+    SCN_ORDER_CBCAST = 1,
+    SCN_ORDER_ABCAST = 2,
+};
+const char *scn_order_name(enum scn_order o);
+
+enum scn_fault_kind {
+    SCN_F_CRASH,     /* proc stops for good */
+    SCN_F_RESTART,   /* proc comes back as a new incarnation (p3#2, p3#3, ...) */
+    SCN_F_PARTITION, /* blocks: traffic between two different blocks is dropped;
+                        procs listed in no block keep talking to everyone (a bridge) */
+    SCN_F_CUT,       /* a directed drop: `to` drops traffic from `from` (both if bidir) */
+    SCN_F_ISOLATE,   /* proc drops all traffic to and from everyone */
+    SCN_F_HEAL,      /* clears every partition, cut and isolation */
+    SCN_F_LOSS,      /* sets the loss probability of every link (0 clears) */
+    SCN_F_DUPLICATE, /* sets the duplication probability of every link */
+    SCN_F_DELAY,     /* sets the extra delay and jitter of every link */
+    SCN_F_SABOTAGE,  /* test-only: corrupt the delivery stream at one proc (see below) */
+};
+
+enum scn_sabotage {
+    SCN_SAB_DROP,      /* skip the proc's next delivery */
+    SCN_SAB_DUPLICATE, /* hand the proc's next delivery to the application twice */
+    SCN_SAB_REORDER,   /* swap the proc's next two deliveries */
+    SCN_SAB_MISATTRIBUTE, /* report the next delivery as coming from another sender */
+};
+
+struct scn_fault {
+    int64_t at_ns;
+    enum scn_fault_kind kind;
+    uint32_t proc;            /* crash, restart, isolate, sabotage: index into procs */
+    uint32_t from, to;        /* cut */
+    bool bidir;               /* cut */
+    uint32_t n_blocks;        /* partition */
+    uint32_t *block_len;      /* partition: n_blocks lengths */
+    uint32_t **blocks;        /* partition: proc indices */
+    double prob;              /* loss, duplicate: 0..1 */
+    int64_t delay_ns;         /* delay */
+    int64_t jitter_ns;        /* delay: uniform extra 0..jitter (reorders) */
+    enum scn_sabotage sabotage;
+    uint32_t line;            /* line in the scenario file, for messages */
+};
+
+struct scn_group {
+    char name[SCN_NAME_MAX];
+    uint32_t n_members;
+    uint32_t *members; /* proc indices, in rank order */
+};
+
+/* `send` lines: every proc in `senders` multicasts to `group` from start to stop. */
+struct scn_workload {
+    uint32_t n_senders;
+    uint32_t *senders; /* proc indices */
+    uint32_t group;    /* index into groups */
+    enum scn_order order;
+    double rate_per_s;  /* messages per second per sender, evenly spaced */
+    uint32_t size_bytes; /* payload size */
+    int64_t start_ns, stop_ns;
+    uint32_t line;
+};
+
+enum scn_expect { SCN_EXPECT_PASS, SCN_EXPECT_VIOLATION };
+
+struct scn_proc {
+    char name[SCN_NAME_MAX];
+    char host[SCN_NAME_MAX]; /* "" = placed round-robin on the platform's hosts */
+};
+
+struct scn {
+    char file[SCN_PATH_MAX]; /* path as given to scn_parse */
+    char name[SCN_NAME_MAX]; /* `name`, default: file's basename without .scn */
+    uint64_t seed;           /* `seed`, default 1; --seed overrides */
+
+    /* `platform cluster [latency T] [bandwidth B]` (default) or `platform file PATH` */
+    char platform_file[SCN_PATH_MAX]; /* "" = built-in cluster; else resolved
+                                         relative to the scenario's directory */
+    int64_t cluster_latency_ns;       /* default 50us */
+    double cluster_bandwidth_Bps;     /* bytes/s, default 125e6 (1Gbps) */
+
+    /* `set KEY VALUE`: link parameters (see struct phys_config) */
+    int64_t heartbeat_period_ns; /* default 100ms */
+    int64_t suspect_timeout_ns;  /* default 1s */
+    int64_t rto_initial_ns;      /* default 20ms */
+    int64_t rto_max_ns;          /* default 400ms */
+    int64_t ack_delay_ns;        /* default 2ms */
+    uint32_t window;             /* default 1024 */
+
+    int64_t run_ns;   /* `run T`: simulated duration (required) */
+    int64_t quiet_ns; /* `quiet T`: the last T of the run has no faults and no sends; 0 = none */
+
+    enum scn_expect expect;  /* `expect pass` (default) | `expect violation RULE` */
+    char expect_rule[SCN_NAME_MAX];
+
+    uint32_t n_procs;
+    struct scn_proc *procs;
+    uint32_t n_groups;
+    struct scn_group *groups;
+    uint32_t n_workloads;
+    struct scn_workload *workloads;
+    uint32_t n_faults; /* sorted by at_ns, stable in file order */
+    struct scn_fault *faults;
+};
+
+/* Parses `path`. On success fills *out and returns 0. On error prints
+ * `FILE:LINE:COL: message` to `err` and returns 2 (*out left empty). */
+int scn_parse(const char *path, struct scn *out, FILE *err);
+
+/* Parses an in-memory text; `path` is used for messages and for resolving a
+ * relative platform file. Same contract as scn_parse. */
+int scn_parse_text(const char *path, const char *text, size_t len, struct scn *out, FILE *err);
+
+void scn_free(struct scn *s);
+
+/* Index of the proc or group named `name`, or -1. */
+int scn_find_proc(const struct scn *s, const char *name);
+int scn_find_group(const struct scn *s, const char *name);
+
+/* Prints the resolved scenario (every setting with its unit) to `out`. */
+void scn_print(const struct scn *s, FILE *out);
+
+#endif
