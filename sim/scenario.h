@@ -1,6 +1,6 @@
 /* sim/scenario.h: the scenario file format, parsed into one plain struct.
  *
- * Owns: the parser of scenarios/*.scn (documented keyword by keyword in
+ * Owns: the parser of scenarios/NAME.scn (documented keyword by keyword in
  * scenarios/README.md) and the resolved scenario it produces. Knows nothing of
  * SimGrid or of core/: the driver (sim/driver.c) turns a `struct scn` into a
  * simulation.
@@ -47,6 +47,7 @@ enum scn_fault_kind {
     SCN_F_LOSS,      /* sets the loss probability of every link (0 clears) */
     SCN_F_DUPLICATE, /* sets the duplication probability of every link */
     SCN_F_DELAY,     /* sets the extra delay and jitter of every link */
+    SCN_F_GARBLE,    /* sets the probability that a datagram has one byte corrupted in flight */
     SCN_F_SABOTAGE,  /* test-only: corrupt the delivery stream at one proc (see below) */
 };
 

@@ -1,0 +1,229 @@
+/* sim/run.c: one simulation run, from a parsed scenario to a verdict.
+ *
+ * Owns: SimGrid initialisation (CM02 model, sequential contexts, quiet logs),
+ * the platform (a file, or a built-in cluster of one host per process), the
+ * resolved-configuration print, the run summary and the verdict.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+
+#include "world_internal.h"
+
+static void run_platform_cluster(const struct scn *s)
+{
+    char path[] = "/tmp/pgroup-platform-XXXXXX";
+    int fd = mkstemp(path);
+    assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert(f);
+    uint32_t n = s->n_procs ? s->n_procs : 1;
+    fprintf(f, "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM "
+               "\"https://simgrid.org/simgrid.dtd\">\n<platform version=\"4.1\">\n");
+    fprintf(f,
+            "<cluster id=\"cluster\" prefix=\"h\" suffix=\"\" radical=\"0-%u\" speed=\"1Gf\" "
+            "bw=\"%.0fBps\" lat=\"%.9fs\"/>\n</platform>\n",
+            n - 1, s->cluster_bandwidth_Bps, (double)s->cluster_latency_ns / 1e9);
+    fclose(f);
+    simgrid_load_platform(path);
+    unlink(path);
+}
+
+/* Hosts in placement order: h0, h1, ... for the built-in cluster, by name otherwise. */
+static void run_hosts(struct sim_world *w)
+{
+    const struct scn *s = w->scn;
+    w->n_hosts = sg_host_count();
+    assert(w->n_hosts > 0);
+    w->hosts = sg_host_list();
+    if (s->platform_file[0])
+        return;
+    for (size_t i = 0; i < w->n_hosts; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "h%zu", i);
+        w->hosts[i] = sg_host_by_name(name);
+        assert(w->hosts[i]);
+    }
+}
+
+static void run_init_simgrid(const struct scn *s)
+{
+    static char arg0[] = "pgroup", log[] = "--log=root.thres:critical",
+                model[] = "--cfg=network/model:CM02", ctx[] = "--cfg=contexts/nthreads:1";
+    char *argv[] = {arg0, log, model, ctx, NULL};
+    int argc = 4;
+    simgrid_init(&argc, argv);
+    if (s->platform_file[0])
+        simgrid_load_platform(s->platform_file);
+    else
+        run_platform_cluster(s);
+}
+
+static void run_phys_config(const struct scn *s, struct phys_config *cfg)
+{
+    phys_config_default(cfg);
+    cfg->heartbeat_period_ns = s->heartbeat_period_ns;
+    cfg->suspect_timeout_ns = s->suspect_timeout_ns;
+    cfg->rto_initial_ns = s->rto_initial_ns;
+    cfg->rto_max_ns = s->rto_max_ns;
+    cfg->ack_delay_ns = s->ack_delay_ns;
+    cfg->window = s->window;
+}
+
+static void run_print_config(const struct sim_world *w, FILE *out)
+{
+    const struct scn *s = w->scn;
+    fprintf(out, "pgroup run %s --seed %llu\n", s->file, (unsigned long long)w->seed);
+    fprintf(out, "simgrid: network/model CM02 (latency factor 1), sequential contexts\n");
+    fprintf(out, "trace: %s\n", w->opts.trace_path ? w->opts.trace_path : "(online checking only)");
+    if (!w->opts.quiet)
+        scn_print(s, out);
+}
+
+static void run_open_trace(struct sim_world *w)
+{
+    w->linecap = 4096;
+    w->linebuf = malloc(w->linecap);
+    assert(w->linebuf);
+    const struct scn *s = w->scn;
+    struct chk_header h = {.scenario = s->name, .seed = w->seed, .end_s = (double)s->run_ns / 1e9};
+    h.quiet_from_s = s->quiet_ns > 0 ? (double)(s->run_ns - s->quiet_ns) / 1e9 : -1;
+    w->chk = chk_new(&h);
+    assert(w->chk);
+    w->line = 1;
+    if (!w->opts.trace_path)
+        return;
+    w->trace = fopen(w->opts.trace_path, "w");
+    if (!w->trace) {
+        perror(w->opts.trace_path);
+        exit(2);
+    }
+    setvbuf(w->trace, NULL, _IOFBF, 1 << 20);
+    int n = chk_header_write(&h, w->linebuf, w->linecap);
+    assert(n > 0);
+    fwrite(w->linebuf, 1, (size_t)n, w->trace);
+}
+
+static struct sim_world *run_world_new(const struct scn *s, const struct sim_opts *o, FILE *out)
+{
+    struct sim_world *w = calloc(1, sizeof *w);
+    assert(w);
+    w->scn = s;
+    w->opts = *o;
+    w->out = out;
+    w->seed = o->seed_given ? o->seed : s->seed;
+    w->end_ns = o->run_ns > 0 ? o->run_ns : s->run_ns;
+    w->current = calloc(s->n_procs + 1, sizeof *w->current);
+    w->generation = calloc(s->n_procs + 1, sizeof *w->generation);
+    w->drop = calloc((size_t)s->n_procs * s->n_procs + 1, 1);
+    assert(w->current && w->generation && w->drop);
+    return w;
+}
+
+static void run_world_free(struct sim_world *w)
+{
+    for (uint32_t i = 0; i < w->n_incs; i++)
+        free(w->incs[i]);
+    free(w->incs);
+    free(w->current);
+    free(w->generation);
+    free(w->drop);
+    free(w->hosts);
+    free(w->linebuf);
+    chk_free(w->chk);
+    free(w);
+}
+
+static void run_summary(const struct sim_world *w, FILE *out)
+{
+    const struct sim_totals *t = &w->tot;
+    fprintf(out, "\nsummary: simulated %.3f s in %.3f s wall; %llu events; %llu sends; %llu deliveries\n",
+            t->sim_s, t->wall_s, (unsigned long long)t->events, (unsigned long long)t->sends,
+            (unsigned long long)t->deliveries);
+    fprintf(out,
+            "network: %llu datagrams (%llu data, %llu retransmits, %llu acks, %llu heartbeats); "
+            "%llu header bytes\n",
+            (unsigned long long)t->datagrams, (unsigned long long)t->data_first,
+            (unsigned long long)t->retransmits, (unsigned long long)t->acks,
+            (unsigned long long)t->heartbeats, (unsigned long long)t->header_bytes);
+    fprintf(out,
+            "faults: %u crashes, %u incarnations; dropped %llu to dead, %llu by partition, "
+            "%llu by loss; %llu duplicated, %llu delayed, %llu garbled in flight\n",
+            t->crashes, t->incarnations, (unsigned long long)t->drop_dead,
+            (unsigned long long)t->drop_partition, (unsigned long long)t->drop_loss,
+            (unsigned long long)t->duplicated, (unsigned long long)t->delayed,
+            (unsigned long long)t->garbled_injected);
+    fprintf(out,
+            "link: %llu garbled datagrams dropped, %llu duplicates dropped, %llu suspicions, "
+            "%llu sends refused (window full), retained max %llu\n",
+            (unsigned long long)t->garbled_dropped, (unsigned long long)t->duplicates_dropped,
+            (unsigned long long)t->suspicions, (unsigned long long)t->send_refused,
+            (unsigned long long)t->retained_max);
+    for (size_t i = 0; i < 16 && w->sometimes_name[i]; i++)
+        fprintf(out, "sometimes: %s x%llu\n", w->sometimes_name[i],
+                (unsigned long long)w->sometimes[i]);
+}
+
+/* Prints the rules and the verdict; returns the exit status. */
+static int run_verdict(const struct sim_world *w, FILE *out)
+{
+    const struct scn *s = w->scn;
+    fprintf(out, "rules:\n");
+    chk_report(w->chk, out);
+    bool ok;
+    if (s->expect == SCN_EXPECT_VIOLATION) {
+        int r = chk_rule_parse(s->expect_rule);
+        ok = r >= 0 && chk_rule_failed(w->chk, (enum chk_rule)r);
+        fprintf(out, "verdict: %s (expected a violation of %s: %s)\n", ok ? "PASS" : "FAIL",
+                s->expect_rule, ok ? "it happened" : "it did not happen");
+    } else {
+        ok = chk_passed(w->chk);
+        fprintf(out, "verdict: %s\n", ok ? "PASS (every rule holds)" : "FAIL");
+    }
+    if (!ok)
+        fprintf(out, "reproduce with: pgroup run %s --seed %llu\n", s->file,
+                (unsigned long long)w->seed);
+    return ok ? 0 : 1;
+}
+
+static double run_wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim_totals *totals)
+{
+    struct sim_world *w = run_world_new(s, o, out);
+    run_init_simgrid(s);
+    run_hosts(w);
+    run_print_config(w, out);
+    run_open_trace(w);
+    struct phys_config cfg;
+    run_phys_config(s, &cfg);
+    for (uint32_t p = 0; p < s->n_procs; p++)
+        sim_inc_create(w, p);
+    for (uint32_t p = 0; p < s->n_procs; p++)
+        sim_inc_start(w->incs[p], &cfg);
+    sim_timeline_start(w, &cfg);
+    double t0 = run_wall_s();
+    simgrid_run();
+    w->tot.wall_s = run_wall_s() - t0;
+    w->tot.sim_s = simgrid_get_clock();
+    chk_finish(w->chk);
+    w->tot.events = w->line - 1;
+    if (w->trace && fclose(w->trace) != 0)
+        perror(o->trace_path);
+    run_summary(w, out);
+    int rc = run_verdict(w, out);
+    if (totals)
+        *totals = w->tot;
+    run_world_free(w);
+    return rc;
+}

@@ -1,0 +1,390 @@
+/* sim/world.c: incarnations, env.h over SimGrid, the datagram fault layer,
+ * the fault timeline, the trace sink. See world.h. */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <simgrid/actor.h>
+#include <simgrid/comm.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/mailbox.h>
+
+#include "rng.h"
+#include "sg_rx.h"
+#include "world_internal.h"
+
+/* ---- time ---- */
+
+double sim_now_s(void)
+{
+    return simgrid_get_clock();
+}
+
+int64_t sim_now_ns(void)
+{
+    return (int64_t)llround(simgrid_get_clock() * 1e9);
+}
+
+const char *sim_inc_name(const struct sim_world *w, pg_node_id id)
+{
+    assert(id >= 1 && id <= w->n_incs);
+    return w->incs[id - 1]->name;
+}
+
+/* ---- trace sink ---- */
+
+void sim_emit(struct sim_world *w, struct chk_event *e)
+{
+    e->t = sim_now_s();
+    e->line = ++w->line;
+    if (w->trace) {
+        int n = chk_event_write(e, w->linebuf, w->linecap);
+        while (n < 0) {
+            w->linecap *= 2;
+            w->linebuf = realloc(w->linebuf, w->linecap);
+            assert(w->linebuf);
+            n = chk_event_write(e, w->linebuf, w->linecap);
+        }
+        fwrite(w->linebuf, 1, (size_t)n, w->trace);
+    }
+    chk_feed(w->chk, e);
+}
+
+static void sim_count_sometimes(struct sim_world *w, const char *name)
+{
+    for (size_t i = 0; i < 16; i++) {
+        if (!w->sometimes_name[i])
+            w->sometimes_name[i] = name;
+        if (w->sometimes_name[i] == name || !strcmp(w->sometimes_name[i], name)) {
+            w->sometimes[i]++;
+            return;
+        }
+    }
+}
+
+/* env->trace: the core's diagnostics become `ev` lines the checkers keep but do not judge. */
+static void env_trace(void *ctx, const struct pg_trace *t)
+{
+    struct sim_inc *inc = ctx;
+    struct chk_event e = {.ev = CHK_EV_OTHER, .view = -1};
+    switch (t->kind) {
+    case PG_TR_SUSPECT:
+        e.ev_name = "suspect";
+        break;
+    case PG_TR_GARBLED:
+        e.ev_name = "garbled";
+        break;
+    case PG_TR_DROPPED:
+        e.ev_name = "dropped";
+        break;
+    case PG_TR_SOMETIMES:
+        e.ev_name = "sometimes";
+        sim_count_sometimes(inc->w, t->detail ? t->detail : "?");
+        break;
+    default:
+        e.ev_name = "core";
+        break;
+    }
+    e.node = inc->name;
+    if (t->peer != PG_NODE_NONE && t->peer <= inc->w->n_incs)
+        e.peer = sim_inc_name(inc->w, t->peer);
+    e.detail = t->detail;
+    sim_emit(inc->w, &e);
+}
+
+/* ---- env.h ---- */
+
+static int64_t env_now_ns(void *ctx)
+{
+    (void)ctx;
+    return sim_now_ns();
+}
+
+static void env_timer_set(void *ctx, unsigned slot, int64_t deadline_ns)
+{
+    struct sim_inc *inc = ctx;
+    assert(slot < PG_TIMER_SLOTS);
+    inc->timer_ns[slot] = deadline_ns;
+}
+
+static uint64_t env_random(void *ctx)
+{
+    struct sim_inc *inc = ctx;
+    return sim_rng_next(&inc->rng_core);
+}
+
+static bool world_dropped_by_matrix(const struct sim_world *w, uint32_t from, uint32_t to)
+{
+    return w->any_drop && w->drop[(size_t)from * w->scn->n_procs + to];
+}
+
+static void world_put(struct sim_inc *src, struct sim_inc *dst, const uint8_t *buf, size_t len)
+{
+    struct sim_world *w = src->w;
+    struct sim_dgram *d = malloc(sizeof *d + len);
+    assert(d);
+    d->from = src->id;
+    d->len = (uint32_t)len;
+    memcpy(d->bytes, buf, len);
+    d->extra_delay_ns = w->delay_ns;
+    if (w->jitter_ns > 0)
+        d->extra_delay_ns += (int64_t)(sim_rng_unit(&src->rng_net) * (double)w->jitter_ns);
+    if (w->garble > 0 && len > 0 && sim_rng_unit(&src->rng_net) < w->garble) {
+        size_t at = sim_rng_next(&src->rng_net) % len;
+        d->bytes[at] ^= (uint8_t)(1u + sim_rng_next(&src->rng_net) % 255u);
+        w->tot.garbled_injected++;
+    }
+    w->tot.delayed += d->extra_delay_ns > 0;
+    sg_comm_t c = sg_mailbox_put_init(dst->mbox, d, (long)len + SIM_UDP_OVERHEAD_B);
+    sg_comm_detach(c, free);
+}
+
+/* env->send: faults are applied here, before SimGrid sees the datagram. */
+static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
+{
+    struct sim_inc *src = ctx;
+    struct sim_world *w = src->w;
+    assert(src->alive);
+    w->tot.datagrams++;
+    struct sim_inc *dst = to >= 1 && to <= w->n_incs ? w->incs[to - 1] : NULL;
+    if (!dst || !dst->alive) {
+        w->tot.drop_dead++;
+        return;
+    }
+    if (world_dropped_by_matrix(w, src->proc, dst->proc)) {
+        w->tot.drop_partition++;
+        return;
+    }
+    if (w->loss > 0 && sim_rng_unit(&src->rng_net) < w->loss) {
+        w->tot.drop_loss++;
+        return;
+    }
+    world_put(src, dst, buf, len);
+    if (w->dup > 0 && sim_rng_unit(&src->rng_net) < w->dup) {
+        w->tot.duplicated++;
+        world_put(src, dst, buf, len);
+    }
+}
+
+/* ---- delay queue (receive side): a binary min-heap on (release, order) ---- */
+
+static bool delayed_before(const struct sim_delayed *a, const struct sim_delayed *b)
+{
+    return a->release_ns < b->release_ns ||
+           (a->release_ns == b->release_ns && a->order < b->order);
+}
+
+static void delayq_push(struct sim_inc *inc, struct sim_dgram *d, int64_t release_ns)
+{
+    if (inc->n_delayed == SIM_DELAYQ_MAX) { /* bounded: beyond it the network loses it */
+        inc->w->tot.drop_loss++;
+        free(d);
+        return;
+    }
+    uint32_t i = inc->n_delayed++;
+    inc->delayq[i] = (struct sim_delayed){release_ns, inc->delay_order++, d};
+    while (i > 0 && delayed_before(&inc->delayq[i], &inc->delayq[(i - 1) / 2])) {
+        struct sim_delayed t = inc->delayq[i];
+        inc->delayq[i] = inc->delayq[(i - 1) / 2];
+        inc->delayq[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static struct sim_dgram *delayq_pop(struct sim_inc *inc)
+{
+    assert(inc->n_delayed > 0);
+    struct sim_dgram *top = inc->delayq[0].d;
+    inc->delayq[0] = inc->delayq[--inc->n_delayed];
+    for (uint32_t i = 0;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < inc->n_delayed && delayed_before(&inc->delayq[l], &inc->delayq[m]))
+            m = l;
+        if (r < inc->n_delayed && delayed_before(&inc->delayq[r], &inc->delayq[m]))
+            m = r;
+        if (m == i)
+            break;
+        struct sim_delayed t = inc->delayq[i];
+        inc->delayq[i] = inc->delayq[m];
+        inc->delayq[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+/* ---- the actor loop: translate SimGrid events into node inputs ---- */
+
+static int64_t inc_next_deadline(const struct sim_inc *inc)
+{
+    int64_t next = sim_app_next_ns(inc);
+    for (unsigned s = 0; s < PG_TIMER_SLOTS; s++)
+        if (inc->timer_ns[s] < next)
+            next = inc->timer_ns[s];
+    if (inc->n_delayed > 0 && inc->delayq[0].release_ns < next)
+        next = inc->delayq[0].release_ns;
+    return next;
+}
+
+static void inc_feed(struct sim_inc *inc, struct sim_dgram *d)
+{
+    if (inc->alive)
+        pg_node_on_datagram(inc->node, d->from, d->bytes, d->len);
+    free(d);
+}
+
+/* Feeds every input that is due at `now`, in a fixed order: timers, delayed datagrams, workload. */
+static void inc_run_due(struct sim_inc *inc, int64_t now)
+{
+    for (unsigned s = 0; s < PG_TIMER_SLOTS && inc->alive; s++) {
+        if (inc->timer_ns[s] <= now) {
+            inc->timer_ns[s] = PG_TIMER_NEVER;
+            pg_node_on_timer(inc->node, s);
+            size_t retained = phys_retained(pg_node_phys(inc->node));
+            if (retained > inc->w->tot.retained_max)
+                inc->w->tot.retained_max = retained;
+        }
+    }
+    while (inc->alive && inc->n_delayed > 0 && inc->delayq[0].release_ns <= now)
+        inc_feed(inc, delayq_pop(inc));
+    if (inc->alive)
+        sim_app_run_due(inc, now);
+}
+
+static void inc_collect_stats(struct sim_inc *inc)
+{
+    struct sim_totals *t = &inc->w->tot;
+    const struct phys_stats *st = phys_stats(pg_node_phys(inc->node));
+    t->data_first += st->data_sent;
+    t->retransmits += st->retransmits;
+    t->acks += st->acks_sent;
+    t->heartbeats += st->heartbeats_sent;
+    t->header_bytes += st->header_bytes_sent;
+    t->garbled_dropped += st->garbled_dropped;
+    t->duplicates_dropped += st->duplicates_dropped;
+    t->suspicions += st->suspicions;
+}
+
+static void inc_free(struct sim_inc *inc)
+{
+    inc_collect_stats(inc);
+    while (inc->n_delayed > 0)
+        free(delayq_pop(inc));
+    free(inc->delayq);
+    inc->delayq = NULL;
+    sg_rx_free(inc->rx);
+    inc->rx = NULL;
+    sim_app_stop(inc);
+    pg_node_free(inc->node);
+    inc->node = NULL;
+}
+
+static void inc_actor(int argc, char **argv)
+{
+    struct sim_inc *inc = sg_actor_self_get_data();
+    assert(inc && argc >= 1);
+    struct sim_world *w = inc->w;
+    sg_mailbox_set_receiver(sg_mailbox_get_name(inc->mbox));
+    inc->rx = sg_rx_new(inc->mbox);
+    sim_app_start(inc);
+    while (inc->alive) {
+        int64_t now = sim_now_ns();
+        if (now >= w->end_ns)
+            break;
+        inc_run_due(inc, now);
+        if (!inc->alive)
+            break;
+        int64_t next = inc_next_deadline(inc);
+        if (next > w->end_ns)
+            next = w->end_ns;
+        double wait_s = next > now ? (double)(next - now) / 1e9 : 0.0;
+        struct sim_dgram *d = sg_rx_wait(inc->rx, wait_s);
+        if (!d)
+            continue;
+        if (!inc->alive) {
+            free(d);
+            break;
+        }
+        if (d->extra_delay_ns > 0)
+            delayq_push(inc, d, sim_now_ns() + d->extra_delay_ns);
+        else
+            inc_feed(inc, d);
+    }
+    inc_free(inc);
+}
+
+/* ---- incarnations ---- */
+
+/* Creates the next incarnation of process `proc` (named p3, then p3#2, ...).
+ * Its actor starts now if `start` (else the caller starts every actor later). */
+struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
+{
+    const struct scn *s = w->scn;
+    if (w->n_incs == w->cap_incs) {
+        w->cap_incs = w->cap_incs ? 2 * w->cap_incs : 64;
+        w->incs = realloc(w->incs, w->cap_incs * sizeof *w->incs);
+        assert(w->incs);
+    }
+    struct sim_inc *inc = calloc(1, sizeof *inc);
+    assert(inc);
+    inc->w = w;
+    inc->proc = proc;
+    inc->id = ++w->n_incs;
+    w->incs[inc->id - 1] = inc;
+    uint32_t gen = ++w->generation[proc];
+    if (gen == 1)
+        snprintf(inc->name, sizeof inc->name, "%s", s->procs[proc].name);
+    else
+        snprintf(inc->name, sizeof inc->name, "%s#%u", s->procs[proc].name, gen);
+    inc->alive = true;
+    w->current[proc] = inc->id;
+    inc->host = w->hosts[proc % w->n_hosts];
+    if (s->procs[proc].host[0])
+        inc->host = sg_host_by_name(s->procs[proc].host);
+    assert(inc->host);
+    char mbox[32];
+    snprintf(mbox, sizeof mbox, "n%u", inc->id);
+    inc->mbox = sg_mailbox_by_name(mbox);
+    for (unsigned i = 0; i < PG_TIMER_SLOTS; i++)
+        inc->timer_ns[i] = PG_TIMER_NEVER;
+    inc->rng_core = sim_rng_stream(w->seed, SIM_RNG_CORE, inc->id);
+    inc->rng_net = sim_rng_stream(w->seed, SIM_RNG_NET, inc->id);
+    inc->delayq = malloc(SIM_DELAYQ_MAX * sizeof *inc->delayq);
+    assert(inc->delayq);
+    inc->env = (struct pg_env){.ctx = inc,
+                               .now_ns = env_now_ns,
+                               .timer_set = env_timer_set,
+                               .send = env_send,
+                               .random = env_random,
+                               .trace = env_trace};
+    w->tot.incarnations++;
+    return inc;
+}
+
+/* Makes the node and starts the actor of `inc`, writing its `start` event. */
+void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg)
+{
+    inc->node = pg_node_new(&inc->env, inc->id, cfg);
+    assert(inc->node);
+    struct chk_event e = {.ev = CHK_EV_START, .ev_name = "start", .view = -1};
+    e.node = inc->name;
+    sim_emit(inc->w, &e);
+    sg_actor_t a = sg_actor_init(inc->name, inc->host);
+    sg_actor_set_data(a, inc);
+    const char *argv[] = {inc->name};
+    sg_actor_start(a, inc_actor, 1, (char *const *)argv);
+}
+
+/* Crashes `inc`: from now on its traffic is dropped and it processes nothing;
+ * its actor notices at its next wake-up and exits. */
+void sim_inc_crash(struct sim_inc *inc)
+{
+    assert(inc->alive);
+    inc->alive = false;
+    inc->w->current[inc->proc] = PG_NODE_NONE;
+    inc->w->tot.crashes++;
+    struct chk_event e = {.ev = CHK_EV_CRASH, .ev_name = "crash", .view = -1};
+    e.node = inc->name;
+    sim_emit(inc->w, &e);
+}

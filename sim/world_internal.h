@@ -1,0 +1,132 @@
+/* sim/world_internal.h: state shared by the driver's modules (world.c, app.c).
+ *
+ * Owns: the layout of struct sim_world and struct sim_inc. Not a public header.
+ */
+#ifndef SIM_WORLD_INTERNAL_H
+#define SIM_WORLD_INTERNAL_H
+
+#include <simgrid/forward.h>
+
+#include "node.h"
+#include "phys.h"
+#include "world.h"
+
+#define SIM_INC_NAME_MAX (SCN_NAME_MAX + 12)
+#define SIM_DELAYQ_MAX 65536u /* datagrams held back by delay/jitter at one incarnation */
+#define SIM_UDP_OVERHEAD_B 28 /* IPv4 + UDP headers added to each datagram's simulated size */
+
+/* A datagram in flight through SimGrid (or held back by delay at the receiver). */
+struct sim_dgram {
+    pg_node_id from;
+    int64_t extra_delay_ns; /* drawn by the sender's stream; applied on arrival */
+    uint32_t len;
+    uint8_t bytes[];
+};
+
+struct sim_delayed {
+    int64_t release_ns;
+    uint64_t order; /* ties broken by arrival order */
+    struct sim_dgram *d;
+};
+
+/* Sabotage: a test-only layer between the core's delivery upcall and the
+ * application, which corrupts the delivery stream on purpose. */
+struct sim_sabotage {
+    int pending; /* -1: none, else enum scn_sabotage */
+    bool holding; /* reorder: a delivery is held back */
+    char held_msg[SIM_INC_NAME_MAX + 24];
+    char held_from[SIM_INC_NAME_MAX];
+    uint32_t held_group;
+};
+
+struct sim_sender {
+    uint32_t workload; /* index into scn->workloads */
+    int64_t next_ns;
+    int64_t period_ns;
+};
+
+/* The simulated application of one incarnation. */
+struct sim_app {
+    uint64_t next_seq;       /* per incarnation, for msg ids NAME/SEQ */
+    uint32_t n_senders;
+    struct sim_sender *senders;
+    bool in_mcast;           /* self-delivery during phys_mcast is deferred */
+    bool self_pending;
+    uint32_t self_group;
+    struct sim_sabotage sab;
+};
+
+struct sim_inc {
+    struct sim_world *w;
+    char name[SIM_INC_NAME_MAX]; /* p3, p3#2, ... */
+    uint32_t proc;               /* index into scn->procs */
+    pg_node_id id;               /* index + 1 into w->incs */
+    bool alive;
+    sg_host_t host;
+    sg_mailbox_t mbox;
+    struct sg_rx *rx;
+    struct pg_env env;
+    struct pg_node *node;
+    int64_t timer_ns[PG_TIMER_SLOTS];
+    uint64_t rng_core, rng_net;
+    struct sim_delayed *delayq; /* binary min-heap */
+    uint32_t n_delayed;
+    uint64_t delay_order;
+    struct sim_app app;
+};
+
+struct sim_world {
+    const struct scn *scn;
+    struct sim_opts opts;
+    uint64_t seed;
+    int64_t end_ns;
+    FILE *out;
+
+    /* trace */
+    struct chk *chk;
+    FILE *trace;
+    uint64_t line; /* lines written so far (the header is line 1) */
+    char *linebuf;
+    size_t linecap;
+
+    /* incarnations, by node id - 1 */
+    struct sim_inc **incs;
+    uint32_t n_incs, cap_incs;
+    pg_node_id *current; /* per proc: the live incarnation, or PG_NODE_NONE */
+    uint32_t *generation; /* per proc: incarnations so far */
+
+    /* hosts */
+    sg_host_t *hosts;
+    size_t n_hosts;
+
+    /* faults, applied where datagrams enter the network */
+    uint8_t *drop; /* n_procs x n_procs: drop[from * n + to] */
+    bool any_drop;
+    double loss, dup, garble;
+    int64_t delay_ns, jitter_ns;
+    uint64_t rng_ctl;
+
+    struct sim_totals tot;
+    uint64_t sometimes[16];
+    const char *sometimes_name[16];
+};
+
+/* world.c */
+void sim_emit(struct sim_world *w, struct chk_event *e);
+double sim_now_s(void);
+int64_t sim_now_ns(void);
+const char *sim_inc_name(const struct sim_world *w, pg_node_id id);
+struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc);
+void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg);
+void sim_inc_crash(struct sim_inc *inc);
+
+/* timeline.c */
+void sim_timeline_start(struct sim_world *w, const struct phys_config *cfg);
+
+/* app.c */
+void sim_app_start(struct sim_inc *inc);
+int64_t sim_app_next_ns(const struct sim_inc *inc);
+void sim_app_run_due(struct sim_inc *inc, int64_t now_ns);
+void sim_app_stop(struct sim_inc *inc);
+
+#endif

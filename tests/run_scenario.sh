@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs one scenario end to end, then checks its trace offline and requires the
+# offline verdict to equal the online one, rule by rule.
+# usage: run_scenario.sh PGROUP SCENARIO OUTDIR
+set -uo pipefail
+pgroup=$1 scn=$2 out=$3
+name=$(basename "$scn" .scn)
+mkdir -p "$out"
+trace="$out/$name.jsonl"
+"$pgroup" run "$scn" --trace "$trace" --brief >"$out/$name.run.txt" 2>&1
+rc=$?
+cat "$out/$name.run.txt"
+if [ $rc -ne 0 ]; then
+  echo "FAIL: pgroup run exited $rc"
+  exit 1
+fi
+"$pgroup" check "$trace" >"$out/$name.check.txt" 2>&1
+crc=$?
+if [ $crc -eq 2 ]; then
+  cat "$out/$name.check.txt"; echo "FAIL: pgroup check could not read the trace"; exit 1
+fi
+if ! diff <(grep -E '^  (PASS|FAIL) ' "$out/$name.run.txt") \
+          <(grep -E '^  (PASS|FAIL) ' "$out/$name.check.txt"); then
+  echo "FAIL: pgroup check disagrees with the online verdict (diff above)"
+  exit 1
+fi
+if ! grep -qE '^  (PASS|FAIL) ' "$out/$name.run.txt"; then
+  echo "FAIL: no rule verdicts printed"; exit 1
+fi
+echo "OK: online and offline verdicts agree"
