@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Wall-clock microseconds per simulated network message: pgroup (link layer +
+# online checking, with and without writing the trace) against a bare SimGrid
+# program that sends the same application messages on the same platform.
+# usage: run.sh PGROUP BARE_SIMGRID OUTDIR [REPEATS]
+set -euo pipefail
+pgroup=$1 bare=$2 out=$3 reps=${4:-3}
+here=$(cd "$(dirname "$0")" && pwd)
+scn="$here/all2all16.scn"
+mkdir -p "$out"
+# Parameters of the bare run, read from the scenario so both stay the same.
+n=16 rate=100 size=256 dur=20 lat=0.00005 bw=125000000
+
+best_of() { sort -g | head -1; }
+pg_us() { # prints us/datagram of one pgroup run, and its datagram and send counts
+  local extra=("$@")
+  "$pgroup" run "$scn" --brief "${extra[@]}" >"$out/pgroup.txt"
+  awk '/^summary:/ {for(i=1;i<=NF;i++) if($i=="wall;") ; for(i=1;i<=NF;i++){ if($(i+1)=="s" && $(i+2)=="wall;") w=$i; if($(i+1)=="sends;") s=$i } }
+       /^network:/ {d=$2}
+       END {printf "%.4f %d %d %.4f\n", w*1e6/d, d, s, w}' "$out/pgroup.txt"
+}
+echo "benchmark: 16-process all-to-all, 100 msg/s per sender, 256 B, 20 s simulated, best of $reps"
+pg_plain=(); pg_trace=(); bare_us=()
+for r in $(seq "$reps"); do
+  pg_plain+=("$(pg_us)")
+  pg_trace+=("$(pg_us --trace "$out/all2all16.jsonl")")
+  bare_us+=("$("$bare" $n $rate $size $dur $lat $bw | sed -E 's/.*us_per_msg=([0-9.]+).*/\1/')")
+done
+best_plain=$(printf '%s\n' "${pg_plain[@]}" | sort -g | head -1)
+best_trace=$(printf '%s\n' "${pg_trace[@]}" | sort -g | head -1)
+best_bare=$(printf '%s\n' "${bare_us[@]}" | best_of)
+read -r us_plain dgrams sends wall_plain <<<"$best_plain"
+read -r us_trace _ _ wall_trace <<<"$best_trace"
+appmsgs=$((sends * (n - 1)))
+printf 'pgroup (online checking):          %8.3f us per network message  (%d datagrams, %.3f s wall)\n' "$us_plain" "$dgrams" "$wall_plain"
+printf 'pgroup (online checking + trace):  %8.3f us per network message  (%.3f s wall)\n' "$us_trace" "$wall_trace"
+printf 'bare SimGrid:                      %8.3f us per network message  (%d messages)\n' "$best_bare" "$appmsgs"
+printf 'ratio pgroup/bare:                 %8.3f (online checking), %.3f (with trace); target <= 1.5\n' \
+  "$(awk -v a="$us_plain" -v b="$best_bare" 'BEGIN{print a/b}')" \
+  "$(awk -v a="$us_trace" -v b="$best_bare" 'BEGIN{print a/b}')"
+printf 'protocol datagrams per application message: %.3f\n' \
+  "$(awk -v a="$dgrams" -v b="$appmsgs" 'BEGIN{print a/b}')"
