@@ -62,7 +62,7 @@ struct chk_event {
 struct chk_header {
     const char *scenario;
     uint64_t seed;
-    double end_s;      /* simulated time at which the run ended */
+    double end_s;        /* simulated time at which the run ended */
     double quiet_from_s; /* start of the declared quiet period, or -1 if none */
 };
 
@@ -133,5 +133,20 @@ int chk_event_write(const struct chk_event *e, char *buf, size_t cap);
  * built from its header, then calls chk_finish. Malformed lines are reported
  * as `PATH:LINE: message` on `err` and make it return NULL. */
 struct chk *chk_read_trace(const char *path, FILE *err);
+/* The same for a trace held in memory (`len` bytes, no NUL needed); `name`
+ * stands for PATH in messages. Both go through one line parser. */
+struct chk *chk_read_trace_buf(const char *name, const char *buf, size_t len, FILE *err);
+
+/* Lower level, for tools that want the events themselves: parses a trace
+ * held in memory, calls on_header once, then on_event for each event in
+ * order (strings are valid during the call only). Returns false after
+ * reporting `NAME:LINE: message` on err, or when on_header returns false. */
+struct chk_trace_sink {
+    bool (*on_header)(void *ctx, const struct chk_header *h);
+    void (*on_event)(void *ctx, const struct chk_event *e);
+    void *ctx;
+};
+bool chk_parse_trace_buf(const char *name, const char *buf, size_t len, FILE *err,
+                         const struct chk_trace_sink *sink);
 
 #endif

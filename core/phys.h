@@ -65,6 +65,7 @@ struct phys_stats {
     uint64_t delivered;         /* phys_entry upcalls, including self-delivery */
     uint64_t suspicions;        /* peers deemed faulty */
     uint64_t header_bytes_sent; /* wire bytes that were not application payload */
+    uint64_t no_channel_dropped; /* from an unknown peer while the channel table was full */
 };
 
 typedef uint32_t phys_gid;
@@ -89,8 +90,13 @@ void phys_free(struct phys *ph);
 
 /* Table 2: phys_create(view). Creates physical group `gid` with `members`
  * (which may or may not include self). Errors: PG_E_EXISTS, PG_E_FULL,
- * PG_E_INVAL (duplicate member, n > max_members, gid 0). */
+ * PG_E_INVAL (duplicate member, n > max_members, gid 0, member 0),
+ * PG_E_SUSPECTED (a member was already deemed faulty). */
 int phys_create(struct phys *ph, phys_gid gid, const pg_node_id *members, size_t n);
+
+/* Removes group `gid` and its upcalls. Channels stay (unacked messages are
+ * still retransmitted). PG_E_NOGROUP. (Addition to Table 2.) */
+int phys_destroy(struct phys *ph, phys_gid gid);
 
 /* Table 2: phys_add / phys_del. Errors: PG_E_NOGROUP, PG_E_EXISTS (add of a
  * member), PG_E_NOTMEMBER (del of a non-member), PG_E_FULL, PG_E_SUSPECTED
@@ -112,7 +118,10 @@ int phys_mcast(struct phys *ph, phys_gid gid, const uint8_t *payload, size_t len
 
 /* Starts failure monitoring of `peer` even if it shares no group with us yet
  * (for peers an upper layer talks to point-to-point). PG_E_FULL, PG_E_SUSPECTED. */
-int phys_watch(struct phys *ph, pg_node_id peer);
+int phys_watch(struct phys *ph, pg_node_id peer); /* also PG_E_INVAL: 0 or self */
+/* Stops the monitoring that phys_watch started (group membership still
+ * monitors). PG_E_INVAL if `peer` is not watched. */
+int phys_unwatch(struct phys *ph, pg_node_id peer);
 
 /* Inputs. */
 void phys_on_datagram(struct phys *ph, pg_node_id from, const uint8_t *buf, size_t len);

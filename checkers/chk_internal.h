@@ -1,0 +1,218 @@
+/* checkers/chk_internal.h: state shared by the checker's modules; not a public header.
+ *
+ * Owns: the interning table (names -> small dense ids), the pair map, the
+ * core bookkeeping every rule reads (nodes, (node, group) membership, views,
+ * sends, deliveries), the per-event context handed to rule modules, the
+ * violation records and the rule-module interface.
+ *
+ * Flow of one chk_feed(): chk.c resolves the event (interns its names, finds
+ * the records it touches) into a `struct chk_cur`, hands it to every rule
+ * module's on_event, then updates the bookkeeping. Rule modules therefore see
+ * the state as it was just before the event. At chk_finish every module's
+ * on_finish runs.
+ */
+#ifndef CHK_INTERNAL_H
+#define CHK_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "chk.h"
+
+#define CHK_NONE         UINT32_MAX
+#define CHK_TAB_MAX      (1u << 28) /* names per table, entries per map, records per vector */
+#define CHK_EVIDENCE_MAX 8          /* evidence events kept for a rule's first violation */
+#define CHK_RENDER_MAX   384        /* bytes of one rendered evidence event */
+
+/* ---- tables (chk_table.c) ---- */
+
+struct chk_chunk;
+
+/* Interns strings: each distinct string gets the next id, 0, 1, 2, ...
+ * Open addressing, linear probing, load <= 1/2. */
+struct chk_strtab {
+    uint32_t *slots; /* id, or CHK_NONE when empty */
+    size_t cap;      /* power of two, or 0 */
+    uint32_t n;
+    const char **names; /* by id; owned copies in the arena */
+    uint32_t *hashes;   /* by id */
+    size_t names_cap;
+    struct chk_chunk *arena;
+};
+
+/* Returns the id of `s`, inserting it if absent; CHK_NONE when the table is full. */
+uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s);
+/* Returns the id of `s`, or CHK_NONE when absent. */
+uint32_t chk_strtab_find(const struct chk_strtab *t, const char *s);
+void chk_strtab_free(struct chk_strtab *t);
+
+/* Maps a pair of ids (a, b) to a 64-bit value. a must not be UINT64_MAX. */
+struct chk_map_slot {
+    uint64_t a, b, v;
+};
+struct chk_map {
+    struct chk_map_slot *slots; /* a == UINT64_MAX: empty */
+    size_t cap, n;
+};
+
+/* Returns the value of (a, b), or NULL when absent. */
+uint64_t *chk_map_get(const struct chk_map *m, uint64_t a, uint64_t b);
+/* Returns the value of (a, b), inserting `init` if absent (*created says which);
+ * NULL when the map is full. The pointer is valid until the next insertion. */
+uint64_t *chk_map_upsert(struct chk_map *m, uint64_t a, uint64_t b, uint64_t init, bool *created);
+void chk_map_free(struct chk_map *m);
+
+/* Makes room for `need` elements of `size` bytes in *p (capacity *cap). */
+bool chk_vec_reserve(void **p, size_t *cap, size_t need, size_t size);
+
+/* ---- core records (chk.c) ---- */
+
+struct chk_node {
+    bool started, crashed;
+    uint64_t crash_line;
+};
+
+/* One view of one group as a node installed it. Records are shared by all
+ * nodes that installed the same (group, view) with the same lists. */
+struct chk_view {
+    uint32_t group, node; /* node: the first node that wrote it */
+    int64_t view;
+    uint64_t line;               /* that node's view event */
+    uint32_t members, n_members; /* offset and count in chk.pool */
+    uint32_t clients, n_clients;
+};
+
+/* What one node knows of one group. */
+struct chk_ng {
+    uint32_t node, group;
+    uint32_t view;          /* index into chk.views of the latest view it wrote, or CHK_NONE */
+    uint64_t view_line;     /* line of that view event */
+    uint64_t excluded_line; /* its `excluded` event, 0 if none */
+    bool member;            /* it is in the members list of its latest view */
+};
+
+/* One send. The record's index is the msg id. */
+struct chk_msg {
+    uint32_t sender, group, to, order; /* group or to is CHK_NONE */
+    int64_t view;                      /* as written, -1 if absent */
+    uint64_t line;
+    uint32_t sender_view; /* index into chk.views of the sender's view of group when it sent */
+};
+
+/* One event as the rule modules see it: ids resolved, records found. */
+struct chk_cur {
+    const struct chk_event *e;
+    uint32_t node, group, order; /* CHK_NONE when the event has none */
+    uint32_t msg;                /* send: the msg id; deliver: the sent msg's id or CHK_NONE */
+    struct chk_node *n;          /* the writing node, or NULL */
+    struct chk_ng *ng;           /* (node, group), or NULL */
+    const struct chk_msg *m;     /* deliver: the send; send: the earlier send of this msg id */
+    uint64_t first_delivery;     /* deliver: line of node's earlier delivery of msg, or 0 */
+};
+
+/* ---- violations (chk_vio.c) ---- */
+
+struct chk_evidence {
+    uint64_t line;
+    char text[CHK_RENDER_MAX];
+};
+
+struct chk_vio {
+    char *message;
+    struct chk_evidence ev[CHK_EVIDENCE_MAX];
+    size_t n_ev;
+};
+
+/* ---- rule modules ---- */
+
+struct chk_module {
+    enum chk_rule rule;
+    void *(*init)(struct chk *c); /* module state, NULL on allocation failure */
+    void (*fini)(void *st);
+    void (*on_event)(struct chk *c, void *st, const struct chk_cur *cur);
+    void (*on_finish)(struct chk *c, void *st);
+};
+
+extern const struct chk_module chk_mod_integrity;
+extern const struct chk_module chk_mod_fifo;
+extern const struct chk_module chk_mod_liveness;
+
+#define CHK_MODULES_MAX 16
+
+struct chk {
+    struct chk_header h;
+    char *scenario;
+    struct chk_counts counts;
+    uint64_t n_vio[CHK_R_COUNT];
+    struct chk_vio first[CHK_R_COUNT];
+    uint64_t total_vio;
+    double last_t;
+    bool finished;
+    const char *full; /* why judging stopped (a table limit or no memory), or NULL */
+    uint64_t full_line;
+
+    struct chk_strtab nodes, groups, msgs, orders;
+    uint32_t order_fifo, order_p2p;
+
+    struct chk_node *nodev; /* by node id */
+    size_t nodev_cap;
+    struct chk_ng *ngv;
+    size_t n_ng, ngv_cap;
+    struct chk_map ng_map; /* (node, group) -> index into ngv */
+    struct chk_view *views;
+    size_t n_views, views_cap;
+    struct chk_map view_map; /* (group, view) -> index into views of its first record */
+    uint32_t *pool;          /* member and client node ids of views */
+    size_t n_pool, pool_cap;
+    struct chk_msg *msgv; /* by msg id */
+    size_t msgv_cap;
+    struct chk_map delivered; /* (node, msg) -> line of the node's first delivery */
+
+    size_t n_mods;
+    const struct chk_module *mods[CHK_MODULES_MAX];
+    void *mod_state[CHK_MODULES_MAX];
+};
+
+/* Marks the checker unable to go on (table limit or memory); it stops judging. */
+void chk_set_full(struct chk *c, const char *why);
+
+/* Required field the event lacks (its JSON key), or NULL when it is well formed. */
+const char *chk_event_missing(const struct chk_event *e);
+/* The canonical `ev` string of a judged kind; e->ev_name for CHK_EV_OTHER. */
+const char *chk_ev_string(const struct chk_event *e);
+/* Kind of an `ev` string (CHK_EV_OTHER when unknown). */
+enum chk_ev chk_ev_parse(const char *s);
+
+/* Bookkeeping queries for rule modules. */
+const char *chk_node_name(const struct chk *c, uint32_t node);
+const char *chk_group_name(const struct chk *c, uint32_t group);
+const char *chk_msg_name(const struct chk *c, uint32_t msg);
+const char *chk_order_name(const struct chk *c, uint32_t order);
+/* Whether ng says its node is a member now: it installed a view listing itself
+ * and was not excluded since. */
+bool chk_ng_member(const struct chk_ng *ng);
+struct chk_ng *chk_ng_find(const struct chk *c, uint32_t node, uint32_t group);
+bool chk_node_live(const struct chk *c, uint32_t node);
+/* The view record for (group, view), or NULL. */
+const struct chk_view *chk_view_find(const struct chk *c, uint32_t group, int64_t view);
+bool chk_view_has(const struct chk *c, const struct chk_view *v, uint32_t node);
+bool chk_delivered(const struct chk *c, uint32_t node, uint32_t msg);
+
+/* Violations: counts one violation of `r`; when it is the rule's first,
+ * formats the message and returns the record to add evidence to, else NULL. */
+struct chk_vio *chk_violation(struct chk *c, enum chk_rule r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Evidence: the event being fed, and records of earlier events. v may be NULL (no-op). */
+void chk_vio_event(struct chk_vio *v, const struct chk_event *e);
+void chk_vio_send(const struct chk *c, struct chk_vio *v, uint32_t msg);
+void chk_vio_view(const struct chk *c, struct chk_vio *v, const struct chk_ng *ng);
+void chk_vio_text(struct chk_vio *v, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void chk_vio_free(struct chk_vio *v);
+/* Renders e compactly (`deliver node=p3 msg=p1/7 ...`) into buf. */
+void chk_render_event(const struct chk_event *e, char *buf, size_t cap);
+
+/* Integrity's judgement of an event written by a node after it crashed
+ * (such events are judged by nothing else and change no state). */
+void chk_integrity_after_crash(struct chk *c, const struct chk_cur *cur);
+
+#endif

@@ -1,0 +1,232 @@
+/* checkers/chk_table.c: the interning table, the pair map and vectors of chk_internal.h.
+ * Every table has a limit (CHK_TAB_MAX); full or out of memory returns CHK_NONE / NULL / false.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chk_internal.h"
+
+#define CHK_CHUNK_B 65536u
+
+struct chk_chunk {
+    struct chk_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+bool chk_vec_reserve(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    if (need > CHK_TAB_MAX)
+        return false;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *np = realloc(*p, ncap * size);
+    if (!np)
+        return false;
+    *p = np;
+    *cap = ncap;
+    return true;
+}
+
+/* FNV-1a, 32 bits; ids are dense so a weak-ish hash is fine with the final mix. */
+static uint32_t chk_hash_str(const char *s, size_t *len)
+{
+    uint32_t h = 2166136261u;
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    *len = (size_t)(p - (const unsigned char *)s);
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
+    return h;
+}
+
+static char *chk_arena_copy(struct chk_chunk **arena, const char *s, size_t len)
+{
+    struct chk_chunk *ch = *arena;
+    if (!ch || ch->cap - ch->used < len + 1) {
+        size_t cap = len + 1 > CHK_CHUNK_B ? len + 1 : CHK_CHUNK_B;
+        ch = malloc(sizeof *ch + cap);
+        if (!ch)
+            return NULL;
+        ch->used = 0;
+        ch->cap = cap;
+        if (*arena && len + 1 > CHK_CHUNK_B) { /* a big one: keep filling the current chunk */
+            ch->next = (*arena)->next;
+            (*arena)->next = ch;
+        } else {
+            ch->next = *arena;
+            *arena = ch;
+        }
+    }
+    char *d = ch->data + ch->used;
+    memcpy(d, s, len + 1);
+    ch->used += len + 1;
+    return d;
+}
+
+static uint32_t chk_strtab_probe(const struct chk_strtab *t, const char *s, uint32_t h, size_t *at)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint32_t id = t->slots[i];
+        if (id == CHK_NONE || (t->hashes[id] == h && strcmp(t->names[id], s) == 0)) {
+            *at = i;
+            return id;
+        }
+    }
+}
+
+static bool chk_strtab_grow(struct chk_strtab *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : 64;
+    if (ncap / 2 > CHK_TAB_MAX)
+        return false;
+    uint32_t *ns = malloc(ncap * sizeof *ns);
+    if (!ns)
+        return false;
+    memset(ns, 0xff, ncap * sizeof *ns);
+    for (uint32_t id = 0; id < t->n; id++) {
+        size_t i = t->hashes[id] & (ncap - 1);
+        while (ns[i] != CHK_NONE)
+            i = (i + 1) & (ncap - 1);
+        ns[i] = id;
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = ncap;
+    return true;
+}
+
+uint32_t chk_strtab_find(const struct chk_strtab *t, const char *s)
+{
+    if (!t->cap)
+        return CHK_NONE;
+    size_t len, at;
+    return chk_strtab_probe(t, s, chk_hash_str(s, &len), &at);
+}
+
+uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
+{
+    assert(s);
+    size_t len, at;
+    uint32_t h = chk_hash_str(s, &len);
+    if (t->cap) {
+        uint32_t id = chk_strtab_probe(t, s, h, &at);
+        if (id != CHK_NONE)
+            return id;
+    }
+    if (((size_t)t->n + 1) * 2 > t->cap && !chk_strtab_grow(t))
+        return CHK_NONE;
+    size_t need = (size_t)t->n + 1;
+    size_t cap2 = t->names_cap;
+    if (!chk_vec_reserve((void **)&t->names, &t->names_cap, need, sizeof *t->names) ||
+        !chk_vec_reserve((void **)&t->hashes, &cap2, need, sizeof *t->hashes))
+        return CHK_NONE;
+    assert(cap2 == t->names_cap);
+    char *copy = chk_arena_copy(&t->arena, s, len);
+    if (!copy)
+        return CHK_NONE;
+    uint32_t id = chk_strtab_probe(t, s, h, &at);
+    assert(id == CHK_NONE);
+    id = t->n++;
+    t->names[id] = copy;
+    t->hashes[id] = h;
+    t->slots[at] = id;
+    return id;
+}
+
+void chk_strtab_free(struct chk_strtab *t)
+{
+    for (struct chk_chunk *ch = t->arena, *next; ch; ch = next) {
+        next = ch->next;
+        free(ch);
+    }
+    free(t->slots);
+    free(t->names);
+    free(t->hashes);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- pair map ---- */
+
+static size_t chk_map_hash(uint64_t a, uint64_t b)
+{
+    uint64_t x = a * 0x9e3779b97f4a7c15u ^ (b + 0x632be59bd9b4e019u) * 0xbf58476d1ce4e5b9u;
+    x ^= x >> 31;
+    x *= 0x94d049bb133111ebu;
+    x ^= x >> 29;
+    return (size_t)x;
+}
+
+static struct chk_map_slot *chk_map_probe(const struct chk_map *m, uint64_t a, uint64_t b)
+{
+    size_t mask = m->cap - 1;
+    for (size_t i = chk_map_hash(a, b) & mask;; i = (i + 1) & mask) {
+        struct chk_map_slot *s = &m->slots[i];
+        if (s->a == UINT64_MAX || (s->a == a && s->b == b))
+            return s;
+    }
+}
+
+static bool chk_map_grow(struct chk_map *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    if (ncap / 2 > CHK_TAB_MAX)
+        return false;
+    struct chk_map_slot *ns = malloc(ncap * sizeof *ns);
+    if (!ns)
+        return false;
+    memset(ns, 0xff, ncap * sizeof *ns);
+    struct chk_map old = *m;
+    m->slots = ns;
+    m->cap = ncap;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.slots[i].a == UINT64_MAX)
+            continue;
+        *chk_map_probe(m, old.slots[i].a, old.slots[i].b) = old.slots[i];
+    }
+    free(old.slots);
+    return true;
+}
+
+uint64_t *chk_map_get(const struct chk_map *m, uint64_t a, uint64_t b)
+{
+    assert(a != UINT64_MAX);
+    if (!m->cap)
+        return NULL;
+    struct chk_map_slot *s = chk_map_probe(m, a, b);
+    return s->a == UINT64_MAX ? NULL : &s->v;
+}
+
+uint64_t *chk_map_upsert(struct chk_map *m, uint64_t a, uint64_t b, uint64_t init, bool *created)
+{
+    assert(a != UINT64_MAX);
+    *created = false;
+    if (m->cap) {
+        struct chk_map_slot *s = chk_map_probe(m, a, b);
+        if (s->a != UINT64_MAX)
+            return &s->v;
+    }
+    if ((m->n + 1) * 2 > m->cap && !chk_map_grow(m))
+        return NULL;
+    struct chk_map_slot *s = chk_map_probe(m, a, b);
+    assert(s->a == UINT64_MAX);
+    s->a = a;
+    s->b = b;
+    s->v = init;
+    m->n++;
+    *created = true;
+    return &s->v;
+}
+
+void chk_map_free(struct chk_map *m)
+{
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}

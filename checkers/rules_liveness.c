@@ -1,0 +1,118 @@
+/* checkers/rules_liveness.c: rule 10 of TRACE.md, liveness after quiet.
+ *
+ * Judged once, at chk_finish, when the header declares a quiet period
+ * (quiet_from_s >= 0). Live nodes started and did not crash. For each group,
+ * all live members end in the same view (view number and members list). Every
+ * message a live node sent to a group was delivered by every live node that
+ * was a member of the view it was sent in (the send's `view`, else the
+ * sender's view when it sent) and is still a live member at the end; a p2p
+ * message was delivered by its `to` node if that node is live. Each missing
+ * (node, msg) delivery and each node ending in another view is one violation.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chk_internal.h"
+
+static bool live_member(const struct chk *c, const struct chk_ng *ng)
+{
+    return chk_node_live(c, ng->node) && chk_ng_member(ng);
+}
+
+static bool live_same_members(const struct chk *c, const struct chk_view *a,
+                              const struct chk_view *b)
+{
+    return a->n_members == b->n_members &&
+           !memcmp(&c->pool[a->members], &c->pool[b->members], a->n_members * sizeof *c->pool);
+}
+
+/* All live members of each group end in the reference member's view: the
+ * live member with the highest view number (the first such one). */
+static void live_views(struct chk *c)
+{
+    uint32_t *ref = malloc((c->groups.n ? c->groups.n : 1) * sizeof *ref);
+    if (!ref) {
+        chk_set_full(c, "liveness: out of memory");
+        return;
+    }
+    memset(ref, 0xff, (c->groups.n ? c->groups.n : 1) * sizeof *ref);
+    for (size_t i = 0; i < c->n_ng; i++) {
+        const struct chk_ng *ng = &c->ngv[i];
+        uint32_t *r = &ref[ng->group];
+        if (live_member(c, ng) &&
+            (*r == CHK_NONE || c->views[ng->view].view > c->views[c->ngv[*r].view].view))
+            *r = (uint32_t)i;
+    }
+    for (size_t i = 0; i < c->n_ng; i++) {
+        const struct chk_ng *ng = &c->ngv[i];
+        if (!live_member(c, ng) || ref[ng->group] == i)
+            continue;
+        const struct chk_ng *rg = &c->ngv[ref[ng->group]];
+        const struct chk_view *mine = &c->views[ng->view], *theirs = &c->views[rg->view];
+        if (mine->view == theirs->view && live_same_members(c, mine, theirs))
+            continue;
+        struct chk_vio *v = chk_violation(
+            c, CHK_R_LIVENESS, "%s ends in view %lld of %s, but %s ends in view %lld%s",
+            chk_node_name(c, ng->node), (long long)mine->view, chk_group_name(c, ng->group),
+            chk_node_name(c, rg->node), (long long)theirs->view,
+            mine->view == theirs->view ? " with other members" : "");
+        chk_vio_view(c, v, ng);
+        chk_vio_view(c, v, rg);
+    }
+    free(ref);
+}
+
+static void live_missed(struct chk *c, uint32_t msg, uint32_t node, const struct chk_ng *ng)
+{
+    const struct chk_msg *m = &c->msgv[msg];
+    struct chk_vio *v =
+        chk_violation(c, CHK_R_LIVENESS, "%s never delivered %s (sent by %s to %s)",
+                      chk_node_name(c, node), chk_msg_name(c, msg), chk_node_name(c, m->sender),
+                      m->group != CHK_NONE ? chk_group_name(c, m->group) : chk_node_name(c, m->to));
+    chk_vio_send(c, v, msg);
+    chk_vio_view(c, v, ng);
+}
+
+/* The members of the view msg was sent in, or NULL when the trace does not say. */
+static const struct chk_view *live_send_view(const struct chk *c, const struct chk_msg *m)
+{
+    const struct chk_view *w = m->view >= 0 ? chk_view_find(c, m->group, m->view) : NULL;
+    if (!w && m->sender_view != CHK_NONE)
+        w = &c->views[m->sender_view];
+    return w;
+}
+
+static void live_deliveries(struct chk *c)
+{
+    for (uint32_t id = 0; id < c->msgs.n; id++) {
+        const struct chk_msg *m = &c->msgv[id];
+        if (!chk_node_live(c, m->sender))
+            continue;
+        if (m->group == CHK_NONE) {
+            if (m->to != CHK_NONE && chk_node_live(c, m->to) && !chk_delivered(c, m->to, id))
+                live_missed(c, id, m->to, NULL);
+            continue;
+        }
+        const struct chk_view *w = live_send_view(c, m);
+        for (uint32_t i = 0; w && i < w->n_members; i++) {
+            uint32_t q = c->pool[w->members + i];
+            const struct chk_ng *ng = chk_ng_find(c, q, m->group);
+            if (ng && live_member(c, ng) && !chk_delivered(c, q, id))
+                live_missed(c, id, q, ng);
+        }
+    }
+}
+
+static void live_on_finish(struct chk *c, void *st)
+{
+    (void)st;
+    if (c->h.quiet_from_s < 0)
+        return;
+    live_views(c);
+    live_deliveries(c);
+}
+
+const struct chk_module chk_mod_liveness = {
+    .rule = CHK_R_LIVENESS,
+    .on_finish = live_on_finish,
+};

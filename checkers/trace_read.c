@@ -1,0 +1,525 @@
+/* checkers/trace_read.c: reads a JSON Lines trace (TRACE.md) with cJSON and
+ * feeds each event to a checker built from its header.
+ *
+ * Every problem is reported as `PATH:LINE: message` and makes the read fail:
+ * bad JSON, a line that is not an object, a missing or mistyped field, an
+ * unknown version, `t` going back. An unknown `ev` is kept as CHK_EV_OTHER.
+ * Fields the reader does not know are kept, in order, as extra_json, so that
+ * writing an event read back gives the same bytes.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "chk_internal.h"
+
+#define RD_EXACT_MAX 9007199254740992.0 /* 2^53: integers a double holds exactly */
+
+struct chk_reader {
+    const char *name;
+    FILE *err;
+    const struct chk_trace_sink *sink;
+    bool have_header;
+    double last_t;
+    uint64_t line;
+    char *copy; /* the current line, NUL-terminated */
+    size_t copy_cap;
+    const char **arr; /* members then clients of the current event */
+    size_t arr_cap;
+    char *extra; /* extra_json of the current event */
+    size_t extra_len, extra_cap;
+};
+
+/* String fields of an event, by key. */
+static const struct {
+    const char *key;
+    size_t off;
+} rd_str_fields[] = {
+    {"ev", offsetof(struct chk_event, ev_name)},    {"node", offsetof(struct chk_event, node)},
+    {"msg", offsetof(struct chk_event, msg)},       {"order", offsetof(struct chk_event, order)},
+    {"group", offsetof(struct chk_event, group)},   {"to", offsetof(struct chk_event, to)},
+    {"from", offsetof(struct chk_event, from)},     {"domain", offsetof(struct chk_event, domain)},
+    {"digest", offsetof(struct chk_event, digest)}, {"kind", offsetof(struct chk_event, kind)},
+    {"peer", offsetof(struct chk_event, peer)},     {"detail", offsetof(struct chk_event, detail)},
+};
+#define RD_N_STR (sizeof rd_str_fields / sizeof rd_str_fields[0])
+enum { RD_K_T = RD_N_STR, RD_K_VIEW, RD_K_MEMBERS, RD_K_CLIENTS, RD_N_KEYS };
+
+static bool rd_fail(struct chk_reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static bool rd_fail(struct chk_reader *r, const char *fmt, ...)
+{
+    if (!r->err)
+        return false;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(r->err, "%s:%llu: ", r->name, (unsigned long long)r->line);
+    vfprintf(r->err, fmt, ap);
+    fputc('\n', r->err);
+    va_end(ap);
+    return false;
+}
+
+/* Parses the current line (r->copy, n bytes) into a JSON object, or NULL after an error. */
+static cJSON *rd_parse(struct chk_reader *r, size_t n)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(r->copy, n, &end, false);
+    if (!j) {
+        size_t at = end && end >= r->copy ? (size_t)(end - r->copy) : 0;
+        rd_fail(r, "bad JSON at byte %zu", at + 1);
+        return NULL;
+    }
+    for (const char *p = end; p < r->copy + n; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\r') {
+            rd_fail(r, "bad JSON: unexpected text after the object at byte %zu",
+                    (size_t)(p - r->copy) + 1);
+            cJSON_Delete(j);
+            return NULL;
+        }
+    }
+    if (!cJSON_IsObject(j)) {
+        rd_fail(r, "a trace line must be a JSON object");
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+static bool rd_finite(struct chk_reader *r, const cJSON *it, const char *key, double *out)
+{
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+        return rd_fail(r, "field \"%s\" must be a finite number", key);
+    *out = it->valuedouble;
+    return true;
+}
+
+/* The seed, exactly even above 2^53 (cJSON keeps only a double). */
+static bool rd_seed(struct chk_reader *r, const cJSON *it, uint64_t *out)
+{
+    static const double two64 = 18446744073709551616.0;
+    double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
+    if (!(d >= 0 && d <= two64 && d == floor(d)))
+        return rd_fail(r, "field \"seed\" must be an integer from 0 to 2^64-1");
+    if (d < RD_EXACT_MAX) {
+        *out = (uint64_t)d;
+        return true;
+    }
+    const char *p = strstr(r->copy, "\"seed\":");
+    if (p && p[7] >= '0' && p[7] <= '9') {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(p + 7, &end, 10);
+        if (errno == 0 && (double)v == d) {
+            *out = v;
+            return true;
+        }
+    }
+    if (d >= two64)
+        return rd_fail(r, "field \"seed\" must be an integer from 0 to 2^64-1");
+    *out = (uint64_t)d; /* written by another tool: the nearest double */
+    return true;
+}
+
+static bool rd_header_fields(struct chk_reader *r, const cJSON *j, struct chk_header *h)
+{
+    const cJSON *trace = cJSON_GetObjectItemCaseSensitive(j, "trace");
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(j, "version");
+    const cJSON *scenario = cJSON_GetObjectItemCaseSensitive(j, "scenario");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
+    const cJSON *end = cJSON_GetObjectItemCaseSensitive(j, "end");
+    const cJSON *quiet = cJSON_GetObjectItemCaseSensitive(j, "quiet_from");
+    if (!cJSON_IsString(trace) || strcmp(trace->valuestring, "pgroup") != 0)
+        return rd_fail(r, "not a pgroup trace: line 1 needs \"trace\":\"pgroup\"");
+    if (!cJSON_IsNumber(version))
+        return rd_fail(r, "header: missing or non-numeric field \"version\"");
+    if (version->valuedouble != 1)
+        return rd_fail(r, "unsupported trace version %g (this checker reads version 1)",
+                       version->valuedouble);
+    if (!cJSON_IsString(scenario))
+        return rd_fail(r, "header: field \"scenario\" must be a string");
+    if (!seed)
+        return rd_fail(r, "header: missing field \"seed\"");
+    *h = (struct chk_header){.scenario = scenario->valuestring, .quiet_from_s = -1};
+    if (!rd_seed(r, seed, &h->seed))
+        return false;
+    if (end && !rd_finite(r, end, "end", &h->end_s))
+        return false;
+    if (quiet && !rd_finite(r, quiet, "quiet_from", &h->quiet_from_s))
+        return false;
+    return true;
+}
+
+static bool rd_header(struct chk_reader *r, size_t n)
+{
+    cJSON *j = rd_parse(r, n);
+    if (!j)
+        return false;
+    struct chk_header h;
+    bool ok = rd_header_fields(r, j, &h);
+    if (ok && !r->sink->on_header(r->sink->ctx, &h))
+        ok = rd_fail(r, "out of memory");
+    r->have_header = ok;
+    cJSON_Delete(j);
+    return ok;
+}
+
+static int rd_key(const char *k)
+{
+    for (size_t i = 0; i < RD_N_STR; i++)
+        if (!strcmp(k, rd_str_fields[i].key))
+            return (int)i;
+    return !strcmp(k, "t")         ? RD_K_T
+           : !strcmp(k, "view")    ? RD_K_VIEW
+           : !strcmp(k, "members") ? RD_K_MEMBERS
+           : !strcmp(k, "clients") ? RD_K_CLIENTS
+                                   : -1;
+}
+
+static bool rd_extra_put(struct chk_reader *r, const char *s)
+{
+    size_t n = strlen(s);
+    if (!chk_vec_reserve((void **)&r->extra, &r->extra_cap, r->extra_len + n + 2, 1))
+        return false;
+    memcpy(r->extra + r->extra_len, s, n + 1);
+    r->extra_len += n;
+    return true;
+}
+
+/* ---- raw member spans: unknown fields are kept byte for byte ---- */
+
+/* Walks the top-level members of the line's object in step with cJSON's
+ * children (cJSON keeps member order). The line already parsed, so the
+ * scanner only needs to find boundaries; it stays within [p, end). */
+struct rd_scan {
+    const char *p, *end;
+};
+
+static const char *rd_skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+static const char *rd_skip_string(const char *p, const char *end)
+{
+    for (p++; p < end && *p != '"'; p++)
+        if (*p == '\\' && p + 1 < end)
+            p++;
+    return p < end ? p + 1 : end;
+}
+
+static const char *rd_skip_value(const char *p, const char *end)
+{
+    int depth = 0;
+    while (p < end) {
+        char ch = *p;
+        if (ch == '"') {
+            p = rd_skip_string(p, end);
+            continue;
+        }
+        if (ch == '{' || ch == '[')
+            depth++;
+        else if ((ch == '}' || ch == ']') && depth-- == 0)
+            return p;
+        else if (ch == ',' && depth == 0)
+            return p;
+        p++;
+    }
+    return p;
+}
+
+static void rd_scan_start(struct rd_scan *sc, const char *s, size_t n)
+{
+    sc->end = s + n;
+    sc->p = rd_skip_ws(s, sc->end);
+    if (sc->end - sc->p >= 3 && !memcmp(sc->p, "\xEF\xBB\xBF", 3)) /* cJSON skips a BOM */
+        sc->p = rd_skip_ws(sc->p + 3, sc->end);
+    sc->p = sc->p < sc->end && *sc->p == '{' ? sc->p + 1 : sc->end;
+}
+
+/* The next member's span `"key":value` (value's trailing blanks excluded); false at the end. */
+static bool rd_scan_next(struct rd_scan *sc, const char **start, size_t *len)
+{
+    const char *p = rd_skip_ws(sc->p, sc->end);
+    if (p >= sc->end || *p != '"')
+        return false;
+    *start = p;
+    p = rd_skip_ws(rd_skip_string(p, sc->end), sc->end);
+    if (p >= sc->end || *p != ':')
+        return false;
+    p = rd_skip_value(p + 1, sc->end);
+    const char *stop = p;
+    while (stop > *start && (stop[-1] == ' ' || stop[-1] == '\t' || stop[-1] == '\r'))
+        stop--;
+    *len = (size_t)(stop - *start);
+    sc->p = p < sc->end && *p == ',' ? p + 1 : sc->end;
+    return true;
+}
+
+static bool rd_extra_raw(struct chk_reader *r, const char *span, size_t n)
+{
+    if (!chk_vec_reserve((void **)&r->extra, &r->extra_cap, r->extra_len + n + 2, 1))
+        return rd_fail(r, "out of memory");
+    if (r->extra_len)
+        r->extra[r->extra_len++] = ',';
+    memcpy(r->extra + r->extra_len, span, n);
+    r->extra_len += n;
+    r->extra[r->extra_len] = '\0';
+    return true;
+}
+
+/* Keeps an unknown field as `"key":value` in extra_json: its raw bytes when
+ * the scanner found them, else cJSON's rendering. */
+static bool rd_extra(struct chk_reader *r, const cJSON *it, const char *span, size_t n)
+{
+    if (span)
+        return rd_extra_raw(r, span, n);
+    cJSON *key = cJSON_CreateString(it->string);
+    char *k = key ? cJSON_PrintUnformatted(key) : NULL;
+    char *v = cJSON_PrintUnformatted(it);
+    bool ok = k && v && (r->extra_len == 0 || rd_extra_put(r, ",")) && rd_extra_put(r, k) &&
+              rd_extra_put(r, ":") && rd_extra_put(r, v);
+    cJSON_free(k);
+    cJSON_free(v);
+    cJSON_Delete(key);
+    return ok ? true : rd_fail(r, "out of memory");
+}
+
+static bool rd_view(struct chk_reader *r, const cJSON *it, int64_t *out)
+{
+    double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
+    if (!(d >= 0 && d <= RD_EXACT_MAX && d == floor(d)))
+        return rd_fail(r, "field \"view\" must be an integer from 0 to 2^53");
+    *out = (int64_t)d;
+    return true;
+}
+
+/* Fills members and clients from their arrays (either may be NULL). */
+static bool rd_lists(struct chk_reader *r, const cJSON *mem, const cJSON *cli, struct chk_event *e)
+{
+    size_t nm = mem ? (size_t)cJSON_GetArraySize(mem) : 0;
+    size_t nc = cli ? (size_t)cJSON_GetArraySize(cli) : 0;
+    if (!chk_vec_reserve((void **)&r->arr, &r->arr_cap, nm + nc + 1, sizeof *r->arr))
+        return rd_fail(r, "out of memory");
+    size_t i = 0;
+    const cJSON *lists[2] = {mem, cli};
+    for (int l = 0; l < 2; l++) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, lists[l])
+        {
+            if (!cJSON_IsString(it))
+                return rd_fail(r, "field \"%s\" must be an array of strings",
+                               l ? "clients" : "members");
+            r->arr[i++] = it->valuestring;
+        }
+    }
+    assert(i == nm + nc);
+    e->members = mem ? r->arr : NULL;
+    e->n_members = nm;
+    e->clients = cli ? r->arr + nm : NULL;
+    e->n_clients = nc;
+    return true;
+}
+
+/* One field of an event; `seen` catches duplicate keys. */
+static bool rd_field(struct chk_reader *r, const cJSON *it, struct chk_event *e, uint32_t *seen,
+                     const cJSON **lists, struct rd_scan *sc)
+{
+    const char *span = NULL;
+    size_t span_len = 0;
+    if (sc && !rd_scan_next(sc, &span, &span_len))
+        span = NULL;
+    int k = rd_key(it->string);
+    if (k < 0)
+        return rd_extra(r, it, span, span_len);
+    if (*seen & (1u << k))
+        return rd_fail(r, "duplicate field \"%s\"", it->string);
+    *seen |= 1u << k;
+    if (k < (int)RD_N_STR) {
+        if (!cJSON_IsString(it))
+            return rd_fail(r, "field \"%s\" must be a string", it->string);
+        *(const char **)((char *)e + rd_str_fields[k].off) = it->valuestring;
+        return true;
+    }
+    switch (k) {
+    case RD_K_T:
+        return rd_finite(r, it, "t", &e->t);
+    case RD_K_VIEW:
+        return rd_view(r, it, &e->view);
+    case RD_K_MEMBERS:
+    case RD_K_CLIENTS:
+        if (!cJSON_IsArray(it))
+            return rd_fail(r, "field \"%s\" must be an array of strings", it->string);
+        lists[k - RD_K_MEMBERS] = it;
+        return true;
+    default:
+        assert(!"unknown key kind");
+        return false;
+    }
+}
+
+/* Builds the event of a parsed line; strings stay owned by j and r. */
+static bool rd_event_fields(struct chk_reader *r, const cJSON *j, size_t n, struct chk_event *e)
+{
+    *e = (struct chk_event){.view = -1, .line = r->line};
+    r->extra_len = 0;
+    uint32_t seen = 0;
+    const cJSON *lists[2] = {NULL, NULL};
+    struct rd_scan sc;
+    rd_scan_start(&sc, r->copy, n);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, j)
+    {
+        if (!rd_field(r, it, e, &seen, lists, &sc))
+            return false;
+    }
+    if (!(seen & (1u << RD_K_T)))
+        return rd_fail(r, "missing field \"t\"");
+    if (!e->ev_name)
+        return rd_fail(r, "missing field \"ev\"");
+    if (!rd_lists(r, lists[0], lists[1], e))
+        return false;
+    e->extra_json = r->extra_len ? r->extra : NULL;
+    e->ev = chk_ev_parse(e->ev_name);
+    const char *missing = chk_event_missing(e);
+    if (missing)
+        return rd_fail(r, "%s event without field \"%s\"", e->ev_name, missing);
+    if (e->t < r->last_t)
+        return rd_fail(r, "t goes back in time (%.9g after %.9g)", e->t, r->last_t);
+    r->last_t = e->t;
+    return true;
+}
+
+static bool rd_event(struct chk_reader *r, size_t n)
+{
+    cJSON *j = rd_parse(r, n);
+    if (!j)
+        return false;
+    struct chk_event e;
+    bool ok = rd_event_fields(r, j, n, &e);
+    if (ok)
+        r->sink->on_event(r->sink->ctx, &e);
+    cJSON_Delete(j);
+    return ok;
+}
+
+/* One line (without its '\n'); line 1 is the header. */
+static bool rd_line(struct chk_reader *r, const char *s, size_t n)
+{
+    r->line++;
+    if (!chk_vec_reserve((void **)&r->copy, &r->copy_cap, n + 1, 1))
+        return rd_fail(r, "out of memory (a line of %zu bytes)", n);
+    memcpy(r->copy, s, n);
+    r->copy[n] = '\0';
+    size_t blank = 0;
+    while (blank < n && (s[blank] == ' ' || s[blank] == '\t' || s[blank] == '\r'))
+        blank++;
+    if (blank == n)
+        return rd_fail(r, "%s", r->line == 1 ? "empty header line" : "empty line");
+    for (size_t i = 0; i < n; i++) /* cJSON would let raw control characters into strings */
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\t' && s[i] != '\r')
+            return rd_fail(r, "bad JSON: control character 0x%02x at byte %zu",
+                           (unsigned)(unsigned char)s[i], i + 1);
+    return r->line == 1 ? rd_header(r, n) : rd_event(r, n);
+}
+
+static bool rd_done(struct chk_reader *r, bool ok)
+{
+    if (ok && !r->have_header) {
+        r->line = 1;
+        ok = rd_fail(r, "empty trace: no header line");
+    }
+    free(r->copy);
+    free(r->arr);
+    free(r->extra);
+    return ok;
+}
+
+bool chk_parse_trace_buf(const char *name, const char *buf, size_t len, FILE *err,
+                         const struct chk_trace_sink *sink)
+{
+    assert(name && (buf || !len) && sink && sink->on_header && sink->on_event);
+    struct chk_reader r = {.name = name, .err = err, .sink = sink, .last_t = -INFINITY};
+    bool ok = true;
+    size_t at = 0;
+    while (ok && at < len) {
+        const char *nl = memchr(buf + at, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - (buf + at)) : len - at;
+        ok = rd_line(&r, buf + at, n);
+        at += n + 1;
+    }
+    return rd_done(&r, ok);
+}
+
+/* ---- the checker as a sink ---- */
+
+static bool rd_chk_header(void *ctx, const struct chk_header *h)
+{
+    struct chk **c = ctx;
+    *c = chk_new(h);
+    return *c != NULL;
+}
+
+static void rd_chk_event(void *ctx, const struct chk_event *e)
+{
+    struct chk **c = ctx;
+    chk_feed(*c, e);
+}
+
+static struct chk *rd_chk_result(struct chk *c, bool ok)
+{
+    if (!ok) {
+        chk_free(c);
+        return NULL;
+    }
+    chk_finish(c);
+    return c;
+}
+
+struct chk *chk_read_trace_buf(const char *name, const char *buf, size_t len, FILE *err)
+{
+    struct chk *c = NULL;
+    struct chk_trace_sink sink = {.on_header = rd_chk_header, .on_event = rd_chk_event, .ctx = &c};
+    bool ok = chk_parse_trace_buf(name, buf, len, err, &sink);
+    return rd_chk_result(c, ok);
+}
+
+struct chk *chk_read_trace(const char *path, FILE *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (err)
+            fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    struct chk *c = NULL;
+    struct chk_trace_sink sink = {.on_header = rd_chk_header, .on_event = rd_chk_event, .ctx = &c};
+    struct chk_reader r = {.name = path, .err = err, .sink = &sink, .last_t = -INFINITY};
+    char *buf = NULL;
+    size_t cap = 0;
+    bool ok = true;
+    ssize_t n;
+    while (ok && (n = getline(&buf, &cap, f)) >= 0) {
+        size_t len = (size_t)n;
+        if (len && buf[len - 1] == '\n')
+            len--;
+        ok = rd_line(&r, buf, len);
+    }
+    if (ok && ferror(f)) {
+        r.line++;
+        ok = rd_fail(&r, "read error: %s", strerror(errno));
+    }
+    free(buf);
+    fclose(f);
+    ok = rd_done(&r, ok);
+    return rd_chk_result(c, ok);
+}

@@ -1,0 +1,266 @@
+/* core/pg.h: the process-group layer, the paper's Table 1 (sections 3.1, 3.2, 5).
+ *
+ * Owns: virtually synchronous process groups of one node: views (member and
+ * client lists, view ids), atomic view changes run by the coordinator (the
+ * lowest-ranked member this node does not suspect) with a flush, cbcast with
+ * compressed vector timestamps [BSS91], failure atomicity (messages of a
+ * failed sender are forwarded by survivors during the flush), stability
+ * (acknowledgement vectors ride on traffic; a standalone STABLE message only
+ * when idle) and pg_flush, the primary-partition rule (a view change needs a
+ * majority of the current view) and fail-stop conversion (a suspected member
+ * is excluded for real).
+ *
+ * All state of one node's group layer hangs off one `struct pg`, above the
+ * node's `struct phys`: one phys group per pg group (phys gid = pg gid, phys
+ * members = view members). Every pg message travels as a phys_mcast payload,
+ * encoded by pg's own bounds-checked codec (pg_encode/pg_decode); a malformed
+ * one is counted and dropped. Inputs: the phys entry/monitor upcalls (pg
+ * registers them itself), pg_on_timer() (timer slot PG_TIMER_PG) and the calls
+ * below. Outputs: phys_mcast, env->timer_set(PG_TIMER_PG), env->trace
+ * (PG_TR_SOMETIMES for interesting situations), and the application upcalls.
+ *
+ * Upcalls (entry, monitor, flush-done) run inside a pg input; they may call
+ * cbcast, pg_getview and pg_flush, which take effect at once (a message sent
+ * from an upcall is delivered locally right after the upcall returns). Calls
+ * that change membership (pg_create, pg_join, pg_leave, pg_add, pg_del) and
+ * pg_free must not be made from an upcall.
+ *
+ * Protocol summary (the view change, section 5: "a distinguished member
+ * initiates these calls, ensuring that only one such operation is done at a
+ * time"):
+ *  1. The coordinator multicasts FLUSH(v, attempt, proposal). A member accepts
+ *     the highest attempt of v it has seen (ties: lower coordinator rank),
+ *     stops sending in v (application sends are held for v+1), stops listening
+ *     to members outside the proposal, forwards every retained message of v
+ *     whose sender is outside the proposal, then multicasts FLUSH_OK.
+ *  2. With FLUSH_OK from every proposed member of v, and if they are a
+ *     majority of v, the coordinator multicasts the decision (ACK(v, attempt,
+ *     proposal) from the coordinator, also called NEW_VIEW).
+ *  3. A member that has the decision and every FLUSH_OK of that attempt (so it
+ *     holds every message of v any proposed member held) commits: it
+ *     multicasts its own ACK. It installs v+1 once a majority of v has
+ *     committed: it delivers every deliverable message of v in causal order,
+ *     discards (identically everywhere) what can never be delivered, installs,
+ *     then sends the application messages it held.
+ *  4. A committed member that sees a later attempt, or a NEED from a member
+ *     left behind, re-forwards every message of v it holds and sends a "full"
+ *     ACK: whoever receives it holds every message of v and commits too. So a
+ *     decision that a majority committed survives a coordinator crash, and a
+ *     takeover coordinator completes it instead of deciding anew.
+ */
+#ifndef PG_PG_H
+#define PG_PG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "env.h"
+#include "err.h"
+#include "phys.h"
+
+/* Hard caps (the configuration may only lower them). Membership sets are
+ * 64-bit masks indexed by rank, hence PG_MAX_MEMBERS_CAP = 64. */
+#define PG_MAX_MEMBERS_CAP 64u
+#define PG_MAX_CLIENTS_CAP 64u
+#define PG_HDR_MAX         (16u + 6u * PG_MAX_MEMBERS_CAP) /* worst-case DATA header */
+#define PG_MAX_PAYLOAD     (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
+
+typedef uint32_t pg_gid;
+
+/* Member or client, for pg_add / pg_del. */
+enum pg_member_type {
+    PG_MEMBER = 1,
+    PG_CLIENT = 2,
+};
+
+struct pg_config {
+    uint32_t max_groups;        /* groups per node */
+    uint32_t max_members;       /* members per view (<= PG_MAX_MEMBERS_CAP) */
+    uint32_t max_clients;       /* clients per view (<= PG_MAX_CLIENTS_CAP) */
+    uint32_t max_msgs;          /* retained messages per group (delivered-unstable + delayed) */
+    uint32_t max_unstable_own;  /* own unstable messages per group before cbcast says PG_E_FULL */
+    uint32_t max_held;          /* application sends held during a flush, per group */
+    uint32_t max_future;        /* messages of the next view held until it is installed */
+    uint32_t max_outbox;        /* pg messages waiting for a full phys window, per group */
+    uint32_t max_requests;      /* pending join/leave/add/del requests, per group */
+    uint32_t max_payload;       /* cbcast payload bytes (<= PG_MAX_PAYLOAD) */
+    int64_t stable_delay_ns;    /* idle time before a standalone STABLE message */
+    int64_t retry_ns;           /* retry period for a full phys window */
+};
+
+/* Fills `cfg` with defaults (64 members, 4096 retained messages, 2 ms stable delay). */
+void pg_config_default(struct pg_config *cfg);
+
+/* A view, as returned by pg_getview and passed to the monitor upcall. */
+struct pg_view {
+    pg_gid gid;
+    uint32_t view_id;
+    uint32_t n_members;
+    pg_node_id members[PG_MAX_MEMBERS_CAP]; /* rank order; members[0] is the coordinator */
+    uint32_t n_clients;
+    pg_node_id clients[PG_MAX_CLIENTS_CAP];
+};
+
+/* Counters, monotonic. */
+struct pg_stats {
+    uint64_t cbcasts;             /* accepted cbcast calls (sent or held) */
+    uint64_t delivered;           /* entry upcalls */
+    uint64_t delayed_causal;      /* messages that arrived out of causal order and waited */
+    uint64_t held_flush;          /* application sends held during a flush */
+    uint64_t forwarded;           /* copies forwarded during a flush */
+    uint64_t discarded_flush;     /* undeliverable messages discarded at a view install */
+    uint64_t views_installed;
+    uint64_t view_changes_started; /* flush attempts started as coordinator */
+    uint64_t takeovers;            /* attempts started while another member's attempt was pending */
+    uint64_t inflight_at_change;   /* installs with undelivered or unstable messages */
+    uint64_t exclusions;           /* this node learned it is out of a group */
+    uint64_t header_bytes;         /* pg header bytes of DATA messages sent (VT included) */
+    uint64_t data_sent;            /* DATA messages multicast */
+    uint64_t stable_msgs_sent;     /* standalone STABLE messages */
+    uint64_t control_sent;         /* FLUSH, FLUSH_OK, ACK, NEED, REQ, JOIN */
+    uint64_t malformed_dropped;    /* failed pg_decode */
+    uint64_t stale_dropped;        /* messages of an older view, or from a member we stopped hearing */
+    uint64_t future_held;          /* messages of the next view held until installed */
+    uint64_t outbox_queued;        /* pg messages queued because a phys window was full */
+    uint64_t stable_released;      /* retained messages released as stable */
+};
+
+struct pg;
+
+/* Upcall: a cbcast of `from` was delivered in `view_id` of `gid`. `payload`
+ * is valid only during the call. */
+typedef void (*pg_entry_fn)(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
+                            const uint8_t *payload, size_t len);
+/* Upcall: `view` was installed (excluded false), or this node learned it is
+ * no longer a member (excluded true; `view` is the last view it installed,
+ * view_id 0 if none). */
+typedef void (*pg_monitor_fn)(void *ctx, const struct pg_view *view, bool excluded);
+/* Upcall: a pg_flush of `gid` completed. */
+typedef void (*pg_flush_fn)(void *ctx, pg_gid gid);
+
+/* Allocates the group layer of node `self` over `ph` (both must outlive it).
+ * Precondition: cfg within the caps, self != PG_NODE_NONE. NULL only if
+ * allocation fails. */
+struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
+                  const struct pg_config *cfg);
+void pg_free(struct pg *pg);
+
+/* Table 1: pg_create(view). Every initial member calls it with the same list
+ * (rank order); that list is view 1. Self must be in it. Errors: PG_E_INVAL
+ * (gid 0, n == 0 or > max_members, duplicate or NONE member, self absent),
+ * PG_E_EXISTS (gid known here), PG_E_FULL (group table), or phys_create's. */
+int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n);
+
+/* Table 1: pg_add / pg_del(gid, pid, type). Asks the coordinator for a view
+ * change; returns once the request is multicast. A process added as a member
+ * must be waiting for the group (pg_join). Errors: PG_E_NOGROUP,
+ * PG_E_NOTMEMBER (caller not a member; pg_del of a non-member), PG_E_EXISTS
+ * (pg_add of a present pid), PG_E_CRASHED, PG_E_INVAL (type, pid NONE),
+ * PG_E_FULL (request table or phys window). */
+int pg_add(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type);
+int pg_del(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type);
+
+/* Asks member `contact` to add this node; the monitor upcall reports the
+ * view in which it joined (no state transfer yet). Errors: PG_E_INVAL
+ * (contact NONE or self), PG_E_EXISTS, PG_E_FULL, or phys's. */
+int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact);
+/* Asks the coordinator to remove this node. Call pg_flush first to be sure
+ * earlier messages are delivered. Errors as pg_del. */
+int pg_leave(struct pg *pg, pg_gid gid);
+
+/* Table 1: pg_monitor / pg_entry: register the upcalls of `gid` (one of
+ * each; a second call replaces the first). PG_E_NOGROUP. */
+int pg_monitor(struct pg *pg, pg_gid gid, pg_monitor_fn fn, void *ctx);
+int pg_entry(struct pg *pg, pg_gid gid, pg_entry_fn fn, void *ctx);
+
+/* Table 1: pg_getview. PG_E_NOGROUP, PG_E_NOTMEMBER (joining, no view yet),
+ * PG_E_CRASHED (excluded: *view still gets the last view). */
+int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view);
+
+/* Table 1: cbcast. Multicasts `payload` to the members of `gid` in causal
+ * order; the sender delivers it before cbcast returns (unless called from an
+ * upcall: right after the upcall). *cbid is a per-node message number,
+ * *view_id the view in which the message is (or, held during a flush, will
+ * be) multicast. Errors: PG_E_NOGROUP, PG_E_NOTMEMBER, PG_E_CRASHED,
+ * PG_E_TOOBIG, PG_E_FULL (held queue, own unstable messages, phys window). */
+int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
+           uint32_t *view_id);
+
+/* The view in which the next cbcast to `gid` would be multicast (current, or
+ * current + 1 during a flush). Errors as pg_getview. */
+int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id);
+
+/* Table 1: pg_flush (section 3.2). Asynchronous: done_fn runs when every
+ * message this node sent to gid before the call is delivered by every member
+ * of its view, or a view change flushed them. If nothing is outstanding it
+ * runs before pg_flush returns. Errors: PG_E_NOGROUP, PG_E_NOTMEMBER,
+ * PG_E_CRASHED, PG_E_BUSY (one pending), PG_E_INVAL (done_fn NULL). */
+int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx);
+
+/* Table 1: set_dflt_domain. Stores the default causality domain of this node
+ * and returns the previous one (0 initially). Domains are a later issue. */
+uint32_t set_dflt_domain(struct pg *pg, uint32_t did);
+
+/* Input: timer slot PG_TIMER_PG fired. */
+void pg_on_timer(struct pg *pg);
+/* The pending PG_TIMER_PG deadline (PG_TIMER_NEVER if none), for drivers. */
+int64_t pg_deadline(const struct pg *pg);
+
+/* Queries. */
+const struct pg_stats *pg_stats(const struct pg *pg);
+/* Messages retained (unstable or not yet deliverable) over all groups. */
+size_t pg_retained(const struct pg *pg);
+/* True if this node was excluded from `gid` (or left it). */
+bool pg_excluded(const struct pg *pg, pg_gid gid);
+
+/* ---- codec, exposed for the fuzz target and tests ---- */
+
+enum pg_msg_type {
+    PG_MT_DATA = 1,     /* cbcast: sender rank, compressed VT, payload */
+    PG_MT_FWD = 2,      /* a copy forwarded during a flush: original sender, full VT */
+    PG_MT_STABLE = 3,   /* delivered vector, standalone */
+    PG_MT_FLUSH = 4,    /* coordinator: attempt, proposal */
+    PG_MT_FLUSH_OK = 5, /* member: attempt, members it stopped hearing */
+    PG_MT_ACK = 6,      /* decision: attempt, proposal, old view size, full flag */
+    PG_MT_NEED = 7,     /* a member has no decision yet or lacks messages */
+    PG_MT_REQ = 8,      /* a membership request (join, leave, add, del) */
+};
+
+enum pg_req_op {
+    PG_REQ_ADD_MEMBER = 1,
+    PG_REQ_DEL_MEMBER = 2,
+    PG_REQ_ADD_CLIENT = 3,
+    PG_REQ_DEL_CLIENT = 4,
+};
+
+/* A decoded pg message. Arrays point into `entries` etc.; payload points into
+ * the decoded buffer. */
+struct pg_wmsg {
+    enum pg_msg_type type;
+    uint32_t view_id;
+    uint8_t rank; /* DATA/FWD: sender rank; FLUSH/FLUSH_OK/ACK/NEED: coordinator rank */
+    uint32_t attempt;
+    uint32_t n_vt; /* DATA: compressed entries; FWD/STABLE: full vector length */
+    uint8_t vt_rank[PG_MAX_MEMBERS_CAP];
+    uint32_t vt[PG_MAX_MEMBERS_CAP];
+    uint64_t mask;  /* FLUSH_OK: ranks the sender stopped hearing */
+    uint8_t full;   /* ACK */
+    uint8_t n_old;  /* ACK: size of view v */
+    uint8_t op;     /* REQ */
+    pg_node_id pid; /* REQ */
+    uint32_t n_members;
+    pg_node_id members[PG_MAX_MEMBERS_CAP];
+    uint32_t n_clients;
+    pg_node_id clients[PG_MAX_CLIENTS_CAP];
+    const uint8_t *payload;
+    size_t len;
+};
+
+/* Encodes `m` into buf[0..cap). Returns the length, or 0 if it does not fit.
+ * Precondition: m well-formed (asserted). */
+size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap);
+/* Decodes buf[0..len) into *m. PG_OK or PG_E_MALFORMED (never reads past len). */
+int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m);
+
+#endif

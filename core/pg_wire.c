@@ -1,0 +1,300 @@
+/* core/pg_wire.c: the bounds-checked codec of pg messages. See pg.h.
+ *
+ * Layout (little-endian, varints are LEB128 of at most 10 bytes):
+ *   u8 magic 0xB5, u8 type, varint view_id, then by type:
+ *   DATA     u8 rank, u8 n, n x (u8 rank, varint value) ascending ranks, payload
+ *   FWD      u8 rank, u8 n, n x varint, payload
+ *   STABLE   u8 n, n x varint
+ *   FLUSH    varint attempt, u8 coord, u8 nm, nm x u32, u8 nc, nc x u32
+ *   FLUSH_OK varint attempt, u8 coord, varint mask
+ *   ACK      varint attempt, u8 coord, u8 full, u8 n_old, u8 nm, nm x u32, u8 nc, nc x u32
+ *   NEED     varint attempt, u8 coord
+ *   REQ      u8 op, u32 pid
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "pg.h"
+
+#define PGW_MAGIC 0xB5u
+
+struct pgw_out {
+    uint8_t *p;
+    size_t cap, len;
+    bool ok;
+};
+
+struct pgw_in {
+    const uint8_t *p;
+    size_t len, pos;
+    bool ok;
+};
+
+static void out_u8(struct pgw_out *o, uint32_t v)
+{
+    assert(v <= 0xFFu);
+    if (o->len + 1 > o->cap) {
+        o->ok = false;
+        return;
+    }
+    o->p[o->len++] = (uint8_t)v;
+}
+
+static void out_u32(struct pgw_out *o, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        out_u8(o, (v >> (8 * i)) & 0xFFu);
+}
+
+static void out_var(struct pgw_out *o, uint64_t v)
+{
+    do {
+        uint32_t b = v & 0x7Fu;
+        v >>= 7;
+        out_u8(o, b | (v ? 0x80u : 0u));
+    } while (v);
+}
+
+static uint32_t in_u8(struct pgw_in *in)
+{
+    if (in->pos + 1 > in->len) {
+        in->ok = false;
+        return 0;
+    }
+    return in->p[in->pos++];
+}
+
+static uint32_t in_u32(struct pgw_in *in)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v |= in_u8(in) << (8 * i);
+    return v;
+}
+
+static uint64_t in_var(struct pgw_in *in)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+        uint32_t b = in_u8(in);
+        if (!in->ok)
+            return 0;
+        if (shift == 63 && b > 1) { /* would overflow 64 bits */
+            in->ok = false;
+            return 0;
+        }
+        v |= (uint64_t)(b & 0x7Fu) << shift;
+        if (!(b & 0x80u))
+            return v;
+    }
+    in->ok = false;
+    return 0;
+}
+
+static uint32_t in_var32(struct pgw_in *in)
+{
+    uint64_t v = in_var(in);
+    if (v > UINT32_MAX)
+        in->ok = false;
+    return (uint32_t)v;
+}
+
+static void out_ids(struct pgw_out *o, const pg_node_id *ids, uint32_t n)
+{
+    out_u8(o, n);
+    for (uint32_t i = 0; i < n; i++)
+        out_u32(o, ids[i]);
+}
+
+/* Reads a list of distinct, non-NONE node ids of at most `max`. */
+static uint32_t in_ids(struct pgw_in *in, pg_node_id *ids, uint32_t max)
+{
+    uint32_t n = in_u8(in);
+    if (n > max) {
+        in->ok = false;
+        return 0;
+    }
+    for (uint32_t i = 0; i < n && in->ok; i++) {
+        ids[i] = in_u32(in);
+        if (ids[i] == PG_NODE_NONE)
+            in->ok = false;
+        for (uint32_t j = 0; j < i; j++)
+            if (ids[j] == ids[i])
+                in->ok = false;
+    }
+    return in->ok ? n : 0;
+}
+
+static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
+{
+    switch (m->type) {
+    case PG_MT_DATA:
+        out_u8(o, m->rank);
+        out_u8(o, m->n_vt);
+        for (uint32_t i = 0; i < m->n_vt; i++) {
+            assert(i == 0 || m->vt_rank[i] > m->vt_rank[i - 1]);
+            out_u8(o, m->vt_rank[i]);
+            out_var(o, m->vt[i]);
+        }
+        break;
+    case PG_MT_FWD:
+        out_u8(o, m->rank);
+        out_u8(o, m->n_vt);
+        for (uint32_t i = 0; i < m->n_vt; i++)
+            out_var(o, m->vt[i]);
+        break;
+    case PG_MT_STABLE:
+        out_u8(o, m->n_vt);
+        for (uint32_t i = 0; i < m->n_vt; i++)
+            out_var(o, m->vt[i]);
+        break;
+    case PG_MT_FLUSH:
+    case PG_MT_ACK:
+        out_var(o, m->attempt);
+        out_u8(o, m->rank);
+        if (m->type == PG_MT_ACK) {
+            out_u8(o, m->full);
+            out_u8(o, m->n_old);
+        }
+        out_ids(o, m->members, m->n_members);
+        out_ids(o, m->clients, m->n_clients);
+        break;
+    case PG_MT_FLUSH_OK:
+        out_var(o, m->attempt);
+        out_u8(o, m->rank);
+        out_var(o, m->mask);
+        break;
+    case PG_MT_NEED:
+        out_var(o, m->attempt);
+        out_u8(o, m->rank);
+        break;
+    case PG_MT_REQ:
+        out_u8(o, m->op);
+        out_u32(o, m->pid);
+        break;
+    default:
+        assert(!"pg_encode: unknown type");
+    }
+}
+
+size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
+{
+    assert(m && buf);
+    assert(m->rank < PG_MAX_MEMBERS_CAP && m->n_vt <= PG_MAX_MEMBERS_CAP);
+    assert(m->n_members <= PG_MAX_MEMBERS_CAP && m->n_clients <= PG_MAX_CLIENTS_CAP);
+    struct pgw_out o = {.p = buf, .cap = cap, .ok = true};
+    out_u8(&o, PGW_MAGIC);
+    out_u8(&o, (uint32_t)m->type);
+    out_var(&o, m->view_id);
+    enc_body(m, &o);
+    bool has_payload = m->type == PG_MT_DATA || m->type == PG_MT_FWD;
+    if (has_payload && m->len) {
+        if (o.len + m->len > o.cap)
+            o.ok = false;
+        else {
+            memcpy(o.p + o.len, m->payload, m->len);
+            o.len += m->len;
+        }
+    }
+    return o.ok ? o.len : 0;
+}
+
+static uint32_t in_rank(struct pgw_in *in)
+{
+    uint32_t r = in_u8(in);
+    if (r >= PG_MAX_MEMBERS_CAP)
+        in->ok = false;
+    return r;
+}
+
+static void dec_vt(struct pgw_in *in, struct pg_wmsg *m, bool sparse)
+{
+    m->n_vt = in_u8(in);
+    if (m->n_vt > PG_MAX_MEMBERS_CAP || (sparse && m->n_vt == 0)) {
+        in->ok = false;
+        return;
+    }
+    for (uint32_t i = 0; i < m->n_vt && in->ok; i++) {
+        if (sparse) {
+            m->vt_rank[i] = (uint8_t)in_rank(in);
+            if (i > 0 && m->vt_rank[i] <= m->vt_rank[i - 1])
+                in->ok = false;
+        }
+        m->vt[i] = in_var32(in);
+    }
+}
+
+static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
+{
+    switch (m->type) {
+    case PG_MT_DATA:
+    case PG_MT_FWD:
+        m->rank = (uint8_t)in_rank(in);
+        dec_vt(in, m, m->type == PG_MT_DATA);
+        break;
+    case PG_MT_STABLE:
+        dec_vt(in, m, false);
+        break;
+    case PG_MT_FLUSH:
+    case PG_MT_ACK:
+        m->attempt = in_var32(in);
+        m->rank = (uint8_t)in_rank(in);
+        if (m->type == PG_MT_ACK) {
+            m->full = (uint8_t)in_u8(in);
+            m->n_old = (uint8_t)in_u8(in);
+            if (m->full > 1 || m->n_old == 0 || m->n_old > PG_MAX_MEMBERS_CAP)
+                in->ok = false;
+        }
+        m->n_members = in_ids(in, m->members, PG_MAX_MEMBERS_CAP);
+        m->n_clients = in_ids(in, m->clients, PG_MAX_CLIENTS_CAP);
+        if (m->n_members == 0)
+            in->ok = false;
+        break;
+    case PG_MT_FLUSH_OK:
+        m->attempt = in_var32(in);
+        m->rank = (uint8_t)in_rank(in);
+        m->mask = in_var(in);
+        break;
+    case PG_MT_NEED:
+        m->attempt = in_var32(in);
+        m->rank = (uint8_t)in_rank(in);
+        break;
+    case PG_MT_REQ:
+        m->op = (uint8_t)in_u8(in);
+        m->pid = in_u32(in);
+        if (m->op < PG_REQ_ADD_MEMBER || m->op > PG_REQ_DEL_CLIENT || m->pid == PG_NODE_NONE)
+            in->ok = false;
+        break;
+    default:
+        in->ok = false;
+    }
+}
+
+int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
+{
+    assert(m && (buf || len == 0));
+    m->view_id = m->attempt = m->n_vt = m->n_members = m->n_clients = 0;
+    m->rank = m->full = m->n_old = m->op = 0;
+    m->mask = 0;
+    m->pid = PG_NODE_NONE;
+    m->payload = NULL;
+    m->len = 0;
+    struct pgw_in in = {.p = buf, .len = len, .ok = true};
+    if (in_u8(&in) != PGW_MAGIC || !in.ok)
+        return PG_E_MALFORMED;
+    m->type = (enum pg_msg_type)in_u8(&in);
+    m->view_id = in_var32(&in);
+    if (!in.ok)
+        return PG_E_MALFORMED;
+    dec_body(&in, m);
+    if (!in.ok)
+        return PG_E_MALFORMED;
+    assert(in.pos <= len);
+    if (m->type == PG_MT_DATA || m->type == PG_MT_FWD) {
+        m->payload = buf + in.pos;
+        m->len = len - in.pos;
+    } else if (in.pos != len) {
+        return PG_E_MALFORMED; /* trailing bytes */
+    }
+    return PG_OK;
+}

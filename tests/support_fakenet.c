@@ -1,0 +1,570 @@
+/* tests/support_fakenet.c: the deterministic fake network. See support_fakenet.h. */
+#include "support_fakenet.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum fakenet_ev_kind { FN_EV_DGRAM = 1, FN_EV_TIMER = 2 };
+
+struct fakenet_ev {
+    int64_t t_ns;
+    uint64_t order; /* insertion seq: ties in time keep insertion order */
+    enum fakenet_ev_kind kind;
+    unsigned node;
+    unsigned slot;        /* timer */
+    uint64_t gen;         /* timer: valid only if equal to the slot's generation */
+    pg_node_id from;      /* datagram */
+    uint32_t len;         /* datagram */
+    uint8_t *buf;         /* datagram (owned) */
+};
+
+struct fakenet_host {
+    struct fakenet *fn;
+    unsigned index;
+    pg_node_id id;
+    struct pg_env env;
+    struct pg_node *node;
+    bool crashed;
+    uint64_t rng; /* env->random stream */
+    int64_t timer_ns[PG_TIMER_SLOTS];
+    uint64_t timer_gen[PG_TIMER_SLOTS];
+    size_t max_retained;
+    struct fakenet_delivery *deliveries;
+    size_t n_deliveries;
+    struct fakenet_monitor monitors[64];
+    size_t n_monitors;
+};
+
+struct fakenet {
+    unsigned n;
+    struct phys_config cfg;
+    int64_t now_ns;
+    uint64_t rng;
+    uint64_t order;
+    pg_node_id next_id;
+    double loss, dup, garble;
+    int64_t jitter_ns;
+    int64_t latency_ns[FAKENET_MAX_NODES][FAKENET_MAX_NODES];
+    bool cut[FAKENET_MAX_NODES][FAKENET_MAX_NODES];
+    struct fakenet_ev *heap;
+    size_t n_heap;
+    struct fakenet_counts counts;
+    bool overflow;
+    fakenet_entry_hook hook;
+    void *hook_ctx;
+    struct fakenet_host hosts[FAKENET_MAX_NODES];
+};
+
+/* ---- PRNG: splitmix64 ---- */
+
+static uint64_t fn_splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static double fn_unit(struct fakenet *fn)
+{
+    return (double)(fn_splitmix(&fn->rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static bool fn_chance(struct fakenet *fn, double p)
+{
+    return p > 0 && fn_unit(fn) < p;
+}
+
+/* ---- event heap on (t_ns, order) ---- */
+
+static bool ev_before(const struct fakenet_ev *a, const struct fakenet_ev *b)
+{
+    return a->t_ns < b->t_ns || (a->t_ns == b->t_ns && a->order < b->order);
+}
+
+static void heap_swap(struct fakenet *fn, size_t a, size_t b)
+{
+    struct fakenet_ev t = fn->heap[a];
+    fn->heap[a] = fn->heap[b];
+    fn->heap[b] = t;
+}
+
+static bool heap_push(struct fakenet *fn, struct fakenet_ev ev)
+{
+    if (fn->n_heap == FAKENET_MAX_EVENTS) {
+        fn->counts.queue_full++;
+        free(ev.buf);
+        return false;
+    }
+    ev.order = fn->order++;
+    size_t i = fn->n_heap++;
+    fn->heap[i] = ev;
+    while (i > 0 && ev_before(&fn->heap[i], &fn->heap[(i - 1) / 2])) {
+        heap_swap(fn, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+    return true;
+}
+
+static struct fakenet_ev heap_pop(struct fakenet *fn)
+{
+    assert(fn->n_heap > 0);
+    struct fakenet_ev top = fn->heap[0];
+    fn->heap[0] = fn->heap[--fn->n_heap];
+    for (size_t i = 0;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < fn->n_heap && ev_before(&fn->heap[l], &fn->heap[m]))
+            m = l;
+        if (r < fn->n_heap && ev_before(&fn->heap[r], &fn->heap[m]))
+            m = r;
+        if (m == i)
+            break;
+        heap_swap(fn, i, m);
+        i = m;
+    }
+    return top;
+}
+
+/* ---- env callbacks ---- */
+
+static int64_t env_now(void *ctx)
+{
+    struct fakenet_host *h = ctx;
+    return h->fn->now_ns;
+}
+
+static void env_timer_set(void *ctx, unsigned slot, int64_t deadline_ns)
+{
+    struct fakenet_host *h = ctx;
+    assert(slot < PG_TIMER_SLOTS);
+    h->timer_ns[slot] = deadline_ns;
+    h->timer_gen[slot]++;
+    if (deadline_ns == PG_TIMER_NEVER)
+        return;
+    int64_t t = deadline_ns < h->fn->now_ns ? h->fn->now_ns : deadline_ns;
+    heap_push(h->fn, (struct fakenet_ev){.t_ns = t, .kind = FN_EV_TIMER, .node = h->index,
+                                         .slot = slot, .gen = h->timer_gen[slot]});
+}
+
+static int fn_index_of(const struct fakenet *fn, pg_node_id id)
+{
+    for (unsigned i = 0; i < fn->n; i++)
+        if (fn->hosts[i].id == id)
+            return (int)i;
+    return -1;
+}
+
+/* Puts one copy of a datagram in flight from host `src` to node `dst`. */
+static void fn_put(struct fakenet *fn, unsigned src, unsigned dst, pg_node_id from,
+                   const uint8_t *buf, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    assert(copy);
+    memcpy(copy, buf, len);
+    if (len > 0 && fn_chance(fn, fn->garble)) {
+        size_t at = fn_splitmix(&fn->rng) % len;
+        copy[at] ^= (uint8_t)(1u + fn_splitmix(&fn->rng) % 255u);
+        fn->counts.garbled++;
+    }
+    int64_t delay = fn->latency_ns[src][dst];
+    if (fn->jitter_ns > 0)
+        delay += (int64_t)(fn_splitmix(&fn->rng) % (uint64_t)(fn->jitter_ns + 1));
+    heap_push(fn, (struct fakenet_ev){.t_ns = fn->now_ns + delay, .kind = FN_EV_DGRAM,
+                                      .node = dst, .from = from, .len = (uint32_t)len,
+                                      .buf = copy});
+}
+
+static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
+{
+    struct fakenet_host *h = ctx;
+    struct fakenet *fn = h->fn;
+    assert(!h->crashed && len <= PHYS_MAX_DATAGRAM);
+    fn->counts.sent++;
+    int dst = fn_index_of(fn, to);
+    if (dst < 0 || fn->hosts[dst].crashed) {
+        fn->counts.to_crashed++;
+        return;
+    }
+    if (fn->cut[h->index][dst]) {
+        fn->counts.cut++;
+        return;
+    }
+    if (fn_chance(fn, fn->loss)) {
+        fn->counts.lost++;
+        return;
+    }
+    fn_put(fn, h->index, (unsigned)dst, h->id, buf, len);
+    if (fn_chance(fn, fn->dup)) {
+        fn->counts.duplicated++;
+        fn_put(fn, h->index, (unsigned)dst, h->id, buf, len);
+    }
+}
+
+static uint64_t env_random(void *ctx)
+{
+    struct fakenet_host *h = ctx;
+    return fn_splitmix(&h->rng);
+}
+
+static void env_trace(void *ctx, const struct pg_trace *ev)
+{
+    struct fakenet_host *h = ctx;
+    unsigned k = (unsigned)ev->kind;
+    if (k < 8)
+        h->fn->counts.traces[k]++;
+}
+
+/* ---- nodes ---- */
+
+static void fn_host_start(struct fakenet *fn, unsigned i, pg_node_id id)
+{
+    struct fakenet_host *h = &fn->hosts[i];
+    h->fn = fn;
+    h->index = i;
+    h->id = id;
+    h->crashed = false;
+    h->rng = fn_splitmix(&fn->rng);
+    h->env = (struct pg_env){.ctx = h, .now_ns = env_now, .timer_set = env_timer_set,
+                             .send = env_send, .random = env_random, .trace = env_trace};
+    for (unsigned s = 0; s < PG_TIMER_SLOTS; s++) {
+        h->timer_ns[s] = PG_TIMER_NEVER;
+        h->timer_gen[s]++;
+    }
+    h->n_deliveries = 0;
+    h->n_monitors = 0;
+    h->max_retained = 0;
+    if (!h->deliveries)
+        h->deliveries = calloc(FAKENET_MAX_RECORDS, sizeof *h->deliveries);
+    assert(h->deliveries);
+    h->node = pg_node_new(&h->env, id, &fn->cfg);
+    assert(h->node);
+}
+
+struct fakenet *fakenet_new_cfg(unsigned n, uint64_t seed, const struct phys_config *cfg)
+{
+    assert(n >= 1 && n <= FAKENET_MAX_NODES && cfg);
+    struct fakenet *fn = calloc(1, sizeof *fn);
+    assert(fn);
+    fn->n = n;
+    fn->cfg = *cfg;
+    fn->rng = seed;
+    fn->heap = calloc(FAKENET_MAX_EVENTS, sizeof *fn->heap);
+    assert(fn->heap);
+    fakenet_set_latency_all(fn, 100000);
+    for (unsigned i = 0; i < n; i++)
+        fn_host_start(fn, i, i + 1);
+    fn->next_id = n + 1;
+    return fn;
+}
+
+struct fakenet *fakenet_new(unsigned n, uint64_t seed)
+{
+    struct phys_config cfg;
+    phys_config_default(&cfg);
+    return fakenet_new_cfg(n, seed, &cfg);
+}
+
+void fakenet_free(struct fakenet *fn)
+{
+    if (!fn)
+        return;
+    for (size_t i = 0; i < fn->n_heap; i++)
+        free(fn->heap[i].buf);
+    for (unsigned i = 0; i < fn->n; i++) {
+        pg_node_free(fn->hosts[i].node);
+        free(fn->hosts[i].deliveries);
+    }
+    free(fn->heap);
+    free(fn);
+}
+
+/* ---- running ---- */
+
+static void fn_note_retained(struct fakenet_host *h)
+{
+    size_t r = phys_retained(pg_node_phys(h->node));
+    if (r > h->max_retained)
+        h->max_retained = r;
+}
+
+static void fn_dispatch(struct fakenet *fn, struct fakenet_ev *ev)
+{
+    struct fakenet_host *h = &fn->hosts[ev->node];
+    if (h->crashed)
+        return;
+    if (ev->kind == FN_EV_TIMER) {
+        if (ev->gen != h->timer_gen[ev->slot])
+            return; /* replaced or disarmed */
+        h->timer_ns[ev->slot] = PG_TIMER_NEVER;
+        pg_node_on_timer(h->node, ev->slot);
+    } else {
+        fn->counts.delivered++;
+        pg_node_on_datagram(h->node, ev->from, ev->buf, ev->len);
+    }
+    fn_note_retained(h);
+}
+
+bool fakenet_step(struct fakenet *fn, int64_t limit_ns)
+{
+    if (fn->n_heap == 0 || fn->heap[0].t_ns > limit_ns)
+        return false;
+    struct fakenet_ev ev = heap_pop(fn);
+    assert(ev.t_ns >= fn->now_ns);
+    fn->now_ns = ev.t_ns;
+    fn_dispatch(fn, &ev);
+    free(ev.buf);
+    return true;
+}
+
+void fakenet_run_until(struct fakenet *fn, int64_t t_ns)
+{
+    assert(t_ns >= fn->now_ns);
+    while (fakenet_step(fn, t_ns))
+        ;
+    fn->now_ns = t_ns;
+}
+
+/* ---- knobs ---- */
+
+void fakenet_set_latency(struct fakenet *fn, unsigned from, unsigned to, int64_t ns)
+{
+    assert(from < fn->n && to < fn->n && ns >= 0);
+    fn->latency_ns[from][to] = ns;
+}
+
+void fakenet_set_latency_all(struct fakenet *fn, int64_t ns)
+{
+    for (unsigned i = 0; i < FAKENET_MAX_NODES; i++)
+        for (unsigned j = 0; j < FAKENET_MAX_NODES; j++)
+            fn->latency_ns[i][j] = ns;
+}
+
+void fakenet_set_loss(struct fakenet *fn, double p)
+{
+    fn->loss = p;
+}
+
+void fakenet_set_dup(struct fakenet *fn, double p)
+{
+    fn->dup = p;
+}
+
+void fakenet_set_jitter(struct fakenet *fn, int64_t max_extra_ns)
+{
+    assert(max_extra_ns >= 0);
+    fn->jitter_ns = max_extra_ns;
+}
+
+void fakenet_set_garble(struct fakenet *fn, double p)
+{
+    fn->garble = p;
+}
+
+void fakenet_cut(struct fakenet *fn, unsigned from, unsigned to, bool drop)
+{
+    assert(from < fn->n && to < fn->n);
+    fn->cut[from][to] = drop;
+}
+
+void fakenet_partition(struct fakenet *fn, uint64_t side_mask)
+{
+    for (unsigned i = 0; i < fn->n; i++)
+        for (unsigned j = 0; j < fn->n; j++)
+            fn->cut[i][j] = ((side_mask >> i) & 1) != ((side_mask >> j) & 1);
+}
+
+void fakenet_heal(struct fakenet *fn)
+{
+    memset(fn->cut, 0, sizeof fn->cut);
+}
+
+void fakenet_crash(struct fakenet *fn, unsigned i)
+{
+    assert(i < fn->n);
+    fn->hosts[i].crashed = true;
+}
+
+bool fakenet_crashed(const struct fakenet *fn, unsigned i)
+{
+    assert(i < fn->n);
+    return fn->hosts[i].crashed;
+}
+
+pg_node_id fakenet_restart(struct fakenet *fn, unsigned i)
+{
+    assert(i < fn->n);
+    pg_node_free(fn->hosts[i].node);
+    fn->hosts[i].node = NULL;
+    pg_node_id id = fn->next_id++;
+    fn_host_start(fn, i, id);
+    return id;
+}
+
+void fakenet_inject(struct fakenet *fn, unsigned to, pg_node_id from, const uint8_t *buf,
+                    size_t len, int64_t delay_ns)
+{
+    assert(to < fn->n && delay_ns >= 0);
+    uint8_t *copy = malloc(len ? len : 1);
+    assert(copy);
+    if (len)
+        memcpy(copy, buf, len);
+    heap_push(fn, (struct fakenet_ev){.t_ns = fn->now_ns + delay_ns, .kind = FN_EV_DGRAM,
+                                      .node = to, .from = from, .len = (uint32_t)len,
+                                      .buf = copy});
+}
+
+/* ---- groups and records ---- */
+
+uint64_t fakenet_hash(const uint8_t *p, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+void fakenet_payload(uint8_t *buf, size_t len, uint64_t tag)
+{
+    assert(len >= 8);
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)(tag >> (8 * i));
+    for (size_t i = 8; i < len; i++)
+        buf[i] = (uint8_t)(tag * 31 + i);
+}
+
+static void fn_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t *p, size_t len)
+{
+    struct fakenet_host *h = ctx;
+    if (h->n_deliveries == FAKENET_MAX_RECORDS) {
+        h->fn->overflow = true;
+        return;
+    }
+    uint64_t tag = 0;
+    for (int i = 0; i < 8 && len >= 8; i++)
+        tag |= (uint64_t)p[i] << (8 * i);
+    h->deliveries[h->n_deliveries++] = (struct fakenet_delivery){
+        .t_ns = h->fn->now_ns, .gid = gid, .from = from, .len = (uint32_t)len, .tag = tag,
+        .hash = fakenet_hash(p, len)};
+    if (h->fn->hook)
+        h->fn->hook(h->fn->hook_ctx, h->fn, h->index, gid, from, p, len);
+}
+
+static void fn_on_monitor(void *ctx, phys_gid gid, pg_node_id failed)
+{
+    struct fakenet_host *h = ctx;
+    if (h->n_monitors == sizeof h->monitors / sizeof h->monitors[0]) {
+        h->fn->overflow = true;
+        return;
+    }
+    h->monitors[h->n_monitors++] = (struct fakenet_monitor){
+        .t_ns = h->fn->now_ns, .gid = gid, .failed = failed, .delivered_before = h->n_deliveries};
+}
+
+int fakenet_record(struct fakenet *fn, unsigned i, phys_gid gid)
+{
+    assert(i < fn->n);
+    struct phys *ph = fakenet_phys(fn, i);
+    int rc = phys_entry(ph, gid, fn_on_entry, &fn->hosts[i]);
+    if (rc == PG_OK)
+        rc = phys_monitor(ph, gid, fn_on_monitor, &fn->hosts[i]);
+    return rc;
+}
+
+int fakenet_group(struct fakenet *fn, phys_gid gid, const unsigned *idx, size_t k)
+{
+    assert(k <= FAKENET_MAX_NODES);
+    pg_node_id ids[FAKENET_MAX_NODES];
+    for (size_t j = 0; j < k; j++)
+        ids[j] = fakenet_id(fn, idx[j]);
+    for (size_t j = 0; j < k; j++) {
+        int rc = phys_create(fakenet_phys(fn, idx[j]), gid, ids, k);
+        if (rc == PG_OK)
+            rc = fakenet_record(fn, idx[j], gid);
+        if (rc != PG_OK)
+            return rc;
+    }
+    return PG_OK;
+}
+
+int fakenet_mcast(struct fakenet *fn, unsigned i, phys_gid gid, uint64_t tag, size_t len)
+{
+    assert(i < fn->n && len >= 8 && len <= PHYS_MAX_PAYLOAD);
+    assert(!fn->hosts[i].crashed);
+    uint8_t buf[PHYS_MAX_PAYLOAD];
+    fakenet_payload(buf, len, tag);
+    int rc = phys_mcast(fakenet_phys(fn, i), gid, buf, len);
+    fn_note_retained(&fn->hosts[i]);
+    return rc;
+}
+
+void fakenet_set_entry_hook(struct fakenet *fn, fakenet_entry_hook hook, void *ctx)
+{
+    fn->hook = hook;
+    fn->hook_ctx = ctx;
+}
+
+/* ---- queries ---- */
+
+unsigned fakenet_size(const struct fakenet *fn)
+{
+    return fn->n;
+}
+
+struct pg_node *fakenet_node(struct fakenet *fn, unsigned i)
+{
+    assert(i < fn->n);
+    return fn->hosts[i].node;
+}
+
+struct phys *fakenet_phys(struct fakenet *fn, unsigned i)
+{
+    return pg_node_phys(fakenet_node(fn, i));
+}
+
+pg_node_id fakenet_id(const struct fakenet *fn, unsigned i)
+{
+    assert(i < fn->n);
+    return fn->hosts[i].id;
+}
+
+const struct pg_env *fakenet_env(struct fakenet *fn, unsigned i)
+{
+    assert(i < fn->n);
+    return &fn->hosts[i].env;
+}
+
+int64_t fakenet_now(const struct fakenet *fn)
+{
+    return fn->now_ns;
+}
+
+const struct fakenet_counts *fakenet_counts(const struct fakenet *fn)
+{
+    return &fn->counts;
+}
+
+size_t fakenet_max_retained(const struct fakenet *fn, unsigned i)
+{
+    assert(i < fn->n);
+    return fn->hosts[i].max_retained;
+}
+
+const struct fakenet_delivery *fakenet_deliveries(const struct fakenet *fn, unsigned i, size_t *n)
+{
+    assert(i < fn->n && n);
+    *n = fn->hosts[i].n_deliveries;
+    return fn->hosts[i].deliveries;
+}
+
+const struct fakenet_monitor *fakenet_monitors(const struct fakenet *fn, unsigned i, size_t *n)
+{
+    assert(i < fn->n && n);
+    *n = fn->hosts[i].n_monitors;
+    return fn->hosts[i].monitors;
+}
+
+bool fakenet_overflowed(const struct fakenet *fn)
+{
+    return fn->overflow;
+}
