@@ -340,7 +340,7 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             }
         }
     }
-    arm_stable(pg, g);
+    stable_update(pg, g);
 }
 
 void pg_cb_finish_view(struct pg *pg, struct pg_group *g)

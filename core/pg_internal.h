@@ -106,6 +106,8 @@ struct pg_group {
     pg_node_id jackers[PG_CAP]; /* joiner: distinct ackers of dec */
     uint32_t n_jackers;
     uint32_t need_sent_view;
+    uint64_t need_key;
+    uint64_t heard; /* ranks heard from in the current view */
     /* the decision that installed the current view, kept to answer late takeovers */
     struct pg_prop last_dec;
     uint32_t last_dec_view;
@@ -160,6 +162,7 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
 void pg_store_clear(struct pg_store *s);
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n);
 int pg_cb_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
+int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len, bool may_queue);
 void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t rank, const struct pg_wmsg *m);
 void pg_cb_on_fwd(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
 void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const struct pg_wmsg *m);
@@ -185,5 +188,9 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
                            uint32_t view_id);
 void pg_view_add_req(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id pid);
 bool pg_view_flushing(const struct pg_group *g);
+void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from,
+                        const struct pg_wmsg *m);
+void pg_view_on_prev(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
+void pg_view_on_future(struct pg *pg, struct pg_group *g);
 
 #endif

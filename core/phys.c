@@ -332,9 +332,15 @@ static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
     }
     uint32_t i = ph->n_chans++;
     struct phys_chan *c = &ph->chans[i];
-    *c = (struct phys_chan){.peer = peer, .next_seq = 1, .acked = 1, .tx = tx,
-                            .rto_due_ns = PG_TIMER_NEVER, .recv_next = 1, .rx = rx,
-                            .ack_due_ns = PG_TIMER_NEVER, .last_sent_ns = ph->now_ns,
+    *c = (struct phys_chan){.peer = peer,
+                            .next_seq = 1,
+                            .acked = 1,
+                            .tx = tx,
+                            .rto_due_ns = PG_TIMER_NEVER,
+                            .recv_next = 1,
+                            .rx = rx,
+                            .ack_due_ns = PG_TIMER_NEVER,
+                            .last_sent_ns = ph->now_ns,
                             .last_heard_ns = ph->now_ns};
     ph->index[index_slot(ph, peer)] = i + 1;
     return c;
@@ -429,8 +435,11 @@ static void chan_send_data(struct phys *ph, struct phys_chan *c, uint64_t seq)
 {
     const struct phys_msg *pm = c->tx[seq % ph->cfg.window].msg;
     assert(pm && seq >= c->acked && seq < c->next_seq);
-    struct wire_msg m = {.type = WIRE_DATA, .seq = seq, .gid = pm->gid,
-                         .payload_len = pm->len, .payload = pm->payload};
+    struct wire_msg m = {.type = WIRE_DATA,
+                         .seq = seq,
+                         .gid = pm->gid,
+                         .payload_len = pm->len,
+                         .payload = pm->payload};
     chan_send(ph, c, &m, pm->crc);
 }
 

@@ -31,7 +31,7 @@
 #include "err.h"
 
 /* Static limits. Every table and queue is bounded; a full one returns PG_E_FULL. */
-#define PHYS_MAX_PAYLOAD 8192u /* bytes of application payload per message */
+#define PHYS_MAX_PAYLOAD  8192u /* bytes of application payload per message */
 #define PHYS_MAX_DATAGRAM (PHYS_MAX_PAYLOAD + 256u)
 
 struct phys_config {
@@ -40,10 +40,10 @@ struct phys_config {
     int64_t rto_initial_ns;      /* first retransmission timeout */
     int64_t rto_max_ns;          /* backoff cap */
     int64_t ack_delay_ns;        /* a standalone ack waits this long for traffic */
-    uint32_t window;             /* unacked messages per channel (send) and reorder slots (receive) */
-    uint32_t max_peers;          /* channels per node */
-    uint32_t max_groups;         /* physical groups per node */
-    uint32_t max_members;        /* members per physical group */
+    uint32_t window;      /* unacked messages per channel (send) and reorder slots (receive) */
+    uint32_t max_peers;   /* channels per node */
+    uint32_t max_groups;  /* physical groups per node */
+    uint32_t max_members; /* members per physical group */
 };
 
 /* Fills `cfg` with defaults suited to a LAN-like platform (50us-1ms latency). */
@@ -51,20 +51,20 @@ void phys_config_default(struct phys_config *cfg);
 
 /* Counters, for run summaries and tests. Monotonic. */
 struct phys_stats {
-    uint64_t datagrams_sent;    /* every env->send */
-    uint64_t data_sent;         /* first transmissions of data messages */
-    uint64_t retransmits;       /* data retransmissions */
-    uint64_t acks_sent;         /* standalone ack datagrams */
-    uint64_t heartbeats_sent;   /* heartbeat datagrams */
-    uint64_t datagrams_recv;    /* every phys_on_datagram */
-    uint64_t garbled_dropped;   /* failed wire decoding */
+    uint64_t datagrams_sent;  /* every env->send */
+    uint64_t data_sent;       /* first transmissions of data messages */
+    uint64_t retransmits;     /* data retransmissions */
+    uint64_t acks_sent;       /* standalone ack datagrams */
+    uint64_t heartbeats_sent; /* heartbeat datagrams */
+    uint64_t datagrams_recv;  /* every phys_on_datagram */
+    uint64_t garbled_dropped; /* failed wire decoding */
     uint64_t duplicates_dropped;
     uint64_t out_of_window_dropped;
     uint64_t from_faulty_dropped; /* traffic from a peer already deemed faulty */
     uint64_t misaddressed_dropped;
-    uint64_t delivered;         /* phys_entry upcalls, including self-delivery */
-    uint64_t suspicions;        /* peers deemed faulty */
-    uint64_t header_bytes_sent; /* wire bytes that were not application payload */
+    uint64_t delivered;          /* phys_entry upcalls, including self-delivery */
+    uint64_t suspicions;         /* peers deemed faulty */
+    uint64_t header_bytes_sent;  /* wire bytes that were not application payload */
     uint64_t no_channel_dropped; /* from an unknown peer while the channel table was full */
 };
 

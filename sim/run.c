@@ -165,7 +165,7 @@ static void run_summary(const struct sim_world *w, FILE *out)
             (unsigned long long)t->suspicions, (unsigned long long)t->send_refused,
             (unsigned long long)t->retained_max);
     for (size_t i = 0; i < 16 && w->sometimes_name[i]; i++)
-        fprintf(out, "sometimes: %s x%llu\n", w->sometimes_name[i],
+        fprintf(out, "sometimes: %s (%llu reports)\n", w->sometimes_name[i],
                 (unsigned long long)w->sometimes[i]);
 }
 
@@ -198,10 +198,28 @@ static double run_wall_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A `place` host must exist on the platform; the parser cannot know a file's hosts. */
+static int run_check_places(const struct scn *s)
+{
+    for (uint32_t p = 0; p < s->n_procs; p++) {
+        if (s->procs[p].host[0] && !sg_host_by_name(s->procs[p].host)) {
+            fprintf(stderr, "%s: place %s %s: the platform %s has no host named '%s'\n", s->file,
+                    s->procs[p].name, s->procs[p].host,
+                    s->platform_file[0] ? s->platform_file : "(built-in cluster)", s->procs[p].host);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim_totals *totals)
 {
     struct sim_world *w = run_world_new(s, o, out);
     run_init_simgrid(s);
+    if (run_check_places(s) != 0) {
+        run_world_free(w);
+        return 2;
+    }
     run_hosts(w);
     run_print_config(w, out);
     run_open_trace(w);

@@ -12,11 +12,11 @@ struct fakenet_ev {
     uint64_t order; /* insertion seq: ties in time keep insertion order */
     enum fakenet_ev_kind kind;
     unsigned node;
-    unsigned slot;        /* timer */
-    uint64_t gen;         /* timer: valid only if equal to the slot's generation */
-    pg_node_id from;      /* datagram */
-    uint32_t len;         /* datagram */
-    uint8_t *buf;         /* datagram (owned) */
+    unsigned slot;   /* timer */
+    uint64_t gen;    /* timer: valid only if equal to the slot's generation */
+    pg_node_id from; /* datagram */
+    uint32_t len;    /* datagram */
+    uint8_t *buf;    /* datagram (owned) */
 };
 
 struct fakenet_host {
@@ -143,8 +143,11 @@ static void env_timer_set(void *ctx, unsigned slot, int64_t deadline_ns)
     if (deadline_ns == PG_TIMER_NEVER)
         return;
     int64_t t = deadline_ns < h->fn->now_ns ? h->fn->now_ns : deadline_ns;
-    heap_push(h->fn, (struct fakenet_ev){.t_ns = t, .kind = FN_EV_TIMER, .node = h->index,
-                                         .slot = slot, .gen = h->timer_gen[slot]});
+    heap_push(h->fn, (struct fakenet_ev){.t_ns = t,
+                                         .kind = FN_EV_TIMER,
+                                         .node = h->index,
+                                         .slot = slot,
+                                         .gen = h->timer_gen[slot]});
 }
 
 static int fn_index_of(const struct fakenet *fn, pg_node_id id)
@@ -170,8 +173,11 @@ static void fn_put(struct fakenet *fn, unsigned src, unsigned dst, pg_node_id fr
     int64_t delay = fn->latency_ns[src][dst];
     if (fn->jitter_ns > 0)
         delay += (int64_t)(fn_splitmix(&fn->rng) % (uint64_t)(fn->jitter_ns + 1));
-    heap_push(fn, (struct fakenet_ev){.t_ns = fn->now_ns + delay, .kind = FN_EV_DGRAM,
-                                      .node = dst, .from = from, .len = (uint32_t)len,
+    heap_push(fn, (struct fakenet_ev){.t_ns = fn->now_ns + delay,
+                                      .kind = FN_EV_DGRAM,
+                                      .node = dst,
+                                      .from = from,
+                                      .len = (uint32_t)len,
                                       .buf = copy});
 }
 
@@ -225,8 +231,12 @@ static void fn_host_start(struct fakenet *fn, unsigned i, pg_node_id id)
     h->id = id;
     h->crashed = false;
     h->rng = fn_splitmix(&fn->rng);
-    h->env = (struct pg_env){.ctx = h, .now_ns = env_now, .timer_set = env_timer_set,
-                             .send = env_send, .random = env_random, .trace = env_trace};
+    h->env = (struct pg_env){.ctx = h,
+                             .now_ns = env_now,
+                             .timer_set = env_timer_set,
+                             .send = env_send,
+                             .random = env_random,
+                             .trace = env_trace};
     for (unsigned s = 0; s < PG_TIMER_SLOTS; s++) {
         h->timer_ns[s] = PG_TIMER_NEVER;
         h->timer_gen[s]++;
@@ -409,8 +419,11 @@ void fakenet_inject(struct fakenet *fn, unsigned to, pg_node_id from, const uint
     assert(copy);
     if (len)
         memcpy(copy, buf, len);
-    heap_push(fn, (struct fakenet_ev){.t_ns = fn->now_ns + delay_ns, .kind = FN_EV_DGRAM,
-                                      .node = to, .from = from, .len = (uint32_t)len,
+    heap_push(fn, (struct fakenet_ev){.t_ns = fn->now_ns + delay_ns,
+                                      .kind = FN_EV_DGRAM,
+                                      .node = to,
+                                      .from = from,
+                                      .len = (uint32_t)len,
                                       .buf = copy});
 }
 
@@ -443,9 +456,12 @@ static void fn_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t 
     uint64_t tag = 0;
     for (int i = 0; i < 8 && len >= 8; i++)
         tag |= (uint64_t)p[i] << (8 * i);
-    h->deliveries[h->n_deliveries++] = (struct fakenet_delivery){
-        .t_ns = h->fn->now_ns, .gid = gid, .from = from, .len = (uint32_t)len, .tag = tag,
-        .hash = fakenet_hash(p, len)};
+    h->deliveries[h->n_deliveries++] = (struct fakenet_delivery){.t_ns = h->fn->now_ns,
+                                                                 .gid = gid,
+                                                                 .from = from,
+                                                                 .len = (uint32_t)len,
+                                                                 .tag = tag,
+                                                                 .hash = fakenet_hash(p, len)};
     if (h->fn->hook)
         h->fn->hook(h->fn->hook_ctx, h->fn, h->index, gid, from, p, len);
 }

@@ -113,8 +113,7 @@ int fakenet_record(struct fakenet *fn, unsigned i, phys_gid gid);
 int fakenet_mcast(struct fakenet *fn, unsigned i, phys_gid gid, uint64_t tag, size_t len);
 void fakenet_set_entry_hook(struct fakenet *fn, fakenet_entry_hook hook, void *ctx);
 
-const struct fakenet_delivery *fakenet_deliveries(const struct fakenet *fn, unsigned i,
-                                                  size_t *n);
+const struct fakenet_delivery *fakenet_deliveries(const struct fakenet *fn, unsigned i, size_t *n);
 const struct fakenet_monitor *fakenet_monitors(const struct fakenet *fn, unsigned i, size_t *n);
 bool fakenet_overflowed(const struct fakenet *fn);
 

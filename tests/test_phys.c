@@ -192,7 +192,7 @@ static void test_partition_heals_before_timeout(void **state)
     struct workload w;
     all_senders(&w, G1, 4);
     run_workload(fn, &w, 500 * MS, 10 * MS);
-    fakenet_partition(fn, 0x3); /* {0,1} | {2,3} */
+    fakenet_partition(fn, 0x3);               /* {0,1} | {2,3} */
     run_workload(fn, &w, 1200 * MS, 10 * MS); /* 700 ms < suspect_timeout 1 s */
     fakenet_heal(fn);
     run_workload(fn, &w, 2 * S, 10 * MS);
@@ -426,12 +426,12 @@ static void test_garbled_counted_and_dropped(void **state)
     fakenet_inject(fn, 1, fakenet_id(fn, 0), junk, sizeof junk, 0);
     fakenet_inject(fn, 1, fakenet_id(fn, 0), NULL, 0, 0);
     uint8_t buf[WIRE_MAX_BYTES];
-    struct wire_msg hb = {.type = WIRE_HEARTBEAT, .from = fakenet_id(fn, 2),
-                          .to = fakenet_id(fn, 1), .ack_next = 1};
+    struct wire_msg hb = {
+        .type = WIRE_HEARTBEAT, .from = fakenet_id(fn, 2), .to = fakenet_id(fn, 1), .ack_next = 1};
     size_t n = wire_encode(&hb, buf, sizeof buf);
     fakenet_inject(fn, 1, fakenet_id(fn, 0), buf, n, 0); /* from 0, claims 2 */
-    struct wire_msg bogus = {.type = WIRE_ACK, .from = fakenet_id(fn, 0),
-                             .to = fakenet_id(fn, 1), .ack_next = 1u << 30};
+    struct wire_msg bogus = {
+        .type = WIRE_ACK, .from = fakenet_id(fn, 0), .to = fakenet_id(fn, 1), .ack_next = 1u << 30};
     n = wire_encode(&bogus, buf, sizeof buf);
     fakenet_inject(fn, 1, fakenet_id(fn, 0), buf, n, 0); /* acks what was never sent */
     fakenet_run_until(fn, fakenet_now(fn) + 1 * MS);
@@ -481,8 +481,8 @@ static void test_misaddressed_after_restart(void **state)
     /* a forged datagram to a third id is dropped too */
     uint64_t before = st->misaddressed_dropped;
     uint8_t buf[WIRE_MAX_BYTES];
-    struct wire_msg hb = {.type = WIRE_HEARTBEAT, .from = fakenet_id(fn, 0), .to = 999,
-                          .ack_next = 1};
+    struct wire_msg hb = {
+        .type = WIRE_HEARTBEAT, .from = fakenet_id(fn, 0), .to = 999, .ack_next = 1};
     size_t n = wire_encode(&hb, buf, sizeof buf);
     fakenet_inject(fn, 2, fakenet_id(fn, 0), buf, n, 0);
     fakenet_run_until(fn, fakenet_now(fn) + 1 * MS);
@@ -500,9 +500,14 @@ static void inject_data(struct fakenet *fn, unsigned to, unsigned from, uint64_t
 {
     uint8_t buf[WIRE_MAX_BYTES], pl[16];
     fakenet_payload(pl, sizeof pl, seq);
-    struct wire_msg m = {.type = WIRE_DATA, .from = fakenet_id(fn, from),
-                         .to = fakenet_id(fn, to), .ack_next = 1, .seq = seq, .gid = G1,
-                         .payload_len = sizeof pl, .payload = pl};
+    struct wire_msg m = {.type = WIRE_DATA,
+                         .from = fakenet_id(fn, from),
+                         .to = fakenet_id(fn, to),
+                         .ack_next = 1,
+                         .seq = seq,
+                         .gid = G1,
+                         .payload_len = sizeof pl,
+                         .payload = pl};
     size_t n = wire_encode(&m, buf, sizeof buf);
     fakenet_inject(fn, to, fakenet_id(fn, from), buf, n, 0);
     fakenet_run_until(fn, fakenet_now(fn) + 1);
@@ -521,7 +526,7 @@ static void test_reorder_duplicate_out_of_window(void **state)
     inject_data(fn, 1, 0, 2);
     size_t n;
     fakenet_deliveries(fn, 1, &n);
-    assert_int_equal(n, 0); /* seq 1 missing */
+    assert_int_equal(n, 0);     /* seq 1 missing */
     inject_data(fn, 1, 0, 100); /* seq 100 = recv_next + 99: in window */
     inject_data(fn, 1, 0, 101); /* out of window */
     assert_true(phys_stats(ph1)->out_of_window_dropped == 1);
@@ -607,7 +612,7 @@ static void test_error_codes_add_del_upcalls(void **state)
     assert_int_equal(phys_del(ph, G1, 3), PG_E_NOTMEMBER);
     const pg_node_id *m;
     assert_int_equal(phys_members(ph, G1, &m), 2);
-    assert_int_equal(phys_watch(ph, 4), PG_OK); /* channels: 2, 3, 4 */
+    assert_int_equal(phys_watch(ph, 4), PG_OK);       /* channels: 2, 3, 4 */
     assert_int_equal(phys_add(ph, G1, 5), PG_E_FULL); /* max_peers */
     assert_int_equal(phys_watch(ph, 6), PG_E_FULL);
     assert_int_equal(phys_watch(ph, 1), PG_E_INVAL); /* self */
@@ -655,15 +660,15 @@ struct echo {
 };
 
 /* Node 1 answers every message from node 0 with a multicast, from inside the upcall. */
-static void echo_hook(void *ctx, struct fakenet *fn, unsigned node, phys_gid gid,
-                      pg_node_id from, const uint8_t *payload, size_t len)
+static void echo_hook(void *ctx, struct fakenet *fn, unsigned node, phys_gid gid, pg_node_id from,
+                      const uint8_t *payload, size_t len)
 {
     struct echo *e = ctx;
     if (node != 1 || from != fakenet_id(fn, 0))
         return;
     e->replies++;
-    assert_int_equal(fakenet_mcast(fn, 1, gid, tag_of(1, e->replies), len_of(tag_of(1, e->replies))),
-                     PG_OK);
+    assert_int_equal(
+        fakenet_mcast(fn, 1, gid, tag_of(1, e->replies), len_of(tag_of(1, e->replies))), PG_OK);
 }
 
 static void test_mcast_from_inside_upcall(void **state)
@@ -710,7 +715,7 @@ static void test_self_delivery_before_return(void **state)
     d = fakenet_deliveries(fn, 0, &n);
     assert_int_equal(n, 2);
     assert_true(phys_stats(fakenet_phys(fn, 0))->datagrams_sent == sent); /* no datagram */
-    assert_int_equal(phys_retained(fakenet_phys(fn, 0)), 1);            /* node 1 owes an ack */
+    assert_int_equal(phys_retained(fakenet_phys(fn, 0)), 1);              /* node 1 owes an ack */
     fakenet_free(fn);
 }
 

@@ -22,15 +22,21 @@ static void fill_payload(void)
 static struct wire_msg data_msg(uint32_t len)
 {
     fill_payload();
-    return (struct wire_msg){.type = WIRE_DATA, .from = 3, .to = 9, .ack_next = 17,
-                             .sack = 0x8000000000000005ull, .seq = 42, .gid = 7,
-                             .payload_len = len, .payload = payload_src};
+    return (struct wire_msg){.type = WIRE_DATA,
+                             .from = 3,
+                             .to = 9,
+                             .ack_next = 17,
+                             .sack = 0x8000000000000005ull,
+                             .seq = 42,
+                             .gid = 7,
+                             .payload_len = len,
+                             .payload = payload_src};
 }
 
 static struct wire_msg ctl_msg(enum wire_type t)
 {
-    return (struct wire_msg){.type = t, .from = 0xfffffffeu, .to = 1, .ack_next = UINT64_MAX,
-                             .sack = UINT64_MAX};
+    return (struct wire_msg){
+        .type = t, .from = 0xfffffffeu, .to = 1, .ack_next = UINT64_MAX, .sack = UINT64_MAX};
 }
 
 static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
@@ -60,8 +66,8 @@ static void round_trip(const struct wire_msg *m)
     assert_msg_equal(m, &out);
     if (out.type == WIRE_DATA)
         assert_ptr_equal(out.payload, buf + WIRE_DATA_HDR_BYTES); /* no copy */
-    size_t n2 = wire_encode_crc(&out, wire_payload_crc(out.payload, out.payload_len), again,
-                                sizeof again);
+    size_t n2 =
+        wire_encode_crc(&out, wire_payload_crc(out.payload, out.payload_len), again, sizeof again);
     assert_int_equal(n2, n);
     assert_memory_equal(buf, again, n);
 }

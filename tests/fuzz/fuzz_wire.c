@@ -173,8 +173,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_round_trip(data, size);
     struct fz_env e = {.timer_ns = PG_TIMER_NEVER, .rng = 1};
-    struct pg_env env = {.ctx = &e, .now_ns = fz_now, .timer_set = fz_timer_set,
-                         .send = fz_send, .random = fz_random, .trace = NULL};
+    struct pg_env env = {.ctx = &e,
+                         .now_ns = fz_now,
+                         .timer_set = fz_timer_set,
+                         .send = fz_send,
+                         .random = fz_random,
+                         .trace = NULL};
     struct phys_config cfg;
     phys_config_default(&cfg);
     cfg.window = 8;

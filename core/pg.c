@@ -1,0 +1,679 @@
+/* core/pg.c: the process-group API (Table 1), input dispatch, the queue of
+ * nested inputs, the outbox and the timer. See pg.h.
+ *
+ * Every input (a phys upcall, the timer, an API call) runs at depth 1. An
+ * input that arrives while one runs (phys delivers our own multicasts
+ * synchronously, an upcall may cbcast) is copied to `inbox` and processed
+ * right after, in order, before the outer input returns. So handlers never
+ * run nested and the sender still delivers its own message before cbcast
+ * returns.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_internal.h"
+
+void pg_config_default(struct pg_config *cfg)
+{
+    assert(cfg);
+    *cfg = (struct pg_config){
+        .max_groups = 8,
+        .max_members = PG_MAX_MEMBERS_CAP,
+        .max_clients = PG_MAX_CLIENTS_CAP,
+        .max_msgs = 4096,
+        .max_unstable_own = 256,
+        .max_held = 256,
+        .max_future = 1024,
+        .max_outbox = 8192,
+        .max_requests = 32,
+        .max_payload = PG_MAX_PAYLOAD,
+        .stable_delay_ns = 2000000,
+        .retry_ns = 1000000,
+    };
+}
+
+/* ---- bounded queues ---- */
+
+static bool queue_init(struct pg_queue *q, uint32_t cap)
+{
+    q->b = calloc(cap, sizeof *q->b);
+    q->cap = cap;
+    q->head = q->count = 0;
+    return q->b != NULL;
+}
+
+bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from,
+                   pg_gid gid, uint8_t kind)
+{
+    if (q->count == q->cap)
+        return false;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return false;
+    if (len)
+        memcpy(copy, buf, len);
+    q->b[(q->head + q->count) % q->cap] =
+        (struct pg_blob){.buf = copy, .len = (uint32_t)len, .from = from, .gid = gid, .kind = kind};
+    q->count++;
+    return true;
+}
+
+static const struct pg_blob *queue_peek(const struct pg_queue *q)
+{
+    return q->count ? &q->b[q->head] : NULL;
+}
+
+bool pg_queue_pop(struct pg_queue *q, struct pg_blob *out)
+{
+    if (!q->count)
+        return false;
+    *out = q->b[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    return true;
+}
+
+void pg_queue_clear(struct pg_queue *q)
+{
+    struct pg_blob b;
+    while (pg_queue_pop(q, &b))
+        free(b.buf);
+}
+
+static void queue_free(struct pg_queue *q)
+{
+    if (q->b)
+        pg_queue_clear(q);
+    free(q->b);
+    q->b = NULL;
+}
+
+/* ---- environment ---- */
+
+int64_t pg_now(const struct pg *pg)
+{
+    return pg->env->now_ns(pg->env->ctx);
+}
+
+static void pg_trace(struct pg *pg, enum pg_trace_kind kind, pg_node_id peer, pg_gid gid,
+                     const char *detail)
+{
+    if (!pg->env->trace)
+        return;
+    struct pg_trace ev = {.kind = kind, .peer = peer, .group = gid, .detail = detail};
+    pg->env->trace(pg->env->ctx, &ev);
+}
+
+void pg_sometimes(struct pg *pg, pg_gid gid, const char *what)
+{
+    pg_trace(pg, PG_TR_SOMETIMES, PG_NODE_NONE, gid, what);
+}
+
+static struct pg_group *group_find(const struct pg *pg, pg_gid gid)
+{
+    for (uint32_t i = 0; i < pg->cfg.max_groups; i++)
+        if (pg->groups[i].st != PG_GS_FREE && pg->groups[i].gid == gid)
+            return &pg->groups[i];
+    return NULL;
+}
+
+/* ---- outbox ---- */
+
+static void outbox_flush(struct pg *pg, struct pg_group *g)
+{
+    const struct pg_blob *b;
+    while ((b = queue_peek(&g->outbox)) != NULL) {
+        int rc = phys_mcast(pg->ph, g->gid, b->buf, b->len);
+        if (rc == PG_E_FULL) {
+            g->retry_due_ns = pg_now(pg) + pg->cfg.retry_ns;
+            return;
+        }
+        struct pg_blob done;
+        pg_queue_pop(&g->outbox, &done);
+        free(done.buf);
+    }
+}
+
+int pg_send(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
+{
+    uint8_t buf[PHYS_MAX_PAYLOAD];
+    size_t n = pg_encode(m, buf, sizeof buf);
+    assert(n > 0);
+    if (g->outbox.count == 0) {
+        int rc = phys_mcast(pg->ph, g->gid, buf, n);
+        if (rc != PG_E_FULL)
+            return rc;
+    }
+    pg->stats.outbox_queued++;
+    if (!pg_queue_push(&g->outbox, buf, n, pg->self, g->gid, 0)) {
+        pg_view_exclude(pg, g, "pg outbox full");
+        return PG_E_FULL;
+    }
+    if (g->outbox.count == 1)
+        g->retry_due_ns = pg_now(pg) + pg->cfg.retry_ns;
+    return PG_OK;
+}
+
+/* ---- timer ---- */
+
+void pg_arm_timer(struct pg *pg)
+{
+    int64_t d = PG_TIMER_NEVER;
+    for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
+        const struct pg_group *g = &pg->groups[i];
+        if (g->st == PG_GS_FREE || g->st == PG_GS_EXCLUDED)
+            continue;
+        if (g->outbox.count && g->retry_due_ns < d)
+            d = g->retry_due_ns;
+        if (g->st == PG_GS_MEMBER && g->adv_dirty && g->stable_due_ns < d)
+            d = g->stable_due_ns;
+    }
+    if (d != pg->deadline_ns) {
+        pg->deadline_ns = d;
+        pg->env->timer_set(pg->env->ctx, PG_TIMER_PG, d);
+    }
+}
+
+int64_t pg_deadline(const struct pg *pg)
+{
+    return pg->deadline_ns;
+}
+
+/* ---- inputs ---- */
+
+static void drain(struct pg *pg)
+{
+    struct pg_blob b;
+    while (pg_queue_pop(&pg->inbox, &b)) {
+        struct pg_group *g = group_find(pg, b.gid);
+        if (g && b.kind == 1)
+            pg_view_on_suspect(pg, g, b.from);
+        else if (g)
+            pg_group_process(pg, g, b.from, b.buf, b.len);
+        free(b.buf);
+    }
+}
+
+static void enter(struct pg *pg)
+{
+    pg->depth++;
+}
+
+static void leave(struct pg *pg)
+{
+    assert(pg->depth > 0);
+    if (pg->depth == 1)
+        drain(pg);
+    pg->depth--;
+    if (pg->depth == 0)
+        pg_arm_timer(pg);
+}
+
+/* Our own FWD, STABLE and NEED change nothing here: not queued. */
+static bool self_noop(const uint8_t *p, size_t len)
+{
+    return len >= 2 && (p[1] == PG_MT_FWD || p[1] == PG_MT_STABLE || p[1] == PG_MT_NEED);
+}
+
+static void on_phys_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t *p, size_t len)
+{
+    struct pg *pg = ctx;
+    struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return;
+    if (pg->depth > 0) {
+        if (from == pg->self && self_noop(p, len))
+            return;
+        if (!pg_queue_push(&pg->inbox, p, len, from, gid, 0))
+            pg_view_exclude(pg, g, "input queue full");
+        return;
+    }
+    enter(pg);
+    pg_group_process(pg, g, from, p, len);
+    leave(pg);
+}
+
+static void on_phys_monitor(void *ctx, phys_gid gid, pg_node_id failed)
+{
+    struct pg *pg = ctx;
+    struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return;
+    if (pg->depth > 0) {
+        if (!pg_queue_push(&pg->inbox, NULL, 0, failed, gid, 1))
+            pg_view_exclude(pg, g, "input queue full");
+        return;
+    }
+    enter(pg);
+    pg_view_on_suspect(pg, g, failed);
+    leave(pg);
+}
+
+void pg_on_timer(struct pg *pg)
+{
+    assert(pg && pg->depth == 0);
+    enter(pg);
+    pg->deadline_ns = PG_TIMER_NEVER; /* it fired */
+    int64_t now = pg_now(pg);
+    for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
+        struct pg_group *g = &pg->groups[i];
+        if (g->st == PG_GS_FREE || g->st == PG_GS_EXCLUDED)
+            continue;
+        if (g->outbox.count && now >= g->retry_due_ns)
+            outbox_flush(pg, g);
+        pg_cb_stable_tick(pg, g);
+    }
+    leave(pg);
+}
+
+/* ---- dispatch ---- */
+
+static void on_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
+                          const struct pg_wmsg *m)
+{
+    int r = pg_rank_of(g->view.members, g->view.n_members, from);
+    if (r < 0 || (g->dead >> r & 1u)) {
+        pg->stats.stale_dropped++;
+        return;
+    }
+    g->heard |= (uint64_t)1 << r;
+    if (g->prev.count && g->heard == (g->view.n_members >= 64 ? ~(uint64_t)0
+                                                               : ((uint64_t)1 << g->view.n_members) - 1))
+        pg_store_clear(&g->prev); /* every member installed this view */
+    switch (m->type) {
+    case PG_MT_DATA:
+        if (m->rank != (uint32_t)r) {
+            pg->stats.malformed_dropped++;
+            return;
+        }
+        pg_cb_on_data(pg, g, (uint32_t)r, m);
+        break;
+    case PG_MT_FWD:
+        pg_cb_on_fwd(pg, g, m);
+        break;
+    case PG_MT_STABLE:
+        pg_cb_on_stable(pg, g, (uint32_t)r, m);
+        break;
+    default:
+        pg_view_on_msg(pg, g, from, r, m);
+        break;
+    }
+}
+
+static void hold_future(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
+                        size_t len)
+{
+    if (g->future.count >= pg->cfg.max_future ||
+        !pg_queue_push(&g->future, buf, len, from, g->gid, 0)) {
+        pg_view_exclude(pg, g, "future-view queue full");
+        return;
+    }
+    pg->stats.future_held++;
+}
+
+void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
+                      size_t len)
+{
+    struct pg_wmsg m;
+    if (pg_decode(buf, len, &m) != PG_OK) {
+        pg->stats.malformed_dropped++;
+        pg_trace(pg, PG_TR_GARBLED, from, g->gid, "malformed pg message");
+        return;
+    }
+    if (g->st == PG_GS_JOINING) {
+        if (m.type == PG_MT_ACK)
+            pg_view_on_joining(pg, g, from, &m);
+        else if (g->dec.key != 0 && m.view_id == g->view.view_id + 1)
+            hold_future(pg, g, from, buf, len);
+        return;
+    }
+    if (g->st != PG_GS_MEMBER)
+        return;
+    uint32_t v = g->view.view_id;
+    if (m.type == PG_MT_REQ) {
+        pg_view_on_msg(pg, g, from, pg_rank_of(g->view.members, g->view.n_members, from), &m);
+    } else if (m.view_id == v) {
+        on_member_msg(pg, g, from, &m);
+    } else if (m.view_id == v + 1) {
+        hold_future(pg, g, from, buf, len);
+        if (g->st == PG_GS_MEMBER)
+            pg_view_on_future(pg, g);
+    } else if (m.view_id + 1 == v && (m.type == PG_MT_FLUSH || m.type == PG_MT_NEED)) {
+        pg_view_on_prev(pg, g, &m);
+    } else {
+        pg->stats.stale_dropped++;
+    }
+}
+
+/* ---- lifecycle ---- */
+
+static bool group_alloc(struct pg *pg, struct pg_group *g)
+{
+    const struct pg_config *c = &pg->cfg;
+    g->last_vt = calloc((size_t)PG_CAP * PG_CAP, sizeof(uint32_t));
+    g->ack = calloc((size_t)PG_CAP * PG_CAP, sizeof(uint32_t));
+    g->reqs = calloc(c->max_requests, sizeof *g->reqs);
+    return g->last_vt && g->ack && g->reqs && queue_init(&g->held, c->max_held) &&
+           queue_init(&g->future, c->max_future) && queue_init(&g->outbox, c->max_outbox);
+}
+
+static void group_release(struct pg_group *g)
+{
+    pg_store_clear(&g->cur);
+    pg_store_clear(&g->prev);
+    free(g->last_vt);
+    free(g->ack);
+    free(g->reqs);
+    queue_free(&g->held);
+    queue_free(&g->future);
+    queue_free(&g->outbox);
+    memset(g, 0, sizeof *g);
+}
+
+struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
+                  const struct pg_config *cfg)
+{
+    assert(env && ph && cfg && self != PG_NODE_NONE);
+    assert(cfg->max_groups > 0 && cfg->max_members >= 1 && cfg->max_members <= PG_MAX_MEMBERS_CAP);
+    assert(cfg->max_clients <= PG_MAX_CLIENTS_CAP && cfg->max_payload <= PG_MAX_PAYLOAD);
+    assert(cfg->max_msgs > 0 && cfg->max_unstable_own > 0 && cfg->max_held > 0);
+    assert(cfg->max_future > 0 && cfg->max_outbox > 0 && cfg->max_requests > 0);
+    assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0);
+    struct pg *pg = calloc(1, sizeof *pg);
+    if (!pg)
+        return NULL;
+    *pg = (struct pg){.env = env, .ph = ph, .self = self, .cfg = *cfg};
+    pg->deadline_ns = PG_TIMER_NEVER;
+    pg->groups = calloc(cfg->max_groups, sizeof *pg->groups);
+    if (!pg->groups || !queue_init(&pg->inbox, cfg->max_held + cfg->max_future + 1024)) {
+        pg_free(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+void pg_free(struct pg *pg)
+{
+    if (!pg)
+        return;
+    assert(pg->depth == 0);
+    for (uint32_t i = 0; pg->groups && i < pg->cfg.max_groups; i++)
+        if (pg->groups[i].last_vt || pg->groups[i].st != PG_GS_FREE)
+            group_release(&pg->groups[i]);
+    free(pg->groups);
+    queue_free(&pg->inbox);
+    free(pg);
+}
+
+/* Takes a free group slot and creates its phys group with `members`. */
+static int group_open(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n,
+                      struct pg_group **out)
+{
+    if (group_find(pg, gid))
+        return PG_E_EXISTS;
+    struct pg_group *g = NULL;
+    for (uint32_t i = 0; i < pg->cfg.max_groups && !g; i++)
+        if (pg->groups[i].st == PG_GS_FREE)
+            g = &pg->groups[i];
+    if (!g)
+        return PG_E_FULL;
+    int rc = phys_create(pg->ph, gid, members, n);
+    if (rc != PG_OK)
+        return rc;
+    if (g->last_vt)
+        group_release(g);
+    if (!group_alloc(pg, g)) {
+        group_release(g);
+        (void)phys_del(pg->ph, gid, pg->self);
+        return PG_E_FULL;
+    }
+    g->gid = gid;
+    (void)phys_entry(pg->ph, gid, on_phys_entry, pg);
+    (void)phys_monitor(pg->ph, gid, on_phys_monitor, pg);
+    *out = g;
+    return PG_OK;
+}
+
+/* ---- Table 1 ---- */
+
+static bool ids_valid(const pg_node_id *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == PG_NODE_NONE)
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (ids[j] == ids[i])
+                return false;
+    }
+    return true;
+}
+
+int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n)
+{
+    assert(pg && pg->depth == 0 && (members || n == 0));
+    if (gid == 0 || n == 0 || n > pg->cfg.max_members || !ids_valid(members, n) ||
+        pg_rank_of(members, (uint32_t)n, pg->self) < 0)
+        return PG_E_INVAL;
+    struct pg_group *g;
+    int rc = group_open(pg, gid, members, n, &g);
+    if (rc != PG_OK)
+        return rc;
+    struct pg_prop p = {.n_members = (uint32_t)n};
+    memcpy(p.members, members, n * sizeof(pg_node_id));
+    enter(pg);
+    pg_view_install_first(pg, g, &p, 1);
+    leave(pg);
+    return PG_OK;
+}
+
+int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact)
+{
+    assert(pg && pg->depth == 0);
+    if (gid == 0 || contact == PG_NODE_NONE || contact == pg->self)
+        return PG_E_INVAL;
+    pg_node_id ids[2] = {pg->self, contact};
+    struct pg_group *g;
+    int rc = group_open(pg, gid, ids, 2, &g);
+    if (rc != PG_OK)
+        return rc;
+    g->st = PG_GS_JOINING;
+    g->contact = contact;
+    struct pg_wmsg m = {.type = PG_MT_REQ, .op = PG_REQ_ADD_MEMBER, .pid = pg->self};
+    enter(pg);
+    pg->stats.control_sent++;
+    rc = pg_send(pg, g, &m);
+    leave(pg);
+    return rc;
+}
+
+/* The group of a call that needs membership: the error code otherwise. */
+static int member_group(const struct pg *pg, pg_gid gid, struct pg_group **out)
+{
+    struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return PG_E_NOGROUP;
+    if (g->st == PG_GS_EXCLUDED)
+        return PG_E_CRASHED;
+    if (g->st != PG_GS_MEMBER)
+        return PG_E_NOTMEMBER;
+    *out = g;
+    return PG_OK;
+}
+
+static int request(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type, bool add)
+{
+    assert(pg && pg->depth == 0);
+    if (pid == PG_NODE_NONE || (type != PG_MEMBER && type != PG_CLIENT))
+        return PG_E_INVAL;
+    struct pg_group *g;
+    int rc = member_group(pg, gid, &g);
+    if (rc != PG_OK)
+        return rc;
+    const struct pg_view *v = &g->view;
+    bool present = type == PG_MEMBER ? pg_rank_of(v->members, v->n_members, pid) >= 0
+                                     : pg_rank_of(v->clients, v->n_clients, pid) >= 0;
+    if (add && present)
+        return PG_E_EXISTS;
+    if (!add && !present)
+        return PG_E_NOTMEMBER;
+    if (g->n_reqs == pg->cfg.max_requests)
+        return PG_E_FULL;
+    struct pg_wmsg m = {.type = PG_MT_REQ, .view_id = v->view_id, .pid = pid};
+    m.op = type == PG_MEMBER ? (add ? PG_REQ_ADD_MEMBER : PG_REQ_DEL_MEMBER)
+                             : (add ? PG_REQ_ADD_CLIENT : PG_REQ_DEL_CLIENT);
+    enter(pg);
+    pg->stats.control_sent++;
+    rc = pg_send(pg, g, &m);
+    leave(pg);
+    return rc;
+}
+
+int pg_add(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type)
+{
+    return request(pg, gid, pid, type, true);
+}
+
+int pg_del(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type)
+{
+    return request(pg, gid, pid, type, false);
+}
+
+int pg_leave(struct pg *pg, pg_gid gid)
+{
+    return request(pg, gid, pg->self, PG_MEMBER, false);
+}
+
+int pg_monitor(struct pg *pg, pg_gid gid, pg_monitor_fn fn, void *ctx)
+{
+    assert(pg);
+    struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return PG_E_NOGROUP;
+    g->mon = fn;
+    g->mon_ctx = ctx;
+    return PG_OK;
+}
+
+int pg_entry(struct pg *pg, pg_gid gid, pg_entry_fn fn, void *ctx)
+{
+    assert(pg);
+    struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return PG_E_NOGROUP;
+    g->entry = fn;
+    g->entry_ctx = ctx;
+    return PG_OK;
+}
+
+int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view)
+{
+    assert(pg && view);
+    const struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return PG_E_NOGROUP;
+    if (g->st == PG_GS_JOINING)
+        return PG_E_NOTMEMBER;
+    *view = g->view;
+    view->gid = gid;
+    return g->st == PG_GS_EXCLUDED ? PG_E_CRASHED : PG_OK;
+}
+
+int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id)
+{
+    assert(pg && view_id);
+    struct pg_group *g;
+    int rc = member_group(pg, gid, &g);
+    if (rc != PG_OK)
+        return rc;
+    *view_id = g->view.view_id + (pg_view_flushing(g) ? 1u : 0u);
+    return PG_OK;
+}
+
+int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
+           uint32_t *view_id)
+{
+    assert(pg && (payload || len == 0));
+    struct pg_group *g;
+    int rc = member_group(pg, gid, &g);
+    if (rc != PG_OK)
+        return rc;
+    if (len > pg->cfg.max_payload)
+        return PG_E_TOOBIG;
+    uint32_t vid = g->view.view_id;
+    enter(pg);
+    if (pg_view_flushing(g)) {
+        rc = pg_queue_push(&g->held, payload, len, pg->self, gid, 0) ? PG_OK : PG_E_FULL;
+        if (rc == PG_OK) {
+            pg->stats.held_flush++;
+            pg_sometimes(pg, gid, "held during flush");
+        }
+        vid++;
+    } else {
+        rc = pg_cb_send(pg, g, payload, len);
+    }
+    if (rc == PG_OK) {
+        pg->stats.cbcasts++;
+        if (cbid)
+            *cbid = ++pg->next_cbid;
+        if (view_id)
+            *view_id = vid;
+    }
+    leave(pg);
+    return rc;
+}
+
+int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx)
+{
+    assert(pg);
+    if (!done_fn)
+        return PG_E_INVAL;
+    struct pg_group *g;
+    int rc = member_group(pg, gid, &g);
+    if (rc != PG_OK)
+        return rc;
+    if (g->fpending)
+        return PG_E_BUSY;
+    g->fpending = true;
+    g->fdone = done_fn;
+    g->fctx = ctx;
+    g->f_view = g->view.view_id;
+    g->f_seq = g->my_seq;
+    if (g->held.count) {
+        g->f_view++;
+        g->f_seq = g->held.count;
+    }
+    enter(pg);
+    pg_cb_check_flush(pg, g);
+    leave(pg);
+    return PG_OK;
+}
+
+uint32_t set_dflt_domain(struct pg *pg, uint32_t did)
+{
+    assert(pg);
+    uint32_t old = pg->domain;
+    pg->domain = did;
+    return old;
+}
+
+const struct pg_stats *pg_stats(const struct pg *pg)
+{
+    assert(pg);
+    return &pg->stats;
+}
+
+size_t pg_retained(const struct pg *pg)
+{
+    assert(pg);
+    size_t n = 0;
+    for (uint32_t i = 0; i < pg->cfg.max_groups; i++)
+        n += pg->groups[i].cur.count + pg->groups[i].prev.count;
+    return n;
+}
+
+bool pg_excluded(const struct pg *pg, pg_gid gid)
+{
+    const struct pg_group *g = group_find(pg, gid);
+    return g && g->st == PG_GS_EXCLUDED;
+}
