@@ -11,6 +11,7 @@
  * complete, since that member will not answer it).
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,7 @@ void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
     if (g->st == PG_GS_EXCLUDED || g->st == PG_GS_FREE)
         return;
     bool had_view = g->st == PG_GS_MEMBER;
+    if (getenv("PGDBG")) fprintf(stderr, "t=%lld node %u excluded: %s (view %u dead %llx acc %llx dec %llx committed %d)\n", (long long)pg_now(pg), pg->self, why, g->view.view_id, (unsigned long long)g->dead, (unsigned long long)g->acc.key, (unsigned long long)g->dec.key, g->committed);
     g->st = PG_GS_EXCLUDED;
     pg->stats.exclusions++;
     pg_sometimes(pg, g->gid, why);
@@ -117,6 +119,7 @@ void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
     g->fpending = false;
     if (!had_view)
         g->view.view_id = 0;
+    g->view.gid = g->gid;
     if (g->mon)
         g->mon(g->mon_ctx, &g->view, true);
 }
@@ -235,6 +238,7 @@ static void coord_start(struct pg *pg, struct pg_group *g, const struct pg_prop 
         pg_sometimes(pg, g->gid, "coordinator takeover");
     }
     g->coord_key = pg_key(a, g->my_rank);
+    if (getenv("PGDBG")) { fprintf(stderr, "t=%lld node %u starts attempt %u in view %u dead %llx: ", (long long)pg_now(pg), pg->self, a, g->view.view_id, (unsigned long long)g->dead); for (uint32_t i = 0; i < p->n_members; i++) fprintf(stderr, "%u ", p->members[i]); fprintf(stderr, "\n"); }
     pg->stats.view_changes_started++;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
@@ -402,13 +406,16 @@ static void reset_change(struct pg_group *g)
 /* Installs view `view_id` with lists `p` (a fresh group, a joiner, or the
  * next view of a member). Sends held messages, replays the next view's
  * messages that arrived early, then reports the view. */
-void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_prop *p,
+void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_prop *pp,
                            uint32_t view_id)
 {
+    const struct pg_prop copy = *pp; /* pp may be g->dec, reset below */
+    const struct pg_prop *p = &copy;
     assert(view_id == 1 || view_id == g->view.view_id + 1 || g->st == PG_GS_JOINING);
     int me = pg_rank_of(p->members, p->n_members, pg->self);
     assert(me >= 0);
     g->st = PG_GS_MEMBER;
+    g->view.gid = g->gid;
     g->view.view_id = view_id;
     g->view.n_members = p->n_members;
     memcpy(g->view.members, p->members, p->n_members * sizeof(pg_node_id));

@@ -324,7 +324,29 @@ static const uint32_t wire_crc_table[8][256] = {
     },
 };
 
-uint32_t wire_crc32c_update(uint32_t crc, const uint8_t *p, size_t n)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define WIRE_CRC_HW 1
+/* The SSE4.2 crc32 instruction computes the same CRC32C update as the tables
+ * (same polynomial, reflected, no inversion); test_wire checks both against the
+ * bitwise reference. Roughly 8x fewer instructions per byte. */
+__attribute__((target("sse4.2"))) static uint32_t wire_crc32c_hw(uint32_t crc, const uint8_t *p,
+                                                                 size_t n)
+{
+    uint64_t c = crc;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        c = _mm_crc32_u64(c, v);
+    }
+    uint32_t c32 = (uint32_t)c;
+    while (n--)
+        c32 = _mm_crc32_u8(c32, *p++);
+    return c32;
+}
+#endif
+
+uint32_t wire_crc32c_sw(uint32_t crc, const uint8_t *p, size_t n)
 {
     while (n >= 8) {
         uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -341,6 +363,15 @@ uint32_t wire_crc32c_update(uint32_t crc, const uint8_t *p, size_t n)
     while (n--)
         crc = (crc >> 8) ^ wire_crc_table[0][(crc ^ *p++) & 0xff];
     return crc;
+}
+
+uint32_t wire_crc32c_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+#ifdef WIRE_CRC_HW
+    if (__builtin_cpu_supports("sse4.2"))
+        return wire_crc32c_hw(crc, p, n);
+#endif
+    return wire_crc32c_sw(crc, p, n);
 }
 
 uint32_t wire_payload_crc(const uint8_t *payload, size_t len)

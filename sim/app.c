@@ -80,6 +80,25 @@ static void app_deliver(struct sim_inc *inc, const char *msg, const char *from, 
     }
 }
 
+/* Writes the trace id of a message, `SENDER/SEQ` (TRACE.md), into buf. This is
+ * on the per-delivery path, hence no snprintf. */
+static void app_msg_name(char *buf, size_t cap, const char *sender, uint64_t seq)
+{
+    char digits[20];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + seq % 10);
+        seq /= 10;
+    } while (seq);
+    size_t ns = strlen(sender);
+    assert(ns + 1 + nd + 1 <= cap);
+    memcpy(buf, sender, ns);
+    buf[ns] = '/';
+    for (size_t i = 0; i < nd; i++)
+        buf[ns + 1 + i] = digits[nd - 1 - i];
+    buf[ns + 1 + nd] = '\0';
+}
+
 /* phys_entry upcall. */
 static void app_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t *payload,
                          size_t len)
@@ -95,7 +114,7 @@ static void app_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t
     uint64_t seq = app_get_u32(payload + 8) | (uint64_t)app_get_u32(payload + 12) << 32;
     const char *from_name = sim_inc_name(inc->w, from);
     char msg[SIM_INC_NAME_MAX + 24];
-    snprintf(msg, sizeof msg, "%s/%llu", from_name, (unsigned long long)seq);
+    app_msg_name(msg, sizeof msg, from_name, seq);
     app_deliver(inc, msg, from_name, gid - 1);
 }
 
@@ -207,7 +226,7 @@ static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
     }
     inc->app.next_seq = seq;
     char msg[SIM_INC_NAME_MAX + 24];
-    snprintf(msg, sizeof msg, "%s/%llu", inc->name, (unsigned long long)seq);
+    app_msg_name(msg, sizeof msg, inc->name, seq);
     struct chk_event e = {.ev = CHK_EV_SEND, .ev_name = "send", .view = 1};
     e.node = inc->name;
     e.msg = msg;

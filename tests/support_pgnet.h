@@ -1,0 +1,90 @@
+/* tests/support_pgnet.h: process groups over the fake network, for tests.
+ *
+ * Owns: one `struct pg` per fakenet node (over that node's env and phys), the
+ * driver that fires PG_TIMER_PG deadlines at their exact time (node.c does
+ * not route that slot yet), a record of every application-level event
+ * (send, deliver, view, excluded, flush call/done) in one global order, and a
+ * checker of TRACE.md rules 1-6, 8 and 10 over those records. A message is
+ * named by the 8-byte tag its payload starts with.
+ */
+#ifndef PG_SUPPORT_PGNET_H
+#define PG_SUPPORT_PGNET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pg.h"
+#include "support_fakenet.h"
+
+#define PGNET_MAX_RECS (1u << 17)
+
+enum pgnet_kind {
+    PGNET_SEND,
+    PGNET_DELIVER,
+    PGNET_VIEW,
+    PGNET_EXCLUDED,
+    PGNET_FLUSH_CALL,
+    PGNET_FLUSH_DONE,
+    PGNET_CRASH,
+};
+
+struct pgnet_rec {
+    enum pgnet_kind kind;
+    pg_node_id node; /* incarnation */
+    pg_gid gid;
+    uint32_t view;
+    uint64_t tag;    /* SEND/DELIVER */
+    pg_node_id from; /* DELIVER */
+    uint32_t n_members;
+    pg_node_id members[PG_MAX_MEMBERS_CAP];
+};
+
+struct pgnet;
+
+/* Delivery hook (after recording): e.g. to cbcast a reply from the upcall. */
+typedef void (*pgnet_deliver_hook)(void *ctx, struct pgnet *pn, unsigned node, pg_gid gid,
+                                   uint64_t tag, pg_node_id from);
+
+/* n nodes, default phys and pg configurations (or `pcfg`, NULL for default). */
+struct pgnet *pgnet_new(unsigned n, uint64_t seed, const struct pg_config *pcfg);
+void pgnet_free(struct pgnet *pn);
+
+struct fakenet *pgnet_fakenet(struct pgnet *pn);
+struct pg *pgnet_pg(struct pgnet *pn, unsigned i);
+pg_node_id pgnet_id(struct pgnet *pn, unsigned i);
+void pgnet_set_hook(struct pgnet *pn, pgnet_deliver_hook hook, void *ctx);
+
+/* Runs the network and pg timers until t_ns (absolute) / for dt_ns. */
+void pgnet_run_until(struct pgnet *pn, int64_t t_ns);
+void pgnet_run_for(struct pgnet *pn, int64_t dt_ns);
+int64_t pgnet_now(struct pgnet *pn);
+
+/* pg_create(gid, ids of idx[0..k)) at each of those nodes, with recording upcalls. */
+int pgnet_create(struct pgnet *pn, pg_gid gid, const unsigned *idx, size_t k);
+/* Registers the recording upcalls at node i for gid (after pg_join). */
+int pgnet_record(struct pgnet *pn, unsigned i, pg_gid gid);
+/* cbcast of a fresh tag (len >= 8 bytes of payload) from node i; records the
+ * send. Returns cbcast's code; *tag gets the tag (may be NULL). */
+int pgnet_cbcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag);
+/* pg_flush from node i, recording flush_call and flush_done. */
+int pgnet_flush(struct pgnet *pn, unsigned i, pg_gid gid);
+size_t pgnet_flush_done_count(struct pgnet *pn, unsigned i);
+
+void pgnet_crash(struct pgnet *pn, unsigned i);
+/* A new incarnation at slot i with a fresh pg (no groups). Returns its id. */
+pg_node_id pgnet_restart(struct pgnet *pn, unsigned i);
+
+const struct pgnet_rec *pgnet_recs(struct pgnet *pn, size_t *n);
+/* Counts records of `kind` at incarnation `node` (PG_NODE_NONE: any) in gid. */
+size_t pgnet_count(struct pgnet *pn, enum pgnet_kind kind, pg_node_id node, pg_gid gid);
+/* The last view recorded at node i for gid (view id 0 if none). */
+uint32_t pgnet_last_view(struct pgnet *pn, unsigned i, pg_gid gid, struct pgnet_rec *out);
+bool pgnet_delivered(struct pgnet *pn, pg_node_id node, pg_gid gid, uint64_t tag);
+
+/* Checks TRACE.md rules 1-6 and 8 over every record; with `quiet` also rule 10
+ * for gid over the nodes not crashed or excluded. Returns true if all hold;
+ * else writes the first violation to why[0..cap). */
+bool pgnet_check(struct pgnet *pn, pg_gid gid, bool quiet, char *why, size_t cap);
+
+#endif
