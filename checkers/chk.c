@@ -153,6 +153,12 @@ struct chk *chk_new(const struct chk_header *h)
     if (!c->scenario)
         return chk_fail_alloc(c);
     c->h.scenario = c->scenario;
+    if (h->expect) {
+        c->expect = strdup(h->expect);
+        if (!c->expect)
+            return chk_fail_alloc(c);
+        c->h.expect = c->expect;
+    }
     c->last_t = -1e300;
     c->order_fifo = chk_strtab_intern(&c->orders, "fifo");
     c->order_p2p = chk_strtab_intern(&c->orders, "p2p");
@@ -190,6 +196,7 @@ void chk_free(struct chk *c)
     free(c->msgv);
     chk_map_free(&c->delivered);
     free(c->scenario);
+    free(c->expect);
     free(c);
 }
 
@@ -506,4 +513,19 @@ bool chk_passed(const struct chk *c)
 const struct chk_counts *chk_counts(const struct chk *c)
 {
     return &c->counts;
+}
+
+bool chk_verdict(const struct chk *c, FILE *out)
+{
+    assert(c && out);
+    if (!c->h.expect) {
+        bool ok = chk_passed(c);
+        fprintf(out, "verdict: %s\n", ok ? "PASS (every rule holds)" : "FAIL");
+        return ok;
+    }
+    int r = chk_rule_parse(c->h.expect);
+    bool ok = r >= 0 && chk_rule_failed(c, (enum chk_rule)r);
+    fprintf(out, "verdict: %s (expected a violation of %s: %s)\n", ok ? "PASS" : "FAIL",
+            c->h.expect, ok ? "it happened" : "it did not happen");
+    return ok;
 }

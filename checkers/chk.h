@@ -64,6 +64,8 @@ struct chk_header {
     uint64_t seed;
     double end_s;        /* simulated time at which the run ended */
     double quiet_from_s; /* start of the declared quiet period, or -1 if none */
+    const char *expect;  /* name of the rule the scenario expects to fail
+                            (`expect violation RULE`), or NULL for `expect pass` */
 };
 
 /* The rules. TRACE.md numbers them 1-10; `fifo` is the project's own. */
@@ -111,6 +113,11 @@ void chk_finish(struct chk *c);
 bool chk_rule_failed(const struct chk *c, enum chk_rule r);
 uint64_t chk_violations(const struct chk *c, enum chk_rule r);
 bool chk_passed(const struct chk *c); /* no rule failed */
+
+/* The verdict, the same online and offline: with no expectation in the header
+ * the trace passes when no rule failed; with `expect` it passes when that rule
+ * failed. Prints one `verdict: ...` line to `out` and returns whether it passed. */
+bool chk_verdict(const struct chk *c, FILE *out);
 
 /* Prints one line per implemented rule (`  PASS integrity` / `  FAIL fifo (3 violations)`),
  * then for each failed rule its first violation in plain words with its

@@ -141,6 +141,7 @@ extern const struct chk_module chk_mod_liveness;
 struct chk {
     struct chk_header h;
     char *scenario;
+    char *expect;
     struct chk_counts counts;
     uint64_t n_vio[CHK_R_COUNT];
     struct chk_vio first[CHK_R_COUNT];

@@ -136,6 +136,7 @@ static bool rd_header_fields(struct chk_reader *r, const cJSON *j, struct chk_he
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
     const cJSON *end = cJSON_GetObjectItemCaseSensitive(j, "end");
     const cJSON *quiet = cJSON_GetObjectItemCaseSensitive(j, "quiet_from");
+    const cJSON *expect = cJSON_GetObjectItemCaseSensitive(j, "expect");
     if (!cJSON_IsString(trace) || strcmp(trace->valuestring, "pgroup") != 0)
         return rd_fail(r, "not a pgroup trace: line 1 needs \"trace\":\"pgroup\"");
     if (!cJSON_IsNumber(version))
@@ -154,6 +155,9 @@ static bool rd_header_fields(struct chk_reader *r, const cJSON *j, struct chk_he
         return false;
     if (quiet && !rd_finite(r, quiet, "quiet_from", &h->quiet_from_s))
         return false;
+    if (expect && (!cJSON_IsString(expect) || chk_rule_parse(expect->valuestring) < 0))
+        return rd_fail(r, "header: field \"expect\" must name a rule (e.g. \"integrity\")");
+    h->expect = expect ? expect->valuestring : NULL;
     return true;
 }
 

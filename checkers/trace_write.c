@@ -136,6 +136,10 @@ int chk_header_write(const struct chk_header *h, char *buf, size_t cap)
         wb_lit(&b, ",\"quiet_from\":");
         wb_seconds(&b, h->quiet_from_s);
     }
+    if (h->expect) {
+        wb_lit(&b, ",\"expect\":");
+        wb_str(&b, h->expect);
+    }
     return wb_end(&b);
 }
 

@@ -11,7 +11,6 @@
  * complete, since that member will not answer it).
  */
 #include <assert.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,7 +108,6 @@ void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
     if (g->st == PG_GS_EXCLUDED || g->st == PG_GS_FREE)
         return;
     bool had_view = g->st == PG_GS_MEMBER;
-    if (getenv("PGDBG")) fprintf(stderr, "t=%lld node %u excluded: %s (view %u dead %llx acc %llx dec %llx committed %d)\n", (long long)pg_now(pg), pg->self, why, g->view.view_id, (unsigned long long)g->dead, (unsigned long long)g->acc.key, (unsigned long long)g->dec.key, g->committed);
     g->st = PG_GS_EXCLUDED;
     pg->stats.exclusions++;
     pg_sometimes(pg, g->gid, why);
@@ -169,58 +167,51 @@ void pg_view_add_req(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id p
 
 /* ---- the coordinator ---- */
 
-static bool has_req(const struct pg_group *g, uint8_t op, pg_node_id pid)
+/* Whether request q can be applied to a view whose live members are `alive` of n. */
+static bool req_applicable(const struct pg *pg, const struct pg_group *g, const struct pg_req *q,
+                           uint32_t alive)
 {
-    for (uint32_t i = 0; i < g->n_reqs; i++)
-        if (g->reqs[i].op == op && g->reqs[i].pid == pid)
-            return true;
-    return false;
-}
-
-static void prop_clients(const struct pg *pg, const struct pg_group *g, struct pg_prop *p)
-{
-    p->n_clients = 0;
-    for (uint32_t i = 0; i < g->view.n_clients; i++)
-        if (!has_req(g, PG_REQ_DEL_CLIENT, g->view.clients[i]))
-            p->clients[p->n_clients++] = g->view.clients[i];
-    for (uint32_t i = 0; i < g->n_reqs; i++) {
-        pg_node_id c = g->reqs[i].pid;
-        if (g->reqs[i].op == PG_REQ_ADD_CLIENT && p->n_clients < pg->cfg.max_clients &&
-            pg_rank_of(p->clients, p->n_clients, c) < 0)
-            p->clients[p->n_clients++] = c;
+    uint32_t n = g->view.n_members;
+    switch (q->op) {
+    case PG_REQ_ADD_MEMBER:
+        return alive < pg->cfg.max_members && !phys_is_faulty(pg->ph, q->pid);
+    case PG_REQ_DEL_MEMBER: {
+        int r = pg_rank_of(g->view.members, n, q->pid);
+        return r >= 0 && !(g->dead >> r & 1u) && q->pid != pg->self && (alive - 1) * 2 > n;
+    }
+    case PG_REQ_ADD_CLIENT:
+        return g->view.n_clients < pg->cfg.max_clients;
+    default:
+        return true;
     }
 }
 
-/* The next view as this coordinator would propose it: survivors in rank
- * order minus leavers (while a majority stays), then joiners. */
+/* The next view as this coordinator would propose it: the live members in
+ * rank order, with at most one pending request applied (section 5: one such
+ * operation at a time), joiners last. */
 static void prop_compute(const struct pg *pg, const struct pg_group *g, struct pg_prop *p)
 {
     uint32_t n = g->view.n_members, alive = n - popcount64(g->dead);
+    const struct pg_req *q = NULL;
+    for (uint32_t i = 0; i < g->n_reqs && !q; i++)
+        if (!req_satisfied(g, &g->reqs[i]) && req_applicable(pg, g, &g->reqs[i], alive))
+            q = &g->reqs[i];
     p->n_members = 0;
     for (uint32_t r = 0; r < n; r++) {
         pg_node_id id = g->view.members[r];
-        if (g->dead & bit(r))
-            continue;
-        if (has_req(g, PG_REQ_DEL_MEMBER, id) && (alive - 1) * 2 > n && id != pg->self) {
-            alive--;
-            continue;
-        }
-        p->members[p->n_members++] = id;
+        if (!(g->dead & bit(r)) && !(q && q->op == PG_REQ_DEL_MEMBER && q->pid == id))
+            p->members[p->n_members++] = id;
     }
-    for (uint32_t i = 0; i < g->n_reqs; i++) {
-        pg_node_id j = g->reqs[i].pid;
-        if (g->reqs[i].op == PG_REQ_ADD_MEMBER && p->n_members < pg->cfg.max_members &&
-            pg_rank_of(p->members, p->n_members, j) < 0 && !phys_is_faulty(pg->ph, j))
-            p->members[p->n_members++] = j;
+    if (q && q->op == PG_REQ_ADD_MEMBER)
+        p->members[p->n_members++] = q->pid;
+    p->n_clients = 0;
+    for (uint32_t i = 0; i < g->view.n_clients; i++) {
+        pg_node_id c = g->view.clients[i];
+        if (!(q && q->op == PG_REQ_DEL_CLIENT && q->pid == c))
+            p->clients[p->n_clients++] = c;
     }
-    prop_clients(pg, g, p);
-}
-
-static bool prop_same(const struct pg_prop *a, const struct pg_prop *b)
-{
-    return a->n_members == b->n_members && a->n_clients == b->n_clients &&
-           !memcmp(a->members, b->members, a->n_members * sizeof(pg_node_id)) &&
-           !memcmp(a->clients, b->clients, a->n_clients * sizeof(pg_node_id));
+    if (q && q->op == PG_REQ_ADD_CLIENT)
+        p->clients[p->n_clients++] = q->pid;
 }
 
 static bool view_same(const struct pg_group *g, const struct pg_prop *p)
@@ -238,7 +229,6 @@ static void coord_start(struct pg *pg, struct pg_group *g, const struct pg_prop 
         pg_sometimes(pg, g->gid, "coordinator takeover");
     }
     g->coord_key = pg_key(a, g->my_rank);
-    if (getenv("PGDBG")) { fprintf(stderr, "t=%lld node %u starts attempt %u in view %u dead %llx: ", (long long)pg_now(pg), pg->self, a, g->view.view_id, (unsigned long long)g->dead); for (uint32_t i = 0; i < p->n_members; i++) fprintf(stderr, "%u ", p->members[i]); fprintf(stderr, "\n"); }
     pg->stats.view_changes_started++;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
@@ -273,8 +263,8 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
     prop_compute(pg, g, &p);
     if (view_same(g, &p))
         return;
-    if (g->coord_key != 0 && g->acc.key == g->coord_key && prop_same(&g->acc, &p))
-        return; /* this attempt is under way */
+    if (g->coord_key != 0 && g->acc.key == g->coord_key && !(prop_mask(g, &g->acc) & g->dead))
+        return; /* this attempt is under way and none of its members failed */
     if (g->coord_key != 0 && g->acc.key != g->coord_key)
         return; /* my FLUSH is still in my own inbox */
     coord_start(pg, g, &p);

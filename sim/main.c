@@ -124,8 +124,7 @@ static int cmd_check(int argc, char **argv)
            (unsigned long long)n->crashes, (unsigned long long)n->faults);
     printf("rules:\n");
     chk_report(c, stdout);
-    bool ok = chk_passed(c);
-    printf("verdict: %s\n", ok ? "PASS (every rule holds)" : "FAIL");
+    bool ok = chk_verdict(c, stdout);
     chk_free(c);
     return ok ? 0 : 1;
 }

@@ -93,6 +93,7 @@ static void run_open_trace(struct sim_world *w)
     const struct scn *s = w->scn;
     struct chk_header h = {.scenario = s->name, .seed = w->seed, .end_s = (double)s->run_ns / 1e9};
     h.quiet_from_s = s->quiet_ns > 0 ? (double)(s->run_ns - s->quiet_ns) / 1e9 : -1;
+    h.expect = s->expect == SCN_EXPECT_VIOLATION ? s->expect_rule : NULL;
     w->chk = chk_new(&h);
     assert(w->chk);
     w->line = 1;
@@ -175,16 +176,7 @@ static int run_verdict(const struct sim_world *w, FILE *out)
     const struct scn *s = w->scn;
     fprintf(out, "rules:\n");
     chk_report(w->chk, out);
-    bool ok;
-    if (s->expect == SCN_EXPECT_VIOLATION) {
-        int r = chk_rule_parse(s->expect_rule);
-        ok = r >= 0 && chk_rule_failed(w->chk, (enum chk_rule)r);
-        fprintf(out, "verdict: %s (expected a violation of %s: %s)\n", ok ? "PASS" : "FAIL",
-                s->expect_rule, ok ? "it happened" : "it did not happen");
-    } else {
-        ok = chk_passed(w->chk);
-        fprintf(out, "verdict: %s\n", ok ? "PASS (every rule holds)" : "FAIL");
-    }
+    bool ok = chk_verdict(w->chk, out);
     if (!ok)
         fprintf(out, "reproduce with: pgroup run %s --seed %llu\n", s->file,
                 (unsigned long long)w->seed);

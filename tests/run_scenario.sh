@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one scenario end to end, then checks its trace offline and requires the
-# offline verdict to equal the online one, rule by rule.
+# offline verdict to equal the online one: rules, evidence, verdict and exit status.
 # usage: run_scenario.sh PGROUP SCENARIO OUTDIR
 set -uo pipefail
 pgroup=$1 scn=$2 out=$3
@@ -19,10 +19,15 @@ crc=$?
 if [ $crc -eq 2 ]; then
   cat "$out/$name.check.txt"; echo "FAIL: pgroup check could not read the trace"; exit 1
 fi
-if ! diff <(grep -E '^  (PASS|FAIL) ' "$out/$name.run.txt") \
-          <(grep -E '^  (PASS|FAIL) ' "$out/$name.check.txt"); then
+# Every rule line, the first violation of each failed rule with its evidence,
+# and the verdict line must be identical, and so must the exit status.
+if ! diff <(sed -n '/^rules:/,/^verdict:/p' "$out/$name.run.txt") \
+          <(sed -n '/^rules:/,/^verdict:/p' "$out/$name.check.txt"); then
   echo "FAIL: pgroup check disagrees with the online verdict (diff above)"
   exit 1
+fi
+if [ $crc -ne $rc ]; then
+  cat "$out/$name.check.txt"; echo "FAIL: pgroup check exited $crc, the run exited $rc"; exit 1
 fi
 if ! grep -qE '^  (PASS|FAIL) ' "$out/$name.run.txt"; then
   echo "FAIL: no rule verdicts printed"; exit 1

@@ -975,7 +975,7 @@ static void test_speed_all_to_all(void **state)
     enum { P = 16, ROUNDS = 560 };
     struct chk_header h = {.scenario = "speed", .seed = 1, .end_s = 100, .quiet_from_s = 90};
     struct chk *c = chk_new(&h);
-    char names[P][8], msgs[P][16];
+    char names[P][8], msgs[P][32];
     const char *members[P];
     for (int i = 0; i < P; i++) {
         snprintf(names[i], sizeof names[i], "p%d", i + 1);
