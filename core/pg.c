@@ -43,8 +43,8 @@ static bool queue_init(struct pg_queue *q, uint32_t cap)
     return q->b != NULL;
 }
 
-bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from,
-                   pg_gid gid, uint8_t kind)
+bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from, pg_gid gid,
+                   uint8_t kind)
 {
     if (q->count == q->cap)
         return false;
@@ -278,8 +278,9 @@ static void on_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
         return;
     }
     g->heard |= (uint64_t)1 << r;
-    if (g->prev.count && g->heard == (g->view.n_members >= 64 ? ~(uint64_t)0
-                                                               : ((uint64_t)1 << g->view.n_members) - 1))
+    if (g->prev.count &&
+        g->heard ==
+            (g->view.n_members >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << g->view.n_members) - 1))
         pg_store_clear(&g->prev); /* every member installed this view */
     switch (m->type) {
     case PG_MT_DATA:

@@ -75,18 +75,18 @@ enum pg_member_type {
 };
 
 struct pg_config {
-    uint32_t max_groups;        /* groups per node */
-    uint32_t max_members;       /* members per view (<= PG_MAX_MEMBERS_CAP) */
-    uint32_t max_clients;       /* clients per view (<= PG_MAX_CLIENTS_CAP) */
-    uint32_t max_msgs;          /* retained messages per group (delivered-unstable + delayed) */
-    uint32_t max_unstable_own;  /* own unstable messages per group before cbcast says PG_E_FULL */
-    uint32_t max_held;          /* application sends held during a flush, per group */
-    uint32_t max_future;        /* messages of the next view held until it is installed */
-    uint32_t max_outbox;        /* pg messages waiting for a full phys window, per group */
-    uint32_t max_requests;      /* pending join/leave/add/del requests, per group */
-    uint32_t max_payload;       /* cbcast payload bytes (<= PG_MAX_PAYLOAD) */
-    int64_t stable_delay_ns;    /* idle time before a standalone STABLE message */
-    int64_t retry_ns;           /* retry period for a full phys window */
+    uint32_t max_groups;       /* groups per node */
+    uint32_t max_members;      /* members per view (<= PG_MAX_MEMBERS_CAP) */
+    uint32_t max_clients;      /* clients per view (<= PG_MAX_CLIENTS_CAP) */
+    uint32_t max_msgs;         /* retained messages per group (delivered-unstable + delayed) */
+    uint32_t max_unstable_own; /* own unstable messages per group before cbcast says PG_E_FULL */
+    uint32_t max_held;         /* application sends held during a flush, per group */
+    uint32_t max_future;       /* messages of the next view held until it is installed */
+    uint32_t max_outbox;       /* pg messages waiting for a full phys window, per group */
+    uint32_t max_requests;     /* pending join/leave/add/del requests, per group */
+    uint32_t max_payload;      /* cbcast payload bytes (<= PG_MAX_PAYLOAD) */
+    int64_t stable_delay_ns;   /* idle time before a standalone STABLE message */
+    int64_t retry_ns;          /* retry period for a full phys window */
 };
 
 /* Fills `cfg` with defaults (64 members, 4096 retained messages, 2 ms stable delay). */
@@ -104,12 +104,12 @@ struct pg_view {
 
 /* Counters, monotonic. */
 struct pg_stats {
-    uint64_t cbcasts;             /* accepted cbcast calls (sent or held) */
-    uint64_t delivered;           /* entry upcalls */
-    uint64_t delayed_causal;      /* messages that arrived out of causal order and waited */
-    uint64_t held_flush;          /* application sends held during a flush */
-    uint64_t forwarded;           /* copies forwarded during a flush */
-    uint64_t discarded_flush;     /* undeliverable messages discarded at a view install */
+    uint64_t cbcasts;         /* accepted cbcast calls (sent or held) */
+    uint64_t delivered;       /* entry upcalls */
+    uint64_t delayed_causal;  /* messages that arrived out of causal order and waited */
+    uint64_t held_flush;      /* application sends held during a flush */
+    uint64_t forwarded;       /* copies forwarded during a flush */
+    uint64_t discarded_flush; /* undeliverable messages discarded at a view install */
     uint64_t views_installed;
     uint64_t view_changes_started; /* flush attempts started as coordinator */
     uint64_t takeovers;            /* attempts started while another member's attempt was pending */
@@ -120,10 +120,10 @@ struct pg_stats {
     uint64_t stable_msgs_sent;     /* standalone STABLE messages */
     uint64_t control_sent;         /* FLUSH, FLUSH_OK, ACK, NEED, REQ, JOIN */
     uint64_t malformed_dropped;    /* failed pg_decode */
-    uint64_t stale_dropped;        /* messages of an older view, or from a member we stopped hearing */
-    uint64_t future_held;          /* messages of the next view held until installed */
-    uint64_t outbox_queued;        /* pg messages queued because a phys window was full */
-    uint64_t stable_released;      /* retained messages released as stable */
+    uint64_t stale_dropped;   /* messages of an older view, or from a member we stopped hearing */
+    uint64_t future_held;     /* messages of the next view held until installed */
+    uint64_t outbox_queued;   /* pg messages queued because a phys window was full */
+    uint64_t stable_released; /* retained messages released as stable */
 };
 
 struct pg;
@@ -147,7 +147,9 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
 void pg_free(struct pg *pg);
 
 /* Table 1: pg_create(view). Every initial member calls it with the same list
- * (rank order); that list is view 1. Self must be in it. Errors: PG_E_INVAL
+ * (rank order); that list is view 1. Self must be in it. View 1 is installed
+ * inside this call, before pg_monitor can be registered: read it with
+ * pg_getview (no monitor upcall reports it). Errors: PG_E_INVAL
  * (gid 0, n == 0 or > max_members, duplicate or NONE member, self absent),
  * PG_E_EXISTS (gid known here), PG_E_FULL (group table), or phys_create's. */
 int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n);
@@ -188,7 +190,8 @@ int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64
            uint32_t *view_id);
 
 /* The view in which the next cbcast to `gid` would be multicast (current, or
- * current + 1 during a flush). Errors as pg_getview. */
+ * current + 1 during a flush), so that a caller can record its `send` event
+ * before cbcast delivers the message locally. Errors as pg_getview. */
 int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id);
 
 /* Table 1: pg_flush (section 3.2). Asynchronous: done_fn runs when every

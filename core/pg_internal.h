@@ -100,9 +100,9 @@ struct pg_group {
     uint32_t max_attempt;
     struct pg_prop dec; /* decision (key 0: none) */
     uint8_t dec_old_n;
-    bool dec_full;   /* a full ACK was received for dec: every message of v is here */
-    bool committed;  /* sent my ACK for dec */
-    uint64_t acks;   /* ranks of v that acked dec */
+    bool dec_full;              /* a full ACK was received for dec: every message of v is here */
+    bool committed;             /* sent my ACK for dec */
+    uint64_t acks;              /* ranks of v that acked dec */
     pg_node_id jackers[PG_CAP]; /* joiner: distinct ackers of dec */
     uint32_t n_jackers;
     uint32_t need_sent_view;
@@ -151,8 +151,8 @@ void pg_sometimes(struct pg *pg, pg_gid gid, const char *what);
  * caller's group is then excluded). */
 int pg_send(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
 void pg_arm_timer(struct pg *pg);
-bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from,
-                   pg_gid gid, uint8_t kind);
+bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from, pg_gid gid,
+                   uint8_t kind);
 bool pg_queue_pop(struct pg_queue *q, struct pg_blob *out);
 void pg_queue_clear(struct pg_queue *q);
 void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,

@@ -424,9 +424,12 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
         (void)pg_cb_send_ex(pg, g, b.buf, b.len, true);
         free(b.buf);
     }
-    while (pg_queue_pop(&g->future, &b))
-        if (!pg_queue_push(&pg->inbox, b.buf, b.len, b.from, g->gid, 0))
+    while (pg_queue_pop(&g->future, &b)) {
+        bool ok = pg_queue_push(&pg->inbox, b.buf, b.len, b.from, g->gid, 0);
+        free(b.buf);
+        if (!ok)
             pg_view_exclude(pg, g, "input queue full");
+    }
     if (g->mon && g->st == PG_GS_MEMBER)
         g->mon(g->mon_ctx, &g->view, false);
     pg_cb_check_flush(pg, g);
@@ -597,8 +600,7 @@ static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
     pg_view_install_first(pg, g, &p, m->view_id + 1);
 }
 
-void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from,
-                        const struct pg_wmsg *m)
+void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)
 {
     if (m->type == PG_MT_ACK)
         on_joiner_ack(pg, g, from, m);

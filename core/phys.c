@@ -545,10 +545,17 @@ static void chan_advance(struct phys *ph, struct phys_chan *c)
         c->recv_sack |= (uint64_t)1 << 63;
 }
 
+/* A standalone ack is due between ack_delay and 2 x ack_delay from now, on the
+ * next multiple of ack_delay: the delayed acks of all channels of this node
+ * fall due together and leave in one timer wake-up (timer coalescing, as a
+ * kernel's delayed-ack timer does), unless traffic carries them first. */
 static void chan_ack_owed(struct phys *ph, struct phys_chan *c)
 {
-    if (c->ack_due_ns == PG_TIMER_NEVER)
-        c->ack_due_ns = ph->now_ns + ph->cfg.ack_delay_ns;
+    if (c->ack_due_ns != PG_TIMER_NEVER)
+        return;
+    int64_t d = ph->cfg.ack_delay_ns;
+    c->ack_due_ns = (ph->now_ns / d + 2) * d;
+    assert(c->ack_due_ns > ph->now_ns + d - 1 && c->ack_due_ns <= ph->now_ns + 2 * d);
 }
 
 /* Delivers the reorder buffer's in-order prefix. */

@@ -42,8 +42,8 @@ static void slot_start(struct pgnet *pn, unsigned i)
     struct pgnet_slot *s = &pn->slots[i];
     s->pn = pn;
     s->i = i;
-    s->pg = pg_new(fakenet_env(pn->fn, i), fakenet_phys(pn->fn, i), fakenet_id(pn->fn, i),
-                   &pn->cfg);
+    s->pg =
+        pg_new(fakenet_env(pn->fn, i), fakenet_phys(pn->fn, i), fakenet_id(pn->fn, i), &pn->cfg);
     assert(s->pg);
     s->next_tag = 0;
 }

@@ -967,9 +967,9 @@ static void test_read_file_errors(void **state)
     free(out);
 }
 
-/* ---- speed: a 16-process all-to-all run ---- */
+/* ---- scale: a 16-process all-to-all run (correctness at size; timing is the benchmark's job) ---- */
 
-static void test_speed_all_to_all(void **state)
+static void test_large_all_to_all(void **state)
 {
     (void)state;
     enum { P = 16, ROUNDS = 560 };
@@ -982,8 +982,6 @@ static void test_speed_all_to_all(void **state)
         members[i] = names[i];
     }
     uint64_t line = 1;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < P; i++) {
         struct chk_event e = {.ev = CHK_EV_START, .node = names[i], .view = -1, .line = ++line};
         chk_feed(c, &e);
@@ -998,7 +996,7 @@ static void test_speed_all_to_all(void **state)
     }
     for (int r = 1; r <= ROUNDS; r++) {
         for (int s = 0; s < P; s++) {
-            snprintf(msgs[s], sizeof msgs[s], "%s/%d", names[s], r);
+            snprintf(msgs[s], sizeof msgs[s], "p%d/%d", s + 1, r);
             struct chk_event e = {.ev = CHK_EV_SEND,
                                   .node = names[s],
                                   .msg = msgs[s],
@@ -1022,14 +1020,9 @@ static void test_speed_all_to_all(void **state)
             }
     }
     chk_finish(c);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     uint64_t events = chk_counts(c)->events;
-    assert_true(events > 150000);
+    assert_int_equal(events, (uint64_t)(2 * P + ROUNDS * (P + P * P)));
     assert_true(chk_passed(c));
-    print_message("checker: %llu events in %.3f s = %.0f ns/event\n", (unsigned long long)events, s,
-                  s * 1e9 / (double)events);
-    assert_true(s < 3.0); /* generous: sanitizer builds are several times slower */
     chk_free(c);
 }
 
@@ -1055,7 +1048,7 @@ int main(void)
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_read_unknown_ev_kept),
         cmocka_unit_test(test_read_file_errors),
-        cmocka_unit_test(test_speed_all_to_all),
+        cmocka_unit_test(test_large_all_to_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

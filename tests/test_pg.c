@@ -312,6 +312,395 @@ static void test_leave(void **state)
     pgnet_free(pn);
 }
 
+/* ---- errors, hostile input, codec ---- */
+
+static void nop_flush(void *ctx, pg_gid gid)
+{
+    (void)ctx;
+    (void)gid;
+}
+
+/* Errors of a joiner (not a member yet) and of an excluded node. */
+static void api_errors_joiner_and_excluded(struct pgnet *pn)
+{
+    uint8_t small[8] = {0};
+    struct pg_view v;
+    uint32_t vid;
+    pg_node_id id0 = pgnet_id(pn, 0);
+    /* a joiner is not a member yet */
+    struct pg *p3 = pgnet_pg(pn, 3);
+    assert_int_equal(pg_join(p3, GID, pgnet_id(pn, 3)), PG_E_INVAL);
+    assert_int_equal(pg_join(p3, GID, PG_NODE_NONE), PG_E_INVAL);
+    assert_int_equal(pg_join(p3, GID, id0), PG_OK);
+    assert_int_equal(pgnet_record(pn, 3, GID), PG_OK);
+    assert_int_equal(pg_join(p3, GID, id0), PG_E_EXISTS);
+    assert_int_equal(pg_getview(p3, GID, &v), PG_E_NOTMEMBER);
+    assert_int_equal(cbcast(p3, GID, small, 8, NULL, NULL), PG_E_NOTMEMBER);
+    assert_int_equal(pg_flush(p3, GID, nop_flush, NULL), PG_E_NOTMEMBER);
+    assert_int_equal(pg_leave(p3, GID), PG_E_NOTMEMBER);
+    pgnet_run_for(pn, 200 * MS);
+    assert_int_equal(pg_getview(p3, GID, &v), PG_OK);
+    assert_int_equal(v.n_members, 4);
+
+    /* an excluded node gets PG_E_CRASHED */
+    assert_int_equal(pg_leave(pgnet_pg(pn, 2), GID), PG_OK);
+    pgnet_run_for(pn, 200 * MS);
+    struct pg *p2 = pgnet_pg(pn, 2);
+    assert_true(pg_excluded(p2, GID));
+    assert_int_equal(cbcast(p2, GID, small, 8, NULL, NULL), PG_E_CRASHED);
+    assert_int_equal(pg_getview(p2, GID, &v), PG_E_CRASHED);
+    assert_int_equal(pg_flush(p2, GID, nop_flush, NULL), PG_E_CRASHED);
+    assert_int_equal(pg_add(p2, GID, 77, PG_CLIENT), PG_E_CRASHED);
+    assert_int_equal(pg_send_view(p2, GID, &vid), PG_E_CRASHED);
+}
+
+static void test_api_errors(void **state)
+{
+    (void)state;
+    struct pg_config cfg;
+    pg_config_default(&cfg);
+    cfg.max_groups = 2;
+    cfg.max_unstable_own = 3;
+    struct pgnet *pn = pgnet_new(4, 12, &cfg);
+    struct pg *p0 = pgnet_pg(pn, 0);
+    pg_node_id ids[3] = {pgnet_id(pn, 0), pgnet_id(pn, 1), pgnet_id(pn, 2)};
+    pg_node_id dup[2] = {ids[0], ids[0]};
+    pg_node_id other[2] = {ids[1], ids[2]};
+    assert_int_equal(pg_create(p0, 0, ids, 3), PG_E_INVAL);
+    assert_int_equal(pg_create(p0, GID, ids, 0), PG_E_INVAL);
+    assert_int_equal(pg_create(p0, GID, dup, 2), PG_E_INVAL);
+    assert_int_equal(pg_create(p0, GID, other, 2), PG_E_INVAL); /* self absent */
+    unsigned idx[3] = {0, 1, 2};
+    assert_int_equal(pgnet_create(pn, GID, idx, 3), PG_OK);
+    assert_int_equal(pg_create(p0, GID, ids, 3), PG_E_EXISTS);
+    assert_int_equal(pg_create(p0, GID + 1, ids, 3), PG_OK);
+    assert_int_equal(pg_create(p0, GID + 2, ids, 3), PG_E_FULL);
+
+    uint8_t big[PG_MAX_PAYLOAD + 1] = {0};
+    struct pg_view v;
+    uint32_t vid;
+    assert_int_equal(cbcast(p0, 99, big, 8, NULL, NULL), PG_E_NOGROUP);
+    assert_int_equal(cbcast(p0, GID, big, sizeof big, NULL, NULL), PG_E_TOOBIG);
+    assert_int_equal(pg_getview(p0, 99, &v), PG_E_NOGROUP);
+    assert_int_equal(pg_send_view(p0, 99, &vid), PG_E_NOGROUP);
+    assert_int_equal(pg_monitor(p0, 99, NULL, NULL), PG_E_NOGROUP);
+    assert_int_equal(pg_entry(p0, 99, NULL, NULL), PG_E_NOGROUP);
+    assert_int_equal(pg_flush(p0, 99, nop_flush, NULL), PG_E_NOGROUP);
+    assert_int_equal(pg_flush(p0, GID, NULL, NULL), PG_E_INVAL);
+    assert_int_equal(pg_add(p0, GID, ids[1], PG_MEMBER), PG_E_EXISTS);
+    assert_int_equal(pg_add(p0, GID, PG_NODE_NONE, PG_MEMBER), PG_E_INVAL);
+    assert_int_equal(pg_add(p0, GID, 77, (enum pg_member_type)9), PG_E_INVAL);
+    assert_int_equal(pg_del(p0, GID, 77, PG_MEMBER), PG_E_NOTMEMBER);
+    assert_int_equal(pg_del(p0, GID, 77, PG_CLIENT), PG_E_NOTMEMBER);
+    assert_int_equal(pg_add(p0, 99, 77, PG_MEMBER), PG_E_NOGROUP);
+    assert_int_equal(set_dflt_domain(p0, 5), 0);
+    assert_int_equal(set_dflt_domain(p0, 6), 5);
+
+    /* own unstable messages are bounded: the 4th before any ack is refused */
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(pgnet_cbcast(pn, 0, GID, 8, NULL), PG_OK);
+    assert_int_equal(pgnet_cbcast(pn, 0, GID, 8, NULL), PG_E_FULL);
+    pgnet_run_for(pn, 50 * MS);
+    assert_int_equal(pgnet_cbcast(pn, 0, GID, 8, NULL), PG_OK);
+
+    api_errors_joiner_and_excluded(pn);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+static void test_clients(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(3, 13);
+    assert_int_equal(pg_add(pgnet_pg(pn, 1), GID, 4242, PG_CLIENT), PG_OK);
+    pgnet_run_for(pn, 100 * MS);
+    struct pg_view v;
+    assert_int_equal(view_of(pn, 2, &v), 2);
+    assert_int_equal(v.n_clients, 1);
+    assert_int_equal(v.clients[0], 4242);
+    assert_int_equal(v.n_members, 3);
+    assert_int_equal(pg_add(pgnet_pg(pn, 0), GID, 4242, PG_CLIENT), PG_E_EXISTS);
+    assert_int_equal(pg_del(pgnet_pg(pn, 0), GID, 4242, PG_CLIENT), PG_OK);
+    pgnet_run_for(pn, 100 * MS);
+    assert_int_equal(view_of(pn, 1, &v), 3);
+    assert_int_equal(v.n_clients, 0);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+static void test_malformed_dropped(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(3, 14);
+    struct phys *ph0 = fakenet_phys(pgnet_fakenet(pn), 0);
+    uint8_t junk[40];
+    for (size_t k = 0; k < sizeof junk; k++)
+        junk[k] = (uint8_t)(k * 37 + 1);
+    assert_int_equal(phys_mcast(ph0, GID, junk, sizeof junk), PG_OK);
+    /* well-formed, but DATA claiming another sender's rank */
+    struct pg_wmsg m = {.type = PG_MT_DATA, .view_id = 1, .rank = 2, .n_vt = 1};
+    m.vt_rank[0] = 2;
+    m.vt[0] = 1;
+    m.payload = junk;
+    m.len = 8;
+    uint8_t buf[128];
+    size_t n = pg_encode(&m, buf, sizeof buf);
+    assert_true(n > 0);
+    assert_int_equal(phys_mcast(ph0, GID, buf, n), PG_OK);
+    pgnet_run_for(pn, 20 * MS);
+    for (unsigned i = 1; i < 3; i++) {
+        assert_int_equal(pg_stats(pgnet_pg(pn, i))->malformed_dropped, 2);
+        assert_int_equal(pg_stats(pgnet_pg(pn, i))->delivered, 0);
+    }
+    burst(pn, 0, 2);
+    pgnet_run_for(pn, 20 * MS);
+    assert_int_equal(pg_stats(pgnet_pg(pn, 2))->delivered, 2);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+static void test_codec_roundtrip(void **state)
+{
+    (void)state;
+    struct pg_wmsg ms[4];
+    memset(ms, 0, sizeof ms);
+    ms[0] = (struct pg_wmsg){.type = PG_MT_DATA, .view_id = 300, .rank = 3, .n_vt = 2};
+    ms[0].vt_rank[0] = 1;
+    ms[0].vt_rank[1] = 3;
+    ms[0].vt[0] = 70000;
+    ms[0].vt[1] = 5;
+    ms[0].payload = (const uint8_t *)"hello";
+    ms[0].len = 5;
+    ms[1] = (struct pg_wmsg){.type = PG_MT_ACK,
+                             .view_id = 2,
+                             .attempt = 9,
+                             .rank = 1,
+                             .full = 1,
+                             .n_old = 4,
+                             .n_members = 3,
+                             .n_clients = 1};
+    ms[1].members[0] = 5;
+    ms[1].members[1] = 6;
+    ms[1].members[2] = 0x01020304;
+    ms[1].clients[0] = 99;
+    ms[2] = (struct pg_wmsg){.type = PG_MT_FLUSH_OK,
+                             .view_id = 1,
+                             .attempt = 2,
+                             .rank = 0,
+                             .mask = (uint64_t)1 << 63 | 5};
+    ms[3] = (struct pg_wmsg){.type = PG_MT_REQ, .op = PG_REQ_DEL_CLIENT, .pid = 12};
+    for (int i = 0; i < 4; i++) {
+        uint8_t buf[512], buf2[512];
+        size_t n = pg_encode(&ms[i], buf, sizeof buf);
+        assert_true(n > 0);
+        assert_int_equal(pg_encode(&ms[i], buf, n - 1), 0); /* does not fit */
+        struct pg_wmsg d;
+        assert_int_equal(pg_decode(buf, n, &d), PG_OK);
+        assert_int_equal(d.type, ms[i].type);
+        assert_int_equal(d.view_id, ms[i].view_id);
+        assert_int_equal(pg_encode(&d, buf2, sizeof buf2), n);
+        assert_memory_equal(buf, buf2, n);
+        for (size_t cut = 0; cut < n; cut++) { /* every strict prefix: no crash */
+            int rc = pg_decode(buf, cut, &d);
+            if (ms[i].type != PG_MT_DATA || cut < n - ms[i].len)
+                assert_int_equal(rc, PG_E_MALFORMED);
+        }
+    }
+}
+
+static void test_false_suspicion_excludes(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(4, 15);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    burst(pn, 3, 2);
+    pgnet_run_for(pn, 10 * MS);
+    for (unsigned i = 0; i < 3; i++) { /* node 3 goes silent but does not crash */
+        fakenet_cut(fn, 3, i, true);
+        fakenet_cut(fn, i, 3, true);
+    }
+    pgnet_run_for(pn, 5000 * MS);
+    fakenet_heal(fn);
+    pgnet_run_for(pn, 2000 * MS);
+    assert_true(pg_excluded(pgnet_pg(pn, 3), GID));
+    struct pg_view v;
+    assert_int_equal(view_of(pn, 0, &v), 2);
+    assert_int_equal(v.n_members, 3);
+    burst(pn, 1, 2);
+    pgnet_run_for(pn, 50 * MS);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+static void test_loss_with_crash(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(5, 16);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    fakenet_set_loss(fn, 0.2);
+    fakenet_set_jitter(fn, 300000);
+    for (int k = 0; k < 60; k++) {
+        unsigned i = (unsigned)k % 5;
+        if (!fakenet_crashed(fn, i))
+            (void)pgnet_cbcast(pn, i, GID, 24, NULL);
+        if (k == 25)
+            pgnet_crash(pn, 2);
+        pgnet_run_for(pn, 2 * MS);
+    }
+    fakenet_set_loss(fn, 0);
+    pgnet_run_for(pn, 5000 * MS);
+    struct pg_view v;
+    assert_int_equal(view_of(pn, 4, &v), 2);
+    assert_int_equal(v.n_members, 4);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* Runs one mixed scenario; returns a digest of every record. */
+static uint64_t mixed_run(uint64_t seed)
+{
+    struct pgnet *pn = group_of(5, seed);
+    fakenet_set_jitter(pgnet_fakenet(pn), 400000);
+    for (int k = 0; k < 40; k++) {
+        if (k != 20)
+            burst(pn, (unsigned)k % 4, 1);
+        else
+            pgnet_crash(pn, 4);
+        pgnet_run_for(pn, 700000);
+    }
+    pgnet_run_for(pn, 3000 * MS);
+    size_t n;
+    const struct pgnet_rec *r = pgnet_recs(pn, &n);
+    uint64_t h = 1469598103934665603ull;
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ fakenet_hash((const uint8_t *)&r[k], sizeof r[k])) * 1099511628211ull;
+    h ^= pg_stats(pgnet_pg(pn, 0))->header_bytes;
+    check_rules(pn, true);
+    pgnet_free(pn);
+    return h;
+}
+
+static void test_determinism(void **state)
+{
+    (void)state;
+    assert_true(mixed_run(17) == mixed_run(17));
+    assert_true(mixed_run(17) != mixed_run(18));
+}
+
+/* The checker must bite: corrupt recorded runs and expect a verdict. */
+static void test_checker_bites(void **state)
+{
+    (void)state;
+    char why[256];
+    for (int mut = 0; mut < 3; mut++) {
+        struct pgnet *pn = group_of(3, 19);
+        burst(pn, 0, 3);
+        burst(pn, 1, 3);
+        pgnet_run_for(pn, 20 * MS);
+        pgnet_crash(pn, 2);
+        pgnet_run_for(pn, 3000 * MS);
+        assert_true(pgnet_check(pn, GID, true, why, sizeof why));
+        size_t n;
+        struct pgnet_rec *r = (struct pgnet_rec *)pgnet_recs(pn, &n);
+        size_t k = 0;
+        if (mut == 0) { /* a delivery turned into a duplicate of the previous one */
+            while (k + 1 < n && !(r[k].kind == PGNET_DELIVER && r[k + 1].kind == PGNET_DELIVER &&
+                                  r[k].node == r[k + 1].node))
+                k++;
+            r[k + 1].tag = r[k].tag;
+            r[k + 1].from = r[k].from;
+        } else if (mut == 1) { /* one node's view 2 lists other members */
+            while (k < n && !(r[k].kind == PGNET_VIEW && r[k].view == 2))
+                k++;
+            r[k].members[0] = 999;
+        } else { /* one delivery of view 1 is lost at a survivor */
+            while (k < n && !(r[k].kind == PGNET_DELIVER && r[k].node == pgnet_id(pn, 1) &&
+                              r[k].from == pgnet_id(pn, 0)))
+                k++;
+            r[k].kind = PGNET_FLUSH_CALL;
+        }
+        assert_true(k < n);
+        assert_false(pgnet_check(pn, GID, true, why, sizeof why));
+        pgnet_free(pn);
+    }
+}
+
+/* Crashes the coordinator at every offset of a view change (and, with
+ * `cascade`, the next coordinator too); survivors must agree. */
+static void coord_crash_at(unsigned n, uint64_t seed, int64_t off, bool cascade)
+{
+    struct pgnet *pn = group_of(n, seed);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    fakenet_set_jitter(fn, 150000);
+    for (unsigned i = 0; i < n; i++)
+        burst(pn, i, 2);
+    pgnet_run_for(pn, 100000);
+    pgnet_crash(pn, n - 1);
+    const struct pg_stats *s0 = pg_stats(pgnet_pg(pn, 0));
+    while (s0->view_changes_started == 0)
+        pgnet_run_for(pn, 20000);
+    burst(pn, 1, 2);
+    pgnet_run_for(pn, off);
+    pgnet_crash(pn, 0);
+    if (cascade) {
+        pgnet_run_for(pn, off / 2);
+        pgnet_crash(pn, 1);
+    }
+    if (!pg_excluded(pgnet_pg(pn, 2), GID))
+        burst(pn, 2, 2);
+    pgnet_run_for(pn, 20000 * MS);
+    unsigned live = 0, excluded = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (fakenet_crashed(fn, i))
+            continue;
+        live++;
+        excluded += pg_excluded(pgnet_pg(pn, i), GID);
+    }
+    assert_true(excluded == 0 || live * 2 <= n - 1);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+static void test_coordinator_crash_sweep(void **state)
+{
+    (void)state;
+    for (int64_t off = 0; off <= 1500000; off += 50000) {
+        coord_crash_at(5, 20 + (uint64_t)off, off, false);
+        coord_crash_at(7, 21 + (uint64_t)off, off, true);
+    }
+}
+
+/* Seeded random traffic, crashes (a minority), loss and jitter. */
+static void test_random_faults(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        uint64_t x = seed * 0x9E3779B97F4A7C15ull;
+        unsigned n = 3 + (unsigned)(x % 5), crashed = 0;
+        struct pgnet *pn = group_of(n, seed);
+        struct fakenet *fn = pgnet_fakenet(pn);
+        fakenet_set_jitter(fn, (int64_t)(x % 500000));
+        fakenet_set_loss(fn, (double)(x % 7) / 40.0);
+        for (int step = 0; step < 200; step++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned i = (unsigned)(x >> 33) % n;
+            if (!fakenet_crashed(fn, i) && !pg_excluded(pgnet_pg(pn, i), GID))
+                (void)pgnet_cbcast(pn, i, GID, 16, NULL);
+            if ((x >> 20) % 80 == 0 && crashed < (n - 1) / 2 && !fakenet_crashed(fn, i)) {
+                pgnet_crash(pn, i);
+                crashed++;
+            }
+            pgnet_run_for(pn, (int64_t)((x >> 40) % 1000) * 1000);
+        }
+        fakenet_set_loss(fn, 0);
+        pgnet_run_for(pn, 20000 * MS);
+        for (unsigned i = 0; i < n; i++)
+            assert_false(!fakenet_crashed(fn, i) && pg_excluded(pgnet_pg(pn, i), GID));
+        check_rules(pn, true);
+        pgnet_free(pn);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +715,16 @@ int main(void)
         cmocka_unit_test(test_partition_minority_excluded),
         cmocka_unit_test(test_join_under_traffic),
         cmocka_unit_test(test_leave),
+        cmocka_unit_test(test_api_errors),
+        cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_malformed_dropped),
+        cmocka_unit_test(test_codec_roundtrip),
+        cmocka_unit_test(test_false_suspicion_excludes),
+        cmocka_unit_test(test_loss_with_crash),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_checker_bites),
+        cmocka_unit_test(test_coordinator_crash_sweep),
+        cmocka_unit_test(test_random_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
