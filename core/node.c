@@ -8,20 +8,33 @@ struct pg_node {
     const struct pg_env *env;
     pg_node_id self;
     struct phys *phys;
+    struct pg *pg;
 };
 
 struct pg_node *pg_node_new(const struct pg_env *env, pg_node_id self,
                             const struct phys_config *cfg)
 {
+    return pg_node_new_pg(env, self, cfg, NULL);
+}
+
+struct pg_node *pg_node_new_pg(const struct pg_env *env, pg_node_id self,
+                               const struct phys_config *cfg, const struct pg_config *pg_cfg)
+{
     assert(env && self != PG_NODE_NONE && cfg);
+    struct pg_config dflt;
+    if (!pg_cfg) {
+        pg_config_default(&dflt);
+        pg_cfg = &dflt;
+    }
     struct pg_node *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
     n->env = env;
     n->self = self;
     n->phys = phys_new(env, self, cfg);
-    if (!n->phys) {
-        free(n);
+    n->pg = n->phys ? pg_new(env, n->phys, self, pg_cfg) : NULL;
+    if (!n->pg) {
+        pg_node_free(n);
         return NULL;
     }
     return n;
@@ -31,6 +44,7 @@ void pg_node_free(struct pg_node *n)
 {
     if (!n)
         return;
+    pg_free(n->pg); /* before the link layer it sits on */
     phys_free(n->phys);
     free(n);
 }
@@ -48,7 +62,10 @@ void pg_node_on_timer(struct pg_node *n, unsigned slot)
     case PG_TIMER_PHYS:
         phys_on_timer(n->phys);
         break;
-    default: /* reserved for the process-group layer */
+    case PG_TIMER_PG:
+        pg_on_timer(n->pg);
+        break;
+    default: /* reserved */
         break;
     }
 }
@@ -63,4 +80,10 @@ pg_node_id pg_node_self(const struct pg_node *n)
 {
     assert(n);
     return n->self;
+}
+
+struct pg *pg_node_pg(struct pg_node *n)
+{
+    assert(n);
+    return n->pg;
 }

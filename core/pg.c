@@ -129,7 +129,7 @@ static void outbox_flush(struct pg *pg, struct pg_group *g)
             g->retry_due_ns = pg_now(pg) + pg->cfg.retry_ns;
             return;
         }
-        struct pg_blob done;
+        struct pg_blob done = {0};
         pg_queue_pop(&g->outbox, &done);
         free(done.buf);
     }

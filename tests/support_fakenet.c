@@ -39,6 +39,7 @@ struct fakenet_host {
 struct fakenet {
     unsigned n;
     struct phys_config cfg;
+    struct pg_config pg_cfg;
     int64_t now_ns;
     uint64_t rng;
     uint64_t order;
@@ -247,17 +248,27 @@ static void fn_host_start(struct fakenet *fn, unsigned i, pg_node_id id)
     if (!h->deliveries)
         h->deliveries = calloc(FAKENET_MAX_RECORDS, sizeof *h->deliveries);
     assert(h->deliveries);
-    h->node = pg_node_new(&h->env, id, &fn->cfg);
+    h->node = pg_node_new_pg(&h->env, id, &fn->cfg, &fn->pg_cfg);
     assert(h->node);
 }
 
 struct fakenet *fakenet_new_cfg(unsigned n, uint64_t seed, const struct phys_config *cfg)
+{
+    return fakenet_new_pg(n, seed, cfg, NULL);
+}
+
+struct fakenet *fakenet_new_pg(unsigned n, uint64_t seed, const struct phys_config *cfg,
+                               const struct pg_config *pg_cfg)
 {
     assert(n >= 1 && n <= FAKENET_MAX_NODES && cfg);
     struct fakenet *fn = calloc(1, sizeof *fn);
     assert(fn);
     fn->n = n;
     fn->cfg = *cfg;
+    if (pg_cfg)
+        fn->pg_cfg = *pg_cfg;
+    else
+        pg_config_default(&fn->pg_cfg);
     fn->rng = seed;
     fn->heap = calloc(FAKENET_MAX_EVENTS, sizeof *fn->heap);
     assert(fn->heap);

@@ -65,6 +65,9 @@ typedef void (*fakenet_entry_hook)(void *ctx, struct fakenet *fn, unsigned node,
  * Latency 100us on every link, no faults. */
 struct fakenet *fakenet_new(unsigned n, uint64_t seed);
 struct fakenet *fakenet_new_cfg(unsigned n, uint64_t seed, const struct phys_config *cfg);
+/* As fakenet_new_cfg, with the nodes' group-layer configuration (NULL: default). */
+struct fakenet *fakenet_new_pg(unsigned n, uint64_t seed, const struct phys_config *cfg,
+                               const struct pg_config *pg_cfg);
 void fakenet_free(struct fakenet *fn);
 
 unsigned fakenet_size(const struct fakenet *fn);

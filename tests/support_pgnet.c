@@ -42,8 +42,7 @@ static void slot_start(struct pgnet *pn, unsigned i)
     struct pgnet_slot *s = &pn->slots[i];
     s->pn = pn;
     s->i = i;
-    s->pg =
-        pg_new(fakenet_env(pn->fn, i), fakenet_phys(pn->fn, i), fakenet_id(pn->fn, i), &pn->cfg);
+    s->pg = pg_node_pg(fakenet_node(pn->fn, i)); /* the node's own group layer */
     assert(s->pg);
     s->next_tag = 0;
 }
@@ -52,7 +51,9 @@ struct pgnet *pgnet_new(unsigned n, uint64_t seed, const struct pg_config *pcfg)
 {
     struct pgnet *pn = calloc(1, sizeof *pn);
     assert(pn);
-    pn->fn = fakenet_new(n, seed);
+    struct phys_config phys_cfg;
+    phys_config_default(&phys_cfg);
+    pn->fn = fakenet_new_pg(n, seed, &phys_cfg, pcfg);
     pn->n = n;
     pn->recs = calloc(PGNET_MAX_RECS, sizeof *pn->recs);
     assert(pn->fn && pn->recs);
@@ -69,8 +70,6 @@ void pgnet_free(struct pgnet *pn)
 {
     if (!pn)
         return;
-    for (unsigned i = 0; i < pn->n; i++)
-        pg_free(pn->slots[i].pg);
     fakenet_free(pn->fn);
     free(pn->recs);
     free(pn);
@@ -105,35 +104,11 @@ int64_t pgnet_now(struct pgnet *pn)
 
 /* ---- driving ---- */
 
-static int64_t next_pg_deadline(struct pgnet *pn)
-{
-    int64_t d = PG_TIMER_NEVER;
-    for (unsigned i = 0; i < pn->n; i++) {
-        if (fakenet_crashed(pn->fn, i))
-            continue;
-        int64_t x = pg_deadline(pn->slots[i].pg);
-        d = x < d ? x : d;
-    }
-    return d;
-}
-
+/* The node routes PG_TIMER_PG to its group layer, so the fake network alone
+ * drives everything. */
 void pgnet_run_until(struct pgnet *pn, int64_t t_ns)
 {
-    for (;;) {
-        int64_t d = next_pg_deadline(pn);
-        int64_t lim = d < t_ns ? d : t_ns;
-        if (fakenet_step(pn->fn, lim))
-            continue;
-        if (d > t_ns) {
-            fakenet_run_until(pn->fn, t_ns);
-            return;
-        }
-        if (d > fakenet_now(pn->fn))
-            fakenet_run_until(pn->fn, d);
-        for (unsigned i = 0; i < pn->n; i++)
-            if (!fakenet_crashed(pn->fn, i) && pg_deadline(pn->slots[i].pg) <= d)
-                pg_on_timer(pn->slots[i].pg);
-    }
+    fakenet_run_until(pn->fn, t_ns);
 }
 
 void pgnet_run_for(struct pgnet *pn, int64_t dt_ns)
@@ -267,8 +242,7 @@ void pgnet_crash(struct pgnet *pn, unsigned i)
 
 pg_node_id pgnet_restart(struct pgnet *pn, unsigned i)
 {
-    pg_free(pn->slots[i].pg);
-    pn->slots[i].pg = NULL;
+    pn->slots[i].pg = NULL; /* freed with the old node */
     pg_node_id id = fakenet_restart(pn->fn, i);
     slot_start(pn, i);
     return id;

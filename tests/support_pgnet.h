@@ -1,8 +1,6 @@
 /* tests/support_pgnet.h: process groups over the fake network, for tests.
  *
- * Owns: one `struct pg` per fakenet node (over that node's env and phys), the
- * driver that fires PG_TIMER_PG deadlines at their exact time (node.c does
- * not route that slot yet), a record of every application-level event
+ * Owns: access to each fakenet node's group layer (pg_node_pg), a record of every application-level event
  * (send, deliver, view, excluded, flush call/done) in one global order, and a
  * checker of TRACE.md rules 1-6, 8 and 10 over those records. A message is
  * named by the 8-byte tag its payload starts with.
