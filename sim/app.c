@@ -1,10 +1,14 @@
 /* sim/app.c: the simulated application of one incarnation.
  *
- * Owns: the workload (who multicasts what, when), the application-level trace
- * events (start of membership in static groups, send, deliver) and the
- * test-only sabotage layer between the core's delivery upcall and the
- * application. The link-level harness multicasts with phys_mcast (order
- * "fifo"); a message's id travels in its payload.
+ * Owns: the workload (who multicasts what, when), membership operations of the
+ * timeline (join, leave), the replicated object whose digest is traced at each
+ * view install, the application-level trace events (view, excluded, send,
+ * deliver, state) and the test-only sabotage layer between the core's delivery
+ * upcall and the application.
+ *
+ * A group whose traffic is all `fifo` runs on the link layer alone (the paper's
+ * Table 2: phys_mcast, one static view). Any other group runs the process-group
+ * layer (Table 1: views, flush, cbcast). A message's id travels in its payload.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -16,7 +20,7 @@
 #define APP_MAGIC 0x70677031u /* "pgp1" */
 #define APP_HDR_B 16u
 
-static phys_gid app_gid(uint32_t group)
+static uint32_t app_gid(uint32_t group)
 {
     return group + 1;
 }
@@ -30,54 +34,6 @@ static void app_put_u32(uint8_t *p, uint32_t v)
 static uint32_t app_get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void app_emit_deliver(struct sim_inc *inc, const char *msg, const char *from, uint32_t group)
-{
-    struct chk_event e = {.ev = CHK_EV_DELIVER, .ev_name = "deliver", .view = 1};
-    e.node = inc->name;
-    e.msg = msg;
-    e.order = "fifo";
-    e.group = inc->w->scn->groups[group].name;
-    e.from = from;
-    sim_emit(inc->w, &e);
-    inc->w->tot.deliveries++;
-}
-
-/* Passes one delivery through the sabotage layer, then to the application. */
-static void app_deliver(struct sim_inc *inc, const char *msg, const char *from, uint32_t group)
-{
-    struct sim_sabotage *sab = &inc->app.sab;
-    if (sab->holding) { /* reorder: this one first, then the held one */
-        sab->holding = false;
-        app_emit_deliver(inc, msg, from, group);
-        app_emit_deliver(inc, sab->held_msg, sab->held_from, sab->held_group);
-        return;
-    }
-    int kind = sab->pending;
-    sab->pending = -1;
-    switch (kind) {
-    case -1:
-        app_emit_deliver(inc, msg, from, group);
-        break;
-    case SCN_SAB_DROP:
-        break;
-    case SCN_SAB_DUPLICATE:
-        app_emit_deliver(inc, msg, from, group);
-        app_emit_deliver(inc, msg, from, group);
-        break;
-    case SCN_SAB_REORDER:
-        sab->holding = true;
-        snprintf(sab->held_msg, sizeof sab->held_msg, "%s", msg);
-        snprintf(sab->held_from, sizeof sab->held_from, "%s", from);
-        sab->held_group = group;
-        break;
-    case SCN_SAB_MISATTRIBUTE:
-        app_emit_deliver(inc, msg, strcmp(from, inc->name) ? inc->name : "nobody", group);
-        break;
-    default:
-        assert(!"unknown sabotage");
-    }
 }
 
 /* Writes the trace id of a message, `SENDER/SEQ` (TRACE.md), into buf. This is
@@ -99,23 +55,123 @@ static void app_msg_name(char *buf, size_t cap, const char *sender, uint64_t seq
     buf[ns + 1 + nd] = '\0';
 }
 
-/* phys_entry upcall. */
+/* ---- the replicated object: commutative counters, so that members that
+ * delivered the same set in a view (virtual synchrony) hold the same state ---- */
+
+static uint64_t app_mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static void app_apply(struct sim_app_group *ag, pg_node_id from, uint64_t seq)
+{
+    ag->n_applied++;
+    ag->sum_applied += app_mix((uint64_t)from << 40 ^ seq);
+}
+
+static void app_emit_state(struct sim_inc *inc, uint32_t group)
+{
+    const struct sim_app_group *ag = &inc->app.groups[group];
+    char digest[40];
+    snprintf(digest, sizeof digest, "%llu-%016llx", (unsigned long long)ag->n_applied,
+             (unsigned long long)ag->sum_applied);
+    struct chk_event e = {.ev = CHK_EV_STATE, .ev_name = "state", .view = ag->view};
+    e.node = inc->name;
+    e.group = inc->w->scn->groups[group].name;
+    e.digest = digest;
+    sim_emit(inc->w, &e);
+}
+
+/* ---- deliveries, through the sabotage layer ---- */
+
+static void app_emit_deliver(struct sim_inc *inc, const struct sim_delivery *d)
+{
+    struct chk_event e = {.ev = CHK_EV_DELIVER, .ev_name = "deliver", .view = d->view};
+    e.node = inc->name;
+    e.msg = d->msg;
+    e.order = d->order;
+    e.group = inc->w->scn->groups[d->group].name;
+    e.from = d->from;
+    sim_emit(inc->w, &e);
+    inc->w->tot.deliveries++;
+}
+
+/* Passes one delivery through the sabotage layer, then to the application. */
+static void app_deliver(struct sim_inc *inc, const struct sim_delivery *d)
+{
+    struct sim_sabotage *sab = &inc->app.sab;
+    if (sab->holding) { /* reorder: this one first, then the held one */
+        sab->holding = false;
+        app_emit_deliver(inc, d);
+        app_emit_deliver(inc, &sab->held);
+        return;
+    }
+    int kind = sab->pending;
+    sab->pending = -1;
+    struct sim_delivery forged;
+    switch (kind) {
+    case -1:
+        app_emit_deliver(inc, d);
+        break;
+    case SCN_SAB_DROP:
+        break;
+    case SCN_SAB_DUPLICATE:
+        app_emit_deliver(inc, d);
+        app_emit_deliver(inc, d);
+        break;
+    case SCN_SAB_REORDER:
+        sab->holding = true;
+        sab->held = *d;
+        break;
+    case SCN_SAB_MISATTRIBUTE:
+        forged = *d;
+        snprintf(forged.from, sizeof forged.from, "%s", strcmp(d->from, inc->name) ? inc->name : "nobody");
+        app_emit_deliver(inc, &forged);
+        break;
+    case SCN_SAB_LATE:
+        sab->late = true;
+        sab->held = *d;
+        break;
+    default:
+        assert(!"unknown sabotage");
+    }
+}
+
+/* Parses the application header of a payload. */
+static uint64_t app_parse(const uint8_t *payload, size_t len, pg_node_id from)
+{
+    assert(len >= APP_HDR_B && app_get_u32(payload) == APP_MAGIC);
+    assert(app_get_u32(payload + 4) == from);
+    return app_get_u32(payload + 8) | (uint64_t)app_get_u32(payload + 12) << 32;
+}
+
+static void app_fill(struct sim_inc *inc, struct sim_delivery *d, uint32_t group, pg_node_id from,
+                     uint64_t seq, const char *order, int64_t view)
+{
+    const char *from_name = sim_inc_name(inc->w, from);
+    app_msg_name(d->msg, sizeof d->msg, from_name, seq);
+    snprintf(d->from, sizeof d->from, "%s", from_name);
+    d->group = group;
+    d->order = order;
+    d->view = view;
+}
+
+/* phys_entry upcall (link-level groups). */
 static void app_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t *payload,
                          size_t len)
 {
     struct sim_inc *inc = ctx;
-    assert(gid >= 1 && gid <= inc->w->scn->n_groups);
+    assert(gid >= 1 && gid <= inc->w->scn->n_groups && !inc->w->group_pg[gid - 1]);
     if (from == inc->id && inc->app.in_mcast) {
         inc->app.self_pending = true; /* written after the send event */
         return;
     }
-    assert(len >= APP_HDR_B && app_get_u32(payload) == APP_MAGIC);
-    assert(app_get_u32(payload + 4) == from);
-    uint64_t seq = app_get_u32(payload + 8) | (uint64_t)app_get_u32(payload + 12) << 32;
-    const char *from_name = sim_inc_name(inc->w, from);
-    char msg[SIM_INC_NAME_MAX + 24];
-    app_msg_name(msg, sizeof msg, from_name, seq);
-    app_deliver(inc, msg, from_name, gid - 1);
+    struct sim_delivery d;
+    app_fill(inc, &d, gid - 1, from, app_parse(payload, len, from), "fifo", 1);
+    app_deliver(inc, &d);
 }
 
 static void app_on_monitor(void *ctx, phys_gid gid, pg_node_id failed)
@@ -123,7 +179,112 @@ static void app_on_monitor(void *ctx, phys_gid gid, pg_node_id failed)
     (void)ctx, (void)gid, (void)failed; /* static groups: the link layer already dropped it */
 }
 
-/* Joins the static groups this process belongs to (first incarnation only). */
+/* pg_entry upcall (process groups, paper Table 1). */
+static void app_on_pg_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
+                            const uint8_t *payload, size_t len)
+{
+    struct sim_inc *inc = ctx;
+    uint32_t g = gid - 1;
+    assert(gid >= 1 && gid <= inc->w->scn->n_groups && inc->w->group_pg[g]);
+    assert(inc->app.groups[g].view == (int64_t)view_id); /* delivered in the installed view */
+    uint64_t seq = app_parse(payload, len, from);
+    app_apply(&inc->app.groups[g], from, seq);
+    if (from == inc->id && inc->app.in_mcast) {
+        inc->app.self_pending = true;
+        inc->app.self_view = view_id;
+        return;
+    }
+    struct sim_delivery d;
+    app_fill(inc, &d, g, from, seq, "cbcast", view_id);
+    app_deliver(inc, &d);
+}
+
+static void app_emit_view(struct sim_inc *inc, uint32_t g, const struct pg_view *v)
+{
+    const char *members[PG_MAX_MEMBERS_CAP], *clients[PG_MAX_CLIENTS_CAP];
+    uint32_t n = v->n_members;
+    for (uint32_t i = 0; i < n; i++)
+        members[i] = sim_inc_name(inc->w, v->members[i]);
+    for (uint32_t i = 0; i < v->n_clients; i++)
+        clients[i] = sim_inc_name(inc->w, v->clients[i]);
+    if (inc->app.sab.forge && n > 1) { /* sabotage: misreport the membership */
+        inc->app.sab.forge = false;
+        n--;
+    }
+    struct chk_event e = {.ev = CHK_EV_VIEW, .ev_name = "view", .view = v->view_id};
+    e.node = inc->name;
+    e.group = inc->w->scn->groups[g].name;
+    e.members = members;
+    e.n_members = n;
+    e.clients = clients;
+    e.n_clients = v->n_clients;
+    sim_emit(inc->w, &e);
+    inc->w->tot.views++;
+}
+
+/* pg_monitor upcall: a view was installed, or this node was excluded. */
+static void app_on_pg_view(void *ctx, const struct pg_view *v, bool excluded)
+{
+    struct sim_inc *inc = ctx;
+    uint32_t g = v->gid - 1;
+    assert(v->gid >= 1 && v->gid <= inc->w->scn->n_groups && inc->w->group_pg[g]);
+    struct sim_app_group *ag = &inc->app.groups[g];
+    if (excluded) {
+        struct chk_event e = {.ev = CHK_EV_EXCLUDED, .ev_name = "excluded", .view = -1};
+        e.node = inc->name;
+        e.group = inc->w->scn->groups[g].name;
+        sim_emit(inc->w, &e);
+        inc->w->tot.exclusions++;
+        *ag = (struct sim_app_group){.view = -1};
+        return;
+    }
+    assert(v->view_id > ag->view);
+    ag->view = v->view_id;
+    ag->joined = true;
+    app_emit_view(inc, g, v);
+    if (ag->has_state)
+        app_emit_state(inc, g);
+    if (inc->app.sab.late) { /* sabotage: the held delivery lands in this view */
+        inc->app.sab.late = false;
+        inc->app.sab.held.view = v->view_id;
+        app_emit_deliver(inc, &inc->app.sab.held);
+    }
+}
+
+/* ---- static groups (first incarnations of their initial members) ---- */
+
+static void app_create_link_group(struct sim_inc *inc, uint32_t g, const pg_node_id *ids,
+                                  const char *const *names, uint32_t n)
+{
+    struct phys *ph = pg_node_phys(inc->node);
+    int rc = phys_create(ph, app_gid(g), ids, n);
+    assert(rc == PG_OK);
+    phys_entry(ph, app_gid(g), app_on_entry, inc);
+    phys_monitor(ph, app_gid(g), app_on_monitor, inc);
+    struct chk_event e = {.ev = CHK_EV_VIEW, .ev_name = "view", .view = 1};
+    e.node = inc->name;
+    e.group = inc->w->scn->groups[g].name;
+    e.members = names;
+    e.n_members = n;
+    sim_emit(inc->w, &e);
+    inc->w->tot.views++;
+}
+
+static void app_create_pg_group(struct sim_inc *inc, uint32_t g, const pg_node_id *ids, uint32_t n)
+{
+    struct pg *pg = pg_node_pg(inc->node);
+    int rc = pg_create(pg, app_gid(g), ids, n);
+    assert(rc == PG_OK); /* the scenario's limits are within the layer's (checked by run.c) */
+    pg_entry(pg, app_gid(g), app_on_pg_entry, inc);
+    pg_monitor(pg, app_gid(g), app_on_pg_view, inc);
+    struct pg_view v;
+    rc = pg_getview(pg, app_gid(g), &v);
+    assert(rc == PG_OK && v.view_id == 1 && v.n_members == n);
+    inc->app.groups[g] = (struct sim_app_group){.joined = true, .has_state = true, .view = 1};
+    app_emit_view(inc, g, &v);
+    app_emit_state(inc, g);
+}
+
 static void app_join_static_groups(struct sim_inc *inc)
 {
     const struct scn *s = inc->w->scn;
@@ -139,17 +300,10 @@ static void app_join_static_groups(struct sim_inc *inc)
         }
         if (!member)
             continue;
-        struct phys *ph = pg_node_phys(inc->node);
-        int rc = phys_create(ph, app_gid(g), ids, grp->n_members);
-        assert(rc == PG_OK);
-        phys_entry(ph, app_gid(g), app_on_entry, inc);
-        phys_monitor(ph, app_gid(g), app_on_monitor, inc);
-        struct chk_event e = {.ev = CHK_EV_VIEW, .ev_name = "view", .view = 1};
-        e.node = inc->name;
-        e.group = grp->name;
-        e.members = names;
-        e.n_members = grp->n_members;
-        sim_emit(inc->w, &e);
+        if (inc->w->group_pg[g])
+            app_create_pg_group(inc, g, ids, grp->n_members);
+        else
+            app_create_link_group(inc, g, ids, names, grp->n_members);
     }
 }
 
@@ -161,19 +315,21 @@ static bool app_is_member(const struct scn_group *g, uint32_t proc)
     return false;
 }
 
-/* Sets up the workload lines in which this process sends. Precondition: the
- * incarnation is the process's first (restarted incarnations join nothing in
- * the link-level harness). */
-static void app_plan_sends(struct sim_inc *inc)
+/* Sets up the workload lines in which this process sends. Link-level groups:
+ * first incarnations of static members only. Process groups: any incarnation;
+ * a send happens only while it is a member. */
+static void app_plan_sends(struct sim_inc *inc, int64_t now_ns)
 {
     const struct scn *s = inc->w->scn;
-    inc->app.senders = calloc(s->n_workloads ? s->n_workloads : 1, sizeof *inc->app.senders);
-    assert(inc->app.senders);
+    bool first = inc->id == inc->proc + 1;
     for (uint32_t wl = 0; wl < s->n_workloads; wl++) {
         const struct scn_workload *w = &s->workloads[wl];
+        bool pg = inc->w->group_pg[w->group];
         for (uint32_t i = 0; i < w->n_senders; i++) {
-            if (w->senders[i] != inc->proc || !app_is_member(&s->groups[w->group], inc->proc))
+            if (w->senders[i] != inc->proc)
                 continue;
+            if (!pg && (!first || !app_is_member(&s->groups[w->group], inc->proc)))
+                break;
             struct sim_sender *sd = &inc->app.senders[inc->app.n_senders++];
             sd->workload = wl;
             sd->period_ns = (int64_t)(1e9 / w->rate_per_s);
@@ -181,44 +337,104 @@ static void app_plan_sends(struct sim_inc *inc)
                 sd->period_ns = 1;
             /* stagger senders evenly over one period */
             sd->next_ns = w->start_ns + sd->period_ns * (int64_t)i / (int64_t)w->n_senders;
+            if (sd->next_ns < now_ns) /* a later incarnation: the next slot from now */
+                sd->next_ns += (now_ns - sd->next_ns + sd->period_ns - 1) / sd->period_ns *
+                               sd->period_ns;
             break;
         }
     }
 }
 
+/* The next join/leave of this process at or after `from`. */
+static uint32_t app_next_op(const struct sim_inc *inc, uint32_t from)
+{
+    const struct scn *s = inc->w->scn;
+    for (uint32_t i = from; i < s->n_faults; i++) {
+        const struct scn_fault *f = &s->faults[i];
+        if ((f->kind == SCN_F_JOIN || f->kind == SCN_F_LEAVE) && f->proc == inc->proc)
+            return i;
+    }
+    return s->n_faults;
+}
+
 void sim_app_start(struct sim_inc *inc)
 {
+    const struct scn *s = inc->w->scn;
     inc->app.sab.pending = -1;
-    if (inc->id != inc->proc + 1)
-        return;
-    app_join_static_groups(inc);
-    app_plan_sends(inc);
+    inc->app.groups = calloc(s->n_groups ? s->n_groups : 1, sizeof *inc->app.groups);
+    inc->app.senders = calloc(s->n_workloads ? s->n_workloads : 1, sizeof *inc->app.senders);
+    assert(inc->app.groups && inc->app.senders);
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        inc->app.groups[g].view = -1;
+    int64_t now = sim_now_ns();
+    uint32_t i = app_next_op(inc, 0);
+    while (i < s->n_faults && s->faults[i].at_ns < now)
+        i = app_next_op(inc, i + 1);
+    inc->app.next_op = i;
+    if (inc->id == inc->proc + 1)
+        app_join_static_groups(inc);
+    app_plan_sends(inc, now);
 }
 
 int64_t sim_app_next_ns(const struct sim_inc *inc)
 {
+    const struct scn *s = inc->w->scn;
     int64_t next = PG_TIMER_NEVER;
+    if (inc->app.next_op < s->n_faults)
+        next = s->faults[inc->app.next_op].at_ns;
     for (uint32_t i = 0; i < inc->app.n_senders; i++)
         if (inc->app.senders[i].next_ns < next)
             next = inc->app.senders[i].next_ns;
     return next;
 }
 
-static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
+static size_t app_payload(struct sim_inc *inc, const struct scn_workload *w, uint8_t *buf,
+                          size_t cap, uint64_t seq)
 {
-    static const size_t cap = PHYS_MAX_PAYLOAD;
-    uint8_t buf[PHYS_MAX_PAYLOAD];
     size_t len = w->size_bytes < APP_HDR_B ? APP_HDR_B : w->size_bytes;
     len = len > cap ? cap : len;
-    uint64_t seq = inc->app.next_seq + 1;
     app_put_u32(buf, APP_MAGIC);
     app_put_u32(buf + 4, inc->id);
     app_put_u32(buf + 8, (uint32_t)seq);
     app_put_u32(buf + 12, (uint32_t)(seq >> 32));
     memset(buf + APP_HDR_B, 0xab, len - APP_HDR_B);
+    return len;
+}
+
+static void app_emit_send(struct sim_inc *inc, const struct scn_workload *w, const char *msg,
+                          int64_t view)
+{
+    struct chk_event e = {.ev = CHK_EV_SEND, .ev_name = "send", .view = view};
+    e.node = inc->name;
+    e.msg = msg;
+    e.order = w->order == SCN_ORDER_FIFO ? "fifo" : scn_order_name(w->order);
+    e.group = inc->w->scn->groups[w->group].name;
+    sim_emit(inc->w, &e);
+    inc->w->tot.sends++;
+}
+
+/* Multicasts one message of workload `w`; the own delivery, which the core
+ * makes during the call, is written after the send event. */
+static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
+{
+    uint8_t buf[PHYS_MAX_PAYLOAD];
+    uint64_t seq = inc->app.next_seq + 1;
+    bool pg = inc->w->group_pg[w->group];
+    size_t len = app_payload(inc, w, buf, pg ? PG_MAX_PAYLOAD : PHYS_MAX_PAYLOAD, seq);
+    uint32_t view = 1;
+    if (pg && pg_send_view(pg_node_pg(inc->node), app_gid(w->group), &view) != PG_OK)
+        return; /* not a member (yet, or any more) */
     inc->app.in_mcast = true;
     inc->app.self_pending = false;
-    int rc = phys_mcast(pg_node_phys(inc->node), app_gid(w->group), buf, len);
+    int rc;
+    if (pg) {
+        uint64_t cbid;
+        uint32_t sent_view;
+        rc = cbcast(pg_node_pg(inc->node), app_gid(w->group), buf, len, &cbid, &sent_view);
+        assert(rc != PG_OK || sent_view == view);
+    } else {
+        rc = phys_mcast(pg_node_phys(inc->node), app_gid(w->group), buf, len);
+    }
     inc->app.in_mcast = false;
     if (rc != PG_OK) {
         inc->w->tot.send_refused++;
@@ -227,20 +443,59 @@ static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
     inc->app.next_seq = seq;
     char msg[SIM_INC_NAME_MAX + 24];
     app_msg_name(msg, sizeof msg, inc->name, seq);
-    struct chk_event e = {.ev = CHK_EV_SEND, .ev_name = "send", .view = 1};
-    e.node = inc->name;
-    e.msg = msg;
-    e.order = scn_order_name(w->order);
-    e.group = inc->w->scn->groups[w->group].name;
-    sim_emit(inc->w, &e);
-    inc->w->tot.sends++;
-    if (inc->app.self_pending)
-        app_deliver(inc, msg, inc->name, w->group);
+    app_emit_send(inc, w, msg, view);
+    if (!inc->app.self_pending)
+        return;
+    struct sim_delivery d;
+    app_fill(inc, &d, w->group, inc->id, seq, pg ? "cbcast" : "fifo",
+             pg ? inc->app.self_view : 1);
+    app_deliver(inc, &d);
+}
+
+/* The live incarnation of a member of group g other than `self`, to ask for a join. */
+static pg_node_id app_contact(const struct sim_world *w, uint32_t g, pg_node_id self)
+{
+    for (uint32_t i = 0; i < w->n_incs; i++) {
+        const struct sim_inc *o = w->incs[i];
+        uint32_t view;
+        if (o->id != self && o->alive && o->node &&
+            pg_send_view(pg_node_pg(o->node), app_gid(g), &view) == PG_OK)
+            return o->id;
+    }
+    return PG_NODE_NONE;
+}
+
+static void app_run_op(struct sim_inc *inc, const struct scn_fault *f)
+{
+    struct sim_world *w = inc->w;
+    struct pg *pg = pg_node_pg(inc->node);
+    uint32_t g = f->group;
+    if (!w->group_pg[g] || w->current[inc->proc] != inc->id) {
+        w->tot.joins_refused++;
+        return;
+    }
+    if (f->kind == SCN_F_LEAVE) {
+        if (pg_leave(pg, app_gid(g)) != PG_OK)
+            w->tot.joins_refused++;
+        return;
+    }
+    pg_node_id contact = app_contact(w, g, inc->id);
+    if (contact == PG_NODE_NONE || pg_join(pg, app_gid(g), contact) != PG_OK) {
+        w->tot.joins_refused++;
+        return;
+    }
+    pg_entry(pg, app_gid(g), app_on_pg_entry, inc);
+    pg_monitor(pg, app_gid(g), app_on_pg_view, inc);
+    inc->app.groups[g].has_state = false; /* no state transfer yet: its digest is not traced */
 }
 
 void sim_app_run_due(struct sim_inc *inc, int64_t now_ns)
 {
     const struct scn *s = inc->w->scn;
+    while (inc->alive && inc->app.next_op < s->n_faults && s->faults[inc->app.next_op].at_ns <= now_ns) {
+        app_run_op(inc, &s->faults[inc->app.next_op]);
+        inc->app.next_op = app_next_op(inc, inc->app.next_op + 1);
+    }
     for (uint32_t i = 0; i < inc->app.n_senders && inc->alive; i++) {
         struct sim_sender *sd = &inc->app.senders[i];
         const struct scn_workload *w = &s->workloads[sd->workload];
@@ -258,4 +513,6 @@ void sim_app_stop(struct sim_inc *inc)
     free(inc->app.senders);
     inc->app.senders = NULL;
     inc->app.n_senders = 0;
+    free(inc->app.groups);
+    inc->app.groups = NULL;
 }

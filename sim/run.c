@@ -122,7 +122,8 @@ static struct sim_world *run_world_new(const struct scn *s, const struct sim_opt
     w->current = calloc(s->n_procs + 1, sizeof *w->current);
     w->generation = calloc(s->n_procs + 1, sizeof *w->generation);
     w->drop = calloc((size_t)s->n_procs * s->n_procs + 1, 1);
-    assert(w->current && w->generation && w->drop);
+    w->group_pg = calloc(s->n_groups + 1, sizeof *w->group_pg);
+    assert(w->current && w->generation && w->drop && w->group_pg);
     return w;
 }
 
@@ -134,6 +135,7 @@ static void run_world_free(struct sim_world *w)
     free(w->current);
     free(w->generation);
     free(w->drop);
+    free(w->group_pg);
     free(w->hosts);
     free(w->linebuf);
     chk_free(w->chk);
@@ -165,7 +167,17 @@ static void run_summary(const struct sim_world *w, FILE *out)
             (unsigned long long)t->garbled_dropped, (unsigned long long)t->duplicates_dropped,
             (unsigned long long)t->suspicions, (unsigned long long)t->send_refused,
             (unsigned long long)t->retained_max);
-    for (size_t i = 0; i < 16 && w->sometimes_name[i]; i++)
+    if (t->views > 0)
+        fprintf(out,
+                "groups: %llu views installed, %llu exclusions, %llu joins/leaves refused; "
+                "%llu cbcast data, %llu control, %llu stable messages; %llu pg header bytes; "
+                "%llu delayed by the causal rule, %llu forwarded in flushes; retained max %llu\n",
+                (unsigned long long)t->views, (unsigned long long)t->exclusions,
+                (unsigned long long)t->joins_refused, (unsigned long long)t->pg_data,
+                (unsigned long long)t->pg_control, (unsigned long long)t->pg_stable,
+                (unsigned long long)t->pg_header_bytes, (unsigned long long)t->pg_delayed,
+                (unsigned long long)t->pg_forwarded, (unsigned long long)t->pg_retained_max);
+    for (size_t i = 0; i < 32 && w->sometimes_name[i]; i++)
         fprintf(out, "sometimes: %s (%llu reports)\n", w->sometimes_name[i],
                 (unsigned long long)w->sometimes[i]);
 }
@@ -190,6 +202,43 @@ static double run_wall_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Which groups run the process-group layer: those with non-fifo traffic or
+ * with membership changes. Returns 2 (after a FILE:LINE:COL message) when a
+ * scenario needs what this build cannot do. */
+static int run_group_modes(const struct scn *s, bool *group_pg)
+{
+    for (uint32_t i = 0; i < s->n_workloads; i++) {
+        const struct scn_workload *w = &s->workloads[i];
+        if (w->order == SCN_ORDER_ABCAST) {
+            fprintf(stderr, "%s:%u:1: order abcast is not implemented yet (use cbcast or fifo)\n",
+                    s->file, w->line);
+            return 2;
+        }
+        group_pg[w->group] |= w->order != SCN_ORDER_FIFO;
+    }
+    for (uint32_t i = 0; i < s->n_faults; i++)
+        if (s->faults[i].kind == SCN_F_JOIN || s->faults[i].kind == SCN_F_LEAVE)
+            group_pg[s->faults[i].group] = true;
+    for (uint32_t i = 0; i < s->n_workloads; i++) {
+        const struct scn_workload *w = &s->workloads[i];
+        if (group_pg[w->group] && w->order == SCN_ORDER_FIFO) {
+            fprintf(stderr,
+                    "%s:%u:1: group %s runs the process-group layer (it has cbcast traffic or "
+                    "joins/leaves); its traffic cannot also be fifo\n",
+                    s->file, w->line, s->groups[w->group].name);
+            return 2;
+        }
+    }
+    for (uint32_t g = 0; g < s->n_groups; g++) {
+        if (group_pg[g] && s->groups[g].n_members > PG_MAX_MEMBERS_CAP) {
+            fprintf(stderr, "%s: group %s has %u members; a process group has at most %u\n",
+                    s->file, s->groups[g].name, s->groups[g].n_members, PG_MAX_MEMBERS_CAP);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 /* A `place` host must exist on the platform; the parser cannot know a file's hosts. */
 static int run_check_places(const struct scn *s)
 {
@@ -207,6 +256,10 @@ static int run_check_places(const struct scn *s)
 int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim_totals *totals)
 {
     struct sim_world *w = run_world_new(s, o, out);
+    if (run_group_modes(s, w->group_pg) != 0) {
+        run_world_free(w);
+        return 2;
+    }
     run_init_simgrid(s);
     if (run_check_places(s) != 0) {
         run_world_free(w);

@@ -989,16 +989,28 @@ static int ev_delay(struct parser *p, struct scn_fault *f, struct fault_pos *fp)
 
 static int ev_sabotage(struct parser *p, struct scn_fault *f, struct fault_pos *fp)
 {
-    static const char *const kinds[] = {"drop", "duplicate", "reorder", "misattribute"};
-    if (need(p, 3, "drop, duplicate, reorder or misattribute"))
+    static const char *const kinds[] = {"drop",         "duplicate", "reorder",
+                                        "misattribute", "late",      "forge-view"};
+    if (need(p, 3, "drop, duplicate, reorder, misattribute, late or forge-view"))
         return -1;
-    int k = find_word(kinds, 4, p->tok[3].s);
+    int k = find_word(kinds, 6, p->tok[3].s);
     if (k < 0)
-        return unknown_word(p, 3, "sabotage", kinds, 4);
+        return unknown_word(p, 3, "sabotage", kinds, 6);
     f->sabotage = (enum scn_sabotage)k;
     if (need(p, 4, "a process") || want_proc(p, 4, &f->proc))
         return -1;
     fp->col_arg = p->tok[4].col;
+    return no_more(p, 5);
+}
+
+/* `join P G` / `leave P G`: a membership change of a process group. */
+static int ev_member(struct parser *p, struct scn_fault *f, struct fault_pos *fp)
+{
+    if (need(p, 3, "a process") || want_proc(p, 3, &f->proc))
+        return -1;
+    fp->col_arg = p->tok[3].col;
+    if (need(p, 4, "a group") || want_group(p, 4, &f->group))
+        return -1;
     return no_more(p, 5);
 }
 
@@ -1069,6 +1081,8 @@ static const struct event_kind event_kinds[] = {
     {"delay", SCN_F_DELAY, ev_delay},
     {"garble", SCN_F_GARBLE, ev_prob},
     {"sabotage", SCN_F_SABOTAGE, ev_sabotage},
+    {"join", SCN_F_JOIN, ev_member},
+    {"leave", SCN_F_LEAVE, ev_member},
 };
 #define SCN_N_EVENTS (sizeof event_kinds / sizeof event_kinds[0])
 
@@ -1640,7 +1654,8 @@ static void print_workloads(const struct scn *s, FILE *out)
 
 static void print_fault_args(const struct scn *s, const struct scn_fault *f, FILE *out)
 {
-    static const char *const sab[] = {"drop", "duplicate", "reorder", "misattribute"};
+    static const char *const sab[] = {"drop",         "duplicate", "reorder",
+                                      "misattribute", "late",      "forge-view"};
     char a[32], b[32];
     switch (f->kind) {
     case SCN_F_PARTITION:
@@ -1667,6 +1682,10 @@ static void print_fault_args(const struct scn *s, const struct scn_fault *f, FIL
         fprintf(out, " %s %s", sab[f->sabotage], s->procs[f->proc].name);
         break;
     case SCN_F_HEAL:
+        break;
+    case SCN_F_JOIN:
+    case SCN_F_LEAVE:
+        fprintf(out, " %s %s", s->procs[f->proc].name, s->groups[f->group].name);
         break;
     default: /* crash, restart, isolate */
         fprintf(out, " %s", s->procs[f->proc].name);

@@ -49,6 +49,8 @@ enum scn_fault_kind {
     SCN_F_DELAY,     /* sets the extra delay and jitter of every link */
     SCN_F_GARBLE,    /* sets the probability that a datagram has one byte corrupted in flight */
     SCN_F_SABOTAGE,  /* test-only: corrupt the delivery stream at one proc (see below) */
+    SCN_F_JOIN,      /* proc's live incarnation asks to join group (process groups only) */
+    SCN_F_LEAVE,     /* proc's live incarnation leaves group (process groups only) */
 };
 
 enum scn_sabotage {
@@ -56,12 +58,15 @@ enum scn_sabotage {
     SCN_SAB_DUPLICATE, /* hand the proc's next delivery to the application twice */
     SCN_SAB_REORDER,   /* swap the proc's next two deliveries */
     SCN_SAB_MISATTRIBUTE, /* report the next delivery as coming from another sender */
+    SCN_SAB_LATE,       /* hold the next delivery until the proc installs its next view */
+    SCN_SAB_FORGE_VIEW, /* report the proc's next installed view without its last member */
 };
 
 struct scn_fault {
     int64_t at_ns;
     enum scn_fault_kind kind;
-    uint32_t proc;            /* crash, restart, isolate, sabotage: index into procs */
+    uint32_t proc;            /* crash, restart, isolate, sabotage, join, leave: index into procs */
+    uint32_t group;           /* join, leave: index into groups */
     uint32_t from, to;        /* cut */
     bool bidir;               /* cut */
     uint32_t n_blocks;        /* partition */

@@ -132,14 +132,29 @@ static void tl_restart(struct timeline *tl, const struct scn_fault *f)
 
 static void tl_sabotage(struct sim_world *w, const struct scn_fault *f)
 {
-    static const char *const names[] = {"drop", "duplicate", "reorder", "misattribute"};
+    static const char *const names[] = {"drop",         "duplicate", "reorder",
+                                        "misattribute", "late",      "forge-view"};
     pg_node_id id = w->current[f->proc];
     char extra[2 * SCN_NAME_MAX + 32];
     snprintf(extra, sizeof extra, "\"proc\":\"%s\",\"what\":\"%s\"", w->scn->procs[f->proc].name,
              names[f->sabotage]);
     tl_emit_fault(w, "sabotage", extra);
-    if (id != PG_NODE_NONE)
+    if (id == PG_NODE_NONE)
+        return;
+    if (f->sabotage == SCN_SAB_FORGE_VIEW)
+        w->incs[id - 1]->app.sab.forge = true;
+    else
         w->incs[id - 1]->app.sab.pending = (int)f->sabotage;
+}
+
+/* join/leave are carried out by the process's own actor (app.c) at the same
+ * instant; the timeline only records them. */
+static void tl_member(struct sim_world *w, const struct scn_fault *f)
+{
+    char extra[3 * SCN_NAME_MAX];
+    snprintf(extra, sizeof extra, "\"proc\":\"%s\",\"group\":\"%s\"", w->scn->procs[f->proc].name,
+             w->scn->groups[f->group].name);
+    tl_emit_fault(w, f->kind == SCN_F_JOIN ? "join" : "leave", extra);
 }
 
 static void tl_apply(struct timeline *tl, const struct scn_fault *f)
@@ -180,6 +195,10 @@ static void tl_apply(struct timeline *tl, const struct scn_fault *f)
         break;
     case SCN_F_SABOTAGE:
         tl_sabotage(w, f);
+        break;
+    case SCN_F_JOIN:
+    case SCN_F_LEAVE:
+        tl_member(w, f);
         break;
     default:
         assert(!"unknown fault kind");

@@ -54,7 +54,7 @@ void sim_emit(struct sim_world *w, struct chk_event *e)
 
 static void sim_count_sometimes(struct sim_world *w, const char *name)
 {
-    for (size_t i = 0; i < 16; i++) {
+    for (size_t i = 0; i < 32; i++) {
         if (!w->sometimes_name[i])
             w->sometimes_name[i] = name;
         if (w->sometimes_name[i] == name || !strcmp(w->sometimes_name[i], name)) {
@@ -244,6 +244,9 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
             size_t retained = phys_retained(pg_node_phys(inc->node));
             if (retained > inc->w->tot.retained_max)
                 inc->w->tot.retained_max = retained;
+            retained = pg_retained(pg_node_pg(inc->node));
+            if (retained > inc->w->tot.pg_retained_max)
+                inc->w->tot.pg_retained_max = retained;
         }
     }
     while (inc->alive && inc->n_delayed > 0 && inc->delayq[0].release_ns <= now)
@@ -264,6 +267,13 @@ static void inc_collect_stats(struct sim_inc *inc)
     t->garbled_dropped += st->garbled_dropped;
     t->duplicates_dropped += st->duplicates_dropped;
     t->suspicions += st->suspicions;
+    const struct pg_stats *ps = pg_stats(pg_node_pg(inc->node));
+    t->pg_data += ps->data_sent;
+    t->pg_control += ps->control_sent;
+    t->pg_stable += ps->stable_msgs_sent;
+    t->pg_header_bytes += ps->header_bytes;
+    t->pg_delayed += ps->delayed_causal;
+    t->pg_forwarded += ps->forwarded;
 }
 
 static void inc_free(struct sim_inc *inc)

@@ -43,6 +43,8 @@ struct sim_totals {
     uint64_t drop_dead, drop_partition, drop_loss, duplicated, delayed, garbled_injected;
     uint64_t garbled_dropped, duplicates_dropped, suspicions, retained_max;
     uint32_t incarnations, crashes, faults_applied;
+    uint64_t views, exclusions, joins_refused, pg_retained_max; /* process-group layer */
+    uint64_t pg_data, pg_control, pg_stable, pg_header_bytes, pg_delayed, pg_forwarded;
 };
 
 /* Runs scenario `s` with `o`. Prints the resolved configuration, the summary

@@ -31,12 +31,28 @@ struct sim_delayed {
 
 /* Sabotage: a test-only layer between the core's delivery upcall and the
  * application, which corrupts the delivery stream on purpose. */
+struct sim_delivery {
+    char msg[SIM_INC_NAME_MAX + 24];
+    char from[SIM_INC_NAME_MAX];
+    uint32_t group;
+    const char *order;
+    int64_t view;
+};
+
 struct sim_sabotage {
-    int pending; /* -1: none, else enum scn_sabotage */
+    int pending;  /* -1: none, else enum scn_sabotage */
     bool holding; /* reorder: a delivery is held back */
-    char held_msg[SIM_INC_NAME_MAX + 24];
-    char held_from[SIM_INC_NAME_MAX];
-    uint32_t held_group;
+    bool late;    /* late: a delivery is held until the next view install */
+    bool forge;   /* forge-view: the next view event loses its last member */
+    struct sim_delivery held;
+};
+
+/* The application's side of one group at one incarnation. */
+struct sim_app_group {
+    bool joined;     /* a member (static, or joined by pg_join) */
+    bool has_state;  /* the replicated object is valid (initial members; no state transfer yet) */
+    int64_t view;    /* current view id, or -1 */
+    uint64_t n_applied, sum_applied; /* the replicated object: commutative counters */
 };
 
 struct sim_sender {
@@ -50,10 +66,12 @@ struct sim_app {
     uint64_t next_seq;       /* per incarnation, for msg ids NAME/SEQ */
     uint32_t n_senders;
     struct sim_sender *senders;
-    bool in_mcast;           /* self-delivery during phys_mcast is deferred */
+    bool in_mcast;           /* self-delivery during phys_mcast/cbcast is deferred */
     bool self_pending;
-    uint32_t self_group;
+    int64_t self_view;
     struct sim_sabotage sab;
+    struct sim_app_group *groups; /* n_groups */
+    uint32_t next_op;             /* next join/leave fault to examine */
 };
 
 struct sim_inc {
@@ -100,6 +118,8 @@ struct sim_world {
     size_t n_hosts;
 
     /* faults, applied where datagrams enter the network */
+    bool *group_pg; /* per scenario group: runs the process-group layer (else link level) */
+
     uint8_t *drop; /* n_procs x n_procs: drop[from * n + to] */
     bool any_drop;
     double loss, dup, garble;
@@ -107,8 +127,8 @@ struct sim_world {
     uint64_t rng_ctl;
 
     struct sim_totals tot;
-    uint64_t sometimes[16];
-    const char *sometimes_name[16];
+    uint64_t sometimes[32];
+    const char *sometimes_name[32];
 };
 
 /* world.c */
