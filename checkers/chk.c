@@ -13,6 +13,12 @@ static const struct chk_module *const chk_modules[] = {
     &chk_mod_integrity,
     &chk_mod_fifo,
     &chk_mod_liveness,
+    &chk_mod_views,
+    &chk_mod_sending_view,
+    &chk_mod_vsync,
+    &chk_mod_fatomic,
+    &chk_mod_causal,
+    &chk_mod_flush,
 };
 #define CHK_N_MODULES (sizeof chk_modules / sizeof chk_modules[0])
 
@@ -188,6 +194,10 @@ void chk_free(struct chk *c)
     chk_strtab_free(&c->msgs);
     chk_strtab_free(&c->orders);
     free(c->nodev);
+    for (size_t i = 0; i < c->n_ng; i++) {
+        free(c->ngv[i].dlog);
+        free(c->ngv[i].slog);
+    }
     free(c->ngv);
     chk_map_free(&c->ng_map);
     free(c->views);
@@ -263,6 +273,29 @@ bool chk_view_has(const struct chk *c, const struct chk_view *v, uint32_t node)
 bool chk_delivered(const struct chk *c, uint32_t node, uint32_t msg)
 {
     return chk_map_get(&c->delivered, node, msg) != NULL;
+}
+
+bool chk_view_closes(const struct chk *c, const struct chk_cur *cur)
+{
+    const struct chk_ng *ng = cur->ng;
+    return cur->e->ev == CHK_EV_VIEW && ng && ng->view != CHK_NONE && chk_ng_member(ng) &&
+           cur->e->view - 1 == c->views[ng->view].view;
+}
+
+uint64_t chk_delivered_line(const struct chk *c, uint32_t node, uint32_t msg)
+{
+    const uint64_t *at = chk_map_get(&c->delivered, node, msg);
+    return at ? *at : 0;
+}
+
+const struct chk_view *chk_msg_view(const struct chk *c, const struct chk_msg *m)
+{
+    if (m->group == CHK_NONE)
+        return NULL;
+    const struct chk_view *w = m->view >= 0 ? chk_view_find(c, m->group, m->view) : NULL;
+    if (!w && m->sender_view != CHK_NONE)
+        w = &c->views[m->sender_view];
+    return w;
 }
 
 /* ---- resolving an event ---- */
@@ -390,6 +423,17 @@ static bool chk_apply_view(struct chk *c, const struct chk_cur *cur)
     ng->view = v;
     ng->view_line = cur->e->line;
     ng->member = chk_view_has(c, &c->views[v], cur->node);
+    ng->dlog_view = ng->n_dlog;
+    ng->slog_view = ng->n_slog;
+    return true;
+}
+
+/* Appends msg to a (node, group) log; false when full. */
+static bool chk_log_add(uint32_t **log, size_t *n, size_t *cap, uint32_t msg)
+{
+    if (!chk_vec_reserve((void **)log, cap, *n + 1, sizeof **log))
+        return false;
+    (*log)[(*n)++] = msg;
     return true;
 }
 
@@ -404,17 +448,29 @@ static bool chk_apply_send(struct chk *c, const struct chk_cur *cur)
                         .order = cur->order,
                         .view = e->view,
                         .line = e->line,
-                        .sender_view = cur->ng ? cur->ng->view : CHK_NONE};
+                        .sender_view = cur->ng ? cur->ng->view : CHK_NONE,
+                        .by_member = chk_ng_member(cur->ng)};
     if (e->to && (m.to = chk_intern_node(c, e->to)) == CHK_NONE)
         return false;
     c->msgv[cur->msg] = m;
-    return true;
+    struct chk_ng *ng = cur->ng;
+    return !ng || chk_log_add(&ng->slog, &ng->n_slog, &ng->slog_cap, cur->msg);
+}
+
+static bool chk_apply_deliver(struct chk *c, const struct chk_cur *cur)
+{
+    if (!cur->m || cur->first_delivery)
+        return true;
+    bool created;
+    if (!chk_map_upsert(&c->delivered, cur->node, cur->msg, cur->e->line, &created))
+        return false;
+    struct chk_ng *ng = cur->ng;
+    return !ng || chk_log_add(&ng->dlog, &ng->n_dlog, &ng->dlog_cap, cur->msg);
 }
 
 static bool chk_apply(struct chk *c, const struct chk_cur *cur)
 {
     const struct chk_event *e = cur->e;
-    bool created;
     switch (e->ev) {
     case CHK_EV_START:
         cur->n->started = true;
@@ -432,9 +488,7 @@ static bool chk_apply(struct chk *c, const struct chk_cur *cur)
     case CHK_EV_SEND:
         return chk_apply_send(c, cur);
     case CHK_EV_DELIVER:
-        if (cur->m && !cur->first_delivery)
-            return chk_map_upsert(&c->delivered, cur->node, cur->msg, e->line, &created) != NULL;
-        return true;
+        return chk_apply_deliver(c, cur);
     default: /* domain, flush, state, fault, diagnostics: no shared state yet */
         return true;
     }

@@ -88,6 +88,12 @@ struct chk_ng {
     uint64_t view_line;     /* line of that view event */
     uint64_t excluded_line; /* its `excluded` event, 0 if none */
     bool member;            /* it is in the members list of its latest view */
+    /* Logs of msg ids in trace order, over all its views: the msgs of the
+     * group it delivered (first deliveries) and the msgs it sent to the group.
+     * The current view's entries start at dlog_view / slog_view. */
+    uint32_t *dlog, *slog;
+    size_t n_dlog, dlog_cap, n_slog, slog_cap;
+    size_t dlog_view, slog_view;
 };
 
 /* One send. The record's index is the msg id. */
@@ -96,6 +102,7 @@ struct chk_msg {
     int64_t view;                      /* as written, -1 if absent */
     uint64_t line;
     uint32_t sender_view; /* index into chk.views of the sender's view of group when it sent */
+    bool by_member;       /* the sender was a member of group when it sent */
 };
 
 /* One event as the rule modules see it: ids resolved, records found. */
@@ -135,6 +142,12 @@ struct chk_module {
 extern const struct chk_module chk_mod_integrity;
 extern const struct chk_module chk_mod_fifo;
 extern const struct chk_module chk_mod_liveness;
+extern const struct chk_module chk_mod_views;
+extern const struct chk_module chk_mod_sending_view;
+extern const struct chk_module chk_mod_vsync;
+extern const struct chk_module chk_mod_fatomic;
+extern const struct chk_module chk_mod_causal;
+extern const struct chk_module chk_mod_flush;
 
 #define CHK_MODULES_MAX 16
 
@@ -197,6 +210,15 @@ bool chk_node_live(const struct chk *c, uint32_t node);
 const struct chk_view *chk_view_find(const struct chk *c, uint32_t group, int64_t view);
 bool chk_view_has(const struct chk *c, const struct chk_view *v, uint32_t node);
 bool chk_delivered(const struct chk *c, uint32_t node, uint32_t msg);
+/* Whether cur is a `view` event by which its node moves from a view v of the
+ * group it is a member of to view v + 1 (it installs both v and v + 1); the
+ * msgs it delivered in v are then cur->ng->dlog[dlog_view .. n_dlog). */
+bool chk_view_closes(const struct chk *c, const struct chk_cur *cur);
+/* Line of node's first delivery of msg, or 0 when it has not delivered it. */
+uint64_t chk_delivered_line(const struct chk *c, uint32_t node, uint32_t msg);
+/* The view record msg was sent in: the reference record of (group, send's
+ * `view`), else the sender's view when it sent; NULL for p2p or when unknown. */
+const struct chk_view *chk_msg_view(const struct chk *c, const struct chk_msg *m);
 
 /* Violations: counts one violation of `r`; when it is the rule's first,
  * formats the message and returns the record to add evidence to, else NULL. */
@@ -206,6 +228,9 @@ struct chk_vio *chk_violation(struct chk *c, enum chk_rule r, const char *fmt, .
 void chk_vio_event(struct chk_vio *v, const struct chk_event *e);
 void chk_vio_send(const struct chk *c, struct chk_vio *v, uint32_t msg);
 void chk_vio_view(const struct chk *c, struct chk_vio *v, const struct chk_ng *ng);
+/* Evidence: node's view event at `line` installing the view record w. */
+void chk_vio_view_rec(const struct chk *c, struct chk_vio *v, uint32_t node,
+                      const struct chk_view *w, uint64_t line);
 void chk_vio_text(struct chk_vio *v, uint64_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void chk_vio_free(struct chk_vio *v);

@@ -152,16 +152,23 @@ void chk_vio_view(const struct chk *c, struct chk_vio *v, const struct chk_ng *n
 {
     if (!v || !ng || ng->view == CHK_NONE)
         return;
-    const struct chk_view *w = &c->views[ng->view];
+    chk_vio_view_rec(c, v, ng->node, &c->views[ng->view], ng->view_line);
+}
+
+void chk_vio_view_rec(const struct chk *c, struct chk_vio *v, uint32_t node,
+                      const struct chk_view *w, uint64_t line)
+{
+    if (!v || !w)
+        return;
     const char *names[16];
     size_t n = w->n_members < 16 ? w->n_members : 16;
     for (size_t i = 0; i < n; i++)
         names[i] = chk_node_name(c, c->pool[w->members + i]);
     if (w->n_members > n)
         names[n - 1] = "...";
-    struct chk_event e = {.ev = CHK_EV_VIEW, .line = ng->view_line, .view = w->view};
-    e.node = chk_node_name(c, ng->node);
-    e.group = chk_group_name(c, ng->group);
+    struct chk_event e = {.ev = CHK_EV_VIEW, .line = line, .view = w->view};
+    e.node = chk_node_name(c, node);
+    e.group = chk_group_name(c, w->group);
     e.members = names;
     e.n_members = n;
     chk_vio_event(v, &e);

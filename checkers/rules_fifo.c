@@ -1,12 +1,16 @@
 /* checkers/rules_fifo.c: the project's fifo rule.
  *
- * Per (sender, group), each receiver delivers the sender's messages of order
- * "fifo" in send order, gap free and once: a deliver must be exactly the next
- * message of the sender's fifo send sequence to that group after the last one
- * that receiver delivered. Every deliver that is not exactly next is one
- * violation (a gap, a message delivered late, or delivered again); after a
- * gap the receiver's position jumps to the delivered message. Views are
- * static for now, so the sequence runs over the whole trace.
+ * Per (sender, group, view), each receiver delivers the sender's messages of
+ * order "fifo" sent in that view in send order, gap free and once: a deliver
+ * must be exactly the next message of the sender's fifo send sequence to that
+ * group in that view after the last one of the sequence that receiver
+ * delivered. The view is the send's `view`, else the sender's view when it
+ * sent, else none (one sequence). A new view starts a new sequence, so a
+ * receiver owes nothing across views (virtual synchrony and failure
+ * atomicity judge what is lost at a view change). Every deliver that is not
+ * exactly next is one violation (a gap, a message delivered late, or
+ * delivered again); after a gap the receiver's position jumps to the
+ * delivered message.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -26,7 +30,7 @@ struct fifo_rx {
 };
 
 struct fifo_st {
-    struct chk_map seq_map; /* (sender, group) -> sequence id */
+    struct chk_map seq_map; /* (sender << 32 | group, view) -> sequence id */
     uint32_t *seq_len;      /* by sequence id: fifo msgs sent so far */
     size_t n_seq, seq_cap;
     struct chk_map seq_msg; /* (sequence id, idx) -> msg id */
@@ -55,7 +59,16 @@ static void fifo_fini(void *st)
     free(f);
 }
 
-static bool fifo_send(struct fifo_st *f, const struct chk_cur *cur, bool is_fifo)
+/* The view a send belongs to: its `view`, else the sender's, else -1. */
+static int64_t fifo_view(const struct chk *c, const struct chk_cur *cur)
+{
+    if (cur->e->view >= 0)
+        return cur->e->view;
+    return cur->ng && cur->ng->view != CHK_NONE ? c->views[cur->ng->view].view : -1;
+}
+
+static bool fifo_send(const struct chk *c, struct fifo_st *f, const struct chk_cur *cur,
+                      bool is_fifo)
 {
     if (!chk_vec_reserve((void **)&f->pos, &f->pos_cap, (size_t)cur->msg + 1, sizeof *f->pos))
         return false;
@@ -63,7 +76,8 @@ static bool fifo_send(struct fifo_st *f, const struct chk_cur *cur, bool is_fifo
     if (!is_fifo)
         return true;
     bool created;
-    uint64_t *seq = chk_map_upsert(&f->seq_map, cur->node, cur->group, f->n_seq, &created);
+    uint64_t key = (uint64_t)cur->node << 32 | cur->group;
+    uint64_t *seq = chk_map_upsert(&f->seq_map, key, (uint64_t)fifo_view(c, cur), f->n_seq, &created);
     if (!seq ||
         !chk_vec_reserve((void **)&f->seq_len, &f->seq_cap, f->n_seq + 1, sizeof *f->seq_len))
         return false;
@@ -120,7 +134,7 @@ static void fifo_deliver(struct chk *c, struct fifo_st *f, const struct chk_cur 
         return;
     struct fifo_rx *rx = fifo_rx_get(f, cur->node, p.seq);
     if (!rx) {
-        chk_set_full(c, "fifo: too many (receiver, sender, group) triples");
+        chk_set_full(c, "fifo: too many (receiver, sequence) pairs");
         return;
     }
     if (p.idx != rx->last_idx + 1)
@@ -137,7 +151,7 @@ static void fifo_on_event(struct chk *c, void *st, const struct chk_cur *cur)
     struct fifo_st *f = st;
     switch (cur->e->ev) {
     case CHK_EV_SEND:
-        if (!cur->m && !fifo_send(f, cur, cur->order == c->order_fifo && cur->group != CHK_NONE))
+        if (!cur->m && !fifo_send(c, f, cur, cur->order == c->order_fifo && cur->group != CHK_NONE))
             chk_set_full(c, "fifo: a table limit was reached or memory ran out");
         break;
     case CHK_EV_DELIVER:

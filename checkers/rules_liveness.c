@@ -3,7 +3,9 @@
  * Judged once, at chk_finish, when the header declares a quiet period
  * (quiet_from_s >= 0). Live nodes started and did not crash. For each group,
  * all live members end in the same view (view number and members list). Every
- * message a live node sent to a group was delivered by every live node that
+ * message that a live member sent to a group (its sender is still a live
+ * member of the group at the end: an excluded sender's messages may be
+ * legitimately lost with its minority view) was delivered by every live node that
  * was a member of the view it was sent in (the send's `view`, else the
  * sender's view when it sent) and is still a live member at the end; a p2p
  * message was delivered by its `to` node if that node is live. Each missing
@@ -93,6 +95,9 @@ static void live_deliveries(struct chk *c)
                 live_missed(c, id, m->to, NULL);
             continue;
         }
+        const struct chk_ng *sng = chk_ng_find(c, m->sender, m->group);
+        if (!sng || !live_member(c, sng))
+            continue;
         const struct chk_view *w = live_send_view(c, m);
         for (uint32_t i = 0; w && i < w->n_members; i++) {
             uint32_t q = c->pool[w->members + i];

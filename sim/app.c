@@ -82,7 +82,7 @@ static void app_emit_state(struct sim_inc *inc, uint32_t group)
     e.node = inc->name;
     e.group = inc->w->scn->groups[group].name;
     e.digest = digest;
-    sim_emit(inc->w, &e);
+    sim_inc_emit(inc, &e);
 }
 
 /* ---- deliveries, through the sabotage layer ---- */
@@ -95,7 +95,7 @@ static void app_emit_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     e.order = d->order;
     e.group = inc->w->scn->groups[d->group].name;
     e.from = d->from;
-    sim_emit(inc->w, &e);
+    sim_inc_emit(inc, &e);
     inc->w->tot.deliveries++;
 }
 
@@ -218,7 +218,7 @@ static void app_emit_view(struct sim_inc *inc, uint32_t g, const struct pg_view 
     e.n_members = n;
     e.clients = clients;
     e.n_clients = v->n_clients;
-    sim_emit(inc->w, &e);
+    sim_inc_emit(inc, &e);
     inc->w->tot.views++;
 }
 
@@ -233,7 +233,7 @@ static void app_on_pg_view(void *ctx, const struct pg_view *v, bool excluded)
         struct chk_event e = {.ev = CHK_EV_EXCLUDED, .ev_name = "excluded", .view = -1};
         e.node = inc->name;
         e.group = inc->w->scn->groups[g].name;
-        sim_emit(inc->w, &e);
+        sim_inc_emit(inc, &e);
         inc->w->tot.exclusions++;
         *ag = (struct sim_app_group){.view = -1};
         return;
@@ -266,7 +266,7 @@ static void app_create_link_group(struct sim_inc *inc, uint32_t g, const pg_node
     e.group = inc->w->scn->groups[g].name;
     e.members = names;
     e.n_members = n;
-    sim_emit(inc->w, &e);
+    sim_inc_emit(inc, &e);
     inc->w->tot.views++;
 }
 
@@ -409,7 +409,7 @@ static void app_emit_send(struct sim_inc *inc, const struct scn_workload *w, con
     e.msg = msg;
     e.order = w->order == SCN_ORDER_FIFO ? "fifo" : scn_order_name(w->order);
     e.group = inc->w->scn->groups[w->group].name;
-    sim_emit(inc->w, &e);
+    sim_inc_emit(inc, &e);
     inc->w->tot.sends++;
 }
 

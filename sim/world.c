@@ -52,6 +52,12 @@ void sim_emit(struct sim_world *w, struct chk_event *e)
     chk_feed(w->chk, e);
 }
 
+void sim_inc_emit(struct sim_inc *inc, struct chk_event *e)
+{
+    if (inc->alive)
+        sim_emit(inc->w, e);
+}
+
 static void sim_count_sometimes(struct sim_world *w, const char *name)
 {
     for (size_t i = 0; i < 32; i++) {
@@ -91,7 +97,7 @@ static void env_trace(void *ctx, const struct pg_trace *t)
     if (t->peer != PG_NODE_NONE && t->peer <= inc->w->n_incs)
         e.peer = sim_inc_name(inc->w, t->peer);
     e.detail = t->detail;
-    sim_emit(inc->w, &e);
+    sim_inc_emit(inc, &e);
 }
 
 /* ---- env.h ---- */
@@ -146,7 +152,10 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
 {
     struct sim_inc *src = ctx;
     struct sim_world *w = src->w;
-    assert(src->alive);
+    if (!src->alive) { /* crashed at a scheduling point inside this step (see sim_inc_emit) */
+        w->tot.drop_dead++;
+        return;
+    }
     w->tot.datagrams++;
     struct sim_inc *dst = to >= 1 && to <= w->n_incs ? w->incs[to - 1] : NULL;
     if (!dst || !dst->alive) {

@@ -133,6 +133,10 @@ struct sim_world {
 
 /* world.c */
 void sim_emit(struct sim_world *w, struct chk_event *e);
+/* As sim_emit for an event of incarnation `inc`; dropped if it has crashed. A
+ * crash lands at a SimGrid scheduling point, which may be in the middle of the
+ * incarnation's step: what the step does after it is lost, as in a real crash. */
+void sim_inc_emit(struct sim_inc *inc, struct chk_event *e);
 double sim_now_s(void);
 int64_t sim_now_ns(void);
 const char *sim_inc_name(const struct sim_world *w, pg_node_id id);
