@@ -68,7 +68,8 @@ void chk_render_event(const struct chk_event *e, char *buf, size_t cap)
     }
     chk_rb_field(&b, "domain", e->domain);
     chk_rb_list(&b, "members", e->members, e->n_members);
-    chk_rb_list(&b, "clients", e->clients, e->n_clients);
+    if (e->n_clients) /* an empty list reads back as [] or absent alike: not shown */
+        chk_rb_list(&b, "clients", e->clients, e->n_clients);
     chk_rb_field(&b, "digest", e->digest);
     chk_rb_field(&b, "kind", e->kind);
     chk_rb_field(&b, "peer", e->peer);
