@@ -38,6 +38,7 @@
  * Memory: one clock of 16 bytes per node id per (node, domain) that sends
  * or delivers in it, plus 8 bytes per delta entry.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,10 @@ struct cz_dent {
     uint32_t k, val;
 };
 
+struct cz_last {
+    uint32_t dom, clock; /* clock index + 1, 0 = none */
+};
+
 struct cz_st {
     struct chk_strtab doms;
     uint32_t *gdom; /* by group id: domain id + 1, 0 for "default" */
@@ -78,6 +83,8 @@ struct cz_st {
     struct cz_dent *dl;
     size_t n_dl, dl_cap;
     struct chk_map clock_map; /* (node, domain) -> index into clocks */
+    struct cz_last *last;     /* by node id: its last used clock (saves a probe) */
+    size_t last_cap;
     struct cz_clock *clocks;
     size_t n_clocks, clocks_cap;
 };
@@ -103,6 +110,7 @@ static void cz_fini(void *st)
     }
     free(s->clocks);
     chk_map_free(&s->clock_map);
+    free(s->last);
     chk_strtab_free(&s->doms);
     free(s->gdom);
     free(s->mv);
@@ -110,22 +118,38 @@ static void cz_fini(void *st)
     free(s);
 }
 
-/* The clock of (node, dom), created when `make`; its entries cover every node id. */
-static struct cz_clock *cz_clock(struct chk *c, struct cz_st *s, uint32_t node, uint32_t dom,
-                                 bool make)
+/* Finds the clock index of (node, dom), creating it when `make`; CHK_NONE if absent or full. */
+static uint32_t cz_clock_index(struct cz_st *s, uint32_t node, uint32_t dom, bool make)
 {
+    if (node < s->last_cap && s->last[node].clock && s->last[node].dom == dom)
+        return s->last[node].clock - 1;
     bool created = false;
     uint64_t *at = make ? chk_map_upsert(&s->clock_map, node, dom, s->n_clocks, &created)
                         : chk_map_get(&s->clock_map, node, dom);
     if (!at)
-        return NULL;
+        return CHK_NONE;
     if (created) {
         if (!chk_vec_reserve((void **)&s->clocks, &s->clocks_cap, s->n_clocks + 1,
                              sizeof *s->clocks))
-            return NULL;
+            return CHK_NONE;
         memset(&s->clocks[s->n_clocks++], 0, sizeof *s->clocks);
     }
-    struct cz_clock *k = &s->clocks[*at];
+    size_t old = s->last_cap;
+    if (chk_vec_reserve((void **)&s->last, &s->last_cap, (size_t)node + 1, sizeof *s->last)) {
+        memset(&s->last[old], 0, (s->last_cap - old) * sizeof *s->last);
+        s->last[node] = (struct cz_last){.dom = dom, .clock = (uint32_t)*at + 1};
+    }
+    return (uint32_t)*at;
+}
+
+/* The clock of (node, dom), created when `make`; its entries then cover every node id. */
+static struct cz_clock *cz_clock(struct chk *c, struct cz_st *s, uint32_t node, uint32_t dom,
+                                 bool make)
+{
+    uint32_t i = cz_clock_index(s, node, dom, make);
+    if (i == CHK_NONE)
+        return NULL;
+    struct cz_clock *k = &s->clocks[i];
     size_t old = k->n_ent, cap = old;
     if (make && old < c->nodes.n) {
         if (!chk_vec_reserve((void **)&k->ent, &cap, c->nodes.n, sizeof *k->ent))
@@ -224,9 +248,10 @@ static void cz_advance(struct chk *c, struct cz_st *s, const struct chk_cur *cur
     const struct cz_clock *kc = cz_clock(c, s, k, dom, false);
     const struct chk_view *w = NULL;
     const struct chk_msg *wm = NULL;
-    if (kc && need > kc->n_sent)
-        need = (uint32_t)kc->n_sent; /* cannot happen: numbers come from sends */
-    for (uint32_t n = e->ok + 1; kc && n <= need; n++) {
+    assert(kc && need <= kc->n_sent); /* values in deltas count k's sends in dom */
+    for (uint32_t n = e->ok + 1; n <= need; n++) {
+        if (n == e->merged)
+            continue; /* q delivered k's n-th send: it merged it */
         uint32_t m1 = kc->sent[n - 1];
         if (cz_owed(c, cur->node, m1, &w, &wm) && !chk_delivered(c, cur->node, m1))
             cz_report(c, cur, m1);
@@ -245,11 +270,13 @@ static bool cz_deliver(struct chk *c, struct cz_st *s, const struct chk_cur *cur
     if (!q)
         return false;
     const struct cz_clock *sc = cz_clock(c, s, sender, m2.dom, false);
+    assert(sc && sc->n_sent >= m2.num && sc->sent[m2.num - 1] == cur->msg);
     struct cz_ent *es = &q->ent[sender];
-    for (uint32_t j = m2.num; sc && j > es->merged; j--) {
+    for (uint32_t j = m2.num; j > es->merged; j--) {
         const struct cz_msg *mj = &s->mv[sc->sent[j - 1]];
         for (uint32_t i = 0; i < mj->n_delta; i++) {
             struct cz_dent d = s->dl[mj->delta + i];
+            assert(d.k < q->n_ent && d.val > 0);
             struct cz_ent *e = &q->ent[d.k];
             uint32_t need = d.k == sender && d.val >= m2.num ? m2.num - 1 : d.val;
             if (need > e->ok)

@@ -3,8 +3,10 @@
  *
  * For each (group g, view v) the checker keeps
  *  - W(g, v), the msgs owed in v: a msg enters W when a node that installs
- *    v + 1 from v had delivered it in v, or had sent it in v (the sender
- *    survived into v + 1); each entry remembers that trigger;
+ *    v + 1 from v had delivered it in v (while its latest view was v), or had
+ *    sent it in v (the send's `view`, else the sender's view then: a send
+ *    held through a flush names the view it goes out in), so the sender
+ *    survived into v + 1; each entry remembers that trigger;
  *  - the closers: the nodes that installed v + 1 from v (chk_view_closes),
  *    with the lines of their view v and v + 1 events.
  * A violation is a pair (closer C, msg m in W) where C did not deliver m in v
@@ -30,8 +32,8 @@
 struct fa_w { /* one msg of W(g, v) */
     uint32_t msg, next;
     uint32_t trig_node;
-    bool by_send;
-    uint64_t trig_line, trig_close_line;
+    bool by_send; /* the trigger sent it (else delivered it) */
+    uint64_t trig_close_line;
 };
 
 struct fa_closer {
@@ -43,6 +45,8 @@ struct fa_gv {
     uint32_t group, w_head, c_head;
     int64_t view;
     size_t n_w;
+    bool has_first; /* the first closer's delivered set is in W: */
+    uint64_t first_hash, first_count;
 };
 
 struct fa_st {
@@ -73,7 +77,8 @@ static void fa_fini(void *st)
     free(s);
 }
 
-static bool fa_in(const struct chk *c, uint32_t node, uint64_t install, uint64_t close, uint32_t msg)
+static bool fa_in(const struct chk *c, uint32_t node, uint64_t install, uint64_t close,
+                  uint32_t msg)
 {
     uint64_t line = chk_delivered_line(c, node, msg);
     return line > install && line < close;
@@ -103,7 +108,8 @@ static void fa_report(struct chk *c, const struct chk_cur *cur, const struct fa_
     if (w->by_send)
         chk_vio_send(c, vio, w->msg);
     else
-        chk_vio_text(vio, w->trig_line, "deliver node=%s msg=%s", who, m);
+        chk_vio_text(vio, chk_delivered_line(c, w->trig_node, w->msg), "deliver node=%s msg=%s",
+                     who, m);
     const struct chk_view *next = chk_view_find(c, gv->group, gv->view + 1);
     chk_vio_view_rec(c, vio, w->trig_node, next, w->trig_close_line);
     chk_vio_view_rec(c, vio, node, next, close_line);
@@ -149,22 +155,52 @@ static uint32_t fa_gv_get(struct fa_st *s, uint32_t group, int64_t view)
     return (uint32_t)*at;
 }
 
-/* The closing node's deliveries and sends of view v enter W. */
+static uint64_t fa_mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* The view a msg was sent in: its send's `view`, else the sender's view then. */
+static int64_t fa_sent_in(const struct chk *c, uint32_t msg)
+{
+    const struct chk_msg *m = &c->msgv[msg];
+    if (m->view >= 0)
+        return m->view;
+    return m->sender_view != CHK_NONE ? c->views[m->sender_view].view : -1;
+}
+
+/* The closing node's deliveries and sends of view v enter W. A delivered set
+ * equal (count and order-independent hash) to the first closer's is in W
+ * already and is not added again: the common case costs no hash probe. */
 static bool fa_add_own(struct chk *c, struct fa_st *s, const struct chk_cur *cur, uint32_t gvi)
 {
     const struct chk_ng *ng = cur->ng;
+    struct fa_gv *gv = &s->gvs[gvi];
+    uint64_t hash = 0, count = ng->n_dlog - ng->dlog_view;
+    for (size_t i = ng->dlog_view; i < ng->n_dlog; i++)
+        hash += fa_mix(ng->dlog[i]);
+    bool known = gv->has_first && gv->first_hash == hash && gv->first_count == count;
+    if (!gv->has_first) {
+        gv->has_first = true;
+        gv->first_hash = hash;
+        gv->first_count = count;
+    }
     struct fa_w w = {.trig_node = cur->node, .trig_close_line = cur->e->line};
-    for (size_t i = ng->dlog_view; i < ng->n_dlog; i++) {
+    for (size_t i = ng->dlog_view; !known && i < ng->n_dlog; i++) {
         w.msg = ng->dlog[i];
-        w.trig_line = chk_delivered_line(c, cur->node, w.msg);
         if (!fa_w_add(c, s, cur, gvi, w))
             return false;
     }
-    w.by_send = true;
-    for (size_t i = ng->slog_view; i < ng->n_slog; i++) {
+    w.by_send = true; /* its sends whose view is v: scanned back while views are >= v */
+    for (size_t i = ng->n_slog; i-- > 0;) {
         w.msg = ng->slog[i];
-        w.trig_line = c->msgv[w.msg].line;
-        if (!fa_w_add(c, s, cur, gvi, w))
+        int64_t sent_in = fa_sent_in(c, w.msg);
+        if (sent_in < gv->view)
+            break;
+        if (sent_in == gv->view && !fa_w_add(c, s, cur, gvi, w))
             return false;
     }
     return true;
@@ -185,9 +221,9 @@ static bool fa_close(struct chk *c, struct fa_st *s, const struct chk_cur *cur)
     if (!chk_vec_reserve((void **)&s->cls, &s->cls_cap, s->n_cls + 1, sizeof *s->cls))
         return false;
     s->cls[s->n_cls] = (struct fa_closer){.node = cur->node,
-                                         .next = gv->c_head,
-                                         .install_line = ng->view_line,
-                                         .close_line = cur->e->line};
+                                          .next = gv->c_head,
+                                          .install_line = ng->view_line,
+                                          .close_line = cur->e->line};
     gv->c_head = (uint32_t)s->n_cls++;
     return true;
 }

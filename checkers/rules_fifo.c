@@ -77,7 +77,8 @@ static bool fifo_send(const struct chk *c, struct fifo_st *f, const struct chk_c
         return true;
     bool created;
     uint64_t key = (uint64_t)cur->node << 32 | cur->group;
-    uint64_t *seq = chk_map_upsert(&f->seq_map, key, (uint64_t)fifo_view(c, cur), f->n_seq, &created);
+    uint64_t *seq =
+        chk_map_upsert(&f->seq_map, key, (uint64_t)fifo_view(c, cur), f->n_seq, &created);
     if (!seq ||
         !chk_vec_reserve((void **)&f->seq_len, &f->seq_cap, f->n_seq + 1, sizeof *f->seq_len))
         return false;

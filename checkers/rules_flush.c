@@ -19,7 +19,7 @@
 
 #include "chk_internal.h"
 
-struct fl_pg { /* one (node, group) */
+struct fl_pg {      /* one (node, group) */
     size_t judged;  /* its sends to g judged by earlier flush_dones */
     size_t at_call; /* its sends to g when it called flush */
     uint64_t call_line;
@@ -69,8 +69,8 @@ static struct fl_pg *fl_pg_get(struct fl_st *s, uint32_t node, uint32_t group)
 }
 
 /* Records the undelivered (member, msg) pairs of one msg; false when full. */
-static bool fl_msg(struct chk *c, struct fl_st *s, const struct chk_cur *cur,
-                   const struct fl_pg *f, uint32_t msg)
+static bool fl_msg(struct chk *c, struct fl_st *s, const struct chk_cur *cur, const struct fl_pg *f,
+                   uint32_t msg)
 {
     const struct chk_view *now = &c->views[cur->ng->view];
     const struct chk_view *sent = chk_msg_view(c, &c->msgv[msg]);
@@ -144,11 +144,11 @@ static void fl_judge(struct chk *c, const struct fl_ob *o)
     uint64_t late = chk_delivered_line(c, o->q, o->msg);
     struct chk_vio *v;
     if (late)
-        v = chk_violation(c, CHK_R_FLUSH, "%s's flush of %s returned before %s delivered %s",
-                          p, g, q, m);
+        v = chk_violation(c, CHK_R_FLUSH, "%s's flush of %s returned before %s delivered %s", p, g,
+                          q, m);
     else
-        v = chk_violation(c, CHK_R_FLUSH,
-                          "%s's flush of %s returned, but %s never delivered %s", p, g, q, m);
+        v = chk_violation(c, CHK_R_FLUSH, "%s's flush of %s returned, but %s never delivered %s", p,
+                          g, q, m);
     chk_vio_send(c, v, o->msg);
     if (o->call_line)
         chk_vio_text(v, o->call_line, "flush_call node=%s group=%s", p, g);

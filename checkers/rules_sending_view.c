@@ -17,11 +17,11 @@ static void sv_deliver(struct chk *c, const struct chk_cur *cur)
     if (!m || m->group == CHK_NONE || m->group != cur->group || m->order == c->order_p2p ||
         !m->by_member || m->view < 0 || e->view < 0 || e->view == m->view)
         return;
-    struct chk_vio *v = chk_violation(c, CHK_R_SENDING_VIEW,
-                                      "%s delivered %s in view %lld of %s but it was sent in "
-                                      "view %lld",
-                                      e->node, e->msg, (long long)e->view, e->group,
-                                      (long long)m->view);
+    struct chk_vio *v =
+        chk_violation(c, CHK_R_SENDING_VIEW,
+                      "%s delivered %s in view %lld of %s but it was sent in "
+                      "view %lld",
+                      e->node, e->msg, (long long)e->view, e->group, (long long)m->view);
     chk_vio_send(c, v, cur->msg);
     chk_vio_event(v, e);
 }

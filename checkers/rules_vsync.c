@@ -119,8 +119,8 @@ static void vs_close(struct chk *c, struct vs_st *s, const struct chk_cur *cur)
     bool created;
     uint64_t *at =
         chk_map_upsert(&s->ref_map, cur->group, (uint64_t)cur->e->view - 1, s->n_refs, &created);
-    if (!at ||
-        (created && !chk_vec_reserve((void **)&s->refs, &s->refs_cap, s->n_refs + 1, sizeof *s->refs))) {
+    if (!at || (created && !chk_vec_reserve((void **)&s->refs, &s->refs_cap, s->n_refs + 1,
+                                            sizeof *s->refs))) {
         chk_set_full(c, "virtual-synchrony: a table limit was reached or memory ran out");
         return;
     }

@@ -972,7 +972,8 @@ static void test_read_file_errors(void **state)
     free(out);
 }
 
-/* ---- scale: a 16-process all-to-all run (correctness at size; timing is the benchmark's job) ---- */
+/* ---- scale: a 16-process all-to-all run (correctness at size; timing is the benchmark's job) ----
+ */
 
 static void test_large_all_to_all(void **state)
 {

@@ -260,10 +260,11 @@ static void test_view_agreement(void **state)
     char *rep = tb_finish(b);
     assert_int_equal(chk_violations(b->c, CHK_R_VIEW_AGREEMENT), 5);
     assert_contains(rep, "  FAIL view-agreement (5 violations)\n");
-    assert_contains(rep, "  first violation of view-agreement: p2 installed view 2 of g1 with other "
-                         "members than p1 did (p3 is listed only by p2)\n"
-                         "    line 8: view node=p1 group=g1 view=2 members=[p1,p2]\n"
-                         "    line 9: view node=p2 group=g1 view=2 members=[p1,p3]\n");
+    assert_contains(rep,
+                    "  first violation of view-agreement: p2 installed view 2 of g1 with other "
+                    "members than p1 did (p3 is listed only by p2)\n"
+                    "    line 8: view node=p1 group=g1 view=2 members=[p1,p2]\n"
+                    "    line 9: view node=p2 group=g1 view=2 members=[p1,p3]\n");
     free(rep);
     tb_free(b);
 
@@ -284,8 +285,9 @@ static void test_view_agreement(void **state)
     tb_view(b, "p1", "g1", 1, "p1 p2 p3");
     rep = tb_finish(b);
     assert_only(b->c, CHK_R_VIEW_AGREEMENT, 1);
-    assert_contains(rep, "first violation of view-agreement: p1 installed view 1 of g1 after view 2 "
-                         "(views must increase)\n");
+    assert_contains(rep,
+                    "first violation of view-agreement: p1 installed view 1 of g1 after view 2 "
+                    "(views must increase)\n");
     free(rep);
     tb_free(b);
 }
@@ -296,12 +298,12 @@ static void test_sending_view(void **state)
 {
     (void)state;
     struct tb *b = tb_three();
-    tb_send(b, "p1", "p1/1", "fifo", "g1", 1);                             /* 8 */
-    tb_view(b, "p1", "g1", 2, "p1 p2 p3");                                 /* 9 */
-    tb_view(b, "p2", "g1", 2, "p1 p2 p3");                                 /* 10 */
-    tb_view(b, "p3", "g1", 2, "p1 p2 p3");                                 /* 11 */
+    tb_send(b, "p1", "p1/1", "fifo", "g1", 1);                               /* 8 */
+    tb_view(b, "p1", "g1", 2, "p1 p2 p3");                                   /* 9 */
+    tb_view(b, "p2", "g1", 2, "p1 p2 p3");                                   /* 10 */
+    tb_view(b, "p3", "g1", 2, "p1 p2 p3");                                   /* 11 */
     assert_int_equal(tb_deliver(b, "p3", "p1/1", "p1", "fifo", "g1", 2), 1); /* 12 */
-    tb_send(b, "c1", "c1/1", "fifo", "g1", 1);                             /* a client's cached view */
+    tb_send(b, "c1", "c1/1", "fifo", "g1", 1); /* a client's cached view */
     assert_int_equal(tb_deliver(b, "p2", "c1/1", "c1", "fifo", "g1", 2), 0);
     char *rep = tb_finish(b);
     /* p1/1 was sent in view 1 but nobody delivered it there: failure atomicity too */
@@ -321,20 +323,21 @@ static void test_vsync(void **state)
 {
     (void)state;
     struct tb *b = tb_three();
-    tb_cb(b, "p1", "p1/1", 1);                           /* 8 */
-    tb_dcb(b, "p1", "p1/1", 1);                          /* 9 */
-    tb_dcb(b, "p2", "p1/1", 1);                          /* 10 */
+    tb_cb(b, "p1", "p1/1", 1);                                  /* 8 */
+    tb_dcb(b, "p1", "p1/1", 1);                                 /* 9 */
+    tb_dcb(b, "p2", "p1/1", 1);                                 /* 10 */
     assert_int_equal(tb_view(b, "p1", "g1", 2, "p1 p2 p3"), 0); /* 11: reference */
     assert_int_equal(tb_view(b, "p3", "g1", 2, "p1 p2 p3"), 2); /* 12: lacks p1/1 (+ rule 5) */
     assert_int_equal(tb_view(b, "p2", "g1", 2, "p1 p2 p3"), 0); /* 13 */
     char *rep = tb_finish(b);
     assert_int_equal(chk_violations(b->c, CHK_R_VSYNC), 1);
     assert_int_equal(chk_violations(b->c, CHK_R_FAILURE_ATOMIC), 1);
-    assert_contains(rep, "  first violation of virtual-synchrony: p1 delivered p1/1 in view 1 of g1 "
-                         "but p3 did not (both installed views 1 and 2)\n"
-                         "    line 9: deliver node=p1 msg=p1/1\n"
-                         "    line 11: view node=p1 group=g1 view=2 members=[p1,p2,p3]\n"
-                         "    line 12: view node=p3 group=g1 view=2 members=[p1,p2,p3]\n");
+    assert_contains(rep,
+                    "  first violation of virtual-synchrony: p1 delivered p1/1 in view 1 of g1 "
+                    "but p3 did not (both installed views 1 and 2)\n"
+                    "    line 9: deliver node=p1 msg=p1/1\n"
+                    "    line 11: view node=p1 group=g1 view=2 members=[p1,p2,p3]\n"
+                    "    line 12: view node=p3 group=g1 view=2 members=[p1,p2,p3]\n");
     free(rep);
     tb_free(b);
 
@@ -362,10 +365,10 @@ static void test_failure_atomicity(void **state)
     /* the sender survives, nobody delivered its msg: same (empty) sets, so
      * virtual synchrony holds, but every survivor owes the msg */
     struct tb *b = tb_three();
-    tb_cb(b, "p1", "p1/1", 1);                                  /* 8 */
-    assert_int_equal(tb_view(b, "p2", "g1", 2, "p1 p2"), 0);    /* 9 */
-    tb_ev(b, CHK_EV_CRASH, "p3", NULL);                         /* 10 */
-    assert_int_equal(tb_view(b, "p1", "g1", 2, "p1 p2"), 2);    /* 11: p2 and p1 owe p1/1 */
+    tb_cb(b, "p1", "p1/1", 1);                               /* 8 */
+    assert_int_equal(tb_view(b, "p2", "g1", 2, "p1 p2"), 0); /* 9 */
+    tb_ev(b, CHK_EV_CRASH, "p3", NULL);                      /* 10 */
+    assert_int_equal(tb_view(b, "p1", "g1", 2, "p1 p2"), 2); /* 11: p2 and p1 owe p1/1 */
     char *rep = tb_finish(b);
     assert_only(b->c, CHK_R_FAILURE_ATOMIC, 2);
     assert_contains(rep, "  first violation of failure-atomicity: p2 installed view 2 of g1 "
@@ -391,11 +394,11 @@ static void test_failure_atomicity(void **state)
 
     /* the sender crashes, a deliverer survives: the other survivor owes it */
     b = tb_three();
-    tb_cb(b, "p1", "p1/1", 1);                                  /* 8 */
-    tb_dcb(b, "p3", "p1/1", 1);                                 /* 9 */
-    tb_ev(b, CHK_EV_CRASH, "p1", NULL);                         /* 10 */
-    assert_int_equal(tb_view(b, "p2", "g1", 2, "p2 p3"), 0);    /* 11 */
-    assert_int_equal(tb_view(b, "p3", "g1", 2, "p2 p3"), 2);    /* 12: vsync + rule 5 */
+    tb_cb(b, "p1", "p1/1", 1);                               /* 8 */
+    tb_dcb(b, "p3", "p1/1", 1);                              /* 9 */
+    tb_ev(b, CHK_EV_CRASH, "p1", NULL);                      /* 10 */
+    assert_int_equal(tb_view(b, "p2", "g1", 2, "p2 p3"), 0); /* 11 */
+    assert_int_equal(tb_view(b, "p3", "g1", 2, "p2 p3"), 2); /* 12: vsync + rule 5 */
     rep = tb_finish(b);
     assert_int_equal(chk_violations(b->c, CHK_R_FAILURE_ATOMIC), 1);
     assert_int_equal(chk_violations(b->c, CHK_R_VSYNC), 1);
@@ -481,11 +484,11 @@ static void test_causal_violations(void **state)
 {
     (void)state;
     struct tb *b = tb_three();
-    tb_cb(b, "p1", "p1/1", 1);                        /* 8 */
-    tb_dcb(b, "p2", "p1/1", 1);                       /* 9 */
-    tb_cb(b, "p2", "p2/1", 1);                        /* 10 */
-    assert_int_equal(tb_dcb(b, "p3", "p2/1", 1), 1);  /* 11: before p1/1 */
-    assert_int_equal(tb_dcb(b, "p3", "p1/1", 1), 0);  /* 12: late, not again */
+    tb_cb(b, "p1", "p1/1", 1);                       /* 8 */
+    tb_dcb(b, "p2", "p1/1", 1);                      /* 9 */
+    tb_cb(b, "p2", "p2/1", 1);                       /* 10 */
+    assert_int_equal(tb_dcb(b, "p3", "p2/1", 1), 1); /* 11: before p1/1 */
+    assert_int_equal(tb_dcb(b, "p3", "p1/1", 1), 0); /* 12: late, not again */
     char *rep = tb_finish(b);
     assert_only(b->c, CHK_R_CAUSAL, 1);
     assert_contains(rep, "  first violation of causal-order: p3 delivered p2/1 before p1/1, whose "
@@ -549,10 +552,10 @@ static void test_causal_domains_and_p2p(void **state)
 
     /* p2p msgs are in the default domain: a group msg before a p2p */
     b = tb_three();
-    tb_cb(b, "p1", "p1/1", 1);                                   /* 8 */
+    tb_cb(b, "p1", "p1/1", 1); /* 8 */
     struct chk_event s = {
         .ev = CHK_EV_SEND, .node = "p1", .msg = "p1/2", .order = "p2p", .to = "p3", .view = -1};
-    tb_feed(b, &s);                                              /* 9 */
+    tb_feed(b, &s);                                                          /* 9 */
     assert_int_equal(tb_deliver(b, "p3", "p1/2", "p1", "p2p", NULL, -1), 1); /* 10 */
     /* and a p2p msg before a group msg: owed only by its `to` */
     struct chk_event s2 = {
@@ -563,8 +566,9 @@ static void test_causal_domains_and_p2p(void **state)
     assert_int_equal(tb_dcb(b, "p1", "p2/2", 1), 1); /* p1 owes p2/1 (p2 saw no msg of p1) */
     rep = tb_finish(b);
     assert_only(b->c, CHK_R_CAUSAL, 2);
-    assert_contains(rep, "first violation of causal-order: p3 delivered p1/2 before p1/1, whose send "
-                         "happened before the send of p1/2\n");
+    assert_contains(rep,
+                    "first violation of causal-order: p3 delivered p1/2 before p1/1, whose send "
+                    "happened before the send of p1/2\n");
     free(rep);
     tb_free(b);
 }
