@@ -167,7 +167,10 @@ static void run_summary(const struct sim_world *w, FILE *out)
             (unsigned long long)t->garbled_dropped, (unsigned long long)t->duplicates_dropped,
             (unsigned long long)t->suspicions, (unsigned long long)t->send_refused,
             (unsigned long long)t->retained_max);
-    if (t->views > 0)
+    bool any_pg = false;
+    for (uint32_t g = 0; g < w->scn->n_groups; g++)
+        any_pg |= w->group_pg[g];
+    if (any_pg)
         fprintf(out,
                 "groups: %llu views installed, %llu exclusions, %llu joins/leaves refused; "
                 "%llu cbcast data, %llu control, %llu stable messages; %llu pg header bytes; "
