@@ -105,9 +105,12 @@ static void pg_trace(struct pg *pg, enum pg_trace_kind kind, pg_node_id peer, pg
     pg->env->trace(pg->env->ctx, &ev);
 }
 
-void pg_sometimes(struct pg *pg, pg_gid gid, const char *what)
+void pg_sometimes(struct pg *pg, pg_gid gid, enum pg_sometimes what, const char *detail)
 {
-    pg_trace(pg, PG_TR_SOMETIMES, PG_NODE_NONE, gid, what);
+    if (pg->sometimes & what)
+        return;
+    pg->sometimes |= what;
+    pg_trace(pg, PG_TR_SOMETIMES, PG_NODE_NONE, gid, detail);
 }
 
 static struct pg_group *group_find(const struct pg *pg, pg_gid gid)
@@ -173,11 +176,6 @@ void pg_arm_timer(struct pg *pg)
         pg->deadline_ns = d;
         pg->env->timer_set(pg->env->ctx, PG_TIMER_PG, d);
     }
-}
-
-int64_t pg_deadline(const struct pg *pg)
-{
-    return pg->deadline_ns;
 }
 
 /* ---- inputs ---- */
@@ -607,7 +605,7 @@ int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64
         rc = pg_queue_push(&g->held, payload, len, pg->self, gid, 0) ? PG_OK : PG_E_FULL;
         if (rc == PG_OK) {
             pg->stats.held_flush++;
-            pg_sometimes(pg, gid, "held during flush");
+            pg_sometimes(pg, gid, PG_ST_HELD, "held during flush");
         }
         vid++;
     } else {

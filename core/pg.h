@@ -207,8 +207,6 @@ uint32_t set_dflt_domain(struct pg *pg, uint32_t did);
 
 /* Input: timer slot PG_TIMER_PG fired. */
 void pg_on_timer(struct pg *pg);
-/* The pending PG_TIMER_PG deadline (PG_TIMER_NEVER if none), for drivers. */
-int64_t pg_deadline(const struct pg *pg);
 
 /* Queries. */
 const struct pg_stats *pg_stats(const struct pg *pg);

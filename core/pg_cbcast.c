@@ -336,7 +336,7 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             } else if (!m->delayed) {
                 m->delayed = true;
                 pg->stats.delayed_causal++;
-                pg_sometimes(pg, g->gid, "delayed by causal rule");
+                pg_sometimes(pg, g->gid, PG_ST_DELAYED, "delayed by causal rule");
             }
         }
     }
@@ -360,13 +360,13 @@ void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
             *pp = m->next;
             g->cur.count--;
             pg->stats.discarded_flush++;
-            pg_sometimes(pg, g->gid, "undeliverable message discarded at flush");
+            pg_sometimes(pg, g->gid, PG_ST_DISCARDED, "undeliverable message discarded at flush");
             free(m);
         }
     }
     if (inflight) {
         pg->stats.inflight_at_change++;
-        pg_sometimes(pg, g->gid, "view change with messages in flight");
+        pg_sometimes(pg, g->gid, PG_ST_INFLIGHT, "view change with messages in flight");
     }
 }
 
@@ -386,7 +386,7 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s, 
             w.payload = m->payload;
             w.len = m->len;
             pg->stats.forwarded++;
-            pg_sometimes(pg, g->gid, "message forwarded during flush");
+            pg_sometimes(pg, g->gid, PG_ST_FORWARDED, "message forwarded during flush");
             if (pg_send(pg, g, &w) != PG_OK)
                 return;
         }

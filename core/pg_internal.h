@@ -141,11 +141,24 @@ struct pg {
     int depth;
     struct pg_queue inbox;
     int64_t deadline_ns;
+    uint32_t sometimes; /* enum pg_sometimes already traced */
+};
+
+/* Interesting situations, traced once per node and kind (as phys does); how
+ * often each happened is in struct pg_stats. */
+enum pg_sometimes {
+    PG_ST_HELD = 1u << 0,      /* held during flush */
+    PG_ST_DELAYED = 1u << 1,   /* delayed by causal rule */
+    PG_ST_DISCARDED = 1u << 2, /* undeliverable message discarded at flush */
+    PG_ST_INFLIGHT = 1u << 3,  /* view change with messages in flight */
+    PG_ST_FORWARDED = 1u << 4, /* message forwarded during flush */
+    PG_ST_TAKEOVER = 1u << 5,  /* coordinator takeover */
+    PG_ST_EXCLUDED = 1u << 6,  /* excluded from a group (detail: the first reason) */
 };
 
 /* pg.c */
 int64_t pg_now(const struct pg *pg);
-void pg_sometimes(struct pg *pg, pg_gid gid, const char *what);
+void pg_sometimes(struct pg *pg, pg_gid gid, enum pg_sometimes what, const char *detail);
 /* Multicasts an encoded message (queued in the outbox if a window is full or
  * it is not empty). Returns PG_OK, or PG_E_FULL when the outbox is full (the
  * caller's group is then excluded). */

@@ -110,7 +110,7 @@ void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
     bool had_view = g->st == PG_GS_MEMBER;
     g->st = PG_GS_EXCLUDED;
     pg->stats.exclusions++;
-    pg_sometimes(pg, g->gid, why);
+    pg_sometimes(pg, g->gid, PG_ST_EXCLUDED, why);
     pg_queue_clear(&g->held);
     pg_queue_clear(&g->future);
     pg_queue_clear(&g->outbox);
@@ -226,7 +226,7 @@ static void coord_start(struct pg *pg, struct pg_group *g, const struct pg_prop 
     uint32_t a = ++g->max_attempt;
     if (g->acc.key != 0 && key_coord(g->acc.key) != g->my_rank) {
         pg->stats.takeovers++;
-        pg_sometimes(pg, g->gid, "coordinator takeover");
+        pg_sometimes(pg, g->gid, PG_ST_TAKEOVER, "coordinator takeover");
     }
     g->coord_key = pg_key(a, g->my_rank);
     pg->stats.view_changes_started++;

@@ -128,7 +128,8 @@ static void app_deliver(struct sim_inc *inc, const struct sim_delivery *d)
         break;
     case SCN_SAB_MISATTRIBUTE:
         forged = *d;
-        snprintf(forged.from, sizeof forged.from, "%s", strcmp(d->from, inc->name) ? inc->name : "nobody");
+        snprintf(forged.from, sizeof forged.from, "%s",
+                 strcmp(d->from, inc->name) ? inc->name : "nobody");
         app_emit_deliver(inc, &forged);
         break;
     case SCN_SAB_LATE:
@@ -340,8 +341,8 @@ static void app_plan_sends(struct sim_inc *inc, int64_t now_ns)
             /* stagger senders evenly over one period */
             sd->next_ns = w->start_ns + sd->period_ns * (int64_t)i / (int64_t)w->n_senders;
             if (sd->next_ns < now_ns) /* a later incarnation: the next slot from now */
-                sd->next_ns += (now_ns - sd->next_ns + sd->period_ns - 1) / sd->period_ns *
-                               sd->period_ns;
+                sd->next_ns +=
+                    (now_ns - sd->next_ns + sd->period_ns - 1) / sd->period_ns * sd->period_ns;
             break;
         }
     }
@@ -449,8 +450,7 @@ static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
     if (!inc->app.self_pending)
         return;
     struct sim_delivery d;
-    app_fill(inc, &d, w->group, inc->id, seq, pg ? "cbcast" : "fifo",
-             pg ? inc->app.self_view : 1);
+    app_fill(inc, &d, w->group, inc->id, seq, pg ? "cbcast" : "fifo", pg ? inc->app.self_view : 1);
     app_deliver(inc, &d);
 }
 
@@ -494,7 +494,8 @@ static void app_run_op(struct sim_inc *inc, const struct scn_fault *f)
 void sim_app_run_due(struct sim_inc *inc, int64_t now_ns)
 {
     const struct scn *s = inc->w->scn;
-    while (inc->alive && inc->app.next_op < s->n_faults && s->faults[inc->app.next_op].at_ns <= now_ns) {
+    while (inc->alive && inc->app.next_op < s->n_faults &&
+           s->faults[inc->app.next_op].at_ns <= now_ns) {
         app_run_op(inc, &s->faults[inc->app.next_op]);
         inc->app.next_op = app_next_op(inc, inc->app.next_op + 1);
     }

@@ -145,9 +145,11 @@ static void run_world_free(struct sim_world *w)
 static void run_summary(const struct sim_world *w, FILE *out)
 {
     const struct sim_totals *t = &w->tot;
-    fprintf(out, "\nsummary: simulated %.3f s in %.3f s wall; %llu events; %llu sends; %llu deliveries\n",
-            t->sim_s, t->wall_s, (unsigned long long)t->events, (unsigned long long)t->sends,
-            (unsigned long long)t->deliveries);
+    fprintf(
+        out,
+        "\nsummary: simulated %.3f s in %.3f s wall; %llu events; %llu sends; %llu deliveries\n",
+        t->sim_s, t->wall_s, (unsigned long long)t->events, (unsigned long long)t->sends,
+        (unsigned long long)t->deliveries);
     fprintf(out,
             "network: %llu datagrams (%llu data, %llu retransmits, %llu acks, %llu heartbeats); "
             "%llu header bytes\n",
@@ -181,7 +183,7 @@ static void run_summary(const struct sim_world *w, FILE *out)
                 (unsigned long long)t->pg_header_bytes, (unsigned long long)t->pg_delayed,
                 (unsigned long long)t->pg_forwarded, (unsigned long long)t->pg_retained_max);
     for (size_t i = 0; i < 32 && w->sometimes_name[i]; i++)
-        fprintf(out, "sometimes: %s (%llu reports)\n", w->sometimes_name[i],
+        fprintf(out, "sometimes: %s (reached at %llu nodes)\n", w->sometimes_name[i],
                 (unsigned long long)w->sometimes[i]);
 }
 
@@ -249,7 +251,8 @@ static int run_check_places(const struct scn *s)
         if (s->procs[p].host[0] && !sg_host_by_name(s->procs[p].host)) {
             fprintf(stderr, "%s: place %s %s: the platform %s has no host named '%s'\n", s->file,
                     s->procs[p].name, s->procs[p].host,
-                    s->platform_file[0] ? s->platform_file : "(built-in cluster)", s->procs[p].host);
+                    s->platform_file[0] ? s->platform_file : "(built-in cluster)",
+                    s->procs[p].host);
             return 2;
         }
     }

@@ -104,6 +104,17 @@ static const uint64_t pow10_u64[] = {1ull,
                                      100000000000000000ull,
                                      1000000000000000000ull};
 
+/* The sabotage keywords, indexed by enum scn_sabotage. */
+static const char *const scn_sabotage_names[] = {"drop",         "duplicate", "reorder",
+                                                 "misattribute", "late",      "forge-view"};
+#define SCN_N_SABOTAGE (sizeof scn_sabotage_names / sizeof scn_sabotage_names[0])
+
+const char *scn_sabotage_name(enum scn_sabotage k)
+{
+    assert((size_t)k < SCN_N_SABOTAGE);
+    return scn_sabotage_names[k];
+}
+
 const char *scn_order_name(enum scn_order o)
 {
     switch (o) {
@@ -989,13 +1000,11 @@ static int ev_delay(struct parser *p, struct scn_fault *f, struct fault_pos *fp)
 
 static int ev_sabotage(struct parser *p, struct scn_fault *f, struct fault_pos *fp)
 {
-    static const char *const kinds[] = {"drop",         "duplicate", "reorder",
-                                        "misattribute", "late",      "forge-view"};
     if (need(p, 3, "drop, duplicate, reorder, misattribute, late or forge-view"))
         return -1;
-    int k = find_word(kinds, 6, p->tok[3].s);
+    int k = find_word(scn_sabotage_names, SCN_N_SABOTAGE, p->tok[3].s);
     if (k < 0)
-        return unknown_word(p, 3, "sabotage", kinds, 6);
+        return unknown_word(p, 3, "sabotage", scn_sabotage_names, SCN_N_SABOTAGE);
     f->sabotage = (enum scn_sabotage)k;
     if (need(p, 4, "a process") || want_proc(p, 4, &f->proc))
         return -1;
@@ -1654,8 +1663,6 @@ static void print_workloads(const struct scn *s, FILE *out)
 
 static void print_fault_args(const struct scn *s, const struct scn_fault *f, FILE *out)
 {
-    static const char *const sab[] = {"drop",         "duplicate", "reorder",
-                                      "misattribute", "late",      "forge-view"};
     char a[32], b[32];
     switch (f->kind) {
     case SCN_F_PARTITION:
@@ -1679,7 +1686,7 @@ static void print_fault_args(const struct scn *s, const struct scn_fault *f, FIL
         fprintf(out, " %s jitter %s", a, b);
         break;
     case SCN_F_SABOTAGE:
-        fprintf(out, " %s %s", sab[f->sabotage], s->procs[f->proc].name);
+        fprintf(out, " %s %s", scn_sabotage_name(f->sabotage), s->procs[f->proc].name);
         break;
     case SCN_F_HEAL:
         break;

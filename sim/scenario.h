@@ -62,6 +62,9 @@ enum scn_sabotage {
     SCN_SAB_FORGE_VIEW, /* report the proc's next installed view without its last member */
 };
 
+/* The keyword of a sabotage kind ("drop", ..., "forge-view"). */
+const char *scn_sabotage_name(enum scn_sabotage k);
+
 struct scn_fault {
     int64_t at_ns;
     enum scn_fault_kind kind;

@@ -132,12 +132,10 @@ static void tl_restart(struct timeline *tl, const struct scn_fault *f)
 
 static void tl_sabotage(struct sim_world *w, const struct scn_fault *f)
 {
-    static const char *const names[] = {"drop",         "duplicate", "reorder",
-                                        "misattribute", "late",      "forge-view"};
     pg_node_id id = w->current[f->proc];
     char extra[2 * SCN_NAME_MAX + 32];
     snprintf(extra, sizeof extra, "\"proc\":\"%s\",\"what\":\"%s\"", w->scn->procs[f->proc].name,
-             names[f->sabotage]);
+             scn_sabotage_name(f->sabotage));
     tl_emit_fault(w, "sabotage", extra);
     if (id == PG_NODE_NONE)
         return;

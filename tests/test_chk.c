@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "chk.h"
+#include "support_chk.h"
 
 #ifndef PG_BINARY_DIR
 #define PG_BINARY_DIR "/tmp"
@@ -22,44 +22,11 @@
 
 /* ---- a trace builder: feeds events online and writes them as a trace ---- */
 
-struct tb {
-    struct chk_header h;
-    struct chk *c;
-    uint64_t line;
-    double t;
-    char *text; /* the written trace */
-    size_t text_len;
-    FILE *out;
-};
-
-static struct tb *tb_new(double quiet_from_s)
+static struct tb *tb_unit(double quiet_from_s)
 {
-    struct tb *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    b->h = (struct chk_header){
+    struct chk_header h = {
         .scenario = "unit", .seed = 7, .end_s = 10, .quiet_from_s = quiet_from_s};
-    b->c = chk_new(&b->h);
-    assert_non_null(b->c);
-    b->out = open_memstream(&b->text, &b->text_len);
-    assert_non_null(b->out);
-    char buf[256];
-    int n = chk_header_write(&b->h, buf, sizeof buf);
-    assert_true(n > 0);
-    fwrite(buf, 1, (size_t)n, b->out);
-    b->line = 1;
-    return b;
-}
-
-static int tb_feed(struct tb *b, struct chk_event *e)
-{
-    e->line = ++b->line;
-    b->t += 0.25;
-    e->t = b->t;
-    char buf[4096];
-    int n = chk_event_write(e, buf, sizeof buf);
-    assert_true(n > 0);
-    fwrite(buf, 1, (size_t)n, b->out);
-    return chk_feed(b->c, e);
+    return tb_new(&h, 0.25);
 }
 
 static void tb_node_ev(struct tb *b, enum chk_ev ev, const char *node)
@@ -119,7 +86,7 @@ static int tb_deliver(struct tb *b, const char *node, const char *msg, const cha
 /* p1..p3 start and install view 1 of g1 = [p1,p2,p3]: lines 2-7. */
 static struct tb *tb_group3(double quiet_from_s)
 {
-    struct tb *b = tb_new(quiet_from_s);
+    struct tb *b = tb_unit(quiet_from_s);
     for (int i = 0; i < 3; i++)
         tb_node_ev(b, CHK_EV_START, three[i]);
     for (int i = 0; i < 3; i++)
@@ -133,50 +100,6 @@ static void tb_mcast_all(struct tb *b, const char *p, const char *msg)
     assert_int_equal(tb_send(b, p, msg, "fifo", "g1"), 0);
     for (int i = 0; i < 3; i++)
         assert_int_equal(tb_deliver(b, three[i], msg, p), 0);
-}
-
-static char *report_of(const struct chk *c)
-{
-    char *s = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&s, &n);
-    assert_non_null(f);
-    chk_report(c, f);
-    fclose(f);
-    return s;
-}
-
-/* Finishes the run, reads the written trace back, checks both verdicts and
- * reports agree, and returns the report (caller frees). */
-static char *tb_finish(struct tb *b)
-{
-    chk_finish(b->c);
-    fclose(b->out);
-    char *online = report_of(b->c);
-    struct chk *off = chk_read_trace_buf("mem.jsonl", b->text, b->text_len, stderr);
-    assert_non_null(off);
-    char *offline = report_of(off);
-    assert_string_equal(online, offline);
-    assert_int_equal(chk_passed(off), chk_passed(b->c));
-    assert_int_equal(chk_counts(off)->events, chk_counts(b->c)->events);
-    for (int r = 0; r < CHK_R_COUNT; r++)
-        assert_int_equal(chk_violations(off, r), chk_violations(b->c, r));
-    free(offline);
-    chk_free(off);
-    return online;
-}
-
-static void tb_free(struct tb *b)
-{
-    chk_free(b->c);
-    free(b->text);
-    free(b);
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected to find\n%s\nin\n%s", needle, hay);
 }
 
 /* ---- rule names ---- */
@@ -305,7 +228,7 @@ static void test_integrity_group_order_mismatch(void **state)
 static void test_integrity_membership(void **state)
 {
     (void)state;
-    struct tb *b = tb_new(-1);
+    struct tb *b = tb_unit(-1);
     tb_node_ev(b, CHK_EV_START, "p1");                      /* 2 */
     tb_node_ev(b, CHK_EV_START, "p4");                      /* 3 */
     tb_view_list(b, "p1", "g1", 1, three);                  /* 4 */
@@ -325,7 +248,7 @@ static void test_integrity_membership(void **state)
     free(rep);
     tb_free(b);
 
-    b = tb_new(-1);
+    b = tb_unit(-1);
     tb_view_list(b, "p4", "g1", 3, three);  /* 2 */
     tb_send(b, "p1", "p1/1", "fifo", "g1"); /* 3 */
     tb_deliver(b, "p4", "p1/1", "p1");      /* 4 */

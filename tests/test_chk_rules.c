@@ -4,7 +4,7 @@
  * read back offline (both verdicts and reports must agree); violations are
  * checked for rule, count and evidence text. Also events in tricky orders
  * (failure atomicity found retroactively) and a large cbcast run with view
- * changes whose per-event cost is printed.
+ * changes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,52 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
 #include "chk.h"
+#include "support_chk.h"
 
 /* ---- a trace builder: feeds events online and writes them as a trace ---- */
 
-struct tb {
-    struct chk_header h;
-    struct chk *c;
-    uint64_t line;
-    double t;
-    char *text;
-    size_t text_len;
-    FILE *out;
-};
-
-static struct tb *tb_new(void)
+static struct tb *tb_rules(void)
 {
-    struct tb *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    b->h = (struct chk_header){.scenario = "rules", .seed = 1, .end_s = 100, .quiet_from_s = -1};
-    b->c = chk_new(&b->h);
-    assert_non_null(b->c);
-    b->out = open_memstream(&b->text, &b->text_len);
-    assert_non_null(b->out);
-    char buf[256];
-    int n = chk_header_write(&b->h, buf, sizeof buf);
-    assert_true(n > 0);
-    fwrite(buf, 1, (size_t)n, b->out);
-    b->line = 1;
-    return b;
-}
-
-/* Feeds e (line and t filled in); returns the number of new violations. */
-static int tb_feed(struct tb *b, struct chk_event *e)
-{
-    e->line = ++b->line;
-    b->t += 0.125;
-    e->t = b->t;
-    char buf[4096];
-    int n = chk_event_write(e, buf, sizeof buf);
-    assert_true(n > 0);
-    fwrite(buf, 1, (size_t)n, b->out);
-    return chk_feed(b->c, e);
+    struct chk_header h = {.scenario = "rules", .seed = 1, .end_s = 100, .quiet_from_s = -1};
+    return tb_new(&h, 0.125);
 }
 
 static int tb_ev(struct tb *b, enum chk_ev ev, const char *node, const char *group)
@@ -117,49 +83,6 @@ static int tb_dcb(struct tb *b, const char *node, const char *msg, int64_t view)
     return tb_deliver(b, node, msg, from, "cbcast", "g1", view);
 }
 
-static char *report_of(const struct chk *c)
-{
-    char *s = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&s, &n);
-    assert_non_null(f);
-    chk_report(c, f);
-    fclose(f);
-    return s;
-}
-
-/* Finishes the run, reads the written trace back, checks both agree, and
- * returns the report (caller frees). */
-static char *tb_finish(struct tb *b)
-{
-    chk_finish(b->c);
-    fclose(b->out);
-    b->out = NULL;
-    char *online = report_of(b->c);
-    struct chk *off = chk_read_trace_buf("mem.jsonl", b->text, b->text_len, stderr);
-    assert_non_null(off);
-    char *offline = report_of(off);
-    assert_string_equal(online, offline);
-    for (int r = 0; r < CHK_R_COUNT; r++)
-        assert_int_equal(chk_violations(off, r), chk_violations(b->c, r));
-    free(offline);
-    chk_free(off);
-    return online;
-}
-
-static void tb_free(struct tb *b)
-{
-    chk_free(b->c);
-    free(b->text);
-    free(b);
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected to find\n%s\nin\n%s", needle, hay);
-}
-
 /* Only `rule` failed, `n` times. */
 static void assert_only(const struct chk *c, enum chk_rule rule, uint64_t n)
 {
@@ -172,7 +95,7 @@ static void assert_only(const struct chk *c, enum chk_rule rule, uint64_t n)
 /* p1..p3 start and install view 1 of g1: lines 2-7. */
 static struct tb *tb_three(void)
 {
-    struct tb *b = tb_new();
+    struct tb *b = tb_rules();
     tb_ev(b, CHK_EV_START, "p1", NULL);
     tb_ev(b, CHK_EV_START, "p2", NULL);
     tb_ev(b, CHK_EV_START, "p3", NULL);
@@ -501,7 +424,7 @@ static void test_causal_violations(void **state)
     tb_free(b);
 
     /* transitive: p1/1 -> p2/1 -> p3/1; p4 (member) misses both before p3/1 */
-    b = tb_new();
+    b = tb_rules();
     const char *four = "p1 p2 p3 p4";
     tb_view(b, "p1", "g1", 1, four);
     tb_view(b, "p2", "g1", 1, four);
@@ -598,7 +521,7 @@ static void test_flush(void **state)
     tb_free(b);
 
     /* never delivered; a member that crashes or is excluded later is forgiven */
-    b = tb_new();
+    b = tb_rules();
     const char *four = "p1 p2 p3 p4";
     tb_view(b, "p1", "g1", 1, four);
     tb_view(b, "p2", "g1", 1, four);
@@ -647,7 +570,7 @@ static void test_fifo_per_view(void **state)
 
 /* ---- scale: 16 processes, cbcast all-to-all, view changes and flushes ---- */
 
-static void test_speed_cbcast_views(void **state)
+static void test_large_cbcast_views(void **state)
 {
     (void)state;
     enum { P = 16, ROUNDS = 560, VIEW_EVERY = 50 };
@@ -731,7 +654,7 @@ int main(void)
         cmocka_unit_test(test_causal_domains_and_p2p),
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_fifo_per_view),
-        cmocka_unit_test(test_speed_cbcast_views),
+        cmocka_unit_test(test_large_cbcast_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

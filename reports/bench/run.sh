@@ -17,9 +17,9 @@ pg_us() { # prints us/datagram of one pgroup run, and its datagram and send coun
   local s=$1; shift
   local extra=("$@")
   "$pgroup" run "$s" --brief "${extra[@]}" >"$out/pgroup.txt"
-  awk '/^summary:/ {for(i=1;i<=NF;i++) if($i=="wall;") ; for(i=1;i<=NF;i++){ if($(i+1)=="s" && $(i+2)=="wall;") w=$i; if($(i+1)=="sends;") s=$i } }
-       /^network:/ {d=$2}
-       END {printf "%.4f %d %d %.4f\n", w*1e6/d, d, s, w}' "$out/pgroup.txt"
+  awk '/^summary:/ {for(i=1;i<=NF;i++){ if($(i+1)=="s" && $(i+2)=="wall;") w=$i; if($(i+1)=="sends;") s=$i } }
+       /^network:/ {d=$2; for(i=1;i<=NF;i++){ if($(i+1)=="data,") x=substr($i,2); if($(i+1)=="acks,") a=$i } }
+       END {printf "%.4f %d %d %.4f %.4f\n", w*1e6/d, d, s, w, a/x}' "$out/pgroup.txt"
 }
 echo "benchmark: 16-process all-to-all, 100 msg/s per sender, 256 B, 20 s simulated, best of $reps"
 pg_plain=(); pg_trace=(); pg_cb=(); bare_us=()
@@ -34,9 +34,9 @@ best_plain=$(printf '%s\n' "${pg_plain[@]}" | sort -g | head -1)
 best_trace=$(printf '%s\n' "${pg_trace[@]}" | sort -g | head -1)
 best_bare=$(printf '%s\n' "${bare_us[@]}" | best_of)
 best_cb=$(printf '%s\n' "${pg_cb[@]}" | sort -g | head -1)
-read -r us_plain dgrams sends wall_plain <<<"$best_plain"
-read -r us_trace _ _ wall_trace <<<"$best_trace"
-read -r us_cb dgrams_cb sends_cb wall_cb <<<"$best_cb"
+read -r us_plain dgrams sends wall_plain acks_per_data <<<"$best_plain"
+read -r us_trace _ _ wall_trace _ <<<"$best_trace"
+read -r us_cb dgrams_cb sends_cb wall_cb _ <<<"$best_cb"
 appmsgs=$((sends * (n - 1)))
 printf 'pgroup (online checking):          %8.3f us per network message  (%d datagrams, %.3f s wall)\n' "$us_plain" "$dgrams" "$wall_plain"
 printf 'pgroup (online checking + trace):  %8.3f us per network message  (%.3f s wall)\n' "$us_trace" "$wall_trace"
@@ -45,8 +45,13 @@ printf 'bare SimGrid:                      %8.3f us per network message  (%d mes
 printf 'ratio pgroup/bare:                 %8.3f (online checking), %.3f (with trace); target <= 1.5\n' \
   "$(awk -v a="$us_plain" -v b="$best_bare" 'BEGIN{print a/b}')" \
   "$(awk -v a="$us_trace" -v b="$best_bare" 'BEGIN{print a/b}')"
-printf 'protocol datagrams per application message: %.3f\n' \
-  "$(awk -v a="$dgrams" -v b="$appmsgs" 'BEGIN{print a/b}')"
+printf 'protocol datagrams per application message: %.3f (standalone acks per data datagram: %.3f)\n' \
+  "$(awk -v a="$dgrams" -v b="$appmsgs" 'BEGIN{print a/b}')" "$acks_per_data"
+printf 'per application message:           %8.3f us pgroup, %.3f us bare SimGrid (ratio %.3f)\n' \
+  "$(awk -v w="$wall_plain" -v m="$appmsgs" 'BEGIN{print w*1e6/m}')" "$best_bare" \
+  "$(awk -v w="$wall_plain" -v m="$appmsgs" -v b="$best_bare" 'BEGIN{print w*1e6/m/b}')"
+printf 'cost of writing the trace:          %8.3f us per network message\n' \
+  "$(awk -v a="$us_trace" -v b="$us_plain" 'BEGIN{print a-b}')"
 printf 'ratio cbcast/bare:                  %8.3f; %.3f datagrams per multicast destination; %.1f pg header bytes per multicast\n' \
   "$(awk -v a="$us_cb" -v b="$best_bare" 'BEGIN{print a/b}')" \
   "$(awk -v a="$dgrams_cb" -v b="$appmsgs" 'BEGIN{print a/b}')" \

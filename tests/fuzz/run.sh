@@ -4,9 +4,9 @@
 set -euo pipefail
 src=$1 build=$2 target=$3 seconds=$4
 command -v clang >/dev/null || { echo "clang not found: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$src/tests/fuzz" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug >/dev/null
-fi
+# Configured every time (cheap): which targets exist depends on which fuzz_*.c
+# files exist, and an old build directory must not hide a new target or source.
+cmake -S "$src/tests/fuzz" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" --target "$target" -j2 >/dev/null
 corpus="$build/corpus_$target"
 mkdir -p "$corpus"
