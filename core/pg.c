@@ -158,6 +158,14 @@ int pg_send(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
     return PG_OK;
 }
 
+int pg_send_to(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m)
+{
+    uint8_t buf[PHYS_MAX_PAYLOAD];
+    size_t n = pg_encode(m, buf, sizeof buf);
+    assert(n > 0 && to != pg->self);
+    return phys_send(pg->ph, g->gid, to, buf, n);
+}
+
 /* ---- timer ---- */
 
 void pg_arm_timer(struct pg *pg)
@@ -171,6 +179,8 @@ void pg_arm_timer(struct pg *pg)
             d = g->retry_due_ns;
         if (g->st == PG_GS_MEMBER && g->adv_dirty && g->stable_due_ns < d)
             d = g->stable_due_ns;
+        if (g->st == PG_GS_MEMBER && g->ann_dirty && g->ann_due_ns < d)
+            d = g->ann_due_ns;
     }
     if (d != pg->deadline_ns) {
         pg->deadline_ns = d;
@@ -271,14 +281,12 @@ static void on_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
                           const struct pg_wmsg *m)
 {
     int r = pg_rank_of(g->view.members, g->view.n_members, from);
-    if (r < 0 || (g->dead >> r & 1u)) {
+    if (r < 0 || pg_rs_has(&g->dead, (uint32_t)r)) {
         pg->stats.stale_dropped++;
         return;
     }
-    g->heard |= (uint64_t)1 << r;
-    if (g->prev.count &&
-        g->heard ==
-            (g->view.n_members >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << g->view.n_members) - 1))
+    pg_rs_add(&g->heard, (uint32_t)r);
+    if (g->prev.count && pg_rs_eq(g->heard, pg_rs_all(g->view.n_members)))
         pg_store_clear(&g->prev); /* every member installed this view */
     switch (m->type) {
     case PG_MT_DATA:
@@ -350,8 +358,9 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
 static bool group_alloc(struct pg *pg, struct pg_group *g)
 {
     const struct pg_config *c = &pg->cfg;
-    g->last_vt = calloc((size_t)PG_CAP * PG_CAP, sizeof(uint32_t));
-    g->ack = calloc((size_t)PG_CAP * PG_CAP, sizeof(uint32_t));
+    g->stride = c->max_members;
+    g->last_vt = calloc((size_t)g->stride * g->stride, sizeof(uint32_t));
+    g->ack = calloc((size_t)g->stride * g->stride, sizeof(uint32_t));
     g->reqs = calloc(c->max_requests, sizeof *g->reqs);
     return g->last_vt && g->ack && g->reqs && queue_init(&g->held, c->max_held) &&
            queue_init(&g->future, c->max_future) && queue_init(&g->outbox, c->max_outbox);

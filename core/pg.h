@@ -59,14 +59,89 @@
 #include "err.h"
 #include "phys.h"
 
-/* Hard caps (the configuration may only lower them). Membership sets are
- * 64-bit masks indexed by rank, hence PG_MAX_MEMBERS_CAP = 64. */
-#define PG_MAX_MEMBERS_CAP 64u
+/* Hard caps (the configuration may only lower them). Ranks travel as one
+ * byte and membership sets are struct pg_rset bitsets indexed by rank, hence
+ * PG_MAX_MEMBERS_CAP = 256. */
+#define PG_MAX_MEMBERS_CAP 256u
 #define PG_MAX_CLIENTS_CAP 64u
 #define PG_HDR_MAX         (16u + 6u * PG_MAX_MEMBERS_CAP) /* worst-case DATA header */
 #define PG_MAX_PAYLOAD     (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
 
 typedef uint32_t pg_gid;
+
+/* A set of ranks of one view (bit r = rank r). Value type; helpers below. */
+#define PG_RSET_WORDS (PG_MAX_MEMBERS_CAP / 64u)
+struct pg_rset {
+    uint64_t w[PG_RSET_WORDS];
+};
+
+static inline struct pg_rset pg_rs_none(void)
+{
+    struct pg_rset s = {{0}};
+    return s;
+}
+
+static inline bool pg_rs_has(const struct pg_rset *s, uint32_t r)
+{
+    return r < PG_MAX_MEMBERS_CAP && (s->w[r / 64u] >> (r % 64u) & 1u);
+}
+
+static inline void pg_rs_add(struct pg_rset *s, uint32_t r)
+{
+    s->w[r / 64u] |= (uint64_t)1 << (r % 64u); /* precondition: r < PG_MAX_MEMBERS_CAP */
+}
+
+/* Ranks 0..n-1. */
+static inline struct pg_rset pg_rs_all(uint32_t n)
+{
+    struct pg_rset s = {{0}};
+    for (uint32_t i = 0; i<PG_RSET_WORDS; i++, n = n> 64u ? n - 64u : 0u)
+        s.w[i] = n >= 64u ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1u);
+    return s;
+}
+
+static inline struct pg_rset pg_rs_and(struct pg_rset a, struct pg_rset b)
+{
+    for (uint32_t i = 0; i < PG_RSET_WORDS; i++)
+        a.w[i] &= b.w[i];
+    return a;
+}
+
+static inline struct pg_rset pg_rs_or(struct pg_rset a, struct pg_rset b)
+{
+    for (uint32_t i = 0; i < PG_RSET_WORDS; i++)
+        a.w[i] |= b.w[i];
+    return a;
+}
+
+/* a minus b */
+static inline struct pg_rset pg_rs_minus(struct pg_rset a, struct pg_rset b)
+{
+    for (uint32_t i = 0; i < PG_RSET_WORDS; i++)
+        a.w[i] &= ~b.w[i];
+    return a;
+}
+
+static inline bool pg_rs_empty(struct pg_rset a)
+{
+    uint64_t x = 0;
+    for (uint32_t i = 0; i < PG_RSET_WORDS; i++)
+        x |= a.w[i];
+    return x == 0;
+}
+
+static inline bool pg_rs_eq(struct pg_rset a, struct pg_rset b)
+{
+    return pg_rs_empty(pg_rs_minus(a, b)) && pg_rs_empty(pg_rs_minus(b, a));
+}
+
+static inline uint32_t pg_rs_count(struct pg_rset a)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < PG_RSET_WORDS; i++)
+        c += (uint32_t)__builtin_popcountll(a.w[i]);
+    return c;
+}
 
 /* Member or client, for pg_add / pg_del. */
 enum pg_member_type {
@@ -117,13 +192,13 @@ struct pg_stats {
     uint64_t exclusions;           /* this node learned it is out of a group */
     uint64_t header_bytes;         /* pg header bytes of DATA messages sent (VT included) */
     uint64_t data_sent;            /* DATA messages multicast */
-    uint64_t stable_msgs_sent;     /* standalone STABLE messages */
-    uint64_t control_sent;         /* FLUSH, FLUSH_OK, ACK, NEED, REQ, JOIN */
-    uint64_t malformed_dropped;    /* failed pg_decode */
-    uint64_t stale_dropped;   /* messages of an older view, or from a member we stopped hearing */
-    uint64_t future_held;     /* messages of the next view held until installed */
-    uint64_t outbox_queued;   /* pg messages queued because a phys window was full */
-    uint64_t stable_released; /* retained messages released as stable */
+    uint64_t stable_msgs_sent;  /* standalone STABLE messages (multicast or to the coordinator) */
+    uint64_t control_sent;      /* FLUSH, FLUSH_OK, ACK, NEED, REQ, JOIN */
+    uint64_t malformed_dropped; /* failed pg_decode */
+    uint64_t stale_dropped;     /* messages of an older view, or from a member we stopped hearing */
+    uint64_t future_held;       /* messages of the next view held until installed */
+    uint64_t outbox_queued;     /* pg messages queued because a phys window was full */
+    uint64_t stable_released;   /* retained messages released as stable */
 };
 
 struct pg;
@@ -220,7 +295,7 @@ bool pg_excluded(const struct pg *pg, pg_gid gid);
 enum pg_msg_type {
     PG_MT_DATA = 1,     /* cbcast: sender rank, compressed VT, payload */
     PG_MT_FWD = 2,      /* a copy forwarded during a flush: original sender, full VT */
-    PG_MT_STABLE = 3,   /* delivered vector, standalone */
+    PG_MT_STABLE = 3,   /* delivered vector (to the coordinator), or stable vector (from it) */
     PG_MT_FLUSH = 4,    /* coordinator: attempt, proposal */
     PG_MT_FLUSH_OK = 5, /* member: attempt, members it stopped hearing */
     PG_MT_ACK = 6,      /* decision: attempt, proposal, old view size, full flag */
@@ -245,11 +320,11 @@ struct pg_wmsg {
     uint32_t n_vt; /* DATA: compressed entries; FWD/STABLE: full vector length */
     uint8_t vt_rank[PG_MAX_MEMBERS_CAP];
     uint32_t vt[PG_MAX_MEMBERS_CAP];
-    uint64_t mask;  /* FLUSH_OK: ranks the sender stopped hearing */
-    uint8_t full;   /* ACK */
-    uint8_t n_old;  /* ACK: size of view v */
-    uint8_t op;     /* REQ */
-    pg_node_id pid; /* REQ */
+    struct pg_rset mask; /* FLUSH_OK: ranks the sender stopped hearing */
+    uint8_t full;        /* ACK; STABLE: 1 = the coordinator's stable vector */
+    uint16_t n_old;      /* ACK: size of view v */
+    uint8_t op;          /* REQ */
+    pg_node_id pid;      /* REQ */
     uint32_t n_members;
     pg_node_id members[PG_MAX_MEMBERS_CAP];
     uint32_t n_clients;

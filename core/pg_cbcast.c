@@ -15,9 +15,11 @@
 
 #include "pg_internal.h"
 
-static uint32_t *row(uint32_t *mat, uint32_t r)
+/* Row r of a [stride][stride] matrix of g (last_vt, ack). */
+static uint32_t *row(const struct pg_group *g, uint32_t *mat, uint32_t r)
 {
-    return mat + (size_t)r * PG_CAP;
+    assert(r < g->stride);
+    return mat + (size_t)r * g->stride;
 }
 
 static struct pg_msg *msg_new(uint32_t n, const uint32_t *vt, const uint8_t *p, size_t len)
@@ -68,7 +70,7 @@ static void store_insert(struct pg_store *s, struct pg_msg *nm)
 
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n)
 {
-    assert(n >= 1 && n <= PG_CAP);
+    assert(n >= 1 && n <= g->stride && g->stride <= PG_CAP);
     pg_store_clear(&g->prev);
     g->prev = g->cur;
     memset(&g->cur, 0, sizeof g->cur);
@@ -77,12 +79,17 @@ void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n
     memset(g->vt, 0, sizeof g->vt);
     memset(g->sent_vt, 0, sizeof g->sent_vt);
     memset(g->stable, 0, sizeof g->stable);
+    memset(g->rowmin, 0, sizeof g->rowmin);
+    for (uint32_t k = 0; k < PG_CAP; k++)
+        g->nmin[k] = k < n ? n : 0; /* every row is 0 */
     memset(g->adv, 0, sizeof g->adv);
-    memset(g->last_vt, 0, sizeof(uint32_t) * PG_CAP * PG_CAP);
-    memset(g->ack, 0, sizeof(uint32_t) * PG_CAP * PG_CAP);
+    memset(g->ann_sent, 0, sizeof g->ann_sent);
+    memset(g->last_vt, 0, sizeof(uint32_t) * g->stride * g->stride);
+    memset(g->ack, 0, sizeof(uint32_t) * g->stride * g->stride);
     g->my_seq = 0;
-    g->heard = 0;
-    g->adv_dirty = true; /* announce the install: others learn we are in the view */
+    g->heard = pg_rs_none();
+    g->adv_dirty = g->adv_mcast = true; /* announce the install to all */
+    g->ann_dirty = g->release_due = false;
     g->stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
 }
 
@@ -151,26 +158,70 @@ int pg_cb_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len)
 
 /* ---- stability ---- */
 
-static void ack_merge(struct pg_group *g, uint32_t r, const uint32_t *v)
+/* Raises stable[k] to s (messages of k up to seq s were delivered by every
+ * member of the view) and schedules their release. */
+static void stable_raise(struct pg_group *g, uint32_t k, uint32_t s)
 {
-    uint32_t *a = row(g->ack, r);
+    assert(s <= g->vt[k]); /* delivered here too */
+    if (s > g->stable[k]) {
+        g->stable[k] = s;
+        g->release_due = true;
+    }
+}
+
+/* Column k lost its last row at the minimum: recomputes rowmin[k] and nmin[k]
+ * (O(n), once per advance of the column's minimum). */
+static void column_recompute(struct pg_group *g, uint32_t k)
+{
+    uint32_t n = g->view.n_members, s = UINT32_MAX, c = 0;
+    for (uint32_t r = 0; r < n; r++) {
+        uint32_t v = row(g, g->ack, r)[k];
+        c = v < s ? 1 : c + (v == s);
+        s = v < s ? v : s;
+    }
+    assert(s > g->rowmin[k] && c >= 1);
+    g->rowmin[k] = s;
+    g->nmin[k] = c;
+    stable_raise(g, k, s);
+}
+
+/* Raises ack[r][k] to v (acknowledgement vectors only grow), keeping
+ * rowmin[k] = min over rows and nmin[k] = rows at that minimum: O(1) unless
+ * the minimum advances. Returns whether rowmin[k] advanced. */
+static bool ack_raise(struct pg_group *g, uint32_t r, uint32_t k, uint32_t v)
+{
+    uint32_t *a = &row(g, g->ack, r)[k];
+    if (v <= *a)
+        return false;
+    assert(*a >= g->rowmin[k]);
+    bool was_min = *a == g->rowmin[k];
+    *a = v;
+    if (!was_min)
+        return false;
+    assert(g->nmin[k] >= 1);
+    if (--g->nmin[k] > 0)
+        return false;
+    column_recompute(g, k);
+    return true;
+}
+
+/* Merges member r's delivered vector v. Returns whether stability advanced. */
+static bool ack_merge(struct pg_group *g, uint32_t r, const uint32_t *v)
+{
+    bool advanced = false;
     for (uint32_t k = 0; k < g->view.n_members; k++)
-        if (v[k] > a[k])
-            a[k] = v[k];
+        advanced |= ack_raise(g, r, k, v[k]);
+    return advanced;
 }
 
 /* Releases stable messages: delivered by every member (section 3.2). */
-static void stable_update(struct pg *pg, struct pg_group *g)
+static void stable_release(struct pg *pg, struct pg_group *g)
 {
-    uint32_t n = g->view.n_members;
-    memcpy(row(g->ack, g->my_rank), g->vt, n * sizeof(uint32_t));
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t s = UINT32_MAX;
-        for (uint32_t r = 0; r < n; r++)
-            s = row(g->ack, r)[k] < s ? row(g->ack, r)[k] : s;
-        assert(s >= g->stable[k] && s <= g->vt[k]);
-        g->stable[k] = s;
-        while (g->cur.head[k] && g->cur.head[k]->seq <= s) {
+    if (!g->release_due)
+        return;
+    g->release_due = false;
+    for (uint32_t k = 0; k < g->view.n_members; k++) {
+        while (g->cur.head[k] && g->cur.head[k]->seq <= g->stable[k]) {
             struct pg_msg *m = g->cur.head[k];
             assert(m->delivered);
             g->cur.head[k] = m->next;
@@ -194,30 +245,76 @@ void pg_cb_check_flush(struct pg *pg, struct pg_group *g)
     g->fdone(g->fctx, g->gid);
 }
 
+/* A coordinator's announcement: every member delivered m->vt. */
+static void on_stable_vector(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
+{
+    for (uint32_t k = 0; k < g->view.n_members; k++) {
+        if (m->vt[k] > g->vt[k]) { /* we would be among "every member" */
+            pg->stats.malformed_dropped++;
+            return;
+        }
+    }
+    for (uint32_t k = 0; k < g->view.n_members; k++)
+        stable_raise(g, k, m->vt[k]);
+}
+
 void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const struct pg_wmsg *m)
 {
     if (m->n_vt != g->view.n_members) {
         pg->stats.malformed_dropped++;
         return;
     }
-    ack_merge(g, rank, m->vt);
-    stable_update(pg, g);
+    if (m->full) {
+        on_stable_vector(pg, g, m);
+    } else if (ack_merge(g, rank, m->vt) && pg_view_coord(g) == g->my_rank && !g->ann_dirty) {
+        g->ann_dirty = true; /* others may lack what rank told only me */
+        g->ann_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
+    }
+    stable_release(pg, g);
 }
 
-void pg_cb_stable_tick(struct pg *pg, struct pg_group *g)
+static void stable_send(struct pg *pg, struct pg_group *g, bool full, const uint32_t *v,
+                        pg_node_id to)
 {
-    if (g->st != PG_GS_MEMBER || !g->adv_dirty || pg_now(pg) < g->stable_due_ns)
-        return;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_STABLE;
     m.view_id = g->view.view_id;
+    m.full = full;
     m.n_vt = g->view.n_members;
-    memcpy(m.vt, g->vt, m.n_vt * sizeof(uint32_t));
-    memcpy(g->adv, g->vt, m.n_vt * sizeof(uint32_t));
-    g->adv_dirty = false;
+    memcpy(m.vt, v, m.n_vt * sizeof(uint32_t));
     pg->stats.stable_msgs_sent++;
-    pg_send(pg, g, &m);
+    if (to == PG_NODE_NONE)
+        (void)pg_send(pg, g, &m);
+    else
+        (void)pg_send_to(pg, g, to, &m); /* soft state: a lost one is superseded */
+}
+
+/* Idle for stable_delay with news to tell: the first advertisement of a view
+ * is multicast (every member learns we installed it); later ones go to the
+ * coordinator only, which announces the stable vector when it learned
+ * something the others cannot see in the traffic: O(n) messages per round
+ * instead of O(n^2). */
+void pg_cb_stable_tick(struct pg *pg, struct pg_group *g)
+{
+    if (g->st != PG_GS_MEMBER)
+        return;
+    int64_t now = pg_now(pg);
+    uint32_t n = g->view.n_members, coord = pg_view_coord(g);
+    if (g->adv_dirty && now >= g->stable_due_ns) {
+        memcpy(g->adv, g->vt, n * sizeof(uint32_t));
+        g->adv_dirty = false;
+        if (g->adv_mcast || coord != g->my_rank)
+            stable_send(pg, g, false, g->vt, g->adv_mcast ? PG_NODE_NONE : g->view.members[coord]);
+        g->adv_mcast = false;
+    }
+    if (g->ann_dirty && now >= g->ann_due_ns && coord == g->my_rank) {
+        g->ann_dirty = false;
+        if (memcmp(g->ann_sent, g->stable, n * sizeof(uint32_t)) != 0) {
+            memcpy(g->ann_sent, g->stable, n * sizeof(uint32_t));
+            stable_send(pg, g, true, g->stable, PG_NODE_NONE);
+        }
+    }
 }
 
 /* ---- receiving ---- */
@@ -246,7 +343,7 @@ static void store_msg(struct pg *pg, struct pg_group *g, uint32_t j, const uint3
 void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct pg_wmsg *m)
 {
     uint32_t n = g->view.n_members;
-    uint32_t *base = row(g->last_vt, j);
+    uint32_t *base = row(g, g->last_vt, j);
     uint32_t full[PG_CAP];
     memcpy(full, base, n * sizeof(uint32_t));
     for (uint32_t i = 0; i < m->n_vt; i++) {
@@ -263,7 +360,8 @@ void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct p
         }
     }
     memcpy(base, full, n * sizeof(uint32_t));
-    ack_merge(g, j, full); /* VT(m) is j's delivered vector */
+    if (j != g->my_rank)             /* my own row follows my deliveries */
+        (void)ack_merge(g, j, full); /* VT(m) is j's delivered vector */
     store_msg(pg, g, j, full, m);
     if (g->st != PG_GS_MEMBER)
         return;
@@ -310,6 +408,7 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
     assert(g->cur.view_id == view_id && deliverable(g, m));
     m->delivered = true;
     g->vt[j]++;
+    (void)ack_raise(g, g->my_rank, j, g->vt[j]); /* my row is my delivered vector */
     pg->stats.delivered++;
     if (!g->adv_dirty && memcmp(g->vt, g->adv, g->view.n_members * sizeof(uint32_t)) != 0) {
         g->adv_dirty = true;
@@ -340,7 +439,7 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             }
         }
     }
-    stable_update(pg, g);
+    stable_release(pg, g);
 }
 
 void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
@@ -370,10 +469,11 @@ void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
     }
 }
 
-void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s, uint64_t mask)
+void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
+                   const struct pg_rset *senders)
 {
     for (uint32_t k = 0; k < s->n; k++) {
-        if (!(mask >> k & 1u))
+        if (!pg_rs_has(senders, k))
             continue;
         for (const struct pg_msg *m = s->head[k]; m; m = m->next) {
             struct pg_wmsg w;

@@ -79,39 +79,46 @@ struct pg_group {
     uint32_t my_rank;
 
     /* cbcast (pg_cbcast.c) */
-    uint32_t vt[PG_CAP];      /* delivered per sender rank: VT(p) */
-    uint32_t my_seq;          /* own messages sent in the view */
-    uint32_t sent_vt[PG_CAP]; /* VT of my previous message (compression base) */
-    uint32_t *last_vt;        /* [PG_CAP][PG_CAP]: last VT seen from each sender, direct stream */
-    uint32_t *ack;            /* [PG_CAP][PG_CAP]: each member's delivered vector as known */
-    uint32_t stable[PG_CAP];  /* min over members of ack */
-    uint32_t adv[PG_CAP];     /* delivered vector last advertised */
+    uint32_t stride;           /* cfg.max_members: row length of last_vt and ack */
+    uint32_t vt[PG_CAP];       /* delivered per sender rank: VT(p) */
+    uint32_t my_seq;           /* own messages sent in the view */
+    uint32_t sent_vt[PG_CAP];  /* VT of my previous message (compression base) */
+    uint32_t *last_vt;         /* [max_members][max_members]: last VT seen from each sender */
+    uint32_t *ack;             /* [max_members][max_members]: each member's delivered vector */
+    uint32_t stable[PG_CAP];   /* stable per sender: max(rowmin, coordinator's announcement) */
+    uint32_t rowmin[PG_CAP];   /* min over the rows of ack, per column */
+    uint32_t nmin[PG_CAP];     /* rows of ack whose entry equals rowmin, per column */
+    uint32_t adv[PG_CAP];      /* delivered vector last advertised */
+    uint32_t ann_sent[PG_CAP]; /* coordinator: stable vector last announced */
     bool adv_dirty;
-    int64_t stable_due_ns;
+    bool adv_mcast;   /* the next advertisement is multicast (the first of the view) */
+    bool ann_dirty;   /* coordinator: stability learned from point-to-point acks */
+    bool release_due; /* stable advanced: release messages */
+    int64_t stable_due_ns, ann_due_ns;
     struct pg_store cur, prev;
 
     /* view change (pg_view.c) */
-    uint64_t dead;      /* ranks of the view this node no longer listens to */
-    uint64_t promise;   /* highest key this node sent FLUSH_OK for */
-    struct pg_prop acc; /* accepted flush proposal (key 0: none) */
-    uint64_t fok_key;   /* FLUSH_OKs gathered for this key */
-    uint64_t fok, fok_dead;
+    struct pg_rset dead; /* ranks of the view this node no longer listens to */
+    uint64_t promise;    /* highest key this node sent FLUSH_OK for */
+    struct pg_prop acc;  /* accepted flush proposal (key 0: none) */
+    uint64_t fok_key;    /* FLUSH_OKs gathered for this key */
+    struct pg_rset fok, fok_dead;
     uint64_t coord_key; /* my running attempt as coordinator, 0 if none */
     uint32_t max_attempt;
     struct pg_prop dec; /* decision (key 0: none) */
-    uint8_t dec_old_n;
+    uint16_t dec_old_n;
     bool dec_full;              /* a full ACK was received for dec: every message of v is here */
     bool committed;             /* sent my ACK for dec */
-    uint64_t acks;              /* ranks of v that acked dec */
+    struct pg_rset acks;        /* ranks of v that acked dec */
     pg_node_id jackers[PG_CAP]; /* joiner: distinct ackers of dec */
     uint32_t n_jackers;
     uint32_t need_sent_view;
     uint64_t need_key;
-    uint64_t heard; /* ranks heard from in the current view */
+    struct pg_rset heard; /* ranks heard from in the current view */
     /* the decision that installed the current view, kept to answer late takeovers */
     struct pg_prop last_dec;
     uint32_t last_dec_view;
-    uint8_t last_dec_old_n;
+    uint16_t last_dec_old_n;
     struct pg_req *reqs;
     uint32_t n_reqs;
 
@@ -163,6 +170,9 @@ void pg_sometimes(struct pg *pg, pg_gid gid, enum pg_sometimes what, const char 
  * it is not empty). Returns PG_OK, or PG_E_FULL when the outbox is full (the
  * caller's group is then excluded). */
 int pg_send(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
+/* Sends an encoded message to one member `to` (phys_send; no outbox: only
+ * for soft state that a later message supersedes). */
+int pg_send_to(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m);
 void pg_arm_timer(struct pg *pg);
 bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from, pg_gid gid,
                    uint8_t kind);
@@ -182,9 +192,10 @@ void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const str
 void pg_cb_deliver(struct pg *pg, struct pg_group *g);
 /* Delivers every deliverable message, discards the rest (view install). */
 void pg_cb_finish_view(struct pg *pg, struct pg_group *g);
-/* Multicasts FWD copies of the current (or previous) view's messages: all of
- * them if `mask` is ~0, else those whose sender rank is in mask. */
-void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s, uint64_t mask);
+/* Multicasts FWD copies of the current (or previous) view's messages whose
+ * sender rank is in `senders`. */
+void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
+                   const struct pg_rset *senders);
 void pg_cb_stable_tick(struct pg *pg, struct pg_group *g);
 void pg_cb_check_flush(struct pg *pg, struct pg_group *g);
 uint32_t pg_cb_unstable_own(const struct pg_group *g);
@@ -196,6 +207,8 @@ void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank
                     const struct pg_wmsg *m);
 void pg_view_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed);
 void pg_view_check(struct pg *pg, struct pg_group *g);
+/* The coordinator: the lowest rank of the view this node still listens to. */
+uint32_t pg_view_coord(const struct pg_group *g);
 void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why);
 void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_prop *p,
                            uint32_t view_id);

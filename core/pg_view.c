@@ -16,23 +16,13 @@
 
 #include "pg_internal.h"
 
-static uint64_t bit(uint32_t r)
+/* The set holding only rank r. */
+static struct pg_rset bit(uint32_t r)
 {
-    assert(r < 64);
-    return (uint64_t)1 << r;
-}
-
-static uint32_t popcount64(uint64_t x)
-{
-    uint32_t c = 0;
-    for (; x; x &= x - 1)
-        c++;
-    return c;
-}
-
-static uint64_t all_ranks(uint32_t n)
-{
-    return n >= 64 ? ~(uint64_t)0 : bit(n) - 1;
+    assert(r < PG_CAP);
+    struct pg_rset s = pg_rs_none();
+    pg_rs_add(&s, r);
+    return s;
 }
 
 uint64_t pg_key(uint32_t attempt, uint32_t coord_rank)
@@ -65,13 +55,13 @@ bool pg_view_flushing(const struct pg_group *g)
 }
 
 /* Ranks of the current view that are members of proposal p. */
-static uint64_t prop_mask(const struct pg_group *g, const struct pg_prop *p)
+static struct pg_rset prop_mask(const struct pg_group *g, const struct pg_prop *p)
 {
-    uint64_t m = 0;
+    struct pg_rset m = pg_rs_none();
     for (uint32_t i = 0; i < p->n_members; i++) {
         int r = pg_rank_of(g->view.members, g->view.n_members, p->members[i]);
         if (r >= 0)
-            m |= bit((uint32_t)r);
+            pg_rs_add(&m, (uint32_t)r);
     }
     return m;
 }
@@ -177,7 +167,8 @@ static bool req_applicable(const struct pg *pg, const struct pg_group *g, const 
         return alive < pg->cfg.max_members && !phys_is_faulty(pg->ph, q->pid);
     case PG_REQ_DEL_MEMBER: {
         int r = pg_rank_of(g->view.members, n, q->pid);
-        return r >= 0 && !(g->dead >> r & 1u) && q->pid != pg->self && (alive - 1) * 2 > n;
+        return r >= 0 && !pg_rs_has(&g->dead, (uint32_t)r) && q->pid != pg->self &&
+               (alive - 1) * 2 > n;
     }
     case PG_REQ_ADD_CLIENT:
         return g->view.n_clients < pg->cfg.max_clients;
@@ -191,7 +182,7 @@ static bool req_applicable(const struct pg *pg, const struct pg_group *g, const 
  * operation at a time), joiners last. */
 static void prop_compute(const struct pg *pg, const struct pg_group *g, struct pg_prop *p)
 {
-    uint32_t n = g->view.n_members, alive = n - popcount64(g->dead);
+    uint32_t n = g->view.n_members, alive = n - pg_rs_count(g->dead);
     const struct pg_req *q = NULL;
     for (uint32_t i = 0; i < g->n_reqs && !q; i++)
         if (!req_satisfied(g, &g->reqs[i]) && req_applicable(pg, g, &g->reqs[i], alive))
@@ -199,7 +190,7 @@ static void prop_compute(const struct pg *pg, const struct pg_group *g, struct p
     p->n_members = 0;
     for (uint32_t r = 0; r < n; r++) {
         pg_node_id id = g->view.members[r];
-        if (!(g->dead & bit(r)) && !(q && q->op == PG_REQ_DEL_MEMBER && q->pid == id))
+        if (!pg_rs_has(&g->dead, r) && !(q && q->op == PG_REQ_DEL_MEMBER && q->pid == id))
             p->members[p->n_members++] = id;
     }
     if (q && q->op == PG_REQ_ADD_MEMBER)
@@ -240,6 +231,15 @@ static void coord_start(struct pg *pg, struct pg_group *g, const struct pg_prop 
     send_ctl(pg, g, &m);
 }
 
+uint32_t pg_view_coord(const struct pg_group *g)
+{
+    uint32_t coord = 0;
+    while (pg_rs_has(&g->dead, coord))
+        coord++;
+    assert(coord <= g->my_rank); /* this node listens to itself */
+    return coord;
+}
+
 /* Starts or restarts a view change if this node is the coordinator and one
  * is needed. Also applies the primary-partition rule. */
 void pg_view_check(struct pg *pg, struct pg_group *g)
@@ -247,23 +247,21 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
     if (g->st != PG_GS_MEMBER)
         return;
     uint32_t n = g->view.n_members;
-    assert(!(g->dead & bit(g->my_rank)));
-    if ((n - popcount64(g->dead)) * 2 <= n) {
+    assert(!pg_rs_has(&g->dead, g->my_rank));
+    if ((n - pg_rs_count(g->dead)) * 2 <= n) {
         pg_view_exclude(pg, g, "minority partition: excluded");
         return;
     }
     if (g->committed)
         return;
-    uint32_t coord = 0;
-    while (g->dead & bit(coord))
-        coord++;
-    if (coord != g->my_rank)
+    if (pg_view_coord(g) != g->my_rank)
         return;
     struct pg_prop p;
     prop_compute(pg, g, &p);
     if (view_same(g, &p))
         return;
-    if (g->coord_key != 0 && g->acc.key == g->coord_key && !(prop_mask(g, &g->acc) & g->dead))
+    if (g->coord_key != 0 && g->acc.key == g->coord_key &&
+        pg_rs_empty(pg_rs_and(prop_mask(g, &g->acc), g->dead)))
         return; /* this attempt is under way and none of its members failed */
     if (g->coord_key != 0 && g->acc.key != g->coord_key)
         return; /* my FLUSH is still in my own inbox */
@@ -280,7 +278,7 @@ static void send_ack(struct pg *pg, struct pg_group *g, uint32_t view_id, const 
     m.type = PG_MT_ACK;
     m.view_id = view_id;
     m.full = full;
-    m.n_old = (uint8_t)old_n;
+    m.n_old = (uint16_t)old_n;
     prop_to_msg(p, &m);
     send_ctl(pg, g, &m);
 }
@@ -312,10 +310,10 @@ static void try_commit(struct pg *pg, struct pg_group *g)
 {
     if (g->committed || g->dec.key == 0)
         return;
-    uint64_t need = prop_mask(g, &g->dec);
-    bool have_all = g->dec_full || (g->fok_key == g->dec.key && (g->fok & need) == need);
+    struct pg_rset need = prop_mask(g, &g->dec), missing = pg_rs_minus(need, g->fok);
+    bool have_all = g->dec_full || (g->fok_key == g->dec.key && pg_rs_empty(missing));
     if (!have_all) {
-        if ((need & ~g->fok & g->dead) || g->fok_key != g->dec.key)
+        if (!pg_rs_empty(pg_rs_and(missing, g->dead)) || g->fok_key != g->dec.key)
             send_need(pg, g, g->dec.key);
         return;
     }
@@ -334,23 +332,23 @@ static void coord_try_decide(struct pg *pg, struct pg_group *g)
     if (g->coord_key == 0 || g->acc.key != g->coord_key || g->fok_key != g->coord_key ||
         g->committed || g->dec.key >= g->coord_key)
         return;
-    uint64_t need = prop_mask(g, &g->acc);
-    if (g->fok_dead & need) { /* a proposed member stopped hearing another: shrink */
-        g->dead |= g->fok_dead & need & ~bit(g->my_rank);
+    struct pg_rset need = prop_mask(g, &g->acc), unheard = pg_rs_and(g->fok_dead, need);
+    if (!pg_rs_empty(unheard)) { /* a proposed member stopped hearing another: shrink */
+        g->dead = pg_rs_or(g->dead, pg_rs_minus(unheard, bit(g->my_rank)));
         g->coord_key = 0;
         pg_view_check(pg, g);
         return;
     }
-    if ((g->fok & need) != need)
+    if (!pg_rs_empty(pg_rs_minus(need, g->fok)))
         return;
-    if (popcount64(need) * 2 <= g->view.n_members) {
+    if (pg_rs_count(need) * 2 <= g->view.n_members) {
         pg_view_exclude(pg, g, "minority partition: excluded");
         return;
     }
     g->dec = g->acc;
-    g->dec_old_n = (uint8_t)g->view.n_members;
+    g->dec_old_n = (uint16_t)g->view.n_members;
     g->dec_full = false;
-    g->acks = 0;
+    g->acks = pg_rs_none();
     try_commit(pg, g);
 }
 
@@ -368,7 +366,7 @@ static void install(struct pg *pg, struct pg_group *g)
     add_joiners(pg, g, p);
     g->last_dec = g->dec;
     g->last_dec_view = v->view_id;
-    g->last_dec_old_n = (uint8_t)v->n_members;
+    g->last_dec_old_n = (uint16_t)v->n_members;
     pg_view_install_first(pg, g, p, v->view_id + 1);
 }
 
@@ -377,7 +375,7 @@ static void try_install(struct pg *pg, struct pg_group *g)
     if (!g->committed)
         return;
     uint32_t n = g->view.n_members;
-    if (popcount64(g->acks & all_ranks(n)) * 2 <= n)
+    if (pg_rs_count(pg_rs_and(g->acks, pg_rs_all(n))) * 2 <= n)
         return;
     install(pg, g);
 }
@@ -386,11 +384,12 @@ static void reset_change(struct pg_group *g)
 {
     memset(&g->acc, 0, sizeof g->acc);
     memset(&g->dec, 0, sizeof g->dec);
-    g->promise = g->fok_key = g->fok = g->fok_dead = g->coord_key = g->acks = 0;
+    g->promise = g->fok_key = g->coord_key = 0;
+    g->fok = g->fok_dead = g->acks = pg_rs_none();
     g->max_attempt = 0;
     g->dec_full = g->committed = false;
     g->n_jackers = 0;
-    g->dead = 0;
+    g->dead = pg_rs_none();
 }
 
 /* Installs view `view_id` with lists `p` (a fresh group, a joiner, or the
@@ -416,7 +415,7 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
     pg_cb_reset(pg, g, view_id, p->n_members);
     for (uint32_t r = 0; r < p->n_members; r++)
         if (p->members[r] != pg->self && phys_is_faulty(pg->ph, p->members[r]))
-            g->dead |= bit(r);
+            pg_rs_add(&g->dead, r);
     req_purge(g);
     pg->stats.views_installed++;
     struct pg_blob b;
@@ -441,7 +440,8 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
 static void respond_full(struct pg *pg, struct pg_group *g, const struct pg_store *s,
                          const struct pg_prop *dec, uint32_t view_id, uint32_t old_n)
 {
-    pg_cb_forward(pg, g, s, ~(uint64_t)0);
+    struct pg_rset all = pg_rs_all(s->n);
+    pg_cb_forward(pg, g, s, &all);
     send_ack(pg, g, view_id, dec, old_n, true);
 }
 
@@ -470,16 +470,16 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
     g->acc = p;
     if (g->coord_key != key)
         g->coord_key = 0;
-    uint64_t out = all_ranks(g->view.n_members) & ~prop_mask(g, &p);
+    struct pg_rset out = pg_rs_minus(pg_rs_all(g->view.n_members), prop_mask(g, &p));
     for (uint32_t k = 0; k < g->view.n_members; k++)
-        if (out & bit(k) && !(g->dead & bit(k)))
+        if (pg_rs_has(&out, k) && !pg_rs_has(&g->dead, k))
             (void)phys_del(pg->ph, g->gid, g->view.members[k]);
-    g->dead |= out;
+    g->dead = pg_rs_or(g->dead, out);
     if (g->fok_key != key) {
         g->fok_key = key;
-        g->fok = g->fok_dead = 0;
+        g->fok = g->fok_dead = pg_rs_none();
     }
-    pg_cb_forward(pg, g, &g->cur, g->dead);
+    pg_cb_forward(pg, g, &g->cur, &g->dead);
     struct pg_wmsg ok;
     memset(&ok, 0, sizeof ok);
     ok.type = PG_MT_FLUSH_OK;
@@ -499,10 +499,10 @@ static void on_flush_ok(struct pg *pg, struct pg_group *g, uint32_t r, const str
         return;
     if (key > g->fok_key) {
         g->fok_key = key;
-        g->fok = g->fok_dead = 0;
+        g->fok = g->fok_dead = pg_rs_none();
     }
-    g->fok |= bit(r);
-    g->fok_dead |= m->mask & all_ranks(g->view.n_members);
+    pg_rs_add(&g->fok, r);
+    g->fok_dead = pg_rs_or(g->fok_dead, pg_rs_and(m->mask, pg_rs_all(g->view.n_members)));
     coord_try_decide(pg, g);
     if (g->st == PG_GS_MEMBER)
         try_commit(pg, g);
@@ -515,7 +515,8 @@ static bool adoptable(const struct pg *pg, const struct pg_group *g, uint64_t ke
         return false;
     if (key >= g->promise)
         return true;
-    return full && (prop_mask(g, &g->acc) & bit(r));
+    struct pg_rset acc = prop_mask(g, &g->acc);
+    return full && pg_rs_has(&acc, r);
 }
 
 static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
@@ -523,12 +524,12 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
     uint64_t key = pg_key(m->attempt, m->rank);
     if (g->committed) {
         if (key == g->dec.key)
-            g->acks |= bit(r);
+            pg_rs_add(&g->acks, r);
         try_install(pg, g);
         return;
     }
     if (key == g->dec.key && !(m->full && !g->dec_full)) {
-        g->acks |= bit(r);
+        pg_rs_add(&g->acks, r);
         try_commit(pg, g);
         return;
     }
@@ -541,11 +542,11 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
         return;
     }
     if (key != g->dec.key)
-        g->acks = 0;
+        g->acks = pg_rs_none();
     g->dec = p;
     g->dec_old_n = m->n_old;
     g->dec_full = g->dec_full || m->full;
-    g->acks |= bit(r);
+    pg_rs_add(&g->acks, r);
     if (g->coord_key != key)
         g->coord_key = 0;
     try_commit(pg, g);
@@ -659,7 +660,7 @@ void pg_view_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed)
     int r = pg_rank_of(g->view.members, g->view.n_members, failed);
     if (r < 0 || failed == pg->self)
         return;
-    g->dead |= bit((uint32_t)r);
+    pg_rs_add(&g->dead, (uint32_t)r);
     try_commit(pg, g);
     pg_view_check(pg, g);
 }

@@ -2,12 +2,15 @@
  *
  * Layout (little-endian, varints are LEB128 of at most 10 bytes):
  *   u8 magic 0xB5, u8 type, varint view_id, then by type:
- *   DATA     u8 rank, u8 n, n x (u8 rank, varint value) ascending ranks, payload
- *   FWD      u8 rank, u8 n, n x varint, payload
- *   STABLE   u8 n, n x varint
- *   FLUSH    varint attempt, u8 coord, u8 nm, nm x u32, u8 nc, nc x u32
- *   FLUSH_OK varint attempt, u8 coord, varint mask
- *   ACK      varint attempt, u8 coord, u8 full, u8 n_old, u8 nm, nm x u32, u8 nc, nc x u32
+ *   DATA     u8 rank, varint n, n x (u8 rank, varint value) ascending ranks, payload
+ *   FWD      u8 rank, varint n, n x varint, payload
+ *   STABLE   u8 full (0: delivered vector, 1: stable vector), varint n, n x varint
+ *   FLUSH    varint attempt, u8 coord, varint nm, nm x u32, varint nc, nc x u32
+ *   FLUSH_OK varint attempt, u8 coord, rset mask
+ *   ACK      varint attempt, u8 coord, u8 full, varint n_old, varint nm, nm x u32, varint nc,
+ *            nc x u32
+ * A rank set (rset) is varint nw (<= PG_RSET_WORDS, trailing zero words
+ * omitted), then nw varints, rank r being bit r%64 of word r/64.
  *   NEED     varint attempt, u8 coord
  *   REQ      u8 op, u32 pid
  */
@@ -101,7 +104,7 @@ static uint32_t in_var32(struct pgw_in *in)
 
 static void out_ids(struct pgw_out *o, const pg_node_id *ids, uint32_t n)
 {
-    out_u8(o, n);
+    out_var(o, n);
     for (uint32_t i = 0; i < n; i++)
         out_u32(o, ids[i]);
 }
@@ -109,7 +112,7 @@ static void out_ids(struct pgw_out *o, const pg_node_id *ids, uint32_t n)
 /* Reads a list of distinct, non-NONE node ids of at most `max`. */
 static uint32_t in_ids(struct pgw_in *in, pg_node_id *ids, uint32_t max)
 {
-    uint32_t n = in_u8(in);
+    uint32_t n = in_var32(in);
     if (n > max) {
         in->ok = false;
         return 0;
@@ -125,12 +128,34 @@ static uint32_t in_ids(struct pgw_in *in, pg_node_id *ids, uint32_t max)
     return in->ok ? n : 0;
 }
 
+static void out_rset(struct pgw_out *o, const struct pg_rset *s)
+{
+    uint32_t nw = PG_RSET_WORDS;
+    while (nw > 0 && s->w[nw - 1] == 0)
+        nw--;
+    out_var(o, nw);
+    for (uint32_t i = 0; i < nw; i++)
+        out_var(o, s->w[i]);
+}
+
+static void in_rset(struct pgw_in *in, struct pg_rset *s)
+{
+    *s = pg_rs_none();
+    uint32_t nw = in_var32(in);
+    if (nw > PG_RSET_WORDS) {
+        in->ok = false;
+        return;
+    }
+    for (uint32_t i = 0; i < nw && in->ok; i++)
+        s->w[i] = in_var(in);
+}
+
 static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
 {
     switch (m->type) {
     case PG_MT_DATA:
         out_u8(o, m->rank);
-        out_u8(o, m->n_vt);
+        out_var(o, m->n_vt);
         for (uint32_t i = 0; i < m->n_vt; i++) {
             assert(i == 0 || m->vt_rank[i] > m->vt_rank[i - 1]);
             out_u8(o, m->vt_rank[i]);
@@ -139,12 +164,13 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
         break;
     case PG_MT_FWD:
         out_u8(o, m->rank);
-        out_u8(o, m->n_vt);
+        out_var(o, m->n_vt);
         for (uint32_t i = 0; i < m->n_vt; i++)
             out_var(o, m->vt[i]);
         break;
     case PG_MT_STABLE:
-        out_u8(o, m->n_vt);
+        out_u8(o, m->full);
+        out_var(o, m->n_vt);
         for (uint32_t i = 0; i < m->n_vt; i++)
             out_var(o, m->vt[i]);
         break;
@@ -154,7 +180,7 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
         out_u8(o, m->rank);
         if (m->type == PG_MT_ACK) {
             out_u8(o, m->full);
-            out_u8(o, m->n_old);
+            out_var(o, m->n_old);
         }
         out_ids(o, m->members, m->n_members);
         out_ids(o, m->clients, m->n_clients);
@@ -162,7 +188,7 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
     case PG_MT_FLUSH_OK:
         out_var(o, m->attempt);
         out_u8(o, m->rank);
-        out_var(o, m->mask);
+        out_rset(o, &m->mask);
         break;
     case PG_MT_NEED:
         out_var(o, m->attempt);
@@ -209,7 +235,7 @@ static uint32_t in_rank(struct pgw_in *in)
 
 static void dec_vt(struct pgw_in *in, struct pg_wmsg *m, bool sparse)
 {
-    m->n_vt = in_u8(in);
+    m->n_vt = in_var32(in);
     if (m->n_vt > PG_MAX_MEMBERS_CAP || (sparse && m->n_vt == 0)) {
         in->ok = false;
         return;
@@ -233,6 +259,9 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
         dec_vt(in, m, m->type == PG_MT_DATA);
         break;
     case PG_MT_STABLE:
+        m->full = (uint8_t)in_u8(in);
+        if (m->full > 1)
+            in->ok = false;
         dec_vt(in, m, false);
         break;
     case PG_MT_FLUSH:
@@ -241,9 +270,10 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
         m->rank = (uint8_t)in_rank(in);
         if (m->type == PG_MT_ACK) {
             m->full = (uint8_t)in_u8(in);
-            m->n_old = (uint8_t)in_u8(in);
-            if (m->full > 1 || m->n_old == 0 || m->n_old > PG_MAX_MEMBERS_CAP)
+            uint32_t n_old = in_var32(in);
+            if (m->full > 1 || n_old == 0 || n_old > PG_MAX_MEMBERS_CAP)
                 in->ok = false;
+            m->n_old = (uint16_t)(in->ok ? n_old : 0);
         }
         m->n_members = in_ids(in, m->members, PG_MAX_MEMBERS_CAP);
         m->n_clients = in_ids(in, m->clients, PG_MAX_CLIENTS_CAP);
@@ -253,7 +283,7 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
     case PG_MT_FLUSH_OK:
         m->attempt = in_var32(in);
         m->rank = (uint8_t)in_rank(in);
-        m->mask = in_var(in);
+        in_rset(in, &m->mask);
         break;
     case PG_MT_NEED:
         m->attempt = in_var32(in);
@@ -275,7 +305,7 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     assert(m && (buf || len == 0));
     m->view_id = m->attempt = m->n_vt = m->n_members = m->n_clients = 0;
     m->rank = m->full = m->n_old = m->op = 0;
-    m->mask = 0;
+    m->mask = pg_rs_none();
     m->pid = PG_NODE_NONE;
     m->payload = NULL;
     m->len = 0;

@@ -980,6 +980,21 @@ static int mcast_admit(struct phys *ph, const struct phys_group *g, uint32_t *pe
     return PG_OK;
 }
 
+/* Queues and sends `pm` on channel c (takes one reference). Precondition:
+ * the window has room. */
+static void chan_queue(struct phys *ph, struct phys_chan *c, struct phys_msg *pm)
+{
+    uint64_t seq = c->next_seq++;
+    struct phys_txslot *t = &c->tx[seq % ph->cfg.window];
+    assert(!t->msg && c->next_seq - c->acked <= ph->cfg.window);
+    *t = (struct phys_txslot){.msg = pm, .due_ns = ph->now_ns + ph->cfg.rto_initial_ns};
+    c->unacked++;
+    ph->retained++;
+    c->rto_due_ns = min64(c->rto_due_ns, t->due_ns);
+    ph->stats.data_sent++;
+    chan_send_data(ph, c, seq);
+}
+
 /* Queues and sends message `pm` on every live member's channel. */
 static void mcast_send(struct phys *ph, const struct phys_group *g, struct phys_msg *pm)
 {
@@ -987,15 +1002,7 @@ static void mcast_send(struct phys *ph, const struct phys_group *g, struct phys_
         struct phys_chan *c = g->members[i] == ph->self ? NULL : chan_find(ph, g->members[i]);
         if (!c || c->faulty)
             continue;
-        uint64_t seq = c->next_seq++;
-        struct phys_txslot *t = &c->tx[seq % ph->cfg.window];
-        assert(!t->msg && c->next_seq - c->acked <= ph->cfg.window);
-        *t = (struct phys_txslot){.msg = pm, .due_ns = ph->now_ns + ph->cfg.rto_initial_ns};
-        c->unacked++;
-        ph->retained++;
-        c->rto_due_ns = min64(c->rto_due_ns, t->due_ns);
-        ph->stats.data_sent++;
-        chan_send_data(ph, c, seq);
+        chan_queue(ph, c, pm);
     }
 }
 
@@ -1030,6 +1037,39 @@ int phys_mcast(struct phys *ph, phys_gid gid, const uint8_t *payload, size_t len
     if (pm)
         mcast_send(ph, g, pm); /* takes the `peers` references */
     phys_deliver(ph, gid, ph->self, payload, len);
+    phys_leave(ph);
+    return PG_OK;
+}
+
+int phys_send(struct phys *ph, phys_gid gid, pg_node_id to, const uint8_t *payload, size_t len)
+{
+    assert(ph && (payload || len == 0));
+    const struct phys_group *g = group_find(ph, gid);
+    if (!g)
+        return PG_E_NOGROUP;
+    if (to == ph->self)
+        return PG_E_INVAL;
+    if (len > PHYS_MAX_PAYLOAD)
+        return PG_E_TOOBIG;
+    if (!group_has(g, ph->self) || !group_has(g, to))
+        return PG_E_NOTMEMBER;
+    struct phys_chan *c = chan_find(ph, to);
+    assert(c && c->n_groups > 0);
+    if (c->faulty)
+        return PG_E_SUSPECTED;
+    if (c->next_seq - c->acked >= ph->cfg.window) {
+        phys_sometimes(ph, PHYS_ST_WINDOW_FULL, "phys.window_full");
+        return PG_E_FULL;
+    }
+    struct phys_msg *pm = malloc(sizeof *pm + len);
+    if (!pm)
+        return PG_E_FULL;
+    *pm = (struct phys_msg){.refs = 1, .len = (uint32_t)len, .gid = gid};
+    if (len)
+        memcpy(pm->payload, payload, len);
+    pm->crc = wire_payload_crc(pm->payload, len);
+    phys_enter(ph);
+    chan_queue(ph, c, pm);
     phys_leave(ph);
     return PG_OK;
 }

@@ -116,6 +116,15 @@ int phys_entry(struct phys *ph, phys_gid gid, phys_entry_fn fn, void *ctx);
  * PG_E_FULL, PG_E_NOTMEMBER (self not a member). */
 int phys_mcast(struct phys *ph, phys_gid gid, const uint8_t *payload, size_t len);
 
+/* Reliable FIFO send of `payload` to one member `to` of `gid`, on the same
+ * channel as the group's multicasts (so ordered with them). Not delivered
+ * locally. The receiver gets it through the group's entry upcall, like a
+ * multicast. (Addition to Table 2: acknowledgements sent to one process.)
+ * Errors: PG_E_NOGROUP, PG_E_TOOBIG, PG_E_NOTMEMBER (self or `to` not a
+ * member), PG_E_INVAL (`to` is self), PG_E_SUSPECTED (`to` deemed faulty),
+ * PG_E_FULL (its window is full). */
+int phys_send(struct phys *ph, phys_gid gid, pg_node_id to, const uint8_t *payload, size_t len);
+
 /* Starts failure monitoring of `peer` even if it shares no group with us yet
  * (for peers an upper layer talks to point-to-point). PG_E_FULL, PG_E_SUSPECTED. */
 int phys_watch(struct phys *ph, pg_node_id peer); /* also PG_E_INVAL: 0 or self */

@@ -75,6 +75,21 @@ static void run_phys_config(const struct scn *s, struct phys_config *cfg)
     cfg->window = s->window;
 }
 
+/* Sizes the group layer to the scenario: a view holds at most the largest
+ * group's initial members plus every joiner (a new incarnation enters a group
+ * only by joining), and the matrices of core/pg cost max_members^2 each. */
+static void run_pg_config(const struct scn *s, struct pg_config *cfg)
+{
+    pg_config_default(cfg);
+    uint32_t most = 1;
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        most = s->groups[g].n_members > most ? s->groups[g].n_members : most;
+    for (uint32_t f = 0; f < s->n_faults; f++)
+        most += s->faults[f].kind == SCN_F_JOIN;
+    cfg->max_members = most < PG_MAX_MEMBERS_CAP ? most : PG_MAX_MEMBERS_CAP;
+    cfg->max_groups = s->n_groups > cfg->max_groups ? s->n_groups : cfg->max_groups;
+}
+
 static void run_print_config(const struct sim_world *w, FILE *out)
 {
     const struct scn *s = w->scn;
@@ -276,6 +291,7 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
     run_open_trace(w);
     struct phys_config cfg;
     run_phys_config(s, &cfg);
+    run_pg_config(s, &w->pg_cfg);
     for (uint32_t p = 0; p < s->n_procs; p++)
         sim_inc_create(w, p);
     for (uint32_t p = 0; p < s->n_procs; p++)

@@ -181,8 +181,7 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
 
 static bool delayed_before(const struct sim_delayed *a, const struct sim_delayed *b)
 {
-    return a->release_ns < b->release_ns ||
-           (a->release_ns == b->release_ns && a->order < b->order);
+    return a->release_ns < b->release_ns || (a->release_ns == b->release_ns && a->order < b->order);
 }
 
 static void delayq_push(struct sim_inc *inc, struct sim_dgram *d, int64_t release_ns)
@@ -384,7 +383,7 @@ struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
 /* Makes the node and starts the actor of `inc`, writing its `start` event. */
 void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg)
 {
-    inc->node = pg_node_new(&inc->env, inc->id, cfg);
+    inc->node = pg_node_new_pg(&inc->env, inc->id, cfg, &inc->w->pg_cfg);
     assert(inc->node);
     struct chk_event e = {.ev = CHK_EV_START, .ev_name = "start", .view = -1};
     e.node = inc->name;

@@ -24,7 +24,7 @@
 #include "node.h"
 #include "phys.h"
 
-#define FAKENET_MAX_NODES   32u
+#define FAKENET_MAX_NODES   160u
 #define FAKENET_MAX_EVENTS  (1u << 17)
 #define FAKENET_MAX_RECORDS (1u << 16)
 

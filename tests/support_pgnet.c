@@ -292,7 +292,7 @@ bool pgnet_delivered(struct pgnet *pn, pg_node_id node, pg_gid gid, uint64_t tag
 
 /* ---- checker ---- */
 
-#define CK_NODES 64
+#define CK_NODES 160
 #define CK_VIEWS 512
 
 struct ck_msg {

@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "pg.h"
+#include "phys.h"
+#include "support_fakenet.h"
 #include "support_pgnet.h"
 
 #define GID 7u
@@ -31,7 +33,8 @@ static void check_rules(struct pgnet *pn, bool quiet)
 static struct pgnet *group_of(unsigned n, uint64_t seed)
 {
     struct pgnet *pn = pgnet_new(n, seed, NULL);
-    unsigned idx[32];
+    unsigned idx[PG_MAX_MEMBERS_CAP];
+    assert_true(n <= PG_MAX_MEMBERS_CAP);
     for (unsigned i = 0; i < n; i++)
         idx[i] = i;
     assert_int_equal(pgnet_create(pn, GID, idx, n), PG_OK);
@@ -154,6 +157,44 @@ static void test_stability_bounds_retained(void **state)
     for (unsigned i = 0; i < 4; i++)
         assert_int_equal(pg_retained(pgnet_pg(pn, i)), 0);
     assert_true(pg_stats(pgnet_pg(pn, 0))->stable_msgs_sent > 0);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* One sender among idle members: they tell the coordinator what they
+ * delivered, and it announces the stable vector, so each message costs O(n)
+ * stability datagrams, not O(n^2) (every member multicasting). Everything is
+ * still released everywhere, and pg_flush at the sender completes. */
+static void test_stability_idle_members(void **state)
+{
+    (void)state;
+    enum { N = 12, MSGS = 20 };
+    struct pgnet *pn = group_of(N, 31);
+    pgnet_run_for(pn, 100 * MS); /* the install advertisements */
+    uint64_t data0 = 0;
+    for (unsigned i = 0; i < N; i++)
+        data0 += phys_stats(fakenet_phys(pgnet_fakenet(pn), i))->data_sent;
+    for (int k = 0; k < MSGS; k++) {
+        burst(pn, 5, 1);
+        pgnet_run_for(pn, 60 * MS); /* idle long enough for a stability round */
+    }
+    uint64_t data = 0;
+    for (unsigned i = 0; i < N; i++) {
+        assert_int_equal(pg_retained(pgnet_pg(pn, i)), 0);
+        data += phys_stats(fakenet_phys(pgnet_fakenet(pn), i))->data_sent;
+    }
+    data -= data0;
+    /* per message: N-1 copies, N-2 acks to the coordinator, N-1 announcements */
+    assert_true(data <= (uint64_t)MSGS * 3 * (N - 1));
+    assert_true(data >= (uint64_t)MSGS * (N - 1));
+    assert_true(pg_stats(pgnet_pg(pn, 0))->stable_msgs_sent >= MSGS); /* announcements */
+    assert_int_equal(pgnet_flush(pn, 5, GID), PG_OK);
+    assert_int_equal(pgnet_flush_done_count(pn, 5), 1); /* all stable already */
+    burst(pn, 5, 1);
+    assert_int_equal(pgnet_flush(pn, 5, GID), PG_OK);
+    assert_int_equal(pgnet_flush_done_count(pn, 5), 1);
+    pgnet_run_for(pn, 100 * MS);
+    assert_int_equal(pgnet_flush_done_count(pn, 5), 2);
     check_rules(pn, true);
     pgnet_free(pn);
 }
@@ -487,7 +528,7 @@ static void test_codec_roundtrip(void **state)
                              .view_id = 1,
                              .attempt = 2,
                              .rank = 0,
-                             .mask = (uint64_t)1 << 63 | 5};
+                             .mask = {{(uint64_t)1 << 63 | 5, 0, (uint64_t)1 << 2}}};
     ms[3] = (struct pg_wmsg){.type = PG_MT_REQ, .op = PG_REQ_DEL_CLIENT, .pid = 12};
     for (int i = 0; i < 4; i++) {
         uint8_t buf[512], buf2[512];
@@ -498,6 +539,8 @@ static void test_codec_roundtrip(void **state)
         assert_int_equal(pg_decode(buf, n, &d), PG_OK);
         assert_int_equal(d.type, ms[i].type);
         assert_int_equal(d.view_id, ms[i].view_id);
+        assert_true(pg_rs_eq(d.mask, ms[i].mask));
+        assert_int_equal(d.n_old, ms[i].n_old);
         assert_int_equal(pg_encode(&d, buf2, sizeof buf2), n);
         assert_memory_equal(buf, buf2, n);
         for (size_t cut = 0; cut < n; cut++) { /* every strict prefix: no crash */
@@ -506,6 +549,63 @@ static void test_codec_roundtrip(void **state)
                 assert_int_equal(rc, PG_E_MALFORMED);
         }
     }
+}
+
+static void test_rank_sets(void **state)
+{
+    (void)state;
+    assert_int_equal(pg_rs_count(pg_rs_all(0)), 0);
+    assert_int_equal(pg_rs_count(pg_rs_all(63)), 63);
+    assert_int_equal(pg_rs_count(pg_rs_all(64)), 64);
+    assert_int_equal(pg_rs_count(pg_rs_all(65)), 65);
+    assert_int_equal(pg_rs_count(pg_rs_all(PG_MAX_MEMBERS_CAP)), PG_MAX_MEMBERS_CAP);
+    struct pg_rset s = pg_rs_none();
+    pg_rs_add(&s, 0);
+    pg_rs_add(&s, 64);
+    pg_rs_add(&s, PG_MAX_MEMBERS_CAP - 1);
+    assert_true(pg_rs_has(&s, 64) && pg_rs_has(&s, PG_MAX_MEMBERS_CAP - 1));
+    assert_false(pg_rs_has(&s, 63) || pg_rs_has(&s, 65) || pg_rs_has(&s, PG_MAX_MEMBERS_CAP));
+    struct pg_rset all65 = pg_rs_all(65);
+    assert_true(pg_rs_has(&all65, 64) && !pg_rs_has(&all65, 65));
+    assert_int_equal(pg_rs_count(pg_rs_and(s, all65)), 2);
+    assert_int_equal(pg_rs_count(pg_rs_minus(s, all65)), 1);
+    assert_true(pg_rs_eq(pg_rs_or(pg_rs_minus(s, all65), pg_rs_and(s, all65)), s));
+    assert_false(pg_rs_eq(s, all65));
+    assert_true(pg_rs_empty(pg_rs_minus(all65, pg_rs_all(65))));
+}
+
+/* Ranks above 64 and a view larger than one mask word: two members crash at
+ * once in a 130-member group, one of them ranked 100; both views agree. */
+static void test_large_group_crash(void **state)
+{
+    (void)state;
+    struct pg_config cfg;
+    pg_config_default(&cfg);
+    cfg.max_members = 130;
+    struct pgnet *pn = pgnet_new(130, 21, &cfg);
+    unsigned idx[130];
+    for (unsigned i = 0; i < 130; i++)
+        idx[i] = i;
+    assert_int_equal(pgnet_create(pn, GID, idx, 130), PG_OK);
+    burst(pn, 100, 3);
+    burst(pn, 129, 3);
+    pgnet_run_for(pn, 100000);
+    pgnet_crash(pn, 100);
+    pgnet_crash(pn, 0);
+    pgnet_run_for(pn, 3000 * MS);
+    burst(pn, 129, 2);
+    pgnet_run_for(pn, 200 * MS);
+    for (unsigned i = 1; i < 130; i++) {
+        if (i == 100)
+            continue;
+        struct pg_view v;
+        assert_int_equal(view_of(pn, i, &v), 2);
+        assert_int_equal(v.n_members, 128);
+        assert_int_equal(v.members[0], pgnet_id(pn, 1));
+        assert_int_equal(v.members[127], pgnet_id(pn, 129));
+    }
+    check_rules(pn, true);
+    pgnet_free(pn);
 }
 
 static void test_false_suspicion_excludes(void **state)
@@ -719,6 +819,9 @@ int main(void)
         cmocka_unit_test(test_clients),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_codec_roundtrip),
+        cmocka_unit_test(test_rank_sets),
+        cmocka_unit_test(test_stability_idle_members),
+        cmocka_unit_test(test_large_group_crash),
         cmocka_unit_test(test_false_suspicion_excludes),
         cmocka_unit_test(test_loss_with_crash),
         cmocka_unit_test(test_determinism),

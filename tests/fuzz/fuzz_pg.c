@@ -78,7 +78,7 @@ static void check_roundtrip(const uint8_t *data, size_t size)
     assert(n > 0);
     assert(pg_decode(buf, n, &b) == PG_OK);
     assert(a.type == b.type && a.view_id == b.view_id && a.rank == b.rank);
-    assert(a.attempt == b.attempt && a.n_vt == b.n_vt && a.mask == b.mask);
+    assert(a.attempt == b.attempt && a.n_vt == b.n_vt && pg_rs_eq(a.mask, b.mask));
     assert(a.n_members == b.n_members && a.n_clients == b.n_clients && a.len == b.len);
     assert(!memcmp(a.vt, b.vt, a.n_vt * sizeof a.vt[0]));
     assert(!memcmp(a.members, b.members, a.n_members * sizeof a.members[0]));
