@@ -332,6 +332,9 @@ static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
     }
     uint32_t i = ph->n_chans++;
     struct phys_chan *c = &ph->chans[i];
+    /* A random heartbeat phase per channel: channels opened together (a group
+     * created at once) do not all beat in the same instant. */
+    uint64_t phase_ns = ph->env->random(ph->env->ctx) % (uint64_t)ph->cfg.heartbeat_period_ns;
     *c = (struct phys_chan){.peer = peer,
                             .next_seq = 1,
                             .acked = 1,
@@ -340,7 +343,7 @@ static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
                             .recv_next = 1,
                             .rx = rx,
                             .ack_due_ns = PG_TIMER_NEVER,
-                            .last_sent_ns = ph->now_ns,
+                            .last_sent_ns = ph->now_ns - (int64_t)phase_ns,
                             .last_heard_ns = ph->now_ns};
     ph->index[index_slot(ph, peer)] = i + 1;
     return c;

@@ -283,10 +283,17 @@ static void test_from_faulty_dropped(void **state)
     fakenet_free(fn);
 }
 
+/* The timeout must cover enough heartbeats that losing all of them is
+ * negligible: with 15 periods per timeout, 0.3^15 = 1.4e-8 per window, about
+ * 2e-4 expected false suspicions over this run's ~14000 windows (10 periods
+ * would give 0.08: a seed-dependent test). */
 static void test_no_false_suspicion_under_30pct_loss(void **state)
 {
     (void)state;
-    struct fakenet *fn = group_of(4, 6, NULL, G1);
+    struct phys_config cfg;
+    phys_config_default(&cfg);
+    cfg.suspect_timeout_ns = 15 * cfg.heartbeat_period_ns;
+    struct fakenet *fn = group_of(4, 6, &cfg, G1);
     fakenet_set_loss(fn, 0.30);
     struct workload w;
     all_senders(&w, G1, 2); /* two senders; the others only heartbeat and ack */
