@@ -181,8 +181,7 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
 
 static bool delayed_before(const struct sim_delayed *a, const struct sim_delayed *b)
 {
-    return a->release_ns < b->release_ns ||
-           (a->release_ns == b->release_ns && a->order < b->order);
+    return a->release_ns < b->release_ns || (a->release_ns == b->release_ns && a->order < b->order);
 }
 
 static void delayq_push(struct sim_inc *inc, struct sim_dgram *d, int64_t release_ns)
@@ -283,6 +282,15 @@ static void inc_collect_stats(struct sim_inc *inc)
     t->pg_header_bytes += ps->header_bytes;
     t->pg_delayed += ps->delayed_causal;
     t->pg_forwarded += ps->forwarded;
+    t->pg_abcasts += ps->abcasts;
+    t->pg_abcast_delivered += ps->abcast_delivered;
+    t->pg_order_records += ps->order_records_sent;
+    t->pg_order_carriers += ps->order_carriers;
+    t->pg_token_passes += ps->token_passes;
+    t->pg_abcast_flush_ordered += ps->abcast_flush_ordered;
+    t->pg_order_delay_sum_ns += ps->order_delay_total_ns;
+    if (ps->order_delay_max_ns > t->pg_order_delay_max_ns)
+        t->pg_order_delay_max_ns = ps->order_delay_max_ns;
 }
 
 static void inc_free(struct sim_inc *inc)
@@ -384,7 +392,10 @@ struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
 /* Makes the node and starts the actor of `inc`, writing its `start` event. */
 void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg)
 {
-    inc->node = pg_node_new(&inc->env, inc->id, cfg);
+    struct pg_config pcfg;
+    pg_config_default(&pcfg);
+    pcfg.abcast_token_follow = !inc->w->scn->abcast_token_fixed;
+    inc->node = pg_node_new_pg(&inc->env, inc->id, cfg, &pcfg);
     assert(inc->node);
     struct chk_event e = {.ev = CHK_EV_START, .ev_name = "start", .view = -1};
     e.node = inc->name;

@@ -11,9 +11,9 @@
 #include "phys.h"
 #include "world.h"
 
-#define SIM_INC_NAME_MAX (SCN_NAME_MAX + 12)
-#define SIM_DELAYQ_MAX 65536u /* datagrams held back by delay/jitter at one incarnation */
-#define SIM_UDP_OVERHEAD_B 28 /* IPv4 + UDP headers added to each datagram's simulated size */
+#define SIM_INC_NAME_MAX   (SCN_NAME_MAX + 12)
+#define SIM_DELAYQ_MAX     65536u /* datagrams held back by delay/jitter at one incarnation */
+#define SIM_UDP_OVERHEAD_B 28     /* IPv4 + UDP headers added to each datagram's simulated size */
 
 /* A datagram in flight through SimGrid (or held back by delay at the receiver). */
 struct sim_dgram {
@@ -40,18 +40,19 @@ struct sim_delivery {
 };
 
 struct sim_sabotage {
-    int pending;  /* -1: none, else enum scn_sabotage */
-    bool holding; /* reorder: a delivery is held back */
-    bool late;    /* late: a delivery is held until the next view install */
-    bool forge;   /* forge-view: the next view event loses its last member */
+    int pending;   /* -1: none, else enum scn_sabotage */
+    bool holding;  /* reorder: a delivery is held back */
+    bool late;     /* late: a delivery is held until the next view install */
+    bool forge;    /* forge-view: the next view event loses its last member */
+    bool swapping; /* swap-abcast: an abcast delivery is held back */
     struct sim_delivery held;
 };
 
 /* The application's side of one group at one incarnation. */
 struct sim_app_group {
-    bool joined;     /* a member (static, or joined by pg_join) */
-    bool has_state;  /* the replicated object is valid (initial members; no state transfer yet) */
-    int64_t view;    /* current view id, or -1 */
+    bool joined;    /* a member (static, or joined by pg_join) */
+    bool has_state; /* the replicated object is valid (initial members; no state transfer yet) */
+    int64_t view;   /* current view id, or -1 */
     uint64_t n_applied, sum_applied; /* the replicated object: commutative counters */
 };
 
@@ -63,15 +64,17 @@ struct sim_sender {
 
 /* The simulated application of one incarnation. */
 struct sim_app {
-    uint64_t next_seq;       /* per incarnation, for msg ids NAME/SEQ */
+    uint64_t next_seq; /* per incarnation, for msg ids NAME/SEQ */
     uint32_t n_senders;
     struct sim_sender *senders;
-    bool in_mcast;           /* self-delivery during phys_mcast/cbcast is deferred */
+    bool in_mcast; /* self-delivery during phys_mcast/cbcast is deferred */
     bool self_pending;
     int64_t self_view;
     struct sim_sabotage sab;
-    struct sim_app_group *groups; /* n_groups */
-    uint32_t next_op;             /* next join/leave fault to examine */
+    struct sim_app_group *groups;    /* n_groups */
+    uint32_t next_op;                /* next join/leave fault to examine */
+    int64_t *send_ns;                /* send time of own message seq (index seq - 1), for latency */
+    uint64_t n_send_ns, cap_send_ns; /* kept after a crash: others may still deliver */
 };
 
 struct sim_inc {
@@ -110,7 +113,7 @@ struct sim_world {
     /* incarnations, by node id - 1 */
     struct sim_inc **incs;
     uint32_t n_incs, cap_incs;
-    pg_node_id *current; /* per proc: the live incarnation, or PG_NODE_NONE */
+    pg_node_id *current;  /* per proc: the live incarnation, or PG_NODE_NONE */
     uint32_t *generation; /* per proc: incarnations so far */
 
     /* hosts */
