@@ -218,14 +218,14 @@ static void app_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t
 {
     struct sim_inc *inc = ctx;
     assert(gid >= 1 && gid <= inc->w->scn->n_groups && !inc->w->group_pg[gid - 1]);
-    if (from == inc->id && inc->app.in_mcast) {
-        inc->app.self_pending = true; /* written after the send event */
-        return;
-    }
     bool ab;
     uint64_t seq = app_parse(payload, len, from, &ab);
     assert(!ab);
     app_latency(inc, from, seq, SCN_ORDER_FIFO);
+    if (from == inc->id && inc->app.in_mcast) {
+        inc->app.self_pending = true; /* written after the send event */
+        return;
+    }
     struct sim_delivery d;
     app_fill(inc, &d, gid - 1, from, seq, "fifo", 1);
     app_deliver(inc, &d);
