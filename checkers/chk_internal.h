@@ -147,6 +147,7 @@ extern const struct chk_module chk_mod_sending_view;
 extern const struct chk_module chk_mod_vsync;
 extern const struct chk_module chk_mod_fatomic;
 extern const struct chk_module chk_mod_causal;
+extern const struct chk_module chk_mod_total;
 extern const struct chk_module chk_mod_flush;
 
 #define CHK_MODULES_MAX 16

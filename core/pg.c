@@ -30,6 +30,9 @@ void pg_config_default(struct pg_config *cfg)
         .max_payload = PG_MAX_PAYLOAD,
         .stable_delay_ns = 20000000, /* stability gossip: n members x 50/s at most */
         .retry_ns = 1000000,
+        .max_abcast_unordered = 256,
+        .abcast_token_follow = true,
+        .abcast_token_streak = 8,
     };
 }
 
@@ -362,12 +365,13 @@ static bool group_alloc(struct pg *pg, struct pg_group *g)
     g->last_vt = calloc((size_t)g->stride * g->stride, sizeof(uint32_t));
     g->ack = calloc((size_t)g->stride * g->stride, sizeof(uint32_t));
     g->reqs = calloc(c->max_requests, sizeof *g->reqs);
-    return g->last_vt && g->ack && g->reqs && queue_init(&g->held, c->max_held) &&
+    return g->last_vt && g->ack && g->reqs && pg_ab_alloc(g) && queue_init(&g->held, c->max_held) &&
            queue_init(&g->future, c->max_future) && queue_init(&g->outbox, c->max_outbox);
 }
 
 static void group_release(struct pg_group *g)
 {
+    pg_ab_free(g);
     pg_store_clear(&g->cur);
     pg_store_clear(&g->prev);
     free(g->last_vt);
@@ -388,6 +392,7 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
     assert(cfg->max_msgs > 0 && cfg->max_unstable_own > 0 && cfg->max_held > 0);
     assert(cfg->max_future > 0 && cfg->max_outbox > 0 && cfg->max_requests > 0);
     assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0);
+    assert(cfg->max_abcast_unordered > 0 && cfg->abcast_token_streak > 0);
     struct pg *pg = calloc(1, sizeof *pg);
     if (!pg)
         return NULL;
@@ -598,8 +603,10 @@ int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id)
     return PG_OK;
 }
 
-int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
-           uint32_t *view_id)
+/* cbcast and abcast: sends now, or holds the message for the next view
+ * during a flush (held-queue kind 1 marks an abcast). */
+static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+                     uint32_t *view_id, bool ab)
 {
     assert(pg && (payload || len == 0));
     struct pg_group *g;
@@ -611,23 +618,46 @@ int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64
     uint32_t vid = g->view.view_id;
     enter(pg);
     if (pg_view_flushing(g)) {
-        rc = pg_queue_push(&g->held, payload, len, pg->self, gid, 0) ? PG_OK : PG_E_FULL;
+        rc = pg_queue_push(&g->held, payload, len, pg->self, gid, ab) ? PG_OK : PG_E_FULL;
         if (rc == PG_OK) {
             pg->stats.held_flush++;
             pg_sometimes(pg, gid, PG_ST_HELD, "held during flush");
         }
         vid++;
     } else {
-        rc = pg_cb_send(pg, g, payload, len);
+        rc = ab ? pg_ab_send(pg, g, payload, len) : pg_cb_send(pg, g, payload, len);
     }
     if (rc == PG_OK) {
-        pg->stats.cbcasts++;
-        if (cbid)
-            *cbid = ++pg->next_cbid;
+        pg->stats.cbcasts += !ab;
+        pg->stats.abcasts += ab;
+        if (id)
+            *id = ++pg->next_cbid;
         if (view_id)
             *view_id = vid;
     }
     leave(pg);
+    return rc;
+}
+
+int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
+           uint32_t *view_id)
+{
+    return multicast(pg, gid, payload, len, cbid, view_id, false);
+}
+
+int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+           uint32_t *view_id)
+{
+    return multicast(pg, gid, payload, len, id, view_id, true);
+}
+
+int pg_token_holder(const struct pg *pg, pg_gid gid, pg_node_id *holder)
+{
+    assert(pg && holder);
+    struct pg_group *g;
+    int rc = member_group(pg, gid, &g);
+    if (rc == PG_OK)
+        *holder = pg_ab_holder(g);
     return rc;
 }
 

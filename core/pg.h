@@ -64,8 +64,10 @@
  * PG_MAX_MEMBERS_CAP = 256. */
 #define PG_MAX_MEMBERS_CAP 256u
 #define PG_MAX_CLIENTS_CAP 64u
-#define PG_HDR_MAX         (16u + 6u * PG_MAX_MEMBERS_CAP) /* worst-case DATA header */
-#define PG_MAX_PAYLOAD     (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
+/* worst-case DATA header: VT, plus the abcast flags and the sender's own ORDER entry */
+#define PG_HDR_MAX     (16u + 6u * PG_MAX_MEMBERS_CAP + 16u)
+#define PG_MAX_PAYLOAD (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
+#define PG_ORDER_MAX   32u /* entries of one ORDER record (it fits in the header room) */
 
 typedef uint32_t pg_gid;
 
@@ -162,9 +164,15 @@ struct pg_config {
     uint32_t max_payload;      /* cbcast payload bytes (<= PG_MAX_PAYLOAD) */
     int64_t stable_delay_ns;   /* idle time before a standalone STABLE message */
     int64_t retry_ns;          /* retry period for a full phys window */
+    uint32_t
+        max_abcast_unordered; /* own abcasts not yet delivered here before abcast says PG_E_FULL */
+    bool abcast_token_follow; /* the abcast token moves to a sole active sender (else: fixed) */
+    uint32_t
+        abcast_token_streak; /* consecutive abcasts of one non-holder before it gets the token */
 };
 
-/* Fills `cfg` with defaults (64 members, 4096 retained messages, 2 ms stable delay). */
+/* Fills `cfg` with defaults (64 members, 4096 retained messages, 20 ms stable
+ * delay, abcast token follows a sole active sender after 8 abcasts). */
 void pg_config_default(struct pg_config *cfg);
 
 /* A view, as returned by pg_getview and passed to the monitor upcall. */
@@ -199,12 +207,21 @@ struct pg_stats {
     uint64_t future_held;       /* messages of the next view held until installed */
     uint64_t outbox_queued;     /* pg messages queued because a phys window was full */
     uint64_t stable_released;   /* retained messages released as stable */
+    /* abcast (pg_abcast.c) */
+    uint64_t abcasts;              /* accepted abcast calls (sent or held) */
+    uint64_t abcast_delivered;     /* abcasts handed to the application */
+    uint64_t order_records_sent;   /* ORDER records multicast (riding on data or standalone) */
+    uint64_t order_carriers;       /* standalone carriers of ORDER/token records (no payload) */
+    uint64_t token_passes;         /* token passes this node sent */
+    uint64_t abcast_flush_ordered; /* abcasts without an order at a view change, ordered there */
+    uint64_t order_delay_total_ns; /* sum over abcast deliveries: causal delivery -> application */
+    uint64_t order_delay_max_ns;
 };
 
 struct pg;
 
-/* Upcall: a cbcast of `from` was delivered in `view_id` of `gid`. `payload`
- * is valid only during the call. */
+/* Upcall: a cbcast or abcast of `from` was delivered in `view_id` of `gid`.
+ * `payload` is valid only during the call. */
 typedef void (*pg_entry_fn)(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
                             const uint8_t *payload, size_t len);
 /* Upcall: `view` was installed (excluded false), or this node learned it is
@@ -257,12 +274,55 @@ int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view);
 
 /* Table 1: cbcast. Multicasts `payload` to the members of `gid` in causal
  * order; the sender delivers it before cbcast returns (unless called from an
- * upcall: right after the upcall). *cbid is a per-node message number,
+ * upcall: right after the upcall; or unless it causally follows an abcast
+ * still waiting for its position: right after that one). *cbid is a per-node message number,
  * *view_id the view in which the message is (or, held during a flush, will
  * be) multicast. Errors: PG_E_NOGROUP, PG_E_NOTMEMBER, PG_E_CRASHED,
  * PG_E_TOOBIG, PG_E_FULL (held queue, own unstable messages, phys window). */
 int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
            uint32_t *view_id);
+
+/* Causal abcast (paper section 3.2: "a causal abcast protocol can be built
+ * over cbcast"). Multicasts `payload` to the members of `gid`; every member
+ * delivers the abcasts of one view in the same order, and that order is
+ * consistent with causality across cbcast and abcast (a message is handed to
+ * the application only after everything that causally precedes it).
+ *
+ * How: the abcast travels as a cbcast (so the pg layer receives it in causal
+ * order) and waits there until its position is known. One member, the token
+ * holder, decides positions: it gives the next position to each abcast as it
+ * receives it (causal order, so the total order extends causality) and
+ * multicasts the positions as ORDER records BY CBCAST, riding on its own next
+ * message or in a standalone carrier, so every member receives the messages
+ * before the record that names them. The holder's own abcasts carry their
+ * own position: they are delivered at once. The token starts at the
+ * coordinator (rank 0) in every view. With cfg.abcast_token_follow, the
+ * holder passes it (a TOKEN record, itself ordered by cbcast) to a member
+ * whose abcasts it ordered cfg.abcast_token_streak times in a row with no
+ * abcast of anyone else in between (neither its own): a sole active sender
+ * gets it, several interleaved senders never build a streak (no ping-pong,
+ * and at most one pass per streak-length abcasts). A non-holder's abcasts are
+ * its request for the token.
+ *
+ * View change (section 3.1): at the install of v+1, every abcast of v still
+ * without a position is ordered identically at every survivor (they hold the
+ * same messages and records of v by virtual synchrony): the positioned ones
+ * first, then the rest by a deterministic topological sort (causal order,
+ * ties by sender rank then sequence number); all are delivered in v.
+ *
+ * *id is a per-node message number (shared with cbcast), *view_id the view
+ * of the message (as cbcast). The sender delivers its own abcast when its
+ * position is known (at once if it holds the token). Errors: PG_E_NOGROUP,
+ * PG_E_NOTMEMBER, PG_E_CRASHED, PG_E_TOOBIG, PG_E_FULL (own abcasts not yet
+ * delivered >= cfg.max_abcast_unordered, held queue, own unstable messages,
+ * phys window). */
+int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+           uint32_t *view_id);
+
+/* The member that holds the abcast token of `gid` as this node knows it
+ * (PG_NODE_NONE while a pass is in flight to another member). Errors as
+ * pg_getview. */
+int pg_token_holder(const struct pg *pg, pg_gid gid, pg_node_id *holder);
 
 /* The view in which the next cbcast to `gid` would be multicast (current, or
  * current + 1 during a flush), so that a caller can record its `send` event
@@ -271,7 +331,9 @@ int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id);
 
 /* Table 1: pg_flush (section 3.2). Asynchronous: done_fn runs when every
  * message this node sent to gid before the call is delivered by every member
- * of its view, or a view change flushed them. If nothing is outstanding it
+ * of its view, or a view change flushed them. For an abcast, "delivered"
+ * means delivered causally to the pg layer: its position may still be on the
+ * way (not yet: waiting for its application delivery everywhere). If nothing is outstanding it
  * runs before pg_flush returns. Errors: PG_E_NOGROUP, PG_E_NOTMEMBER,
  * PG_E_CRASHED, PG_E_BUSY (one pending), PG_E_INVAL (done_fn NULL). */
 int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx);
@@ -310,6 +372,15 @@ enum pg_req_op {
     PG_REQ_DEL_CLIENT = 4,
 };
 
+/* The abcast extension of a DATA or FWD message (pg_wmsg.ab). */
+enum pg_ab_flag {
+    PG_AB_ABCAST = 1, /* the payload is an abcast */
+    PG_AB_NOAPP = 2,  /* no application payload: a carrier of ORDER/TOKEN records */
+    PG_AB_ORDER = 4,  /* an ORDER record: positions ord_start.. for (ord_rank, ord_seq) */
+    PG_AB_TOKEN = 8,  /* a token pass to rank token_to, after the ORDER record if any */
+    PG_AB_ALL = 15,
+};
+
 /* A decoded pg message. Arrays point into `entries` etc.; payload points into
  * the decoded buffer. */
 struct pg_wmsg {
@@ -331,6 +402,13 @@ struct pg_wmsg {
     pg_node_id clients[PG_MAX_CLIENTS_CAP];
     const uint8_t *payload;
     size_t len;
+    /* DATA/FWD: abcast extension (enum pg_ab_flag; 0 for a plain cbcast) */
+    uint8_t ab;
+    uint32_t token_to;  /* PG_AB_TOKEN */
+    uint32_t ord_start; /* PG_AB_ORDER: position of the first entry (>= 1) */
+    uint32_t n_ord;     /* PG_AB_ORDER: 1..PG_ORDER_MAX */
+    uint8_t ord_rank[PG_ORDER_MAX];
+    uint32_t ord_seq[PG_ORDER_MAX];
 };
 
 /* Encodes `m` into buf[0..cap). Returns the length, or 0 if it does not fit.

@@ -22,18 +22,21 @@ static uint32_t *row(const struct pg_group *g, uint32_t *mat, uint32_t r)
     return mat + (size_t)r * g->stride;
 }
 
-static struct pg_msg *msg_new(uint32_t n, const uint32_t *vt, const uint8_t *p, size_t len)
+static struct pg_msg *msg_new(uint32_t n, const uint32_t *vt, const struct pg_wmsg *w)
 {
-    struct pg_msg *m = malloc(sizeof *m + n * sizeof(uint32_t) + len);
+    uint32_t x = pg_ab_ext_words(w);
+    struct pg_msg *m = malloc(sizeof *m + (n + x) * sizeof(uint32_t) + w->len);
     if (!m)
         return NULL;
     memset(m, 0, sizeof *m);
     m->vt = (uint32_t *)(m + 1);
-    m->payload = (uint8_t *)(m->vt + n);
+    m->ab_x = m->vt + n;
+    m->payload = (uint8_t *)(m->ab_x + x);
     memcpy(m->vt, vt, n * sizeof(uint32_t));
-    if (len)
-        memcpy(m->payload, p, len);
-    m->len = (uint32_t)len;
+    if (w->len)
+        memcpy(m->payload, w->payload, w->len);
+    m->len = (uint32_t)w->len;
+    pg_ab_ext_save(m, w);
     return m;
 }
 
@@ -86,6 +89,7 @@ void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n
     memset(g->ann_sent, 0, sizeof g->ann_sent);
     memset(g->last_vt, 0, sizeof(uint32_t) * g->stride * g->stride);
     memset(g->ack, 0, sizeof(uint32_t) * g->stride * g->stride);
+    pg_ab_reset(pg, g);
     g->my_seq = 0;
     g->heard = pg_rs_none();
     g->adv_dirty = g->adv_mcast = true; /* announce the install to all */
@@ -99,7 +103,8 @@ uint32_t pg_cb_unstable_own(const struct pg_group *g)
     return g->my_seq - g->stable[g->my_rank];
 }
 
-/* Builds the DATA message for the next own message (not yet committed). */
+/* Builds the DATA message for the next own message (not yet committed),
+ * without the abcast extension. */
 static void data_build(const struct pg_group *g, struct pg_wmsg *m, uint32_t *full)
 {
     uint32_t n = g->view.n_members, me = g->my_rank;
@@ -120,7 +125,8 @@ static void data_build(const struct pg_group *g, struct pg_wmsg *m, uint32_t *fu
 
 /* Sends an own message. `may_queue`: held sends go through the outbox; a
  * direct cbcast instead fails with PG_E_FULL when a window is full. */
-int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len, bool may_queue)
+int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len, bool may_queue,
+                  uint8_t ab)
 {
     assert(g->st == PG_GS_MEMBER && len <= pg->cfg.max_payload);
     uint32_t full[PG_CAP];
@@ -128,8 +134,14 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     data_build(g, &m, full);
     m.payload = p;
     m.len = len;
+    m.ab = ab;
+    pg_ab_build(pg, g, &m);
     uint8_t buf[PHYS_MAX_PAYLOAD];
     size_t n = pg_encode(&m, buf, sizeof buf);
+    if (n == 0 && (m.ab & PG_AB_ORDER)) { /* no room for the records: they go in a carrier */
+        m.ab = ab;
+        n = pg_encode(&m, buf, sizeof buf);
+    }
     assert(n > len);
     if (!may_queue) {
         if (g->outbox.count > 0)
@@ -144,6 +156,7 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     g->adv_dirty = false;
     pg->stats.data_sent++;
     pg->stats.header_bytes += n - len;
+    pg_ab_sent(pg, g, &m);
     if (may_queue)
         return pg_send(pg, g, &m);
     return PG_OK;
@@ -153,7 +166,7 @@ int pg_cb_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len)
 {
     if (pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own)
         return PG_E_FULL;
-    return pg_cb_send_ex(pg, g, p, len, false);
+    return pg_cb_send_ex(pg, g, p, len, false, 0);
 }
 
 /* ---- stability ---- */
@@ -330,7 +343,7 @@ static void store_msg(struct pg *pg, struct pg_group *g, uint32_t j, const uint3
         pg_view_exclude(pg, g, "pg message store full");
         return;
     }
-    struct pg_msg *nm = msg_new(g->view.n_members, vt, m->payload, m->len);
+    struct pg_msg *nm = msg_new(g->view.n_members, vt, m);
     if (!nm) {
         pg_view_exclude(pg, g, "out of memory");
         return;
@@ -343,6 +356,10 @@ static void store_msg(struct pg *pg, struct pg_group *g, uint32_t j, const uint3
 void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct pg_wmsg *m)
 {
     uint32_t n = g->view.n_members;
+    if (!pg_ab_valid(g, m)) {
+        pg->stats.malformed_dropped++;
+        return;
+    }
     uint32_t *base = row(g, g->last_vt, j);
     uint32_t full[PG_CAP];
     memcpy(full, base, n * sizeof(uint32_t));
@@ -370,7 +387,8 @@ void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct p
 
 void pg_cb_on_fwd(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 {
-    if (m->rank >= g->view.n_members || m->n_vt != g->view.n_members || m->vt[m->rank] == 0) {
+    if (m->rank >= g->view.n_members || m->n_vt != g->view.n_members || m->vt[m->rank] == 0 ||
+        !pg_ab_valid(g, m)) {
         pg->stats.malformed_dropped++;
         return;
     }
@@ -414,8 +432,7 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
         g->adv_dirty = true;
         g->stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
     }
-    if (g->entry)
-        g->entry(g->entry_ctx, g->gid, view_id, g->view.members[j], m->payload, m->len);
+    pg_ab_on_deliver(pg, g, m); /* to the application, in causal and abcast order */
     return g->st == PG_GS_MEMBER && g->view.view_id == view_id;
 }
 
@@ -439,12 +456,16 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             }
         }
     }
+    if (g->st == PG_GS_MEMBER)
+        pg_ab_publish(pg, g);
     stable_release(pg, g);
 }
 
 void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
 {
     pg_cb_deliver(pg, g);
+    if (g->st == PG_GS_MEMBER)
+        pg_ab_finish_view(pg, g);
     if (g->st != PG_GS_MEMBER)
         return;
     bool inflight = g->cur.count > 0;
@@ -485,6 +506,7 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
             memcpy(w.vt, m->vt, s->n * sizeof(uint32_t));
             w.payload = m->payload;
             w.len = m->len;
+            pg_ab_ext_load(&w, m);
             pg->stats.forwarded++;
             pg_sometimes(pg, g->gid, PG_ST_FORWARDED, "message forwarded during flush");
             if (pg_send(pg, g, &w) != PG_OK)

@@ -6,6 +6,7 @@
  *   pg_wire.c   pg_encode / pg_decode
  *   pg_cbcast.c message store, VT compression, causal delivery, stability, pg_flush
  *   pg_view.c   requests, flush, decision, install, exclusion
+ *   pg_abcast.c abcast: token, ORDER records, total-order delivery to the application
  */
 #ifndef PG_INTERNAL_H
 #define PG_INTERNAL_H
@@ -27,6 +28,8 @@ struct pg_msg {
     uint32_t len;
     uint32_t *vt; /* view size entries */
     uint8_t *payload;
+    uint8_t ab;     /* abcast extension flags (enum pg_ab_flag), 0 for a plain cbcast */
+    uint32_t *ab_x; /* if ab: token_to, ord_start, n_ord, then n_ord (rank, seq) pairs */
 };
 
 /* The messages of one view. */
@@ -71,6 +74,8 @@ enum pg_gstate {
     PG_GS_MEMBER,
     PG_GS_EXCLUDED,
 };
+
+struct pg_ab; /* pg_abcast.c */
 
 struct pg_group {
     enum pg_gstate st;
@@ -134,6 +139,7 @@ struct pg_group {
     uint32_t f_view, f_seq;
     pg_node_id contact;
     int64_t retry_due_ns;
+    struct pg_ab *ab; /* abcast state (pg_abcast.c), allocated with the group */
 };
 
 struct pg {
@@ -161,6 +167,8 @@ enum pg_sometimes {
     PG_ST_FORWARDED = 1u << 4, /* message forwarded during flush */
     PG_ST_TAKEOVER = 1u << 5,  /* coordinator takeover */
     PG_ST_EXCLUDED = 1u << 6,  /* excluded from a group (detail: the first reason) */
+    PG_ST_AB_FLUSH = 1u << 7,  /* abcast without an order at a view change, ordered there */
+    PG_ST_AB_TOKEN = 1u << 8,  /* abcast token passed */
 };
 
 /* pg.c */
@@ -185,7 +193,10 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
 void pg_store_clear(struct pg_store *s);
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n);
 int pg_cb_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
-int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len, bool may_queue);
+/* Sends an own DATA message with abcast flags `ab` (0: a cbcast; the holder's
+ * pending ORDER/TOKEN records are added by pg_ab_build). */
+int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len, bool may_queue,
+                  uint8_t ab);
 void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t rank, const struct pg_wmsg *m);
 void pg_cb_on_fwd(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
 void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const struct pg_wmsg *m);
@@ -218,5 +229,37 @@ void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from,
                         const struct pg_wmsg *m);
 void pg_view_on_prev(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
 void pg_view_on_future(struct pg *pg, struct pg_group *g);
+
+/* pg_abcast.c */
+/* Words of struct pg_msg.ab_x for message m; saves/loads the extension. */
+uint32_t pg_ab_ext_words(const struct pg_wmsg *m);
+void pg_ab_ext_save(struct pg_msg *pm, const struct pg_wmsg *m);
+void pg_ab_ext_load(struct pg_wmsg *w, const struct pg_msg *pm);
+/* Whether m's abcast extension fits view g (ranks in range). */
+bool pg_ab_valid(const struct pg_group *g, const struct pg_wmsg *m);
+/* Adds the holder's unpublished ORDER entries (and the sender's own entry for
+ * an abcast of the holder) to the DATA message m being built; pg_ab_sent
+ * commits them once m is multicast. */
+void pg_ab_build(const struct pg *pg, const struct pg_group *g, struct pg_wmsg *m);
+void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
+/* Causal delivery of m to the pg layer: applies its records, then hands it
+ * (and whatever it unblocks) to the application in causal and total order. */
+void pg_ab_on_deliver(struct pg *pg, struct pg_group *g, const struct pg_msg *m);
+/* End of a causal delivery pass: the holder multicasts its pending records. */
+void pg_ab_publish(struct pg *pg, struct pg_group *g);
+/* View install: orders every abcast of the view without a position and
+ * delivers everything pending (before pg_cb_finish_view discards). */
+void pg_ab_finish_view(struct pg *pg, struct pg_group *g);
+/* A new view is installed: the token goes to rank 0, positions restart. */
+void pg_ab_reset(struct pg *pg, struct pg_group *g);
+/* Sends a held application message (held-queue kind 1: abcast). */
+int pg_ab_send_held(struct pg *pg, struct pg_group *g, const struct pg_blob *b);
+bool pg_ab_alloc(struct pg_group *g);
+void pg_ab_free(struct pg_group *g);
+/* Sends an own abcast now (not during a flush). PG_E_FULL: too many own
+ * abcasts not yet delivered, or as pg_cb_send. */
+int pg_ab_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
+/* The token holder as this node knows it (PG_NODE_NONE: none yet). */
+pg_node_id pg_ab_holder(const struct pg_group *g);
 
 #endif

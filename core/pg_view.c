@@ -420,7 +420,7 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
     pg->stats.views_installed++;
     struct pg_blob b;
     while (g->st == PG_GS_MEMBER && pg_queue_pop(&g->held, &b)) {
-        (void)pg_cb_send_ex(pg, g, b.buf, b.len, true);
+        (void)pg_ab_send_held(pg, g, &b);
         free(b.buf);
     }
     while (pg_queue_pop(&g->future, &b)) {

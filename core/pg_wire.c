@@ -2,8 +2,12 @@
  *
  * Layout (little-endian, varints are LEB128 of at most 10 bytes):
  *   u8 magic 0xB5, u8 type, varint view_id, then by type:
- *   DATA     u8 rank, varint n, n x (u8 rank, varint value) ascending ranks, payload
- *   FWD      u8 rank, varint n, n x varint, payload
+ *   DATA     u8 rank, varint n, n x (u8 rank, varint value) ascending ranks, [AB], payload
+ *   FWD      u8 rank, varint n, n x varint, [AB], payload
+ *   AB       (DATA/FWD whose type byte has bit 0x80: the abcast extension)
+ *            u8 flags (enum pg_ab_flag, not 0), then if ORDER: varint start,
+ *            u8 n, n x (u8 rank, varint seq); then if TOKEN: u8 rank;
+ *            a NOAPP message has no payload
  *   STABLE   u8 full (0: delivered vector, 1: stable vector), varint n, n x varint
  *   FLUSH    varint attempt, u8 coord, varint nm, nm x u32, varint nc, nc x u32
  *   FLUSH_OK varint attempt, u8 coord, rset mask
@@ -20,6 +24,7 @@
 #include "pg.h"
 
 #define PGW_MAGIC 0xB5u
+#define PGW_AB    0x80u /* type-byte bit: DATA/FWD with the abcast extension */
 
 struct pgw_out {
     uint8_t *p;
@@ -203,16 +208,38 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
     }
 }
 
+/* The abcast extension (see the layout above). */
+static void enc_ab(const struct pg_wmsg *m, struct pgw_out *o)
+{
+    assert(m->ab <= PG_AB_ALL && !((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP)));
+    assert(!(m->ab & PG_AB_NOAPP) || m->len == 0);
+    out_u8(o, m->ab);
+    if (m->ab & PG_AB_ORDER) {
+        assert(m->ord_start >= 1 && m->n_ord >= 1 && m->n_ord <= PG_ORDER_MAX);
+        out_var(o, m->ord_start);
+        out_u8(o, m->n_ord);
+        for (uint32_t i = 0; i < m->n_ord; i++) {
+            out_u8(o, m->ord_rank[i]);
+            out_var(o, m->ord_seq[i]);
+        }
+    }
+    if (m->ab & PG_AB_TOKEN)
+        out_u8(o, m->token_to);
+}
+
 size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
 {
     assert(m && buf);
     assert(m->rank < PG_MAX_MEMBERS_CAP && m->n_vt <= PG_MAX_MEMBERS_CAP);
     assert(m->n_members <= PG_MAX_MEMBERS_CAP && m->n_clients <= PG_MAX_CLIENTS_CAP);
     struct pgw_out o = {.p = buf, .cap = cap, .ok = true};
+    assert(m->ab == 0 || m->type == PG_MT_DATA || m->type == PG_MT_FWD);
     out_u8(&o, PGW_MAGIC);
-    out_u8(&o, (uint32_t)m->type);
+    out_u8(&o, (uint32_t)m->type | (m->ab ? PGW_AB : 0u));
     out_var(&o, m->view_id);
     enc_body(m, &o);
+    if (m->ab)
+        enc_ab(m, &o);
     bool has_payload = m->type == PG_MT_DATA || m->type == PG_MT_FWD;
     if (has_payload && m->len) {
         if (o.len + m->len > o.cap)
@@ -300,6 +327,30 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
     }
 }
 
+static void dec_ab(struct pgw_in *in, struct pg_wmsg *m)
+{
+    m->ab = (uint8_t)in_u8(in);
+    if (m->ab == 0 || m->ab > PG_AB_ALL || ((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP))) {
+        in->ok = false;
+        return;
+    }
+    if (m->ab & PG_AB_ORDER) {
+        m->ord_start = in_var32(in);
+        m->n_ord = in_u8(in);
+        if (m->ord_start == 0 || m->n_ord == 0 || m->n_ord > PG_ORDER_MAX ||
+            m->ord_start > UINT32_MAX - m->n_ord)
+            in->ok = false;
+        for (uint32_t i = 0; i < m->n_ord && in->ok; i++) {
+            m->ord_rank[i] = (uint8_t)in_rank(in);
+            m->ord_seq[i] = in_var32(in);
+            if (m->ord_seq[i] == 0)
+                in->ok = false;
+        }
+    }
+    if (m->ab & PG_AB_TOKEN)
+        m->token_to = in_rank(in);
+}
+
 int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
 {
     assert(m && (buf || len == 0));
@@ -309,20 +360,29 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     m->pid = PG_NODE_NONE;
     m->payload = NULL;
     m->len = 0;
+    m->ab = 0;
+    m->token_to = m->ord_start = m->n_ord = 0;
     struct pgw_in in = {.p = buf, .len = len, .ok = true};
     if (in_u8(&in) != PGW_MAGIC || !in.ok)
         return PG_E_MALFORMED;
-    m->type = (enum pg_msg_type)in_u8(&in);
+    uint32_t t = in_u8(&in);
+    m->type = (enum pg_msg_type)(t & ~PGW_AB);
     m->view_id = in_var32(&in);
     if (!in.ok)
         return PG_E_MALFORMED;
     dec_body(&in, m);
+    if ((t & PGW_AB) && (m->type == PG_MT_DATA || m->type == PG_MT_FWD) && in.ok)
+        dec_ab(&in, m);
+    else if (t & PGW_AB)
+        return PG_E_MALFORMED;
     if (!in.ok)
         return PG_E_MALFORMED;
     assert(in.pos <= len);
     if (m->type == PG_MT_DATA || m->type == PG_MT_FWD) {
         m->payload = buf + in.pos;
         m->len = len - in.pos;
+        if ((m->ab & PG_AB_NOAPP) && m->len)
+            return PG_E_MALFORMED;
     } else if (in.pos != len) {
         return PG_E_MALFORMED; /* trailing bytes */
     }

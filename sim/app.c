@@ -8,7 +8,9 @@
  *
  * A group whose traffic is all `fifo` runs on the link layer alone (the paper's
  * Table 2: phys_mcast, one static view). Any other group runs the process-group
- * layer (Table 1: views, flush, cbcast). A message's id travels in its payload.
+ * layer (Table 1: views, flush, cbcast; and abcast). A message's id, and whether
+ * it is a cbcast or an abcast (the magic), travel in its payload. The send time
+ * of each message is kept to measure delivery latency per ordering.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -17,8 +19,9 @@
 
 #include "world_internal.h"
 
-#define APP_MAGIC 0x70677031u /* "pgp1" */
-#define APP_HDR_B 16u
+#define APP_MAGIC    0x70677031u /* "pgp1" */
+#define APP_MAGIC_AB 0x70676131u /* "pga1": an abcast */
+#define APP_HDR_B    16u
 
 static uint32_t app_gid(uint32_t group)
 {
@@ -99,10 +102,36 @@ static void app_emit_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     inc->w->tot.deliveries++;
 }
 
+/* swap-abcast: holds an abcast delivery back until the next abcast delivery
+ * from another sender, and hands that one over first. */
+static void app_swap_abcast(struct sim_inc *inc, const struct sim_delivery *d)
+{
+    struct sim_sabotage *sab = &inc->app.sab;
+    bool ab = !strcmp(d->order, "abcast");
+    if (sab->swapping && ab && strcmp(d->from, sab->held.from) != 0) {
+        app_emit_deliver(inc, d);
+        app_emit_deliver(inc, &sab->held);
+        sab->swapping = false;
+        sab->pending = -1; /* done */
+        return;
+    }
+    if (sab->swapping)
+        app_emit_deliver(inc, &sab->held);
+    sab->swapping = ab;
+    if (ab)
+        sab->held = *d;
+    else
+        app_emit_deliver(inc, d);
+}
+
 /* Passes one delivery through the sabotage layer, then to the application. */
 static void app_deliver(struct sim_inc *inc, const struct sim_delivery *d)
 {
     struct sim_sabotage *sab = &inc->app.sab;
+    if (sab->pending == SCN_SAB_SWAP_ABCAST) {
+        app_swap_abcast(inc, d);
+        return;
+    }
     if (sab->holding) { /* reorder: this one first, then the held one */
         sab->holding = false;
         app_emit_deliver(inc, d);
@@ -141,12 +170,33 @@ static void app_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     }
 }
 
-/* Parses the application header of a payload. */
-static uint64_t app_parse(const uint8_t *payload, size_t len, pg_node_id from)
+/* Parses the application header of a payload; *abcast tells its ordering. */
+static uint64_t app_parse(const uint8_t *payload, size_t len, pg_node_id from, bool *abcast)
 {
-    assert(len >= APP_HDR_B && app_get_u32(payload) == APP_MAGIC);
+    assert(len >= APP_HDR_B);
+    uint32_t magic = app_get_u32(payload);
+    assert(magic == APP_MAGIC || magic == APP_MAGIC_AB);
     assert(app_get_u32(payload + 4) == from);
+    *abcast = magic == APP_MAGIC_AB;
     return app_get_u32(payload + 8) | (uint64_t)app_get_u32(payload + 12) << 32;
+}
+
+/* Latency of a delivery of `from`'s message `seq` (its send time is kept). */
+static void app_latency(struct sim_inc *inc, pg_node_id from, uint64_t seq, enum scn_order o)
+{
+    const struct sim_inc *src = inc->w->incs[from - 1];
+    assert(seq >= 1 && seq <= src->app.n_send_ns);
+    int64_t d = sim_now_ns() - src->app.send_ns[seq - 1];
+    assert(d >= 0);
+    struct sim_totals *t = &inc->w->tot;
+    t->lat_n[o]++;
+    t->lat_sum_ns[o] += (uint64_t)d;
+    if ((uint64_t)d > t->lat_max_ns[o])
+        t->lat_max_ns[o] = (uint64_t)d;
+    if (from == inc->id) {
+        t->lat_own_n[o]++;
+        t->lat_own_sum_ns[o] += (uint64_t)d;
+    }
 }
 
 static void app_fill(struct sim_inc *inc, struct sim_delivery *d, uint32_t group, pg_node_id from,
@@ -168,12 +218,16 @@ static void app_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t
 {
     struct sim_inc *inc = ctx;
     assert(gid >= 1 && gid <= inc->w->scn->n_groups && !inc->w->group_pg[gid - 1]);
+    bool ab;
+    uint64_t seq = app_parse(payload, len, from, &ab);
+    assert(!ab);
+    app_latency(inc, from, seq, SCN_ORDER_FIFO);
     if (from == inc->id && inc->app.in_mcast) {
         inc->app.self_pending = true; /* written after the send event */
         return;
     }
     struct sim_delivery d;
-    app_fill(inc, &d, gid - 1, from, app_parse(payload, len, from), "fifo", 1);
+    app_fill(inc, &d, gid - 1, from, seq, "fifo", 1);
     app_deliver(inc, &d);
 }
 
@@ -190,15 +244,17 @@ static void app_on_pg_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id 
     uint32_t g = gid - 1;
     assert(gid >= 1 && gid <= inc->w->scn->n_groups && inc->w->group_pg[g]);
     assert(inc->app.groups[g].view == (int64_t)view_id); /* delivered in the installed view */
-    uint64_t seq = app_parse(payload, len, from);
+    bool ab;
+    uint64_t seq = app_parse(payload, len, from, &ab);
     app_apply(&inc->app.groups[g], from, seq);
-    if (from == inc->id && inc->app.in_mcast) {
-        inc->app.self_pending = true;
+    app_latency(inc, from, seq, ab ? SCN_ORDER_ABCAST : SCN_ORDER_CBCAST);
+    if (from == inc->id && inc->app.in_mcast && seq == inc->app.next_seq + 1) {
+        inc->app.self_pending = true; /* the message being sent: after its send event */
         inc->app.self_view = view_id;
         return;
     }
     struct sim_delivery d;
-    app_fill(inc, &d, g, from, seq, "cbcast", view_id);
+    app_fill(inc, &d, g, from, seq, ab ? "abcast" : "cbcast", view_id);
     app_deliver(inc, &d);
 }
 
@@ -396,7 +452,7 @@ static size_t app_payload(struct sim_inc *inc, const struct scn_workload *w, uin
 {
     size_t len = w->size_bytes < APP_HDR_B ? APP_HDR_B : w->size_bytes;
     len = len > cap ? cap : len;
-    app_put_u32(buf, APP_MAGIC);
+    app_put_u32(buf, w->order == SCN_ORDER_ABCAST ? APP_MAGIC_AB : APP_MAGIC);
     app_put_u32(buf + 4, inc->id);
     app_put_u32(buf + 8, (uint32_t)seq);
     app_put_u32(buf + 12, (uint32_t)(seq >> 32));
@@ -416,8 +472,23 @@ static void app_emit_send(struct sim_inc *inc, const struct scn_workload *w, con
     inc->w->tot.sends++;
 }
 
+/* Keeps the send time of this incarnation's message `seq` (bounded by the
+ * number of sends of the run). */
+static void app_note_send(struct sim_inc *inc, uint64_t seq)
+{
+    struct sim_app *a = &inc->app;
+    assert(seq >= 1 && seq <= a->n_send_ns + 1);
+    if (seq > a->cap_send_ns) {
+        a->cap_send_ns = a->cap_send_ns ? 2 * a->cap_send_ns : 256;
+        a->send_ns = realloc(a->send_ns, a->cap_send_ns * sizeof *a->send_ns);
+        assert(a->send_ns);
+    }
+    a->send_ns[seq - 1] = sim_now_ns();
+    a->n_send_ns = seq; /* a refused send is overwritten by the next one */
+}
+
 /* Multicasts one message of workload `w`; the own delivery, which the core
- * makes during the call, is written after the send event. */
+ * may make during the call, is written after the send event. */
 static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
 {
     uint8_t buf[PHYS_MAX_PAYLOAD];
@@ -427,13 +498,16 @@ static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
     uint32_t view = 1;
     if (pg && pg_send_view(pg_node_pg(inc->node), app_gid(w->group), &view) != PG_OK)
         return; /* not a member (yet, or any more) */
+    app_note_send(inc, seq);
     inc->app.in_mcast = true;
     inc->app.self_pending = false;
     int rc;
     if (pg) {
-        uint64_t cbid;
+        uint64_t id;
         uint32_t sent_view;
-        rc = cbcast(pg_node_pg(inc->node), app_gid(w->group), buf, len, &cbid, &sent_view);
+        struct pg *p = pg_node_pg(inc->node);
+        rc = w->order == SCN_ORDER_ABCAST ? abcast(p, app_gid(w->group), buf, len, &id, &sent_view)
+                                          : cbcast(p, app_gid(w->group), buf, len, &id, &sent_view);
         assert(rc != PG_OK || sent_view == view);
     } else {
         rc = phys_mcast(pg_node_phys(inc->node), app_gid(w->group), buf, len);
@@ -450,7 +524,8 @@ static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
     if (!inc->app.self_pending)
         return;
     struct sim_delivery d;
-    app_fill(inc, &d, w->group, inc->id, seq, pg ? "cbcast" : "fifo", pg ? inc->app.self_view : 1);
+    app_fill(inc, &d, w->group, inc->id, seq, pg ? scn_order_name(w->order) : "fifo",
+             pg ? inc->app.self_view : 1);
     app_deliver(inc, &d);
 }
 

@@ -75,7 +75,8 @@ static int cmd_run(int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
             if (parse_seed(argv[++i], &o.seed) != 0) {
-                fprintf(stderr, "pgroup run: --seed takes a non-negative integer, not '%s'\n", argv[i]);
+                fprintf(stderr, "pgroup run: --seed takes a non-negative integer, not '%s'\n",
+                        argv[i]);
                 return 2;
             }
             o.seed_given = true;
@@ -118,7 +119,8 @@ static int cmd_check(int argc, char **argv)
         return 2;
     const struct chk_counts *n = chk_counts(c);
     printf("pgroup check %s\n", argv[0]);
-    printf("summary: %llu events; %llu sends; %llu deliveries; %llu views; %llu crashes; %llu faults\n",
+    printf("summary: %llu events; %llu sends; %llu deliveries; %llu views; %llu crashes; %llu "
+           "faults\n",
            (unsigned long long)n->events, (unsigned long long)n->sends,
            (unsigned long long)n->deliveries, (unsigned long long)n->views,
            (unsigned long long)n->crashes, (unsigned long long)n->faults);

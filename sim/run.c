@@ -88,6 +88,7 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
         most += s->faults[f].kind == SCN_F_JOIN;
     cfg->max_members = most < PG_MAX_MEMBERS_CAP ? most : PG_MAX_MEMBERS_CAP;
     cfg->max_groups = s->n_groups > cfg->max_groups ? s->n_groups : cfg->max_groups;
+    cfg->abcast_token_follow = !s->abcast_token_fixed;
 }
 
 static void run_print_config(const struct sim_world *w, FILE *out)
@@ -144,8 +145,10 @@ static struct sim_world *run_world_new(const struct scn *s, const struct sim_opt
 
 static void run_world_free(struct sim_world *w)
 {
-    for (uint32_t i = 0; i < w->n_incs; i++)
+    for (uint32_t i = 0; i < w->n_incs; i++) {
+        free(w->incs[i]->app.send_ns);
         free(w->incs[i]);
+    }
     free(w->incs);
     free(w->current);
     free(w->generation);
@@ -155,6 +158,36 @@ static void run_world_free(struct sim_world *w)
     free(w->linebuf);
     chk_free(w->chk);
     free(w);
+}
+
+/* Delivery latency per ordering, and the abcast counters. */
+static void run_summary_order(const struct sim_world *w, FILE *out)
+{
+    const struct sim_totals *t = &w->tot;
+    for (int o = SCN_ORDER_FIFO; o <= SCN_ORDER_ABCAST; o++) {
+        if (!t->lat_n[o])
+            continue;
+        fprintf(
+            out,
+            "latency %s: %llu deliveries, mean %.1f us, max %.1f us (send to delivery); "
+            "sender's own: mean %.1f us\n",
+            scn_order_name((enum scn_order)o), (unsigned long long)t->lat_n[o],
+            (double)t->lat_sum_ns[o] / (double)t->lat_n[o] / 1e3, (double)t->lat_max_ns[o] / 1e3,
+            t->lat_own_n[o] ? (double)t->lat_own_sum_ns[o] / (double)t->lat_own_n[o] / 1e3 : 0.0);
+    }
+    if (!t->pg_abcasts)
+        return;
+    fprintf(out,
+            "abcast: %llu sent, %llu delivered; %llu ORDER records (%llu standalone carriers); "
+            "%llu token passes; %llu ordered at a view change; ordering delay mean %.1f us, "
+            "max %.1f us\n",
+            (unsigned long long)t->pg_abcasts, (unsigned long long)t->pg_abcast_delivered,
+            (unsigned long long)t->pg_order_records, (unsigned long long)t->pg_order_carriers,
+            (unsigned long long)t->pg_token_passes, (unsigned long long)t->pg_abcast_flush_ordered,
+            t->pg_abcast_delivered
+                ? (double)t->pg_order_delay_sum_ns / (double)t->pg_abcast_delivered / 1e3
+                : 0.0,
+            (double)t->pg_order_delay_max_ns / 1e3);
 }
 
 static void run_summary(const struct sim_world *w, FILE *out)
@@ -197,6 +230,7 @@ static void run_summary(const struct sim_world *w, FILE *out)
                 (unsigned long long)t->pg_control, (unsigned long long)t->pg_stable,
                 (unsigned long long)t->pg_header_bytes, (unsigned long long)t->pg_delayed,
                 (unsigned long long)t->pg_forwarded, (unsigned long long)t->pg_retained_max);
+    run_summary_order(w, out);
     for (size_t i = 0; i < 32 && w->sometimes_name[i]; i++)
         fprintf(out, "sometimes: %s (reached at %llu nodes)\n", w->sometimes_name[i],
                 (unsigned long long)w->sometimes[i]);
@@ -229,11 +263,6 @@ static int run_group_modes(const struct scn *s, bool *group_pg)
 {
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         const struct scn_workload *w = &s->workloads[i];
-        if (w->order == SCN_ORDER_ABCAST) {
-            fprintf(stderr, "%s:%u:1: order abcast is not implemented yet (use cbcast or fifo)\n",
-                    s->file, w->line);
-            return 2;
-        }
         group_pg[w->group] |= w->order != SCN_ORDER_FIFO;
     }
     for (uint32_t i = 0; i < s->n_faults; i++)

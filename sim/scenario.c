@@ -73,6 +73,7 @@ struct parser {
     uint32_t cap_procs, cap_groups, cap_workloads, cap_faults;
     /* where one-off commands were given (0 = not given) */
     uint32_t line_name, line_seed, line_platform, line_run, line_quiet, line_expect;
+    uint32_t line_abcast_token;
     uint32_t col_quiet;
     uint32_t line_set[SET_N], col_set[SET_N];
 };
@@ -105,8 +106,8 @@ static const uint64_t pow10_u64[] = {1ull,
                                      1000000000000000000ull};
 
 /* The sabotage keywords, indexed by enum scn_sabotage. */
-static const char *const scn_sabotage_names[] = {"drop",         "duplicate", "reorder",
-                                                 "misattribute", "late",      "forge-view"};
+static const char *const scn_sabotage_names[] = {"drop", "duplicate",  "reorder",    "misattribute",
+                                                 "late", "forge-view", "swap-abcast"};
 #define SCN_N_SABOTAGE (sizeof scn_sabotage_names / sizeof scn_sabotage_names[0])
 
 const char *scn_sabotage_name(enum scn_sabotage k)
@@ -771,6 +772,23 @@ static int cmd_platform(struct parser *p)
     return unknown_word(p, 1, "platform", kinds, 2);
 }
 
+/* `set abcast_token follow|fixed`: the process-group layer's token rule. */
+static int set_abcast_token(struct parser *p)
+{
+    static const char *const modes[] = {"follow", "fixed"};
+    if (p->line_abcast_token)
+        return perr_tok(p, 1, "`set abcast_token` given twice (first at line %u)",
+                        p->line_abcast_token);
+    p->line_abcast_token = p->line;
+    if (need(p, 2, "`follow` or `fixed`"))
+        return -1;
+    int k = find_word(modes, 2, p->tok[2].s);
+    if (k < 0)
+        return unknown_word(p, 2, "abcast_token mode", modes, 2);
+    p->s->abcast_token_fixed = k == 1;
+    return no_more(p, 3);
+}
+
 static int cmd_set(struct parser *p)
 {
     static const char *const keys[] = {"heartbeat_period", "suspect_timeout", "rto_initial",
@@ -780,11 +798,13 @@ static int cmd_set(struct parser *p)
                                &s->rto_max_ns, &s->ack_delay_ns};
     if (need(p, 1, "a setting name"))
         return -1;
+    if (!strcmp(p->tok[1].s, "abcast_token"))
+        return set_abcast_token(p);
     int k = find_word(keys, SET_N, p->tok[1].s);
     if (k < 0)
         return perr_tok(p, 1,
                         "unknown setting '%.*s' (valid keys: heartbeat_period, suspect_timeout, "
-                        "rto_initial, rto_max, ack_delay, window)",
+                        "rto_initial, rto_max, ack_delay, window, abcast_token)",
                         TK(&p->tok[1]));
     if (p->line_set[k])
         return perr_tok(p, 1, "`set %s` given twice (first at line %u)", keys[k], p->line_set[k]);
@@ -1605,6 +1625,7 @@ static void print_settings(const struct scn *s, FILE *out)
         fprintf(out, "  %s: %s\n", keys[k], d);
     }
     fprintf(out, "  window: %u\n", s->window);
+    fprintf(out, "  abcast_token: %s\n", s->abcast_token_fixed ? "fixed" : "follow");
     fmt_dur(d, sizeof d, s->run_ns);
     fprintf(out, "  run: %s\n", d);
     char e[32];

@@ -282,6 +282,15 @@ static void inc_collect_stats(struct sim_inc *inc)
     t->pg_header_bytes += ps->header_bytes;
     t->pg_delayed += ps->delayed_causal;
     t->pg_forwarded += ps->forwarded;
+    t->pg_abcasts += ps->abcasts;
+    t->pg_abcast_delivered += ps->abcast_delivered;
+    t->pg_order_records += ps->order_records_sent;
+    t->pg_order_carriers += ps->order_carriers;
+    t->pg_token_passes += ps->token_passes;
+    t->pg_abcast_flush_ordered += ps->abcast_flush_ordered;
+    t->pg_order_delay_sum_ns += ps->order_delay_total_ns;
+    if (ps->order_delay_max_ns > t->pg_order_delay_max_ns)
+        t->pg_order_delay_max_ns = ps->order_delay_max_ns;
 }
 
 static void inc_free(struct sim_inc *inc)

@@ -45,6 +45,11 @@ struct sim_totals {
     uint32_t incarnations, crashes, faults_applied;
     uint64_t views, exclusions, joins_refused, pg_retained_max; /* process-group layer */
     uint64_t pg_data, pg_control, pg_stable, pg_header_bytes, pg_delayed, pg_forwarded;
+    /* abcast (sums of struct pg_stats) */
+    uint64_t pg_abcasts, pg_abcast_delivered, pg_order_records, pg_order_carriers;
+    uint64_t pg_token_passes, pg_abcast_flush_ordered, pg_order_delay_sum_ns, pg_order_delay_max_ns;
+    /* send -> delivery latency per ordering (enum scn_order), all deliveries and own ones */
+    uint64_t lat_n[3], lat_sum_ns[3], lat_max_ns[3], lat_own_n[3], lat_own_sum_ns[3];
 };
 
 /* Runs scenario `s` with `o`. Prints the resolved configuration, the summary

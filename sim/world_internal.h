@@ -41,10 +41,11 @@ struct sim_delivery {
 };
 
 struct sim_sabotage {
-    int pending;  /* -1: none, else enum scn_sabotage */
-    bool holding; /* reorder: a delivery is held back */
-    bool late;    /* late: a delivery is held until the next view install */
-    bool forge;   /* forge-view: the next view event loses its last member */
+    int pending;   /* -1: none, else enum scn_sabotage */
+    bool holding;  /* reorder: a delivery is held back */
+    bool late;     /* late: a delivery is held until the next view install */
+    bool forge;    /* forge-view: the next view event loses its last member */
+    bool swapping; /* swap-abcast: an abcast delivery is held back */
     struct sim_delivery held;
 };
 
@@ -71,8 +72,10 @@ struct sim_app {
     bool self_pending;
     int64_t self_view;
     struct sim_sabotage sab;
-    struct sim_app_group *groups; /* n_groups */
-    uint32_t next_op;             /* next join/leave fault to examine */
+    struct sim_app_group *groups;    /* n_groups */
+    uint32_t next_op;                /* next join/leave fault to examine */
+    int64_t *send_ns;                /* send time of own message seq (index seq - 1), for latency */
+    uint64_t n_send_ns, cap_send_ns; /* kept after a crash: others may still deliver */
 };
 
 struct sim_inc {

@@ -186,7 +186,8 @@ int pgnet_create(struct pgnet *pn, pg_gid gid, const unsigned *idx, size_t k)
     return PG_OK;
 }
 
-int pgnet_cbcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag_out)
+static int pgnet_mcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag_out,
+                       bool ab)
 {
     struct pgnet_slot *s = &pn->slots[i];
     uint8_t buf[PG_MAX_PAYLOAD];
@@ -203,9 +204,11 @@ int pgnet_cbcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t 
     struct pgnet_rec *r = rec_add(pn, PGNET_SEND, i, gid);
     r->tag = tag;
     r->view = sv;
+    r->abcast = ab;
     uint32_t view = 0;
     uint64_t cbid = 0;
-    rc = cbcast(s->pg, gid, buf, len, &cbid, &view);
+    rc = ab ? abcast(s->pg, gid, buf, len, &cbid, &view)
+            : cbcast(s->pg, gid, buf, len, &cbid, &view);
     if (rc != PG_OK) {
         assert(pn->n_recs == at + 1); /* nothing delivered */
         pn->n_recs = at;
@@ -216,6 +219,16 @@ int pgnet_cbcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t 
     if (tag_out)
         *tag_out = tag;
     return PG_OK;
+}
+
+int pgnet_cbcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag_out)
+{
+    return pgnet_mcast(pn, i, gid, len, tag_out, false);
+}
+
+int pgnet_abcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag_out)
+{
+    return pgnet_mcast(pn, i, gid, len, tag_out, true);
 }
 
 int pgnet_flush(struct pgnet *pn, unsigned i, pg_gid gid)
@@ -302,6 +315,7 @@ struct ck_msg {
     size_t send_rec;
     uint32_t vc[CK_NODES];
     long deliv[CK_NODES]; /* record index of delivery at each node, -1 */
+    bool abcast;
 };
 
 struct ck {
@@ -428,6 +442,7 @@ static bool ck_walk(struct ck *c)
             m->sender = q;
             m->view = r->view;
             m->send_rec = ri;
+            m->abcast = r->abcast;
             memcpy(m->vc, c->vc[q], sizeof m->vc);
             for (unsigned k = 0; k < CK_NODES; k++)
                 m->deliv[k] = -1;
@@ -462,6 +477,35 @@ static bool ck_vsync(struct ck *c)
             if (c->installed[q][v] && c->installed[q][v + 1] && m->deliv[q] < 0)
                 return ck_fail(c, "rule 4/5: %u installed %u and %u without delivering %llx",
                                c->ids[q], v, v + 1, (unsigned long long)m->tag);
+    }
+    return true;
+}
+
+/* Rule 7: two nodes that both deliver abcasts a and b deliver them in the same order. */
+static bool ck_total(struct ck *c)
+{
+    for (size_t i = 0; i < c->n_msgs; i++) {
+        const struct ck_msg *a = &c->msgs[i];
+        for (size_t j = i + 1; a->abcast && j < c->n_msgs; j++) {
+            const struct ck_msg *b = &c->msgs[j];
+            int order = 0; /* +1: a before b, -1: b before a, at the first node with both */
+            unsigned first = 0;
+            for (unsigned q = 0; b->abcast && q < c->n_ids; q++) {
+                if (a->deliv[q] < 0 || b->deliv[q] < 0)
+                    continue;
+                int o = a->deliv[q] < b->deliv[q] ? 1 : -1;
+                if (order == 0) {
+                    order = o;
+                    first = q;
+                } else if (o != order) {
+                    return ck_fail(c,
+                                   "rule 7: %u and %u deliver abcasts %llx and %llx in "
+                                   "different orders",
+                                   c->ids[first], c->ids[q], (unsigned long long)a->tag,
+                                   (unsigned long long)b->tag);
+                }
+            }
+        }
     }
     return true;
 }
@@ -549,7 +593,7 @@ bool pgnet_check(struct pgnet *pn, pg_gid gid, bool quiet, char *why, size_t cap
     c->msgs = calloc(pgnet_count(pn, PGNET_SEND, PG_NODE_NONE, gid) + 1, sizeof *c->msgs);
     assert(c->msgs);
     snprintf(why, cap, "ok");
-    bool ok = ck_walk(c) && ck_vsync(c) && ck_flush(c);
+    bool ok = ck_walk(c) && ck_vsync(c) && ck_total(c) && ck_flush(c);
     if (ok && quiet) {
         uint32_t last[CK_NODES] = {0};
         for (unsigned q = 0; q < c->n_ids; q++)

@@ -1,9 +1,9 @@
 /* tests/support_pgnet.h: process groups over the fake network, for tests.
  *
- * Owns: access to each fakenet node's group layer (pg_node_pg), a record of every application-level event
- * (send, deliver, view, excluded, flush call/done) in one global order, and a
- * checker of TRACE.md rules 1-6, 8 and 10 over those records. A message is
- * named by the 8-byte tag its payload starts with.
+ * Owns: access to each fakenet node's group layer (pg_node_pg), a record of every application-level
+ * event (send, deliver, view, excluded, flush call/done) in one global order, and a checker of
+ * TRACE.md rules 1-8 and 10 over those records. A message is named by the 8-byte tag its payload
+ * starts with.
  */
 #ifndef PG_SUPPORT_PGNET_H
 #define PG_SUPPORT_PGNET_H
@@ -33,6 +33,7 @@ struct pgnet_rec {
     pg_gid gid;
     uint32_t view;
     uint64_t tag;    /* SEND/DELIVER */
+    bool abcast;     /* SEND: an abcast (else a cbcast) */
     pg_node_id from; /* DELIVER */
     uint32_t n_members;
     pg_node_id members[PG_MAX_MEMBERS_CAP];
@@ -65,6 +66,8 @@ int pgnet_record(struct pgnet *pn, unsigned i, pg_gid gid);
 /* cbcast of a fresh tag (len >= 8 bytes of payload) from node i; records the
  * send. Returns cbcast's code; *tag gets the tag (may be NULL). */
 int pgnet_cbcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag);
+/* The same with abcast. */
+int pgnet_abcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag);
 /* pg_flush from node i, recording flush_call and flush_done. */
 int pgnet_flush(struct pgnet *pn, unsigned i, pg_gid gid);
 size_t pgnet_flush_done_count(struct pgnet *pn, unsigned i);
@@ -80,7 +83,7 @@ size_t pgnet_count(struct pgnet *pn, enum pgnet_kind kind, pg_node_id node, pg_g
 uint32_t pgnet_last_view(struct pgnet *pn, unsigned i, pg_gid gid, struct pgnet_rec *out);
 bool pgnet_delivered(struct pgnet *pn, pg_node_id node, pg_gid gid, uint64_t tag);
 
-/* Checks TRACE.md rules 1-6 and 8 over every record; with `quiet` also rule 10
+/* Checks TRACE.md rules 1-8 over every record; with `quiet` also rule 10
  * for gid over the nodes not crashed or excluded. Returns true if all hold;
  * else writes the first violation to why[0..cap). */
 bool pgnet_check(struct pgnet *pn, pg_gid gid, bool quiet, char *why, size_t cap);

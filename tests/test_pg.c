@@ -551,6 +551,215 @@ static void test_codec_roundtrip(void **state)
     }
 }
 
+/* ---- abcast ---- */
+
+static struct pgnet *group_cfg(unsigned n, uint64_t seed, const struct pg_config *cfg)
+{
+    struct pgnet *pn = pgnet_new(n, seed, cfg);
+    unsigned idx[PG_MAX_MEMBERS_CAP];
+    for (unsigned i = 0; i < n; i++)
+        idx[i] = i;
+    assert_int_equal(pgnet_create(pn, GID, idx, n), PG_OK);
+    return pn;
+}
+
+static pg_node_id holder_at(struct pgnet *pn, unsigned i)
+{
+    pg_node_id h = PG_NODE_NONE;
+    assert_int_equal(pg_token_holder(pgnet_pg(pn, i), GID, &h), PG_OK);
+    return h;
+}
+
+/* Every live node delivered every abcast and cbcast that was sent. */
+static void all_delivered(struct pgnet *pn, unsigned n, size_t sends)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!fakenet_crashed(pgnet_fakenet(pn), i))
+            assert_int_equal(pgnet_count(pn, PGNET_DELIVER, pgnet_id(pn, i), GID), sends);
+}
+
+static void test_abcast_total_order_loss_reorder(void **state)
+{
+    (void)state;
+    struct pg_config cfg;
+    pg_config_default(&cfg);
+    cfg.abcast_token_follow = false; /* the holder (node 0) orders the others' abcasts */
+    struct pgnet *pn = group_cfg(5, 31, &cfg);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    fakenet_set_loss(fn, 0.05);
+    fakenet_set_jitter(fn, 3 * MS);
+    for (int k = 0; k < 30; k++) {
+        for (unsigned i = 1; i < 5; i++)
+            assert_int_equal(pgnet_abcast(pn, i, GID, 24, NULL), PG_OK);
+        pgnet_run_for(pn, 500000);
+    }
+    pgnet_run_for(pn, 2000 * MS);
+    all_delivered(pn, 5, 120);
+    const struct pg_stats *s0 = pg_stats(pgnet_pg(pn, 0)), *s2 = pg_stats(pgnet_pg(pn, 2));
+    assert_true(s0->order_records_sent > 0 && s2->order_records_sent == 0);
+    assert_int_equal(s0->token_passes, 0);
+    assert_int_equal(s2->abcast_delivered, 120);
+    assert_true(s2->order_delay_total_ns > 0 && s2->order_delay_max_ns > 0);
+    assert_true(s0->delayed_causal + s2->delayed_causal > 0); /* the reordering was reached */
+    check_rules(pn, true);                                    /* rule 7 included */
+    pgnet_free(pn);
+}
+
+static void test_abcast_holder_own_at_once(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(4, 32);
+    assert_int_equal(holder_at(pn, 2), pgnet_id(pn, 0)); /* the coordinator holds it */
+    uint64_t t0, t2;
+    assert_int_equal(pgnet_abcast(pn, 0, GID, 16, &t0), PG_OK);
+    assert_true(pgnet_delivered(pn, pgnet_id(pn, 0), GID, t0)); /* ordered at once */
+    assert_int_equal(pgnet_abcast(pn, 2, GID, 16, &t2), PG_OK);
+    assert_false(pgnet_delivered(pn, pgnet_id(pn, 2), GID, t2)); /* waits for its order */
+    pgnet_run_for(pn, 10 * MS);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_true(pgnet_delivered(pn, pgnet_id(pn, i), GID, t0));
+        assert_true(pgnet_delivered(pn, pgnet_id(pn, i), GID, t2));
+    }
+    assert_int_equal(pg_stats(pgnet_pg(pn, 0))->order_delay_max_ns, 0);
+    assert_true(pg_stats(pgnet_pg(pn, 2))->order_delay_max_ns > 0);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+static void test_abcast_token_follows_single_sender(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(4, 33);
+    struct pg_config dflt;
+    pg_config_default(&dflt);
+    uint32_t streak = dflt.abcast_token_streak;
+    assert_true(dflt.abcast_token_follow && streak > 1);
+    for (uint32_t k = 0; k < streak + 4; k++) {
+        if (k == streak - 1) /* one short of a streak: the token is still at node 0 */
+            assert_int_equal(holder_at(pn, 3), pgnet_id(pn, 0));
+        assert_int_equal(pgnet_abcast(pn, 3, GID, 16, NULL), PG_OK);
+        pgnet_run_for(pn, 2 * MS);
+    }
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(holder_at(pn, i), pgnet_id(pn, 3));
+    assert_int_equal(pg_stats(pgnet_pg(pn, 0))->token_passes, 1);
+    uint64_t tag;
+    assert_int_equal(pgnet_abcast(pn, 3, GID, 16, &tag), PG_OK);
+    assert_true(pgnet_delivered(pn, pgnet_id(pn, 3), GID, tag)); /* now at once */
+    /* two senders interleaved: no streak, the token stays with node 3 */
+    for (int k = 0; k < 20; k++) {
+        assert_int_equal(pgnet_abcast(pn, 1, GID, 16, NULL), PG_OK);
+        assert_int_equal(pgnet_abcast(pn, 2, GID, 16, NULL), PG_OK);
+        pgnet_run_for(pn, 2 * MS);
+    }
+    pgnet_run_for(pn, 50 * MS);
+    assert_int_equal(pg_stats(pgnet_pg(pn, 3))->token_passes, 0);
+    assert_int_equal(holder_at(pn, 0), pgnet_id(pn, 3));
+    all_delivered(pn, 4, streak + 4 + 1 + 40);
+    check_rules(pn, true);
+    pgnet_free(pn);
+
+    /* fixed: the token never moves */
+    struct pg_config cfg;
+    pg_config_default(&cfg);
+    cfg.abcast_token_follow = false;
+    pn = group_cfg(4, 33, &cfg);
+    for (int k = 0; k < 20; k++) {
+        assert_int_equal(pgnet_abcast(pn, 3, GID, 16, NULL), PG_OK);
+        pgnet_run_for(pn, 2 * MS);
+    }
+    assert_int_equal(holder_at(pn, 3), pgnet_id(pn, 0));
+    assert_int_equal(pg_stats(pgnet_pg(pn, 0))->token_passes, 0);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+static void test_abcast_sequencer_crash(void **state)
+{
+    (void)state;
+    struct pg_config cfg;
+    pg_config_default(&cfg);
+    cfg.abcast_token_follow = false;
+    struct pgnet *pn = group_cfg(5, 34, &cfg);
+    for (int k = 0; k < 5; k++) { /* ordered while the holder lives */
+        for (unsigned i = 1; i < 5; i++)
+            assert_int_equal(pgnet_abcast(pn, i, GID, 16, NULL), PG_OK);
+        pgnet_run_for(pn, 1 * MS);
+    }
+    for (unsigned i = 1; i < 5; i++) /* these reach the others, never an ORDER */
+        assert_int_equal(pgnet_abcast(pn, i, GID, 16, NULL), PG_OK);
+    pgnet_crash(pn, 0);
+    for (unsigned i = 1; i < 5; i++) /* and more until the view change */
+        assert_int_equal(pgnet_abcast(pn, i, GID, 16, NULL), PG_OK);
+    pgnet_run_for(pn, 3000 * MS);
+    for (unsigned i = 1; i < 5; i++) {
+        struct pg_view v;
+        assert_int_equal(view_of(pn, i, &v), 2);
+        assert_int_equal(v.n_members, 4);
+        assert_int_equal(holder_at(pn, i), pgnet_id(pn, 1)); /* the new coordinator */
+        assert_int_equal(pg_stats(pgnet_pg(pn, i))->abcast_flush_ordered, 8);
+    }
+    all_delivered(pn, 5, 28);
+    /* view 2 works: abcasts ordered by the new holder */
+    for (unsigned i = 1; i < 5; i++)
+        assert_int_equal(pgnet_abcast(pn, i, GID, 16, NULL), PG_OK);
+    pgnet_run_for(pn, 50 * MS);
+    all_delivered(pn, 5, 32);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* Node 2 answers each message of node 1 with a cbcast, from the upcall. */
+static void abcast_reply_hook(void *ctx, struct pgnet *pn, unsigned node, pg_gid gid, uint64_t tag,
+                              pg_node_id from)
+{
+    (void)ctx, (void)tag;
+    if (node == 2 && from == pgnet_id(pn, 1))
+        assert_int_equal(pgnet_cbcast(pn, 2, gid, 12, NULL), PG_OK);
+}
+
+static void test_abcast_mixed_causal(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(4, 35);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    fakenet_set_latency(fn, 1, 3, 4 * MS); /* node 1's messages reach node 3 late */
+    fakenet_set_jitter(fn, 300000);
+    pgnet_set_hook(pn, abcast_reply_hook, NULL);
+    for (int k = 0; k < 10; k++) {
+        uint64_t a, c;
+        assert_int_equal(pgnet_abcast(pn, 1, GID, 16, &a), PG_OK);
+        assert_int_equal(pgnet_cbcast(pn, 1, GID, 16, &c), PG_OK);
+        assert_false(pgnet_delivered(pn, pgnet_id(pn, 1), GID, c)); /* behind its abcast */
+        assert_int_equal(pgnet_abcast(pn, 3, GID, 16, NULL), PG_OK);
+        pgnet_run_for(pn, 1 * MS);
+    }
+    pgnet_run_for(pn, 100 * MS);
+    all_delivered(pn, 4, 10 * 3 + 20); /* node 2 answers node 1's abcasts and cbcasts */
+    check_rules(pn, true);             /* causal order across cbcast and abcast, and total order */
+    pgnet_free(pn);
+}
+
+static void test_abcast_full(void **state)
+{
+    (void)state;
+    struct pg_config cfg;
+    pg_config_default(&cfg);
+    cfg.max_abcast_unordered = 3;
+    struct pgnet *pn = group_cfg(3, 36, &cfg);
+    fakenet_cut(pgnet_fakenet(pn), 0, 2, true); /* node 2 hears no ORDER for now */
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(pgnet_abcast(pn, 2, GID, 16, NULL), PG_OK);
+    assert_int_equal(pgnet_abcast(pn, 2, GID, 16, NULL), PG_E_FULL);
+    fakenet_cut(pgnet_fakenet(pn), 0, 2, false);
+    pgnet_run_for(pn, 500 * MS); /* retransmission brings the records */
+    assert_int_equal(pgnet_abcast(pn, 2, GID, 16, NULL), PG_OK);
+    pgnet_run_for(pn, 50 * MS);
+    all_delivered(pn, 3, 4);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
 static void test_rank_sets(void **state)
 {
     (void)state;
@@ -606,6 +815,65 @@ static void test_large_group_crash(void **state)
     }
     check_rules(pn, true);
     pgnet_free(pn);
+}
+
+/* The abcast extension of DATA/FWD: round trip, and malformed variants. */
+static void test_codec_abcast(void **state)
+{
+    (void)state;
+    struct pg_wmsg m = {.type = PG_MT_DATA, .view_id = 4, .rank = 1, .n_vt = 1};
+    m.vt_rank[0] = 1;
+    m.vt[0] = 9;
+    m.payload = (const uint8_t *)"ab";
+    m.len = 2;
+    m.ab = PG_AB_ABCAST | PG_AB_ORDER | PG_AB_TOKEN;
+    m.ord_start = 300;
+    m.n_ord = 2;
+    m.ord_rank[0] = 3;
+    m.ord_seq[0] = 70000;
+    m.ord_rank[1] = 1;
+    m.ord_seq[1] = 9;
+    m.token_to = 2;
+    uint8_t buf[256], buf2[256];
+    size_t n = pg_encode(&m, buf, sizeof buf);
+    assert_true(n > 0);
+    struct pg_wmsg d;
+    assert_int_equal(pg_decode(buf, n, &d), PG_OK);
+    assert_int_equal(d.ab, m.ab);
+    assert_int_equal(d.ord_start, 300);
+    assert_int_equal(d.n_ord, 2);
+    assert_int_equal(d.ord_rank[0], 3);
+    assert_int_equal(d.ord_seq[0], 70000);
+    assert_int_equal(d.token_to, 2);
+    assert_int_equal(d.len, 2);
+    assert_int_equal(pg_encode(&d, buf2, sizeof buf2), n);
+    assert_memory_equal(buf, buf2, n);
+    size_t plain = 0;
+    struct pg_wmsg c = m; /* a plain cbcast: no extension byte at all */
+    c.ab = 0;
+    plain = pg_encode(&c, buf2, sizeof buf2);
+    assert_true(plain > 0 && plain < n);
+    assert_int_equal(buf2[1], PG_MT_DATA);
+    /* a carrier has no payload */
+    struct pg_wmsg k = m;
+    k.ab = PG_AB_NOAPP | PG_AB_ORDER;
+    k.len = 0;
+    n = pg_encode(&k, buf, sizeof buf);
+    assert_int_equal(pg_decode(buf, n, &d), PG_OK);
+    buf[n] = 'x'; /* ... and a payload byte makes it malformed */
+    assert_int_equal(pg_decode(buf, n + 1, &d), PG_E_MALFORMED);
+    /* flag byte 0, ABCAST with NOAPP, extension on a STABLE: malformed */
+    n = pg_encode(&m, buf, sizeof buf);
+    size_t flags_at = 7; /* magic, type, view 4, rank, n, VT entry (rank 1, value 9) */
+    assert_int_equal(buf[flags_at], m.ab);
+    buf[flags_at] = 0;
+    assert_int_equal(pg_decode(buf, n, &d), PG_E_MALFORMED);
+    buf[flags_at] = PG_AB_ABCAST | PG_AB_NOAPP;
+    assert_int_equal(pg_decode(buf, n, &d), PG_E_MALFORMED);
+    struct pg_wmsg st = {.type = PG_MT_STABLE, .view_id = 1, .n_vt = 1};
+    n = pg_encode(&st, buf, sizeof buf);
+    buf[1] |= 0x80;
+    assert_int_equal(pg_decode(buf, n, &d), PG_E_MALFORMED);
 }
 
 static void test_false_suspicion_excludes(void **state)
@@ -819,6 +1087,7 @@ int main(void)
         cmocka_unit_test(test_clients),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_codec_roundtrip),
+        cmocka_unit_test(test_codec_abcast),
         cmocka_unit_test(test_rank_sets),
         cmocka_unit_test(test_stability_idle_members),
         cmocka_unit_test(test_large_group_crash),
@@ -828,6 +1097,12 @@ int main(void)
         cmocka_unit_test(test_checker_bites),
         cmocka_unit_test(test_coordinator_crash_sweep),
         cmocka_unit_test(test_random_faults),
+        cmocka_unit_test(test_abcast_total_order_loss_reorder),
+        cmocka_unit_test(test_abcast_holder_own_at_once),
+        cmocka_unit_test(test_abcast_token_follows_single_sender),
+        cmocka_unit_test(test_abcast_sequencer_crash),
+        cmocka_unit_test(test_abcast_mixed_causal),
+        cmocka_unit_test(test_abcast_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

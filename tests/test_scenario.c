@@ -169,6 +169,14 @@ static void test_set(void **state)
     assert_int_equal(s.rto_max_ns, 400000000);
     assert_int_equal(s.ack_delay_ns, 2000000);
     assert_int_equal(s.window, 1024);
+    assert_false(s.abcast_token_fixed);
+    scn_free(&s);
+
+    parse_ok("set abcast_token fixed\nrun 1s\n", &s);
+    assert_true(s.abcast_token_fixed);
+    scn_free(&s);
+    parse_ok("set abcast_token follow\nrun 1s\n", &s);
+    assert_false(s.abcast_token_fixed);
     scn_free(&s);
 
     parse_ok("set heartbeat_period 50ms\nset suspect_timeout 1500ms\nset rto_initial 5ms\n"
@@ -375,9 +383,9 @@ static void test_timeline(void **state)
 
 static void test_sabotage_kinds(void **state)
 {
-    static const char *const names[] = {"drop",         "duplicate", "reorder",
-                                        "misattribute", "late",      "forge-view"};
-    for (int k = 0; k < 6; k++) {
+    static const char *const names[] = {"drop", "duplicate",  "reorder",    "misattribute",
+                                        "late", "forge-view", "swap-abcast"};
+    for (int k = 0; k < 7; k++) {
         char text[128];
         struct scn s;
         snprintf(text, sizeof text, "processes p1\nat 1s sabotage %s p1\nrun 2s\n", names[k]);
@@ -402,7 +410,8 @@ static void test_join_leave(void **state)
     scn_free(&s);
     parse_err("processes p1\ngroup g1 p1\nat 1s join g1 p1\n",
               "t.scn:3:12: 'g1' is a group; a process is expected here");
-    parse_err("processes p1\ngroup g1 p1\nat 1s join p1\n", "t.scn:3:12: expected a group after 'p1'");
+    parse_err("processes p1\ngroup g1 p1\nat 1s join p1\n",
+              "t.scn:3:12: expected a group after 'p1'");
     parse_err("processes p1\ngroup g1 p1\nat 1s leave p1 g1 now\n",
               "t.scn:3:19: unexpected 'now' at the end of `at`");
 }
@@ -558,6 +567,7 @@ static void test_print_faults(void **state)
     assert_non_null(strstr(buf, "\n  at 1s duplicate 0.5%\n"));
     assert_non_null(strstr(buf, "\n  expect: violation total-order\n"));
     assert_non_null(strstr(buf, "\n  quiet: none\n"));
+    assert_non_null(strstr(buf, "\n  abcast_token: follow\n"));
     free(buf);
     scn_free(&s);
 }
@@ -591,7 +601,13 @@ static const struct {
     {"set window 0\n", "t.scn:1:12: '0' is out of range (1 to 65536)"},
     {"set hearbeat_period 1s\n",
      "t.scn:1:5: unknown setting 'hearbeat_period' (valid keys: heartbeat_period, "
-     "suspect_timeout, rto_initial, rto_max, ack_delay, window)"},
+     "suspect_timeout, rto_initial, rto_max, ack_delay, window, abcast_token)"},
+    {"set abcast_token sometimes\n",
+     "t.scn:1:18: unknown abcast_token mode 'sometimes' (expected one of: follow, fixed)"},
+    {"set abcast_token\n", "t.scn:1:5: expected `follow` or `fixed` after 'abcast_token'"},
+    {"set abcast_token fixed\nset abcast_token follow\n",
+     "t.scn:2:5: `set abcast_token` given twice (first at line 1)"},
+    {"set abcast_token fixed now\n", "t.scn:1:24: unexpected 'now' at the end of `set`"},
     {"set suspect_timeout 1s\nset suspect_timeout 2s\n",
      "t.scn:2:5: `set suspect_timeout` given twice (first at line 1)"},
     {"set ack_delay 0s\n", "t.scn:1:15: `ack_delay` must be longer than 0s"},
@@ -722,7 +738,7 @@ static const struct {
     {"at 1s delay 1ms wobble 2ms\n", "t.scn:1:17: unexpected 'wobble' (expected `jitter T`)"},
     {"processes p1\nat 1s sabotage explode p1\n",
      "t.scn:2:16: unknown sabotage 'explode' (expected one of: drop, duplicate, reorder, "
-     "misattribute, late, forge-view)"},
+     "misattribute, late, forge-view, swap-abcast)"},
     {"at 11s heal\nrun 10s\n", "t.scn:1:4: event at 11s is after the run ends at 10s"},
     {"at 8s heal\nrun 10s\nquiet 3s\n",
      "t.scn:1:4: event at 8s is inside the quiet period (from 7s = run 10s - quiet 3s); timeline "

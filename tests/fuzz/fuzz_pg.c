@@ -5,6 +5,7 @@
  * Part 2: the input, cut into chunks, is multicast by a raw phys peer (node 2)
  * into a group whose other member (node 1) runs pg over a lossless in-memory
  * network; pg must drop what is malformed and keep its invariants (asserts).
+ * A one-byte chunk 0xFF (0xFE) makes node 1 cbcast (abcast) and tick.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -83,6 +84,9 @@ static void check_roundtrip(const uint8_t *data, size_t size)
     assert(!memcmp(a.vt, b.vt, a.n_vt * sizeof a.vt[0]));
     assert(!memcmp(a.members, b.members, a.n_members * sizeof a.members[0]));
     assert(a.len == 0 || !memcmp(a.payload, b.payload, a.len));
+    assert(a.ab == b.ab && a.token_to == b.token_to && a.ord_start == b.ord_start);
+    assert(a.n_ord == b.n_ord && !memcmp(a.ord_rank, b.ord_rank, a.n_ord));
+    assert(!memcmp(a.ord_seq, b.ord_seq, a.n_ord * sizeof a.ord_seq[0]));
 }
 
 static void pump(struct fz_net *net, struct phys *ph1, struct phys *ph2)
@@ -127,8 +131,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = data[at++];
         if (len > size - at)
             len = size - at;
-        if (len == 1 && data[at] == 0xFF) { /* a local cbcast and a timer tick */
-            (void)cbcast(pg, FZ_GID, (const uint8_t *)"x", 1, NULL, NULL);
+        if (len == 1 && (data[at] == 0xFF || data[at] == 0xFE)) { /* a local send, a tick */
+            if (data[at] == 0xFF)
+                (void)cbcast(pg, FZ_GID, (const uint8_t *)"x", 1, NULL, NULL);
+            else /* node 1 is the coordinator: it holds the abcast token */
+                (void)abcast(pg, FZ_GID, (const uint8_t *)"y", 1, NULL, NULL);
             net.now += 5000000;
             pg_on_timer(pg);
         } else {
