@@ -30,6 +30,7 @@ void pg_config_default(struct pg_config *cfg)
         .max_payload = PG_MAX_PAYLOAD,
         .stable_delay_ns = 20000000, /* stability gossip: n members x 50/s at most */
         .retry_ns = 1000000,
+        .vt_compress = true,
     };
 }
 

@@ -87,6 +87,8 @@ struct pg_config {
     uint32_t max_payload;      /* cbcast payload bytes (<= PG_MAX_PAYLOAD) */
     int64_t stable_delay_ns;   /* idle time before a standalone STABLE message */
     int64_t retry_ns;          /* retry period for a full phys window */
+    bool vt_compress;          /* DATA carries only the VT entries that changed [BSS91] (default);
+                                  false: every entry, to measure what compression saves */
 };
 
 /* Fills `cfg` with defaults (64 members, 4096 retained messages, 2 ms stable delay). */
@@ -104,12 +106,14 @@ struct pg_view {
 
 /* Counters, monotonic. */
 struct pg_stats {
-    uint64_t cbcasts;         /* accepted cbcast calls (sent or held) */
-    uint64_t delivered;       /* entry upcalls */
-    uint64_t delayed_causal;  /* messages that arrived out of causal order and waited */
-    uint64_t held_flush;      /* application sends held during a flush */
-    uint64_t forwarded;       /* copies forwarded during a flush */
-    uint64_t discarded_flush; /* undeliverable messages discarded at a view install */
+    uint64_t cbcasts;               /* accepted cbcast calls (sent or held) */
+    uint64_t delivered;             /* entry upcalls */
+    uint64_t delayed_causal;        /* messages that arrived out of causal order and waited */
+    uint64_t delayed_causal_ns;     /* total time those messages waited (arrival to delivery) */
+    uint64_t delayed_causal_max_ns; /* longest such wait */
+    uint64_t held_flush;            /* application sends held during a flush */
+    uint64_t forwarded;             /* copies forwarded during a flush */
+    uint64_t discarded_flush;       /* undeliverable messages discarded at a view install */
     uint64_t views_installed;
     uint64_t view_changes_started; /* flush attempts started as coordinator */
     uint64_t takeovers;            /* attempts started while another member's attempt was pending */

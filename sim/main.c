@@ -27,7 +27,8 @@ static const char usage_main[] =
     "scenario's expected violation happened), 1 a rule was violated, 2 bad input or usage.\n";
 
 static const char usage_run[] =
-    "usage: pgroup run SCENARIO [--seed N] [--trace FILE] [--brief]\n"
+    "usage: pgroup run SCENARIO [--seed N] [--trace FILE] [--brief] [--metrics FILE]\n"
+    "                  [--latency-csv FILE]\n"
     "\n"
     "Parses SCENARIO (format: scenarios/README.md), prints the resolved configuration,\n"
     "simulates it on SimGrid with every rule checked online, and prints a summary:\n"
@@ -36,6 +37,11 @@ static const char usage_run[] =
     "  --seed N      seed of every random stream (default: the scenario's `seed`, else 1)\n"
     "  --trace FILE  also write the trace (JSON Lines, TRACE.md) to FILE\n"
     "  --brief       do not print the resolved scenario (the seed and summary still are)\n"
+    "  --metrics FILE      write the run's measurements (latency, throughput, datagrams and\n"
+    "                      header bytes per multicast, retention, causal delays, view-change\n"
+    "                      cost), one key=value per line; keys: sim/metrics.h\n"
+    "  --latency-csv FILE  write one line per remote delivery:\n"
+    "                      t_send_s,t_deliver_s,latency_ms,order,from,to\n"
     "\n"
     "Same scenario and seed give a byte-identical trace. A failing run prints the\n"
     "command that reproduces it. Exit status: 0 pass (or the expected violation\n"
@@ -75,12 +81,17 @@ static int cmd_run(int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
             if (parse_seed(argv[++i], &o.seed) != 0) {
-                fprintf(stderr, "pgroup run: --seed takes a non-negative integer, not '%s'\n", argv[i]);
+                fprintf(stderr, "pgroup run: --seed takes a non-negative integer, not '%s'\n",
+                        argv[i]);
                 return 2;
             }
             o.seed_given = true;
         } else if (!strcmp(argv[i], "--trace") && i + 1 < argc) {
             o.trace_path = argv[++i];
+        } else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
+            o.metrics_path = argv[++i];
+        } else if (!strcmp(argv[i], "--latency-csv") && i + 1 < argc) {
+            o.latency_csv = argv[++i];
         } else if (!strcmp(argv[i], "--brief")) {
             o.quiet = true;
         } else if (argv[i][0] == '-' || path) {
@@ -118,7 +129,8 @@ static int cmd_check(int argc, char **argv)
         return 2;
     const struct chk_counts *n = chk_counts(c);
     printf("pgroup check %s\n", argv[0]);
-    printf("summary: %llu events; %llu sends; %llu deliveries; %llu views; %llu crashes; %llu faults\n",
+    printf("summary: %llu events; %llu sends; %llu deliveries; %llu views; %llu crashes; %llu "
+           "faults\n",
            (unsigned long long)n->events, (unsigned long long)n->sends,
            (unsigned long long)n->deliveries, (unsigned long long)n->views,
            (unsigned long long)n->crashes, (unsigned long long)n->faults);

@@ -124,6 +124,8 @@ static struct sim_world *run_world_new(const struct scn *s, const struct sim_opt
     w->drop = calloc((size_t)s->n_procs * s->n_procs + 1, 1);
     w->group_pg = calloc(s->n_groups + 1, sizeof *w->group_pg);
     assert(w->current && w->generation && w->drop && w->group_pg);
+    pg_config_default(&w->pg_cfg);
+    w->pg_cfg.vt_compress = s->vt_compress;
     return w;
 }
 
@@ -139,6 +141,7 @@ static void run_world_free(struct sim_world *w)
     free(w->hosts);
     free(w->linebuf);
     chk_free(w->chk);
+    sim_metrics_free(w->metrics);
     free(w);
 }
 
@@ -259,6 +262,14 @@ static int run_check_places(const struct scn *s)
     return 0;
 }
 
+static int run_write_metrics(struct sim_world *w, int rc)
+{
+    bool any_pg = false;
+    for (uint32_t g = 0; g < w->scn->n_groups; g++)
+        any_pg |= w->group_pg[g];
+    return sim_metrics_write(w->metrics, &w->tot, any_pg, rc, w->opts.metrics_path);
+}
+
 int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim_totals *totals)
 {
     struct sim_world *w = run_world_new(s, o, out);
@@ -272,6 +283,13 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
         return 2;
     }
     run_hosts(w);
+    if (o->metrics_path || o->latency_csv) {
+        w->metrics = sim_metrics_new(s, o->latency_csv);
+        if (!w->metrics) {
+            run_world_free(w);
+            return 2;
+        }
+    }
     run_print_config(w, out);
     run_open_trace(w);
     struct phys_config cfg;
@@ -291,6 +309,8 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
         perror(o->trace_path);
     run_summary(w, out);
     int rc = run_verdict(w, out);
+    if (o->metrics_path && run_write_metrics(w, rc) != 0)
+        rc = 2;
     if (totals)
         *totals = w->tot;
     run_world_free(w);

@@ -29,10 +29,12 @@
 
 struct sim_opts {
     uint64_t seed;
-    bool seed_given;        /* --seed overrides the scenario's */
-    const char *trace_path; /* --trace FILE, or NULL */
-    bool quiet;             /* --quiet: no resolved-configuration print */
-    int64_t run_ns;         /* --until T overrides `run` (0: keep) — not used by scenarios */
+    bool seed_given;          /* --seed overrides the scenario's */
+    const char *trace_path;   /* --trace FILE, or NULL */
+    bool quiet;               /* --quiet: no resolved-configuration print */
+    int64_t run_ns;           /* --until T overrides `run` (0: keep) — not used by scenarios */
+    const char *metrics_path; /* --metrics FILE (sim/metrics.h), or NULL */
+    const char *latency_csv;  /* --latency-csv FILE, or NULL */
 };
 
 /* Totals gathered at the end of a run (for the summary and the benchmark). */
@@ -45,6 +47,7 @@ struct sim_totals {
     uint32_t incarnations, crashes, faults_applied;
     uint64_t views, exclusions, joins_refused, pg_retained_max; /* process-group layer */
     uint64_t pg_data, pg_control, pg_stable, pg_header_bytes, pg_delayed, pg_forwarded;
+    uint64_t pg_delayed_ns, pg_delayed_max_ns; /* causal waits: total, longest */
 };
 
 /* Runs scenario `s` with `o`. Prints the resolved configuration, the summary
