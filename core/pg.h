@@ -106,14 +106,12 @@ struct pg_view {
 
 /* Counters, monotonic. */
 struct pg_stats {
-    uint64_t cbcasts;               /* accepted cbcast calls (sent or held) */
-    uint64_t delivered;             /* entry upcalls */
-    uint64_t delayed_causal;        /* messages that arrived out of causal order and waited */
-    uint64_t delayed_causal_ns;     /* total time those messages waited (arrival to delivery) */
-    uint64_t delayed_causal_max_ns; /* longest such wait */
-    uint64_t held_flush;            /* application sends held during a flush */
-    uint64_t forwarded;             /* copies forwarded during a flush */
-    uint64_t discarded_flush;       /* undeliverable messages discarded at a view install */
+    uint64_t cbcasts;         /* accepted cbcast calls (sent or held) */
+    uint64_t delivered;       /* entry upcalls */
+    uint64_t delayed_causal;  /* messages that arrived out of causal order and waited */
+    uint64_t held_flush;      /* application sends held during a flush */
+    uint64_t forwarded;       /* copies forwarded during a flush */
+    uint64_t discarded_flush; /* undeliverable messages discarded at a view install */
     uint64_t views_installed;
     uint64_t view_changes_started; /* flush attempts started as coordinator */
     uint64_t takeovers;            /* attempts started while another member's attempt was pending */
@@ -128,6 +126,9 @@ struct pg_stats {
     uint64_t future_held;     /* messages of the next view held until installed */
     uint64_t outbox_queued;   /* pg messages queued because a phys window was full */
     uint64_t stable_released; /* retained messages released as stable */
+
+    /* how long the messages counted in delayed_causal waited (arrival to delivery) */
+    uint64_t delayed_causal_ns, delayed_causal_max_ns; /* total, longest */
 };
 
 struct pg;

@@ -17,15 +17,15 @@
 #include <stdio.h>
 
 /* Limits. A scenario over any of them is an error at the offending token. */
-#define SCN_NAME_MAX      48   /* bytes of a process, group, host name (with NUL) */
-#define SCN_PATH_MAX      512  /* bytes of a platform path */
-#define SCN_MAX_PROCS     8192 /* processes */
-#define SCN_MAX_GROUPS    4096 /* groups */
-#define SCN_MAX_MEMBERS   8192 /* members (or clients) of one group */
+#define SCN_NAME_MAX 48        /* bytes of a process, group, host name (with NUL) */
+#define SCN_PATH_MAX 512       /* bytes of a platform path */
+#define SCN_MAX_PROCS 8192     /* processes */
+#define SCN_MAX_GROUPS 4096    /* groups */
+#define SCN_MAX_MEMBERS 8192   /* members (or clients) of one group */
 #define SCN_MAX_WORKLOADS 4096 /* send lines */
-#define SCN_MAX_FAULTS    4096 /* timeline events */
-#define SCN_MAX_BLOCKS    64   /* blocks of one partition */
-#define SCN_LINE_MAX      4096 /* bytes of one line */
+#define SCN_MAX_FAULTS 4096    /* timeline events */
+#define SCN_MAX_BLOCKS 64      /* blocks of one partition */
+#define SCN_LINE_MAX 4096      /* bytes of one line */
 
 /* Message orderings a workload may ask for. Only FIFO exists in the link-level
  * harness; the group layer adds the others. */
@@ -54,12 +54,12 @@ enum scn_fault_kind {
 };
 
 enum scn_sabotage {
-    SCN_SAB_DROP,         /* skip the proc's next delivery */
-    SCN_SAB_DUPLICATE,    /* hand the proc's next delivery to the application twice */
-    SCN_SAB_REORDER,      /* swap the proc's next two deliveries */
+    SCN_SAB_DROP,      /* skip the proc's next delivery */
+    SCN_SAB_DUPLICATE, /* hand the proc's next delivery to the application twice */
+    SCN_SAB_REORDER,   /* swap the proc's next two deliveries */
     SCN_SAB_MISATTRIBUTE, /* report the next delivery as coming from another sender */
-    SCN_SAB_LATE,         /* hold the next delivery until the proc installs its next view */
-    SCN_SAB_FORGE_VIEW,   /* report the proc's next installed view without its last member */
+    SCN_SAB_LATE,       /* hold the next delivery until the proc installs its next view */
+    SCN_SAB_FORGE_VIEW, /* report the proc's next installed view without its last member */
 };
 
 /* The keyword of a sabotage kind ("drop", ..., "forge-view"). */
@@ -68,18 +68,18 @@ const char *scn_sabotage_name(enum scn_sabotage k);
 struct scn_fault {
     int64_t at_ns;
     enum scn_fault_kind kind;
-    uint32_t proc;       /* crash, restart, isolate, sabotage, join, leave: index into procs */
-    uint32_t group;      /* join, leave: index into groups */
-    uint32_t from, to;   /* cut */
-    bool bidir;          /* cut */
-    uint32_t n_blocks;   /* partition */
-    uint32_t *block_len; /* partition: n_blocks lengths */
-    uint32_t **blocks;   /* partition: proc indices */
-    double prob;         /* loss, duplicate: 0..1 */
-    int64_t delay_ns;    /* delay */
-    int64_t jitter_ns;   /* delay: uniform extra 0..jitter (reorders) */
+    uint32_t proc;            /* crash, restart, isolate, sabotage, join, leave: index into procs */
+    uint32_t group;           /* join, leave: index into groups */
+    uint32_t from, to;        /* cut */
+    bool bidir;               /* cut */
+    uint32_t n_blocks;        /* partition */
+    uint32_t *block_len;      /* partition: n_blocks lengths */
+    uint32_t **blocks;        /* partition: proc indices */
+    double prob;              /* loss, duplicate: 0..1 */
+    int64_t delay_ns;         /* delay */
+    int64_t jitter_ns;        /* delay: uniform extra 0..jitter (reorders) */
     enum scn_sabotage sabotage;
-    uint32_t line; /* line in the scenario file, for messages */
+    uint32_t line;            /* line in the scenario file, for messages */
 };
 
 struct scn_group {
@@ -94,7 +94,7 @@ struct scn_workload {
     uint32_t *senders; /* proc indices */
     uint32_t group;    /* index into groups */
     enum scn_order order;
-    double rate_per_s;   /* messages per second per sender, evenly spaced */
+    double rate_per_s;  /* messages per second per sender, evenly spaced */
     uint32_t size_bytes; /* payload size */
     int64_t start_ns, stop_ns;
     uint32_t line;
@@ -130,7 +130,7 @@ struct scn {
     int64_t run_ns;   /* `run T`: simulated duration (required) */
     int64_t quiet_ns; /* `quiet T`: the last T of the run has no faults and no sends; 0 = none */
 
-    enum scn_expect expect; /* `expect pass` (default) | `expect violation RULE` */
+    enum scn_expect expect;  /* `expect pass` (default) | `expect violation RULE` */
     char expect_rule[SCN_NAME_MAX];
 
     uint32_t n_procs;
