@@ -24,7 +24,8 @@ static const char usage_main[] =
     "commands:\n"
     "  run SCENARIO [--seed N] [--trace FILE] [--brief]   simulate a scenario and check it online\n"
     "  check TRACE                                        check a trace file offline\n"
-    "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, report\n"
+    "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, "
+    "report\n"
     "\n"
     "`pgroup COMMAND --help` tells more. Exit status: 0 every rule holds (or the\n"
     "scenario's expected violation happened), 1 a rule was violated, 2 bad input or usage.\n";

@@ -33,14 +33,26 @@ static void swp_on_signal(int sig)
 }
 
 /* Metric columns of results.csv, as named in the metrics file (sim/metrics.h). */
-static const char *const swp_metric_cols[] = {
-    "latency_p50_ms",     "latency_p99_ms",       "latency_mean_ms",
-    "latency_max_ms",     "throughput_msgs_per_s", "net_msgs_per_mcast",
-    "header_bytes_per_msg", "link_header_bytes_per_mcast", "stable_msgs_per_mcast",
-    "control_msgs",       "retained_msgs_max",    "link_retained_max",
-    "delayed_fraction",   "delayed_mean_ms",      "delayed_max_ms",
-    "view_changes",       "flush_ms",             "view_change_ms",
-    "sim_events",         "wall_s"};
+static const char *const swp_metric_cols[] = {"latency_p50_ms",
+                                              "latency_p99_ms",
+                                              "latency_mean_ms",
+                                              "latency_max_ms",
+                                              "throughput_msgs_per_s",
+                                              "net_msgs_per_mcast",
+                                              "header_bytes_per_msg",
+                                              "link_header_bytes_per_mcast",
+                                              "stable_msgs_per_mcast",
+                                              "control_msgs",
+                                              "retained_msgs_max",
+                                              "link_retained_max",
+                                              "delayed_fraction",
+                                              "delayed_mean_ms",
+                                              "delayed_max_ms",
+                                              "view_changes",
+                                              "flush_ms",
+                                              "view_change_ms",
+                                              "sim_events",
+                                              "wall_s"};
 #define SWP_N_METRICS (sizeof swp_metric_cols / sizeof swp_metric_cols[0])
 
 struct child {
@@ -53,8 +65,8 @@ struct runner {
     const struct swp_spec *s;
     const struct swp_opts *o;
     char header[SWP_ROW_MAX];
-    char **rows;   /* by point index: the row, or NULL */
-    char **extra;  /* rows of ids the spec no longer has, kept in file order */
+    char **rows;  /* by point index: the row, or NULL */
+    char **extra; /* rows of ids the spec no longer has, kept in file order */
     uint32_t n_extra;
     uint32_t *todo, n_todo, next;
     struct child *kids;
@@ -83,8 +95,7 @@ static void build_header(struct runner *r)
     size_t at = (size_t)snprintf(r->header, sizeof r->header,
                                  "id,grid,order,group_size,senders,rate,msg_bytes,loss,crash_s");
     for (uint32_t k = 0; k < r->s->n_set_keys; k++)
-        at += (size_t)snprintf(r->header + at, sizeof r->header - at, ",set_%s",
-                               r->s->set_keys[k]);
+        at += (size_t)snprintf(r->header + at, sizeof r->header - at, ",set_%s", r->s->set_keys[k]);
     at += (size_t)snprintf(r->header + at, sizeof r->header - at, ",seed,verdict,exit");
     for (size_t k = 0; k < SWP_N_METRICS; k++)
         at += (size_t)snprintf(r->header + at, sizeof r->header - at, ",%s", swp_metric_cols[k]);
@@ -298,7 +309,7 @@ static void child_exec(const struct runner *r, const struct swp_point *p)
     if (!freopen(log, "w", stdout) || !freopen(err, "w", stderr))
         _exit(127);
     char *argv[] = {(char *)r->o->self, "run", scn, "--brief", "--metrics", met,
-                    "--latency-csv", lat, NULL};
+                    "--latency-csv",    lat,   NULL};
     if (!r->s->grids[p->grid].dump_latency)
         argv[6] = NULL;
     execv(r->o->self, argv);
@@ -357,8 +368,9 @@ static void progress(struct runner *r, const struct swp_point *p, const char *ro
     for (unsigned k = 0; k < width; k++)
         bar[k] = k < fill ? '#' : '.';
     bar[width] = '\0';
-    fprintf(stderr, "\r\033[K[%s] %u/%u runs, %u running, %u failed, %u errors, %s elapsed, ~%s left",
-            bar, r->done, r->n_todo, r->running, r->failed, r->errors, e, r->done ? eta : "?");
+    fprintf(stderr,
+            "\r\033[K[%s] %u/%u runs, %u running, %u failed, %u errors, %s elapsed, ~%s left", bar,
+            r->done, r->n_todo, r->running, r->failed, r->errors, e, r->done ? eta : "?");
     if (r->done == r->n_todo)
         fputc('\n', stderr);
 }
@@ -520,8 +532,8 @@ int swp_run(const struct swp_spec *s, const struct swp_opts *o, FILE *out)
         fputc('\n', stderr);
     rc = write_sorted(&r);
     double el = swp_now() - r.t_start;
-    fprintf(out, "ran %u runs in %.1f s wall (%u failed a rule, %u errors)\n", r.done, el,
-            r.failed, r.errors);
+    fprintf(out, "ran %u runs in %.1f s wall (%u failed a rule, %u errors)\n", r.done, el, r.failed,
+            r.errors);
     if (!complete) {
         fprintf(out,
                 "interrupted: %u rows kept in %s/results.csv; run the same command again to "

@@ -58,7 +58,7 @@ struct swp_values {
 };
 
 struct swp_set {
-    char key[SWP_TOK_MAX];
+    struct swp_value key; /* the key, where it is written */
     struct swp_values vals;
 };
 
@@ -87,7 +87,7 @@ struct swp_point {
 struct swp_spec {
     char file[SCN_PATH_MAX];
     char name[SWP_TOK_MAX];
-    char *base;          /* the base lines, each NUL-terminated, verbatim */
+    char *base; /* the base lines, each NUL-terminated, verbatim */
     uint32_t n_base;
     uint32_t *base_off;  /* n_base offsets into base */
     uint32_t *base_line; /* n_base spec lines */
@@ -104,8 +104,7 @@ struct swp_spec {
 
 /* Parses a spec. 0, or 2 after `FILE:LINE:COL: message` on err (*out empty). */
 int swp_parse(const char *path, struct swp_spec *out, FILE *err);
-int swp_parse_text(const char *path, const char *text, size_t len, struct swp_spec *out,
-                   FILE *err);
+int swp_parse_text(const char *path, const char *text, size_t len, struct swp_spec *out, FILE *err);
 void swp_free(struct swp_spec *s);
 
 /* Fills s->points, checking each generated scenario with the scenario parser.

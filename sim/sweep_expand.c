@@ -9,7 +9,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <assert.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,17 +49,6 @@ static void put(struct gen *g, const char *text)
             g->col = 1;
         }
     }
-}
-
-static void putf(struct gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct gen *g, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    put(g, tmp);
 }
 
 /* Appends `text`, generated from spec value v: an error in it is reported at v. */
@@ -127,7 +115,9 @@ static void gen_point(const struct swp_spec *s, const struct swp_point *p, struc
     put_val(g, val(s, p, SWP_A_LOSS));
     put(g, "\n");
     for (uint32_t i = 0; i < gr->n_sets; i++) {
-        putf(g, "set %s ", gr->sets[i].key);
+        put(g, "set ");
+        put_val(g, &gr->sets[i].key);
+        put(g, " ");
         put_val(g, &gr->sets[i].vals.v[p->set_idx[i]]);
         put(g, "\n");
     }
@@ -149,8 +139,7 @@ static void gen_point(const struct swp_spec *s, const struct swp_point *p, struc
     }
 }
 
-size_t swp_scenario_text(const struct swp_spec *s, const struct swp_point *p, char *buf,
-                         size_t cap)
+size_t swp_scenario_text(const struct swp_spec *s, const struct swp_point *p, char *buf, size_t cap)
 {
     struct gen g = {.buf = buf, .cap = cap, .ok = cap > 0, .line = 1, .col = 1};
     if (cap)
@@ -163,7 +152,7 @@ const char *swp_point_set(const struct swp_spec *s, const struct swp_point *p, c
 {
     const struct swp_grid *gr = &s->grids[p->grid];
     for (uint32_t i = 0; i < gr->n_sets; i++)
-        if (!strcmp(gr->sets[i].key, key))
+        if (!strcmp(gr->sets[i].key.text, key))
             return gr->sets[i].vals.v[p->set_idx[i]].text;
     return "";
 }
@@ -186,7 +175,8 @@ static void map_pos(const struct swp_spec *s, const struct gen *g, uint32_t gl, 
             continue;
         if (!*line || (gc >= sg->gen_col && gc < sg->gen_col + sg->len)) {
             *line = sg->line;
-            *col = sg->col + (gc >= sg->gen_col && gc < sg->gen_col + sg->len ? gc - sg->gen_col : 0);
+            *col =
+                sg->col + (gc >= sg->gen_col && gc < sg->gen_col + sg->len ? gc - sg->gen_col : 0);
         }
     }
 }
@@ -203,13 +193,13 @@ static int report(const struct swp_spec *s, const struct swp_point *p, const str
         text = msg + np + at;
     uint32_t line, col;
     map_pos(s, g, gl, gc, &line, &col);
-    if (!line) {
-        line = s->grids[p->grid].line;
+    if (!line) { /* after the last line (a missing `run`): the base block's business */
+        line = s->line_base;
         col = 1;
     }
     size_t tl = strcspn(text, "\n");
-    fprintf(err, "%s:%u:%u: %.*s (in the scenario of run %s)\n", s->file, line, col, (int)tl,
-            text, p->id);
+    fprintf(err, "%s:%u:%u: %.*s (in the scenario of %s)\n", s->file, line, col, (int)tl, text,
+            p->id);
     return 2;
 }
 
@@ -286,11 +276,25 @@ static void point_id(const struct swp_spec *s, struct swp_point *p)
         id_put(p->id, sizeof p->id, t);
     }
     for (uint32_t i = 0; i < gr->n_sets; i++) {
-        snprintf(t, sizeof t, "-%s.%s", gr->sets[i].key, gr->sets[i].vals.v[p->set_idx[i]].text);
+        snprintf(t, sizeof t, "-%s.%s", gr->sets[i].key.text,
+                 gr->sets[i].vals.v[p->set_idx[i]].text);
         id_put(p->id, sizeof p->id, t);
     }
     snprintf(t, sizeof t, "-seed%llu", (unsigned long long)p->seed);
     id_put(p->id, sizeof p->id, t);
+}
+
+/* "grid NAME: order cbcast, group_size 8, ...": the point as written in the spec. */
+static void describe(const struct swp_spec *s, const struct swp_point *p, char *buf, size_t cap)
+{
+    const struct swp_grid *gr = &s->grids[p->grid];
+    size_t at = (size_t)snprintf(buf, cap, "grid %s:", gr->name);
+    for (int a = 0; a < SWP_A_N && at < cap; a++)
+        at += (size_t)snprintf(buf + at, cap - at, "%s %s %s", a ? "," : "", swp_axis_name(a),
+                               val(s, p, (enum swp_axis)a)->text);
+    for (uint32_t i = 0; i < gr->n_sets && at < cap; i++)
+        at += (size_t)snprintf(buf + at, cap - at, ", set %s %s", gr->sets[i].key.text,
+                               gr->sets[i].vals.v[p->set_idx[i]].text);
 }
 
 /* Advances the odometer of p over grid gr (seed innermost). False when done. */
@@ -358,7 +362,7 @@ static int expand_grid(struct swp_spec *s, uint32_t g, uint32_t max, uint32_t *c
             return fprintf(err, "%s:%u:1: the spec has more than %u runs\n", s->file, gr->line,
                            max),
                    2;
-        snprintf(p.id, sizeof p.id, "%s-point-%u", gr->name, s->n_points + 1);
+        describe(s, &p, p.id, sizeof p.id); /* the id proper needs the parsed values */
         if (check_point(s, &p, buf, cap, err))
             return 2;
         point_id(s, &p);

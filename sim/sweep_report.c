@@ -29,7 +29,7 @@ struct rep {
     FILE *gp, *md;
     struct swt_groups *gs;
     uint32_t n_plots;
-    char plots[64][64];   /* plot names, for the report */
+    char plots[64][64]; /* plot names, for the report */
     char captions[64][160];
 };
 
@@ -84,8 +84,8 @@ static bool gp_series(struct rep *r, const char *name, uint32_t k)
             if (!strcmp(r->gs->g[i].series, r->gs->series[s]))
                 fprintf(f, "%g,%.9g\n", r->gs->g[i].x, r->gs->g[i].mean[k]);
         fclose(f);
-        fprintf(r->gp, "%s'%s' using 1:2 with linespoints lw 2 title \"%s\"", s ? ", \\\n     " : "",
-                file, r->gs->series[s]);
+        fprintf(r->gp, "%s'%s' using 1:2 with linespoints lw 2 title \"%s\"",
+                s ? ", \\\n     " : "", file, r->gs->series[s]);
     }
     fprintf(r->gp, "\n");
     return true;
@@ -247,23 +247,29 @@ static void plot_timeline(struct rep *r, uint32_t row)
     double tc = metric(r, row, "crash.0.t_s", -1), ts = metric(r, row, "crash.0.suspect_s", -1),
            tv = metric(r, row, "crash.0.view_s", -1);
     snprintf(title, sizeof title, "Latency over time, %s, n=%s, %s sender(s), crash at %s s",
-             swt_cell(t, row, "order"), swt_cell(t, row, "group_size"),
-             swt_cell(t, row, "senders"), swt_cell(t, row, "crash_s"));
+             swt_cell(t, row, "order"), swt_cell(t, row, "group_size"), swt_cell(t, row, "senders"),
+             swt_cell(t, row, "crash_s"));
     gp_begin(r, name, title, "delivery time (s, simulated)", "latency (ms)", false);
     fprintf(r->gp, "set logscale y 10\n");
     double end = ts >= 0 ? ts : tc;
     if (tc >= 0 && end > tc)
-        fprintf(r->gp, "set object 1 rect from %.9g, graph 0 to %.9g, graph 1 behind "
-                       "fc rgb '#ffe0b0' fs solid 0.6 noborder\n", tc, end);
+        fprintf(r->gp,
+                "set object 1 rect from %.9g, graph 0 to %.9g, graph 1 behind "
+                "fc rgb '#ffe0b0' fs solid 0.6 noborder\n",
+                tc, end);
     if (ts >= 0 && tv > ts)
-        fprintf(r->gp, "set object 2 rect from %.9g, graph 0 to %.9g, graph 1 behind "
-                       "fc rgb '#ff9090' fs solid 0.6 noborder\n", ts, tv);
-    fprintf(r->gp, "plot '%s' using 1:2 with points pt 7 ps 0.3 title \"remote deliveries\", \\\n"
-                   "     NaN with boxes fc rgb '#ffe0b0' fs solid title \"crash to suspicion\", \\\n"
-                   "     NaN with boxes fc rgb '#ff9090' fs solid title \"view change (flush)\"\n",
+        fprintf(r->gp,
+                "set object 2 rect from %.9g, graph 0 to %.9g, graph 1 behind "
+                "fc rgb '#ff9090' fs solid 0.6 noborder\n",
+                ts, tv);
+    fprintf(r->gp,
+            "plot '%s' using 1:2 with points pt 7 ps 0.3 title \"remote deliveries\", \\\n"
+            "     NaN with boxes fc rgb '#ffe0b0' fs solid title \"crash to suspicion\", \\\n"
+            "     NaN with boxes fc rgb '#ff9090' fs solid title \"view change (flush)\"\n",
             file);
     char cap[160];
-    snprintf(cap, sizeof cap, "Latency over time in run `%s`: crash, detection and view change shaded",
+    snprintf(cap, sizeof cap,
+             "Latency over time in run `%s`: crash, detection and view change shaded",
              swt_cell(t, row, "id"));
     gp_end(r, name, cap);
 }
@@ -289,14 +295,13 @@ static void plot_all(struct rep *r)
               SWT_BY_ORDER_SENDERS, "Mean latency send to remote delivery vs group size");
     plot_vs_n(r, "latency_p99_vs_n", "latency_p99_ms", "p99 latency (ms)", &ref,
               SWT_BY_ORDER_SENDERS, "99th percentile latency vs group size");
-    plot_vs_n(r, "throughput_vs_n", "throughput_msgs_per_s",
-              "deliveries per second per member", &ref, SWT_BY_ORDER_SENDERS,
+    plot_vs_n(r, "throughput_vs_n", "throughput_msgs_per_s", "deliveries per second per member",
+              &ref, SWT_BY_ORDER_SENDERS,
               "Throughput: deliveries per simulated second per member vs group size");
-    struct swt_filter hdr = {.crash = 0, .reference = true, .not_order = "fifo",
-                             .allow_set = "set_vt_compress"};
-    plot_vs_n(r, "header_bytes_vs_n", "header_bytes_per_msg", "pg header bytes per multicast",
-              &hdr, swt_has(&r->t, "set_vt_compress") ? SWT_BY_ORDER_SENDERS_SET
-                                                      : SWT_BY_ORDER_SENDERS,
+    struct swt_filter hdr = {
+        .crash = 0, .reference = true, .not_order = "fifo", .allow_set = "set_vt_compress"};
+    plot_vs_n(r, "header_bytes_vs_n", "header_bytes_per_msg", "pg header bytes per multicast", &hdr,
+              swt_has(&r->t, "set_vt_compress") ? SWT_BY_ORDER_SENDERS_SET : SWT_BY_ORDER_SENDERS,
               "Ordering and stability metadata (pg header) per multicast vs group size, "
               "VT compression on (default) and off");
     struct swt_filter cr = {.crash = 1, .any_set = true};
@@ -372,24 +377,25 @@ static void md_head(struct rep *r)
         fail += !strcmp(v, "FAIL");
         err += !strcmp(v, "ERROR");
     }
-    fprintf(r->md, "# Sweep `%s`\n\nGenerated by `pgroup sweep %s --out %s` from `results.csv` "
-                   "(one row per run) and the runs' files in `runs/`. Every number below is "
-                   "printed by the tool from that data.\n\n",
+    fprintf(r->md,
+            "# Sweep `%s`\n\nGenerated by `pgroup sweep %s --out %s` from `results.csv` "
+            "(one row per run) and the runs' files in `runs/`. Every number below is "
+            "printed by the tool from that data.\n\n",
             r->s->name, r->s->file, r->dir);
-    fprintf(r->md, "Runs: %u (%u PASS, %u FAIL, %u ERROR). Latency is send to delivery in "
-                   "simulated time over remote deliveries (the sender's own delivery, made inside "
-                   "the multicast call, is excluded). Figures over group size are means over "
-                   "seeds of the reference rows: no crash, loss %g%%, rate %g/s per sender, "
-                   "%g-byte messages, no `set` axis.\n",
+    fprintf(r->md,
+            "Runs: %u (%u PASS, %u FAIL, %u ERROR). Latency is send to delivery in "
+            "simulated time over remote deliveries (the sender's own delivery, made inside "
+            "the multicast call, is excluded). Figures over group size are means over "
+            "seeds of the reference rows: no crash, loss %g%%, rate %g/s per sender, "
+            "%g-byte messages, no `set` axis.\n",
             t->n_rows, pass, fail, err, t->ref_loss * 100, t->ref_rate, t->ref_bytes);
 }
 
 static void md_tables(struct rep *r)
 {
-    static const char *const cols[] = {"latency_p50_ms",     "latency_p99_ms",
-                                       "latency_mean_ms",    "throughput_msgs_per_s",
-                                       "net_msgs_per_mcast", "header_bytes_per_msg",
-                                       "retained_msgs_max",  "wall_s"};
+    static const char *const cols[] = {
+        "latency_p50_ms",     "latency_p99_ms",       "latency_mean_ms",   "throughput_msgs_per_s",
+        "net_msgs_per_mcast", "header_bytes_per_msg", "retained_msgs_max", "wall_s"};
     static const char *const titles[] = {"Latency p50 (ms)",
                                          "Latency p99 (ms)",
                                          "Latency mean (ms)",
@@ -444,23 +450,26 @@ static void md_no_abcast(struct rep *r)
         fprintf(r->md, "\nThis sweep has no abcast run: the claim is not measured here.\n");
         return;
     }
-    fprintf(r->md, "\nNo abcast run has metrics: %u abcast runs, the first (`%s`) ended %s: "
-                   "`%s`. The claim is not measured here.\n",
+    fprintf(r->md,
+            "\nNo abcast run has metrics: %u abcast runs, the first (`%s`) ended %s: "
+            "`%s`. The claim is not measured here.\n",
             n, swt_cell(t, first, "id"), swt_cell(t, first, "verdict"),
             swt_cell(t, first, "error"));
 }
 
 static void md_claim_speed(struct rep *r)
 {
-    static const char *const cols[] = {"latency_mean_ms", "latency_p50_ms",
-                                       "throughput_msgs_per_s", "net_msgs_per_mcast"};
+    static const char *const cols[] = {"latency_mean_ms", "latency_p50_ms", "throughput_msgs_per_s",
+                                       "net_msgs_per_mcast"};
     fprintf(r->md, "\n## Claim: \"cbcast is at least a factor of two faster than abcast\"\n");
     struct swt_groups *cb = malloc(sizeof *cb);
     assert(cb);
     struct swt_filter fc = {.crash = 0, .reference = true, .order = "cbcast"};
     swt_group(&r->t, &fc, SWT_BY_ORDER_SENDERS, cols, 4, cb);
     bool tok = swt_has(&r->t, "set_abcast_token");
-    struct swt_filter fa = {.crash = 0, .reference = true, .order = "abcast",
+    struct swt_filter fa = {.crash = 0,
+                            .reference = true,
+                            .order = "abcast",
                             .allow_set = tok ? "set_abcast_token" : NULL};
     swt_group(&r->t, &fa, tok ? SWT_BY_ORDER_SENDERS_SET : SWT_BY_ORDER_SENDERS, cols, 4, r->gs);
     if (r->gs->n == 0 || cb->n == 0) {
@@ -525,8 +534,9 @@ static void md_claim_delays(struct rep *r)
             worst = r->gs->g[i].mean[0] > worst ? r->gs->g[i].mean[0] : worst;
             maxw = r->gs->g[i].mean[2] > maxw ? r->gs->g[i].mean[2] : maxw;
         }
-        fprintf(r->md, "\n- %s: at most %.4g%% of messages delayed at any group size, the "
-                       "longest wait %.4g ms.",
+        fprintf(r->md,
+                "\n- %s: at most %.4g%% of messages delayed at any group size, the "
+                "longest wait %.4g ms.",
                 r->gs->series[s], worst * 100, maxw);
     }
     fprintf(r->md, "\n");
@@ -544,8 +554,9 @@ static void md_growth(struct rep *r)
             hi = !hi || g->x > hi->x ? g : hi;
         }
         if (lo && hi && lo != hi && lo->mean[0] > 0)
-            fprintf(r->md, "\n- %s: %.4g bytes at %g members, %.4g at %g (x%.3g for x%.3g "
-                           "members).",
+            fprintf(r->md,
+                    "\n- %s: %.4g bytes at %g members, %.4g at %g (x%.3g for x%.3g "
+                    "members).",
                     r->gs->series[s], lo->mean[0], lo->x, hi->mean[0], hi->x,
                     hi->mean[0] / lo->mean[0], hi->x / lo->x);
     }
@@ -560,8 +571,8 @@ static void md_claim_headers(struct rep *r)
                    "DATA message, mean per multicast. With compression (the default) a "
                    "message carries only the VT entries that changed since the sender's "
                    "previous message; `vt_compress off` sends every entry.\n");
-    struct swt_filter f = {.crash = 0, .reference = true, .not_order = "fifo",
-                           .allow_set = "set_vt_compress"};
+    struct swt_filter f = {
+        .crash = 0, .reference = true, .not_order = "fifo", .allow_set = "set_vt_compress"};
     bool has = swt_has(&r->t, "set_vt_compress");
     swt_group(&r->t, &f, has ? SWT_BY_ORDER_SENDERS_SET : SWT_BY_ORDER_SENDERS, cols, 1, r->gs);
     if (r->gs->n == 0) {
@@ -592,8 +603,6 @@ static void md_claim_flush(struct rep *r)
     md_pivot(r, 0, "");
     fprintf(r->md, "\n### Crash to new view (ms)\n");
     md_pivot(r, 1, "");
-    fprintf(r->md, "\nfifo groups run on the link layer (one static view): they have no view "
-                   "change, hence 0.\n");
 }
 
 static void md_problems(struct rep *r)

@@ -15,12 +15,11 @@
 static const char *const swp_axis_names[SWP_A_N] = {"order", "group_size", "senders", "rate",
                                                     "size",  "loss",       "crash",   "seed"};
 /* Values of an axis a section does not give (after the defaults section). */
-static const char *const swp_axis_dflt[SWP_A_N] = {NULL, NULL, "1", "10/s", "64B", "0%", "none",
-                                                   "1"};
-static const char *const swp_keywords[] = {"name",  "base", "end",     "grid",
-                                           "set",   "dump_latency", "order", "group_size",
-                                           "senders", "rate", "size",  "loss",
-                                           "crash", "seed"};
+static const char *const swp_axis_dflt[SWP_A_N] = {NULL,  NULL, "1",    "10/s",
+                                                   "64B", "0%", "none", "1"};
+static const char *const swp_keywords[] = {"name",         "base",  "end",        "grid",    "set",
+                                           "dump_latency", "order", "group_size", "senders", "rate",
+                                           "size",         "loss",  "crash",      "seed"};
 #define SWP_N_KEYWORDS (sizeof swp_keywords / sizeof swp_keywords[0])
 
 const char *swp_axis_name(enum swp_axis a)
@@ -87,7 +86,8 @@ static int lex(struct sparser *p, const char *b, size_t n)
         while (i < n && p->buf[i] != ' ' && p->buf[i] != '\t' && p->buf[i] != '\r' &&
                p->buf[i] != '#' && (unsigned char)p->buf[i] >= 0x20 && p->buf[i] != 0x7f)
             i++;
-        p->tok[p->ntok++] = (struct stok){p->buf + start, (uint32_t)(i - start), (uint32_t)start + 1};
+        p->tok[p->ntok++] =
+            (struct stok){p->buf + start, (uint32_t)(i - start), (uint32_t)start + 1};
     }
     return 0;
 }
@@ -117,26 +117,39 @@ static bool swp_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
     return true;
 }
 
-static size_t swp_common_prefix(const char *a, const char *b)
+/* Edit distance, for "did you mean"; words longer than 31 bytes are far from everything. */
+static unsigned swp_distance(const char *a, const char *b)
 {
-    size_t n = 0;
-    while (a[n] && a[n] == b[n])
-        n++;
-    return n;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 31 || lb > 31)
+        return 99;
+    unsigned d[32][32];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            unsigned del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    }
+    return d[la][lb];
 }
 
 static int unknown_keyword(struct sparser *p)
 {
     const char *best = NULL;
-    size_t best_n = 0;
+    unsigned best_d = p->tok[0].len >= 4 ? 2 : 1;
     for (size_t k = 0; k < SWP_N_KEYWORDS; k++) {
-        size_t n = swp_common_prefix(p->tok[0].s, swp_keywords[k]);
-        if (n > best_n) {
-            best_n = n;
+        unsigned d = swp_distance(p->tok[0].s, swp_keywords[k]);
+        if (d <= best_d) {
+            best_d = d;
             best = swp_keywords[k];
         }
     }
-    if (best && best_n >= 3)
+    if (best)
         return perr_tok(p, 0, "unknown keyword '%.*s' (did you mean '%s'?)", TOKS(&p->tok[0]),
                         best);
     return perr_tok(p, 0,
@@ -239,7 +252,7 @@ static int cmd_set(struct sparser *p)
     if (!swp_word(k->s, k->len) || k->len >= SWP_TOK_MAX)
         return perr_tok(p, 1, "'%.*s' is not a setting name", TOKS(k));
     for (uint32_t i = 0; i < p->sec->n_sets; i++)
-        if (!strcmp(p->sec->sets[i].key, k->s))
+        if (!strcmp(p->sec->sets[i].key.text, k->s))
             return perr_tok(p, 1, "`set %s` given twice in %s (first at line %u)", k->s,
                             section_name(p), p->sec->sets[i].vals.line);
     if (p->sec->n_sets == SWP_MAX_SETS)
@@ -247,7 +260,9 @@ static int cmd_set(struct sparser *p)
     if (set_key_register(p, k->s))
         return 2;
     struct swp_set *st = &p->sec->sets[p->sec->n_sets];
-    memcpy(st->key, k->s, k->len + 1);
+    memcpy(st->key.text, k->s, k->len + 1);
+    st->key.line = p->line;
+    st->key.col = k->col;
     if (read_values(p, 2, &st->vals, "set", SWP_A_N))
         return 2;
     p->sec->n_sets++;
@@ -338,8 +353,9 @@ static int base_check(struct sparser *p)
                             by[k]);
     if (!strcmp(p->tok[0].s, "platform") && p->ntok > 2 && !strcmp(p->tok[1].s, "file") &&
         p->tok[2].s[0] != '/')
-        return perr_tok(p, 2, "base: `platform file` needs an absolute path here (the generated "
-                              "scenarios live in the output directory)");
+        return perr_tok(p, 2,
+                        "base: `platform file` needs an absolute path here (the generated "
+                        "scenarios live in the output directory)");
     return 0;
 }
 
@@ -375,8 +391,8 @@ static int base_line(struct sparser *p, const char *b, size_t n)
 static int parse_line(struct sparser *p, const char *b, size_t n)
 {
     if (n > SCN_LINE_MAX - 1)
-        return sperr(p->path, p->err, p->line, SCN_LINE_MAX,
-                     "line longer than %u bytes", SCN_LINE_MAX - 1);
+        return sperr(p->path, p->err, p->line, SCN_LINE_MAX, "line longer than %u bytes",
+                     SCN_LINE_MAX - 1);
     if (lex(p, b, n))
         return 2;
     if (p->in_base)
@@ -408,7 +424,7 @@ static void merge_defaults(const struct swp_spec *s, struct swp_grid *g)
     for (uint32_t k = 0; k < d->n_sets && g->n_sets < SWP_MAX_SETS; k++) {
         bool own = false;
         for (uint32_t i = 0; i < g->n_sets; i++)
-            own |= !strcmp(g->sets[i].key, d->sets[k].key);
+            own |= !strcmp(g->sets[i].key.text, d->sets[k].key.text);
         if (!own)
             g->sets[g->n_sets++] = d->sets[k];
     }
@@ -422,8 +438,9 @@ static int post_check(struct sparser *p, uint32_t eof_line)
     if (p->in_base)
         return sperr(p->path, p->err, s->line_base, 1, "`base` is never closed by `end`");
     if (!s->line_base)
-        return sperr(p->path, p->err, eof_line, 1,
-                     "missing `base ... end`: the scenario lines every run shares (at least `run`)");
+        return sperr(
+            p->path, p->err, eof_line, 1,
+            "missing `base ... end`: the scenario lines every run shares (at least `run`)");
     if (s->n_grids == 0) {
         memset(&s->grids[0], 0, sizeof s->grids[0]);
         snprintf(s->grids[0].name, SWP_TOK_MAX, "main");
@@ -457,8 +474,7 @@ static int parse_all(struct sparser *p, const char *text, size_t len)
     return post_check(p, p->line + 1);
 }
 
-int swp_parse_text(const char *path, const char *text, size_t len, struct swp_spec *out,
-                   FILE *err)
+int swp_parse_text(const char *path, const char *text, size_t len, struct swp_spec *out, FILE *err)
 {
     assert(path && (text || len == 0) && out && err);
     memset(out, 0, sizeof *out);

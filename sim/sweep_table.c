@@ -132,9 +132,9 @@ bool swt_keep(const struct swt *t, uint32_t r, const struct swt_filter *f)
     const char *o = swt_cell(t, r, "order");
     if ((f->order && strcmp(o, f->order)) || (f->not_order && !strcmp(o, f->not_order)))
         return false;
-    if (f->reference && (swt_num(t, r, "loss") != t->ref_loss ||
-                         swt_num(t, r, "rate") != t->ref_rate ||
-                         swt_num(t, r, "msg_bytes") != t->ref_bytes))
+    if (f->reference &&
+        (swt_num(t, r, "loss") != t->ref_loss || swt_num(t, r, "rate") != t->ref_rate ||
+         swt_num(t, r, "msg_bytes") != t->ref_bytes))
         return false;
     return f->any_set || swt_sets_ok(t, r, f->allow_set);
 }
@@ -209,7 +209,8 @@ static const struct swt_groups *swt_sort_ctx;
 static int swt_group_cmp(const void *a, const void *b)
 {
     const struct swt_group *x = a, *y = b;
-    int sx = swt_series_index(swt_sort_ctx, x->series), sy = swt_series_index(swt_sort_ctx, y->series);
+    int sx = swt_series_index(swt_sort_ctx, x->series),
+        sy = swt_series_index(swt_sort_ctx, y->series);
     if (sx != sy)
         return sx - sy;
     return (x->x > y->x) - (x->x < y->x);
@@ -220,7 +221,7 @@ void swt_group(const struct swt *t, const struct swt_filter *f, enum swt_series 
 {
     assert(n_cols <= SWT_MAX_VALS);
     memset(out, 0, sizeof *out);
-    char (*seen)[512] = calloc(t->n_rows + 1, sizeof *seen);
+    char(*seen)[512] = calloc(t->n_rows + 1, sizeof *seen);
     assert(seen);
     uint32_t n_seen = 0;
     for (uint32_t r = 0; r < t->n_rows; r++) {
