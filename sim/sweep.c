@@ -267,6 +267,10 @@ static char *make_row(struct runner *r, uint32_t i, int status)
         verdict = "ERROR";
         swp_path(path, r, p->id, ".err");
         read_error(path, err, sizeof err);
+        swp_path(path, r, p->id, ".scn"); /* the output directory is not part of the row */
+        size_t pl = strlen(path), dl = strlen(r->o->out_dir) + strlen("/runs/");
+        if (!strncmp(err, path, pl))
+            memmove(err, err + dl, strlen(err + dl) + 1);
         if (WIFSIGNALED(status))
             snprintf(err, sizeof err, "killed by signal %d", WTERMSIG(status));
         else if (!err[0])

@@ -116,8 +116,7 @@ int swp_expand(struct swp_spec *s, uint32_t max_points, FILE *err);
 size_t swp_scenario_text(const struct swp_spec *s, const struct swp_point *p, char *buf,
                          size_t cap);
 
-/* The value of a grid's set axis k at point p, and the value of spec-wide set
- * key `key` at p ("" if p's grid does not set it). */
+/* The value of set key `key` at point p ("" if p's grid does not set it). */
 const char *swp_point_set(const struct swp_spec *s, const struct swp_point *p, const char *key);
 
 /* ---- the runner (sweep.c) and the report (sweep_report.c) ---- */

@@ -32,6 +32,7 @@ dump_latency
 grid broken          # more members than a process group can have: the run cannot start
 order cbcast
 group_size 5000
+senders 1
 SPEC
 rows() { tail -n +2 "$1/results.csv" | wc -l; }
 col() { head -1 "$1/results.csv" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
