@@ -33,6 +33,7 @@ void pg_config_default(struct pg_config *cfg)
         .max_abcast_unordered = 256,
         .abcast_token_follow = true,
         .abcast_token_streak = 8,
+        .vt_compress = true,
     };
 }
 

@@ -169,6 +169,8 @@ struct pg_config {
     bool abcast_token_follow; /* the abcast token moves to a sole active sender (else: fixed) */
     uint32_t
         abcast_token_streak; /* consecutive abcasts of one non-holder before it gets the token */
+    bool vt_compress;        /* DATA carries only the VT entries that changed [BSS91] (default);
+                                false: every entry, to measure what compression saves */
 };
 
 /* Fills `cfg` with defaults (64 members, 4096 retained messages, 20 ms stable
@@ -216,6 +218,9 @@ struct pg_stats {
     uint64_t abcast_flush_ordered; /* abcasts without an order at a view change, ordered there */
     uint64_t order_delay_total_ns; /* sum over abcast deliveries: causal delivery -> application */
     uint64_t order_delay_max_ns;
+
+    /* how long the messages counted in delayed_causal waited (arrival to delivery) */
+    uint64_t delayed_causal_ns, delayed_causal_max_ns; /* total, longest */
 };
 
 struct pg;

@@ -104,8 +104,9 @@ uint32_t pg_cb_unstable_own(const struct pg_group *g)
 }
 
 /* Builds the DATA message for the next own message (not yet committed),
- * without the abcast extension. */
-static void data_build(const struct pg_group *g, struct pg_wmsg *m, uint32_t *full)
+ * without the abcast extension. With `compress` false every VT entry is sent
+ * (pg_config.vt_compress). */
+static void data_build(const struct pg_group *g, bool compress, struct pg_wmsg *m, uint32_t *full)
 {
     uint32_t n = g->view.n_members, me = g->my_rank;
     memcpy(full, g->vt, n * sizeof(uint32_t));
@@ -116,7 +117,7 @@ static void data_build(const struct pg_group *g, struct pg_wmsg *m, uint32_t *fu
     m->rank = (uint8_t)me;
     for (uint32_t k = 0; k < n; k++) {
         assert(full[k] >= g->sent_vt[k]); /* VT monotonic */
-        if (k == me || full[k] != g->sent_vt[k]) {
+        if (k == me || !compress || full[k] != g->sent_vt[k]) {
             m->vt_rank[m->n_vt] = (uint8_t)k;
             m->vt[m->n_vt++] = full[k];
         }
@@ -131,7 +132,7 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     assert(g->st == PG_GS_MEMBER && len <= pg->cfg.max_payload);
     uint32_t full[PG_CAP];
     struct pg_wmsg m;
-    data_build(g, &m, full);
+    data_build(g, pg->cfg.vt_compress, &m, full);
     m.payload = p;
     m.len = len;
     m.ab = ab;
@@ -350,6 +351,7 @@ static void store_msg(struct pg *pg, struct pg_group *g, uint32_t j, const uint3
     }
     nm->seq = seq;
     nm->sender = (uint8_t)j;
+    nm->arrived_ns = pg_now(pg);
     store_insert(&g->cur, nm);
 }
 
@@ -428,6 +430,13 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
     g->vt[j]++;
     (void)ack_raise(g, g->my_rank, j, g->vt[j]); /* my row is my delivered vector */
     pg->stats.delivered++;
+    if (m->delayed) {
+        int64_t waited_ns = pg_now(pg) - m->arrived_ns;
+        assert(waited_ns >= 0);
+        pg->stats.delayed_causal_ns += (uint64_t)waited_ns;
+        if ((uint64_t)waited_ns > pg->stats.delayed_causal_max_ns)
+            pg->stats.delayed_causal_max_ns = (uint64_t)waited_ns;
+    }
     if (!g->adv_dirty && memcmp(g->vt, g->adv, g->view.n_members * sizeof(uint32_t)) != 0) {
         g->adv_dirty = true;
         g->stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;

@@ -24,7 +24,8 @@ struct pg_msg {
     uint32_t seq;
     uint8_t sender; /* rank in the view */
     bool delivered;
-    bool delayed; /* counted once as delayed by the causal rule */
+    bool delayed;       /* counted once as delayed by the causal rule */
+    int64_t arrived_ns; /* when it was stored: a delayed message's wait starts here */
     uint32_t len;
     uint32_t *vt; /* view size entries */
     uint8_t *payload;

@@ -100,6 +100,9 @@ static void app_emit_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     e.from = d->from;
     sim_inc_emit(inc, &e);
     inc->w->tot.deliveries++;
+    if (inc->w->metrics && inc->alive)
+        sim_metrics_deliver(inc->w->metrics, d->from_id, d->seq, inc->id, sim_now_ns(), d->order,
+                            d->from, inc->name);
 }
 
 /* swap-abcast: holds an abcast delivery back until the next abcast delivery
@@ -207,6 +210,8 @@ static void app_fill(struct sim_inc *inc, struct sim_delivery *d, uint32_t group
     size_t n = strlen(from_name);
     assert(n < sizeof d->from);
     memcpy(d->from, from_name, n + 1); /* per delivery: no snprintf */
+    d->from_id = from;
+    d->seq = seq;
     d->group = group;
     d->order = order;
     d->view = view;
@@ -521,6 +526,8 @@ static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
     char msg[SIM_INC_NAME_MAX + 24];
     app_msg_name(msg, sizeof msg, inc->name, seq);
     app_emit_send(inc, w, msg, view);
+    if (inc->w->metrics && inc->alive)
+        sim_metrics_send(inc->w->metrics, inc->id, seq, sim_now_ns());
     if (!inc->app.self_pending)
         return;
     struct sim_delivery d;

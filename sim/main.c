@@ -1,6 +1,6 @@
 /* sim/main.c: the `pgroup` command.
  *
- * Owns: the command line. Subcommands: run, check. Exit status: 0 when every
+ * Owns: the command line. Subcommands: run, check, sweep. Exit status: 0 when every
  * rule holds (or the scenario's expected violation happened), 1 when a rule
  * was violated, 2 for bad input or bad usage.
  */
@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chk.h"
 #include "scenario.h"
+#include "sweep.h"
 #include "world.h"
 
 static const char usage_main[] =
@@ -22,12 +24,15 @@ static const char usage_main[] =
     "commands:\n"
     "  run SCENARIO [--seed N] [--trace FILE] [--brief]   simulate a scenario and check it online\n"
     "  check TRACE                                        check a trace file offline\n"
+    "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, "
+    "report\n"
     "\n"
     "`pgroup COMMAND --help` tells more. Exit status: 0 every rule holds (or the\n"
     "scenario's expected violation happened), 1 a rule was violated, 2 bad input or usage.\n";
 
 static const char usage_run[] =
-    "usage: pgroup run SCENARIO [--seed N] [--trace FILE] [--brief]\n"
+    "usage: pgroup run SCENARIO [--seed N] [--trace FILE] [--brief] [--metrics FILE]\n"
+    "                  [--latency-csv FILE]\n"
     "\n"
     "Parses SCENARIO (format: scenarios/README.md), prints the resolved configuration,\n"
     "simulates it on SimGrid with every rule checked online, and prints a summary:\n"
@@ -36,6 +41,11 @@ static const char usage_run[] =
     "  --seed N      seed of every random stream (default: the scenario's `seed`, else 1)\n"
     "  --trace FILE  also write the trace (JSON Lines, TRACE.md) to FILE\n"
     "  --brief       do not print the resolved scenario (the seed and summary still are)\n"
+    "  --metrics FILE      write the run's measurements (latency, throughput, datagrams and\n"
+    "                      header bytes per multicast, retention, causal delays, view-change\n"
+    "                      cost), one key=value per line; keys: sim/metrics.h\n"
+    "  --latency-csv FILE  write one line per remote delivery:\n"
+    "                      t_send_s,t_deliver_s,latency_ms,order,from,to\n"
     "\n"
     "Same scenario and seed give a byte-identical trace. A failing run prints the\n"
     "command that reproduces it. Exit status: 0 pass (or the expected violation\n"
@@ -48,6 +58,28 @@ static const char usage_check[] =
     "and judges it with the same checkers the simulation runs online. Prints each rule\n"
     "as PASS or FAIL, and for a failed rule the events that show the violation.\n"
     "Exit status: 0 every rule holds, 1 a rule was violated, 2 unreadable or malformed trace.\n";
+
+static const char usage_sweep[] =
+    "usage: pgroup sweep SPEC --out DIR [--jobs N]\n"
+    "\n"
+    "Reads SPEC (format: scenarios/sweeps/README.md): scenario lines every run shares and\n"
+    "axes (order, group_size, senders, rate, size, loss, crash, seed, set KEY). Generates one\n"
+    "scenario per grid point, checks them all, then runs each as its own `pgroup run\n"
+    "--metrics` process, N at a time, and writes into DIR:\n"
+    "  results.csv   one row per run: its parameters, verdict and metrics (sim/metrics.h)\n"
+    "  runs/         each run's scenario, metrics, output and latency dump\n"
+    "  plots.gp, *.svg, *.png   gnuplot script and the plots it draws\n"
+    "  report.md     tables, plots, ratios abcast/cbcast, the paper's claims against the data\n"
+    "\n"
+    "  --out DIR   output directory (created)\n"
+    "  --jobs N    runs at a time (default: the number of cores)\n"
+    "\n"
+    "A progress bar is drawn when stderr is a terminal. Ctrl-C stops the running children\n"
+    "and keeps the finished rows; the same command again skips the rows already in\n"
+    "DIR/results.csv with verdict PASS or FAIL (ERROR rows, e.g. a run that could not start,\n"
+    "run again) and then redraws the plots and the report. Rows are deterministic except\n"
+    "wall_s. Exit status: 0 every row PASS, 1 some row FAIL or ERROR (or gnuplot failed),\n"
+    "2 bad spec (FILE:LINE:COL: message) or usage, 130 interrupted.\n";
 
 static bool is_help(const char *a)
 {
@@ -82,6 +114,10 @@ static int cmd_run(int argc, char **argv)
             o.seed_given = true;
         } else if (!strcmp(argv[i], "--trace") && i + 1 < argc) {
             o.trace_path = argv[++i];
+        } else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
+            o.metrics_path = argv[++i];
+        } else if (!strcmp(argv[i], "--latency-csv") && i + 1 < argc) {
+            o.latency_csv = argv[++i];
         } else if (!strcmp(argv[i], "--brief")) {
             o.quiet = true;
         } else if (argv[i][0] == '-' || path) {
@@ -131,6 +167,64 @@ static int cmd_check(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
+static int parse_jobs(const char *s, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < 1 || v > 1024)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct swp_opts o = {.jobs = ncpu > 0 ? (unsigned)ncpu : 1};
+    const char *spec = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(usage_sweep, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+            o.out_dir = argv[++i];
+        } else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) {
+            if (parse_jobs(argv[++i], &o.jobs) != 0) {
+                fprintf(stderr, "pgroup sweep: --jobs takes a number from 1 to 1024, not '%s'\n",
+                        argv[i]);
+                return 2;
+            }
+        } else if (argv[i][0] == '-' || spec) {
+            fprintf(stderr, "pgroup sweep: unexpected argument '%s'\n%s", argv[i], usage_sweep);
+            return 2;
+        } else {
+            spec = argv[i];
+        }
+    }
+    if (!spec || !o.out_dir) {
+        fprintf(stderr, "pgroup sweep: %s\n%s", spec ? "no --out DIR given" : "no spec given",
+                usage_sweep);
+        return 2;
+    }
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        perror("/proc/self/exe");
+        return 2;
+    }
+    self[n] = '\0';
+    o.self = self;
+    struct swp_spec s;
+    if (swp_parse(spec, &s, stderr) != 0)
+        return 2;
+    int rc = swp_expand(&s, 0, stderr);
+    if (rc == 0)
+        rc = swp_run(&s, &o, stdout);
+    swp_free(&s);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -145,6 +239,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (!strcmp(argv[1], "check"))
         return cmd_check(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "sweep"))
+        return cmd_sweep(argc - 2, argv + 2);
     fprintf(stderr, "pgroup: unknown command '%s'\n%s", argv[1], usage_main);
     return 2;
 }

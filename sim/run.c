@@ -89,6 +89,7 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
     cfg->max_members = most < PG_MAX_MEMBERS_CAP ? most : PG_MAX_MEMBERS_CAP;
     cfg->max_groups = s->n_groups > cfg->max_groups ? s->n_groups : cfg->max_groups;
     cfg->abcast_token_follow = !s->abcast_token_fixed;
+    cfg->vt_compress = s->vt_compress;
 }
 
 static void run_print_config(const struct sim_world *w, FILE *out)
@@ -157,6 +158,7 @@ static void run_world_free(struct sim_world *w)
     free(w->hosts);
     free(w->linebuf);
     chk_free(w->chk);
+    sim_metrics_free(w->metrics);
     free(w);
 }
 
@@ -303,6 +305,14 @@ static int run_check_places(const struct scn *s)
     return 0;
 }
 
+static int run_write_metrics(struct sim_world *w, int rc)
+{
+    bool any_pg = false;
+    for (uint32_t g = 0; g < w->scn->n_groups; g++)
+        any_pg |= w->group_pg[g];
+    return sim_metrics_write(w->metrics, &w->tot, any_pg, rc, w->opts.metrics_path);
+}
+
 int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim_totals *totals)
 {
     struct sim_world *w = run_world_new(s, o, out);
@@ -316,6 +326,13 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
         return 2;
     }
     run_hosts(w);
+    if (o->metrics_path || o->latency_csv) {
+        w->metrics = sim_metrics_new(s, o->latency_csv);
+        if (!w->metrics) {
+            run_world_free(w);
+            return 2;
+        }
+    }
     run_print_config(w, out);
     run_open_trace(w);
     struct phys_config cfg;
@@ -336,6 +353,8 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
         perror(o->trace_path);
     run_summary(w, out);
     int rc = run_verdict(w, out);
+    if (o->metrics_path && run_write_metrics(w, rc) != 0)
+        rc = 2;
     if (totals)
         *totals = w->tot;
     run_world_free(w);

@@ -47,7 +47,16 @@ struct fault_pos {
     uint32_t line, col_at, col_arg;
 };
 
-enum { SET_HEARTBEAT, SET_SUSPECT, SET_RTO_INITIAL, SET_RTO_MAX, SET_ACK_DELAY, SET_WINDOW, SET_N };
+enum {
+    SET_HEARTBEAT,
+    SET_SUSPECT,
+    SET_RTO_INITIAL,
+    SET_RTO_MAX,
+    SET_ACK_DELAY,
+    SET_WINDOW,
+    SET_VT_COMPRESS,
+    SET_N
+};
 
 struct parser {
     const char *path;
@@ -789,10 +798,24 @@ static int set_abcast_token(struct parser *p)
     return no_more(p, 3);
 }
 
+/* `set vt_compress on|off`. */
+static int set_onoff(struct parser *p, uint32_t i, bool *out)
+{
+    static const char *const words[] = {"on", "off"};
+    int k = find_word(words, 2, p->tok[i].s);
+    if (k < 0)
+        return unknown_word(p, i, "value", words, 2);
+    *out = k == 0;
+    return no_more(p, i + 1);
+}
+
 static int cmd_set(struct parser *p)
 {
     static const char *const keys[] = {"heartbeat_period", "suspect_timeout", "rto_initial",
-                                       "rto_max",          "ack_delay",       "window"};
+                                       "rto_max",          "ack_delay",       "window",
+                                       "vt_compress"};
+    static const char *const what[] = {"a duration", "a duration",     "a duration", "a duration",
+                                       "a duration", "a whole number", "on or off"};
     struct scn *s = p->s;
     int64_t *const fields[] = {&s->heartbeat_period_ns, &s->suspect_timeout_ns, &s->rto_initial_ns,
                                &s->rto_max_ns, &s->ack_delay_ns};
@@ -804,14 +827,16 @@ static int cmd_set(struct parser *p)
     if (k < 0)
         return perr_tok(p, 1,
                         "unknown setting '%.*s' (valid keys: heartbeat_period, suspect_timeout, "
-                        "rto_initial, rto_max, ack_delay, window, abcast_token)",
+                        "rto_initial, rto_max, ack_delay, window, abcast_token, vt_compress)",
                         TK(&p->tok[1]));
     if (p->line_set[k])
         return perr_tok(p, 1, "`set %s` given twice (first at line %u)", keys[k], p->line_set[k]);
-    if (need(p, 2, k == SET_WINDOW ? "a whole number" : "a duration"))
+    if (need(p, 2, what[k]))
         return -1;
     p->line_set[k] = p->line;
     p->col_set[k] = p->tok[2].col;
+    if (k == SET_VT_COMPRESS)
+        return set_onoff(p, 2, &s->vt_compress);
     if (k != SET_WINDOW)
         return val_positive(p, 2, fields[k]) ? -1 : no_more(p, 3);
     uint64_t w = 0;
@@ -1417,6 +1442,7 @@ static void scn_defaults(struct scn *s)
     s->rto_max_ns = 400000000;
     s->ack_delay_ns = 2000000;
     s->window = 1024;
+    s->vt_compress = true;
     s->expect = SCN_EXPECT_PASS;
 }
 
@@ -1626,6 +1652,7 @@ static void print_settings(const struct scn *s, FILE *out)
     }
     fprintf(out, "  window: %u\n", s->window);
     fprintf(out, "  abcast_token: %s\n", s->abcast_token_fixed ? "fixed" : "follow");
+    fprintf(out, "  vt_compress: %s\n", s->vt_compress ? "on" : "off");
     fmt_dur(d, sizeof d, s->run_ns);
     fprintf(out, "  run: %s\n", d);
     char e[32];

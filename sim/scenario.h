@@ -129,6 +129,7 @@ struct scn {
     uint32_t window;             /* default 1024 */
     bool abcast_token_fixed;     /* `set abcast_token fixed`: the token stays with the
                                     coordinator (default `follow`: see abcast() in core/pg.h) */
+    bool vt_compress;            /* `set vt_compress on|off` (struct pg_config), default on */
 
     int64_t run_ns;   /* `run T`: simulated duration (required) */
     int64_t quiet_ns; /* `quiet T`: the last T of the run has no faults and no sends; 0 = none */

@@ -49,6 +49,8 @@ void sim_emit(struct sim_world *w, struct chk_event *e)
         }
         fwrite(w->linebuf, 1, (size_t)n, w->trace);
     }
+    if (w->metrics)
+        sim_metrics_event(w->metrics, e);
     chk_feed(w->chk, e);
 }
 
@@ -235,10 +237,20 @@ static int64_t inc_next_deadline(const struct sim_inc *inc)
     return next;
 }
 
+/* Metrics: retention after an input (metrics.h: sampled after every input). */
+static void inc_sample(struct sim_inc *inc)
+{
+    if (inc->w->metrics && inc->alive)
+        sim_metrics_retained(inc->w->metrics, pg_retained(pg_node_pg(inc->node)),
+                             phys_retained(pg_node_phys(inc->node)));
+}
+
 static void inc_feed(struct sim_inc *inc, struct sim_dgram *d)
 {
-    if (inc->alive)
+    if (inc->alive) {
         pg_node_on_datagram(inc->node, d->from, d->bytes, d->len);
+        inc_sample(inc);
+    }
     free(d);
 }
 
@@ -261,6 +273,7 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
         inc_feed(inc, delayq_pop(inc));
     if (inc->alive)
         sim_app_run_due(inc, now);
+    inc_sample(inc);
 }
 
 static void inc_collect_stats(struct sim_inc *inc)
@@ -281,6 +294,9 @@ static void inc_collect_stats(struct sim_inc *inc)
     t->pg_stable += ps->stable_msgs_sent;
     t->pg_header_bytes += ps->header_bytes;
     t->pg_delayed += ps->delayed_causal;
+    t->pg_delayed_ns += ps->delayed_causal_ns;
+    if (ps->delayed_causal_max_ns > t->pg_delayed_max_ns)
+        t->pg_delayed_max_ns = ps->delayed_causal_max_ns;
     t->pg_forwarded += ps->forwarded;
     t->pg_abcasts += ps->abcasts;
     t->pg_abcast_delivered += ps->abcast_delivered;

@@ -29,10 +29,12 @@
 
 struct sim_opts {
     uint64_t seed;
-    bool seed_given;        /* --seed overrides the scenario's */
-    const char *trace_path; /* --trace FILE, or NULL */
-    bool quiet;             /* --quiet: no resolved-configuration print */
-    int64_t run_ns;         /* --until T overrides `run` (0: keep) — not used by scenarios */
+    bool seed_given;          /* --seed overrides the scenario's */
+    const char *trace_path;   /* --trace FILE, or NULL */
+    bool quiet;               /* --quiet: no resolved-configuration print */
+    int64_t run_ns;           /* --until T overrides `run` (0: keep) — not used by scenarios */
+    const char *metrics_path; /* --metrics FILE (sim/metrics.h), or NULL */
+    const char *latency_csv;  /* --latency-csv FILE, or NULL */
 };
 
 /* Totals gathered at the end of a run (for the summary and the benchmark). */
@@ -50,6 +52,7 @@ struct sim_totals {
     uint64_t pg_token_passes, pg_abcast_flush_ordered, pg_order_delay_sum_ns, pg_order_delay_max_ns;
     /* send -> delivery latency per ordering (enum scn_order), all deliveries and own ones */
     uint64_t lat_n[3], lat_sum_ns[3], lat_max_ns[3], lat_own_n[3], lat_own_sum_ns[3];
+    uint64_t pg_delayed_ns, pg_delayed_max_ns; /* causal waits: total, longest */
 };
 
 /* Runs scenario `s` with `o`. Prints the resolved configuration, the summary

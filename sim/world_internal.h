@@ -7,6 +7,7 @@
 
 #include <simgrid/forward.h>
 
+#include "metrics.h"
 #include "node.h"
 #include "pg.h"
 #include "phys.h"
@@ -35,6 +36,8 @@ struct sim_delayed {
 struct sim_delivery {
     char msg[SIM_INC_NAME_MAX + 24];
     char from[SIM_INC_NAME_MAX];
+    pg_node_id from_id; /* the real sender and its seq (metrics; sabotage may forge `from`) */
+    uint64_t seq;
     uint32_t group;
     const char *order;
     int64_t view;
@@ -131,6 +134,7 @@ struct sim_world {
     int64_t delay_ns, jitter_ns;
     uint64_t rng_ctl;
 
+    struct sim_metrics *metrics; /* NULL unless --metrics or --latency-csv */
     struct sim_totals tot;
     uint64_t sometimes[32];
     const char *sometimes_name[32];

@@ -178,6 +178,9 @@ static void test_set(void **state)
     parse_ok("set abcast_token follow\nrun 1s\n", &s);
     assert_false(s.abcast_token_fixed);
     scn_free(&s);
+    parse_ok("run 1s\n", &s);
+    assert_true(s.vt_compress);
+    scn_free(&s);
 
     parse_ok("set heartbeat_period 50ms\nset suspect_timeout 1500ms\nset rto_initial 5ms\n"
              "set rto_max 1s\nset ack_delay 500us\nset window 64\nrun 1s\n",
@@ -188,6 +191,14 @@ static void test_set(void **state)
     assert_int_equal(s.rto_max_ns, 1000000000);
     assert_int_equal(s.ack_delay_ns, 500000);
     assert_int_equal(s.window, 64);
+    assert_true(s.vt_compress);
+    scn_free(&s);
+
+    parse_ok("set vt_compress off\nrun 1s\n", &s);
+    assert_false(s.vt_compress);
+    scn_free(&s);
+    parse_ok("set vt_compress on\nrun 1s\n", &s);
+    assert_true(s.vt_compress);
     scn_free(&s);
 }
 
@@ -601,13 +612,16 @@ static const struct {
     {"set window 0\n", "t.scn:1:12: '0' is out of range (1 to 65536)"},
     {"set hearbeat_period 1s\n",
      "t.scn:1:5: unknown setting 'hearbeat_period' (valid keys: heartbeat_period, "
-     "suspect_timeout, rto_initial, rto_max, ack_delay, window, abcast_token)"},
+     "suspect_timeout, rto_initial, rto_max, ack_delay, window, abcast_token, vt_compress)"},
     {"set abcast_token sometimes\n",
      "t.scn:1:18: unknown abcast_token mode 'sometimes' (expected one of: follow, fixed)"},
     {"set abcast_token\n", "t.scn:1:5: expected `follow` or `fixed` after 'abcast_token'"},
     {"set abcast_token fixed\nset abcast_token follow\n",
      "t.scn:2:5: `set abcast_token` given twice (first at line 1)"},
     {"set abcast_token fixed now\n", "t.scn:1:24: unexpected 'now' at the end of `set`"},
+    {"set vt_compress yes\n", "t.scn:1:17: unknown value 'yes' (expected one of: on, off)"},
+    {"set vt_compress\n", "t.scn:1:5: expected on or off after 'vt_compress'"},
+    {"set vt_compress off on\n", "t.scn:1:21: unexpected 'on' at the end of `set`"},
     {"set suspect_timeout 1s\nset suspect_timeout 2s\n",
      "t.scn:2:5: `set suspect_timeout` given twice (first at line 1)"},
     {"set ack_delay 0s\n", "t.scn:1:15: `ack_delay` must be longer than 0s"},

@@ -120,8 +120,7 @@ static void test_crc32c_matches_reference(void **state)
     assert_int_equal(wire_crc32c_update(WIRE_CRC_INIT, check, 9) ^ 0xffffffffu, 0xe3069283u);
     fill_payload();
     for (size_t off = 0; off < 9; off++)
-        for (size_t n = 0; n < 70; n++)
-        {
+        for (size_t n = 0; n < 70; n++) {
             assert_int_equal(wire_crc32c_update(WIRE_CRC_INIT, payload_src + off, n) ^ 0xffffffffu,
                              crc_ref(payload_src + off, n));
             /* the portable path, whatever the CPU */
