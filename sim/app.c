@@ -415,7 +415,8 @@ static uint32_t app_next_op(const struct sim_inc *inc, uint32_t from)
     const struct scn *s = inc->w->scn;
     for (uint32_t i = from; i < s->n_faults; i++) {
         const struct scn_fault *f = &s->faults[i];
-        if ((f->kind == SCN_F_JOIN || f->kind == SCN_F_LEAVE) && f->proc == inc->proc)
+        if ((f->kind == SCN_F_JOIN || f->kind == SCN_F_LEAVE || f->kind == SCN_F_FLUSH) &&
+            f->proc == inc->proc)
             return i;
     }
     return s->n_faults;
@@ -549,13 +550,70 @@ static pg_node_id app_contact(const struct sim_world *w, uint32_t g, pg_node_id 
     return PG_NODE_NONE;
 }
 
+static void app_emit_flush(struct sim_inc *inc, uint32_t group, bool done)
+{
+    struct chk_event e = {.ev = done ? CHK_EV_FLUSH_DONE : CHK_EV_FLUSH_CALL,
+                          .ev_name = done ? "flush_done" : "flush_call",
+                          .view = -1};
+    e.node = inc->name;
+    e.group = inc->w->scn->groups[group].name;
+    sim_inc_emit(inc, &e);
+}
+
+/* pg_flush returned (section 3.2): every message this process sent before
+ * the call is delivered by every member of its view. */
+static void app_on_flush_done(void *ctx, pg_gid gid)
+{
+    struct sim_inc *inc = ctx;
+    if (inc->app.in_flush) { /* nothing was outstanding: written after flush_call */
+        inc->app.flush_done_early = true;
+        return;
+    }
+    if (inc->app.sab.early) { /* sabotage: this one was already reported */
+        inc->app.sab.early = false;
+        return;
+    }
+    app_emit_flush(inc, gid - 1, true);
+    inc->w->tot.flushes_done++;
+}
+
+/* `at T flush P G`: the application calls pg_flush and waits for it the way
+ * a blocking call would (its other work goes on in the simulation). */
+static void app_run_flush(struct sim_inc *inc, uint32_t g)
+{
+    struct pg *pg = pg_node_pg(inc->node);
+    inc->app.in_flush = true;
+    inc->app.flush_done_early = false;
+    int rc = pg_flush(pg, app_gid(g), app_on_flush_done, inc);
+    inc->app.in_flush = false;
+    if (rc != PG_OK) {
+        inc->w->tot.flushes_refused++;
+        return;
+    }
+    app_emit_flush(inc, g, false);
+    bool report = inc->app.flush_done_early || inc->app.sab.early;
+    if (inc->app.sab.early && inc->app.flush_done_early)
+        inc->app.sab.early = false; /* it was done anyway: nothing to sabotage */
+    if (report) {
+        app_emit_flush(inc, g, true);
+        inc->w->tot.flushes_done++;
+    }
+}
+
 static void app_run_op(struct sim_inc *inc, const struct scn_fault *f)
 {
     struct sim_world *w = inc->w;
     struct pg *pg = pg_node_pg(inc->node);
     uint32_t g = f->group;
     if (!w->group_pg[g] || w->current[inc->proc] != inc->id) {
-        w->tot.joins_refused++;
+        if (f->kind == SCN_F_FLUSH)
+            w->tot.flushes_refused++;
+        else
+            w->tot.joins_refused++;
+        return;
+    }
+    if (f->kind == SCN_F_FLUSH) {
+        app_run_flush(inc, g);
         return;
     }
     if (f->kind == SCN_F_LEAVE) {

@@ -232,6 +232,9 @@ static void run_summary(const struct sim_world *w, FILE *out)
                 (unsigned long long)t->pg_control, (unsigned long long)t->pg_stable,
                 (unsigned long long)t->pg_header_bytes, (unsigned long long)t->pg_delayed,
                 (unsigned long long)t->pg_forwarded, (unsigned long long)t->pg_retained_max);
+    if (t->flushes_done + t->flushes_refused > 0)
+        fprintf(out, "flushes: %llu pg_flush calls returned, %llu refused\n",
+                (unsigned long long)t->flushes_done, (unsigned long long)t->flushes_refused);
     run_summary_order(w, out);
     for (size_t i = 0; i < 32 && w->sometimes_name[i]; i++)
         fprintf(out, "sometimes: %s (reached at %llu nodes)\n", w->sometimes_name[i],
@@ -268,14 +271,15 @@ static int run_group_modes(const struct scn *s, bool *group_pg)
         group_pg[w->group] |= w->order != SCN_ORDER_FIFO;
     }
     for (uint32_t i = 0; i < s->n_faults; i++)
-        if (s->faults[i].kind == SCN_F_JOIN || s->faults[i].kind == SCN_F_LEAVE)
+        if (s->faults[i].kind == SCN_F_JOIN || s->faults[i].kind == SCN_F_LEAVE ||
+            s->faults[i].kind == SCN_F_FLUSH)
             group_pg[s->faults[i].group] = true;
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         const struct scn_workload *w = &s->workloads[i];
         if (group_pg[w->group] && w->order == SCN_ORDER_FIFO) {
             fprintf(stderr,
-                    "%s:%u:1: group %s runs the process-group layer (it has cbcast traffic or "
-                    "joins/leaves); its traffic cannot also be fifo\n",
+                    "%s:%u:1: group %s runs the process-group layer (it has cbcast or abcast "
+                    "traffic, joins, leaves or flushes); its traffic cannot also be fifo\n",
                     s->file, w->line, s->groups[w->group].name);
             return 2;
         }

@@ -115,8 +115,9 @@ static const uint64_t pow10_u64[] = {1ull,
                                      1000000000000000000ull};
 
 /* The sabotage keywords, indexed by enum scn_sabotage. */
-static const char *const scn_sabotage_names[] = {"drop", "duplicate",  "reorder",    "misattribute",
-                                                 "late", "forge-view", "swap-abcast"};
+static const char *const scn_sabotage_names[] = {"drop",         "duplicate",  "reorder",
+                                                 "misattribute", "late",       "forge-view",
+                                                 "swap-abcast",  "early-flush"};
 #define SCN_N_SABOTAGE (sizeof scn_sabotage_names / sizeof scn_sabotage_names[0])
 
 const char *scn_sabotage_name(enum scn_sabotage k)
@@ -1057,7 +1058,8 @@ static int ev_sabotage(struct parser *p, struct scn_fault *f, struct fault_pos *
     return no_more(p, 5);
 }
 
-/* `join P G` / `leave P G`: a membership change of a process group. */
+/* `join P G` / `leave P G` / `flush P G`: a membership change of a process
+ * group, or a pg_flush call. */
 static int ev_member(struct parser *p, struct scn_fault *f, struct fault_pos *fp)
 {
     if (need(p, 3, "a process") || want_proc(p, 3, &f->proc))
@@ -1137,6 +1139,7 @@ static const struct event_kind event_kinds[] = {
     {"sabotage", SCN_F_SABOTAGE, ev_sabotage},
     {"join", SCN_F_JOIN, ev_member},
     {"leave", SCN_F_LEAVE, ev_member},
+    {"flush", SCN_F_FLUSH, ev_member},
 };
 #define SCN_N_EVENTS (sizeof event_kinds / sizeof event_kinds[0])
 
@@ -1740,6 +1743,7 @@ static void print_fault_args(const struct scn *s, const struct scn_fault *f, FIL
         break;
     case SCN_F_JOIN:
     case SCN_F_LEAVE:
+    case SCN_F_FLUSH:
         fprintf(out, " %s %s", s->procs[f->proc].name, s->groups[f->group].name);
         break;
     default: /* crash, restart, isolate */

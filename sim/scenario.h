@@ -51,6 +51,7 @@ enum scn_fault_kind {
     SCN_F_SABOTAGE,  /* test-only: corrupt the delivery stream at one proc (see below) */
     SCN_F_JOIN,      /* proc's live incarnation asks to join group (process groups only) */
     SCN_F_LEAVE,     /* proc's live incarnation leaves group (process groups only) */
+    SCN_F_FLUSH,     /* proc's live incarnation calls pg_flush on group (process groups only) */
 };
 
 enum scn_sabotage {
@@ -62,6 +63,7 @@ enum scn_sabotage {
     SCN_SAB_FORGE_VIEW,   /* report the proc's next installed view without its last member */
     SCN_SAB_SWAP_ABCAST,  /* swap the proc's next two consecutive abcast deliveries from
                              different senders */
+    SCN_SAB_EARLY_FLUSH,  /* report the proc's next pg_flush as done at once, without waiting */
 };
 
 /* The keyword of a sabotage kind ("drop", ..., "forge-view"). */

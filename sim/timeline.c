@@ -141,6 +141,8 @@ static void tl_sabotage(struct sim_world *w, const struct scn_fault *f)
         return;
     if (f->sabotage == SCN_SAB_FORGE_VIEW)
         w->incs[id - 1]->app.sab.forge = true;
+    else if (f->sabotage == SCN_SAB_EARLY_FLUSH)
+        w->incs[id - 1]->app.sab.early = true;
     else
         w->incs[id - 1]->app.sab.pending = (int)f->sabotage;
 }
@@ -197,6 +199,8 @@ static void tl_apply(struct timeline *tl, const struct scn_fault *f)
     case SCN_F_JOIN:
     case SCN_F_LEAVE:
         tl_member(w, f);
+        break;
+    case SCN_F_FLUSH: /* an application call (app.c), traced as flush_call/flush_done */
         break;
     default:
         assert(!"unknown fault kind");

@@ -46,6 +46,7 @@ struct sim_totals {
     uint64_t garbled_dropped, duplicates_dropped, suspicions, retained_max;
     uint32_t incarnations, crashes, faults_applied;
     uint64_t views, exclusions, joins_refused, pg_retained_max; /* process-group layer */
+    uint64_t flushes_done, flushes_refused;                     /* `at T flush P G` */
     uint64_t pg_data, pg_control, pg_stable, pg_header_bytes, pg_delayed, pg_forwarded;
     /* abcast (sums of struct pg_stats) */
     uint64_t pg_abcasts, pg_abcast_delivered, pg_order_records, pg_order_carriers;

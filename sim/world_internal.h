@@ -49,6 +49,7 @@ struct sim_sabotage {
     bool late;     /* late: a delivery is held until the next view install */
     bool forge;    /* forge-view: the next view event loses its last member */
     bool swapping; /* swap-abcast: an abcast delivery is held back */
+    bool early;    /* early-flush: the next pg_flush is reported done at once */
     struct sim_delivery held;
 };
 
@@ -76,7 +77,9 @@ struct sim_app {
     int64_t self_view;
     struct sim_sabotage sab;
     struct sim_app_group *groups;    /* n_groups */
-    uint32_t next_op;                /* next join/leave fault to examine */
+    uint32_t next_op;                /* next join/leave/flush fault to examine */
+    bool in_flush;                   /* inside pg_flush: a done upcall is written after the call */
+    bool flush_done_early;           /* the done upcall came during the call */
     int64_t *send_ns;                /* send time of own message seq (index seq - 1), for latency */
     uint64_t n_send_ns, cap_send_ns; /* kept after a crash: others may still deliver */
 };

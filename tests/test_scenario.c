@@ -394,9 +394,9 @@ static void test_timeline(void **state)
 
 static void test_sabotage_kinds(void **state)
 {
-    static const char *const names[] = {"drop", "duplicate",  "reorder",    "misattribute",
-                                        "late", "forge-view", "swap-abcast"};
-    for (int k = 0; k < 7; k++) {
+    static const char *const names[] = {"drop", "duplicate",  "reorder",     "misattribute",
+                                        "late", "forge-view", "swap-abcast", "early-flush"};
+    for (int k = 0; k < 8; k++) {
         char text[128];
         struct scn s;
         snprintf(text, sizeof text, "processes p1\nat 1s sabotage %s p1\nrun 2s\n", names[k]);
@@ -410,9 +410,12 @@ static void test_join_leave(void **state)
 {
     struct scn s;
     parse_ok("processes p1..p3\ngroup g1 p1 p2\ngroup g2 p3\nat 1s join p3 g1\n"
-             "at 2s leave p1 g1\nrun 3s\n",
+             "at 2s leave p1 g1\nat 2.5s flush p2 g1\nrun 3s\n",
              &s);
-    assert_int_equal(s.n_faults, 2);
+    assert_int_equal(s.n_faults, 3);
+    assert_int_equal(s.faults[2].kind, SCN_F_FLUSH);
+    assert_int_equal(s.faults[2].proc, 1);
+    assert_int_equal(s.faults[2].group, 0);
     assert_int_equal(s.faults[0].kind, SCN_F_JOIN);
     assert_int_equal(s.faults[0].proc, 2);
     assert_int_equal(s.faults[0].group, 0);
@@ -425,6 +428,10 @@ static void test_join_leave(void **state)
               "t.scn:3:12: expected a group after 'p1'");
     parse_err("processes p1\ngroup g1 p1\nat 1s leave p1 g1 now\n",
               "t.scn:3:19: unexpected 'now' at the end of `at`");
+    parse_err("processes p1\ngroup g1 p1\nat 1s flush p1\n",
+              "t.scn:3:13: expected a group after 'p1'");
+    parse_err("processes p1\ngroup g1 p1\nat 1s flush p1 p1\n",
+              "t.scn:3:16: 'p1' is a process; a group is expected here");
 }
 
 /* Crashes and restarts are judged in time order, not file order. */
@@ -732,7 +739,7 @@ static const struct {
      "after '1s'"},
     {"at 1s explode p1\n",
      "t.scn:1:7: unknown event 'explode' (expected one of: crash, restart, partition, cut, "
-     "isolate, heal, loss, duplicate, delay, garble, sabotage, join, leave)"},
+     "isolate, heal, loss, duplicate, delay, garble, sabotage, join, leave, flush)"},
     {"at 1s hael\n", "t.scn:1:7: unknown event 'hael' (did you mean 'heal'?)"},
     {"at 1s heal now\n", "t.scn:1:12: unexpected 'now' at the end of `at`"},
     {"processes p1\nat 1s crash p1..p1\n", "t.scn:2:13: `crash` takes one process, not a range"},
@@ -752,7 +759,7 @@ static const struct {
     {"at 1s delay 1ms wobble 2ms\n", "t.scn:1:17: unexpected 'wobble' (expected `jitter T`)"},
     {"processes p1\nat 1s sabotage explode p1\n",
      "t.scn:2:16: unknown sabotage 'explode' (expected one of: drop, duplicate, reorder, "
-     "misattribute, late, forge-view, swap-abcast)"},
+     "misattribute, late, forge-view, swap-abcast, early-flush)"},
     {"at 11s heal\nrun 10s\n", "t.scn:1:4: event at 11s is after the run ends at 10s"},
     {"at 8s heal\nrun 10s\nquiet 3s\n",
      "t.scn:1:4: event at 8s is inside the quiet period (from 7s = run 10s - quiet 3s); timeline "
