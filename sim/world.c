@@ -154,7 +154,7 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
 {
     struct sim_inc *src = ctx;
     struct sim_world *w = src->w;
-    if (!src->alive) { /* crashed at a scheduling point inside this step (see sim_inc_emit) */
+    if (!src->alive) { /* defensive: a crash lands between steps (sim_inc_crash) */
         w->tot.drop_dead++;
         return;
     }
@@ -323,6 +323,8 @@ static void inc_free(struct sim_inc *inc)
     inc->node = NULL;
 }
 
+static void inc_step_end(struct sim_inc *inc);
+
 static void inc_actor(int argc, char **argv)
 {
     struct sim_inc *inc = sg_actor_self_get_data();
@@ -335,7 +337,9 @@ static void inc_actor(int argc, char **argv)
         int64_t now = sim_now_ns();
         if (now >= w->end_ns)
             break;
+        inc->in_step = true;
         inc_run_due(inc, now);
+        inc_step_end(inc);
         if (!inc->alive)
             break;
         int64_t next = inc_next_deadline(inc);
@@ -349,10 +353,13 @@ static void inc_actor(int argc, char **argv)
             free(d);
             break;
         }
-        if (d->extra_delay_ns > 0)
+        if (d->extra_delay_ns > 0) {
             delayq_push(inc, d, sim_now_ns() + d->extra_delay_ns);
-        else
-            inc_feed(inc, d);
+            continue;
+        }
+        inc->in_step = true;
+        inc_feed(inc, d);
+        inc_step_end(inc);
     }
     inc_free(inc);
 }
@@ -419,15 +426,41 @@ void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg)
     sg_actor_start(a, inc_actor, 1, (char *const *)argv);
 }
 
-/* Crashes `inc`: from now on its traffic is dropped and it processes nothing;
- * its actor notices at its next wake-up and exits. */
-void sim_inc_crash(struct sim_inc *inc)
+static void inc_crash_now(struct sim_inc *inc)
 {
     assert(inc->alive);
     inc->alive = false;
+    inc->crash_pending = false;
     inc->w->current[inc->proc] = PG_NODE_NONE;
     inc->w->tot.crashes++;
     struct chk_event e = {.ev = CHK_EV_CRASH, .ev_name = "crash", .view = -1};
     e.node = inc->name;
     sim_emit(inc->w, &e);
+}
+
+/* Crashes `inc`: from now on its traffic is dropped and it processes nothing;
+ * its actor notices at its next wake-up and exits. A step of the node takes
+ * no simulated time, but SimGrid may run the timeline inside it (a send is a
+ * scheduling point): the crash then lands when the step ends, at the same
+ * instant, so that a step is never cut in half (datagrams out, but no `send`
+ * event). The process has no live incarnation from now on (a restart may
+ * follow at once). */
+void sim_inc_crash(struct sim_inc *inc)
+{
+    assert(inc->alive && !inc->crash_pending);
+    if (!inc->in_step) {
+        inc_crash_now(inc);
+        return;
+    }
+    inc->crash_pending = true;
+    inc->w->current[inc->proc] = PG_NODE_NONE;
+}
+
+/* Ends a step of inc's actor: applies a crash that landed inside it. */
+static void inc_step_end(struct sim_inc *inc)
+{
+    assert(inc->in_step);
+    inc->in_step = false;
+    if (inc->crash_pending)
+        inc_crash_now(inc);
 }

@@ -90,6 +90,8 @@ struct sim_inc {
     uint32_t proc;               /* index into scn->procs */
     pg_node_id id;               /* index + 1 into w->incs */
     bool alive;
+    bool in_step;       /* the actor is processing one input (a step takes no simulated time) */
+    bool crash_pending; /* crashed during a step: applied when the step ends */
     sg_host_t host;
     sg_mailbox_t mbox;
     struct sg_rx *rx;
