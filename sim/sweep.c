@@ -92,8 +92,9 @@ static void swp_path(char *buf, const struct runner *r, const char *id, const ch
 
 static void build_header(struct runner *r)
 {
-    size_t at = (size_t)snprintf(r->header, sizeof r->header,
-                                 "id,grid,order,group_size,senders,rate,msg_bytes,loss,crash_s");
+    size_t at = (size_t)snprintf(
+        r->header, sizeof r->header,
+        "id,grid,order,group_size,senders,first_sender,rate,msg_bytes,loss,crash_s");
     for (uint32_t k = 0; k < r->s->n_set_keys; k++)
         at += (size_t)snprintf(r->header + at, sizeof r->header - at, ",set_%s", r->s->set_keys[k]);
     at += (size_t)snprintf(r->header + at, sizeof r->header - at, ",seed,verdict,exit");
@@ -123,9 +124,13 @@ static const char *csv_field(const char *row, unsigned k, size_t *len)
     return row;
 }
 
+/* The columns before the set_KEY ones: id, grid, order, group_size, senders,
+ * first_sender, rate, msg_bytes, loss, crash_s (build_header). */
+#define SWP_FIXED_COLS 10u
+
 static unsigned verdict_col(const struct runner *r)
 {
-    return 9 + r->s->n_set_keys + 1;
+    return SWP_FIXED_COLS + r->s->n_set_keys + 1; /* after the seed */
 }
 
 /* Keeps the PASS and FAIL rows of an earlier results.csv. 2 if its columns differ. */
@@ -243,9 +248,10 @@ static size_t row_params(const struct runner *r, const struct swp_point *p, char
     char crash[32] = "none";
     if (p->crash_s >= 0)
         snprintf(crash, sizeof crash, "%g", p->crash_s);
-    size_t at = (size_t)snprintf(row, cap, "%s,%s,%s,%u,%u,%g,%u,%g,%s", p->id, g->name,
-                                 g->axis[SWP_A_ORDER].v[p->idx[SWP_A_ORDER]].text, p->group_size,
-                                 p->senders, p->rate, p->msg_bytes, p->loss, crash);
+    size_t at =
+        (size_t)snprintf(row, cap, "%s,%s,%s,%u,%u,%u,%g,%u,%g,%s", p->id, g->name,
+                         g->axis[SWP_A_ORDER].v[p->idx[SWP_A_ORDER]].text, p->group_size,
+                         p->senders, p->first_sender, p->rate, p->msg_bytes, p->loss, crash);
     for (uint32_t k = 0; k < s->n_set_keys; k++)
         at += (size_t)snprintf(row + at, cap - at, ",%s", swp_point_set(s, p, s->set_keys[k]));
     at += (size_t)snprintf(row + at, cap - at, ",%llu", (unsigned long long)p->seed);

@@ -79,6 +79,7 @@ struct swp_point {
     uint32_t idx[SWP_A_N];
     uint32_t set_idx[SWP_MAX_SETS]; /* per grid set axis */
     uint32_t group_size, senders, msg_bytes;
+    uint32_t first_sender; /* 1-based member index of the first sender (`senders last`: the last) */
     double rate, loss, crash_s; /* crash_s < 0: no crash */
     uint64_t seed;
     char id[512]; /* unique, file-name safe: the key of a results.csv row */

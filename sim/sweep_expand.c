@@ -88,7 +88,7 @@ static void sizes(const struct swp_spec *s, const struct swp_point *p, uint32_t 
 {
     *n = (uint32_t)strtoul(val(s, p, SWP_A_GROUP_SIZE)->text, NULL, 10);
     const char *sv = val(s, p, SWP_A_SENDERS)->text;
-    *k = strcmp(sv, "all") ? (uint32_t)strtoul(sv, NULL, 10) : *n;
+    *k = !strcmp(sv, "all") ? *n : !strcmp(sv, "last") ? 1 : (uint32_t)strtoul(sv, NULL, 10);
 }
 
 static void gen_point(const struct swp_spec *s, const struct swp_point *p, struct gen *g)
@@ -103,7 +103,13 @@ static void gen_point(const struct swp_spec *s, const struct swp_point *p, struc
     put(g, "\ngroup g ");
     put_members(g, val(s, p, SWP_A_GROUP_SIZE), n);
     put(g, "\nsend ");
-    put_members(g, val(s, p, SWP_A_SENDERS), k);
+    if (!strcmp(val(s, p, SWP_A_SENDERS)->text, "last")) { /* one sender, not the coordinator */
+        char t[32];
+        snprintf(t, sizeof t, "p%u", n);
+        put_mapped(g, val(s, p, SWP_A_SENDERS), t);
+    } else {
+        put_members(g, val(s, p, SWP_A_SENDERS), k);
+    }
     put(g, " group g order ");
     put_val(g, val(s, p, SWP_A_ORDER));
     put(g, " rate ");
@@ -208,6 +214,7 @@ static void canon(struct swp_point *p, const struct scn *sc, const struct gen *g
 {
     p->group_size = sc->groups[0].n_members;
     p->senders = sc->workloads[0].n_senders;
+    p->first_sender = sc->workloads[0].senders[0] + 1;
     p->rate = sc->workloads[0].rate_per_s;
     p->msg_bytes = sc->workloads[0].size_bytes;
     p->seed = sc->seed;
@@ -268,8 +275,13 @@ static void point_id(const struct swp_spec *s, struct swp_point *p)
     const struct swp_grid *gr = &s->grids[p->grid];
     char t[160];
     p->id[0] = '\0';
-    snprintf(t, sizeof t, "%s-%s-n%u-s%u-r%g-b%u-l%g", gr->name, val(s, p, SWP_A_ORDER)->text,
-             p->group_size, p->senders, p->rate, p->msg_bytes, p->loss * 100);
+    char snd[24];
+    if (p->senders == 1 && p->first_sender > 1)
+        snprintf(snd, sizeof snd, "p%u", p->first_sender);
+    else
+        snprintf(snd, sizeof snd, "%u", p->senders);
+    snprintf(t, sizeof t, "%s-%s-n%u-s%s-r%g-b%u-l%g", gr->name, val(s, p, SWP_A_ORDER)->text,
+             p->group_size, snd, p->rate, p->msg_bytes, p->loss * 100);
     id_put(p->id, sizeof p->id, t);
     if (p->crash_s >= 0) {
         snprintf(t, sizeof t, "-crash%g", p->crash_s);

@@ -477,12 +477,14 @@ static void md_claim_speed(struct rep *r)
         free(cb);
         return;
     }
-    fprintf(r->md, "\nabcast / cbcast ratios at equal group size and senders (mean over seeds). "
-                   "`1 sender`: only p1 sends (rank 0, the view's coordinator); `all send`: every "
-                   "member sends. Holds: mean latency ratio >= 2.\n\n"
-                   "| abcast series | group size | cbcast mean ms | abcast mean ms | mean ratio | "
-                   "p50 ratio | throughput ratio | datagrams ratio | holds |\n"
-                   "|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    fprintf(r->md,
+            "\nabcast / cbcast ratios at equal group size and senders (mean over seeds). "
+            "`1 sender`: only p1 sends (rank 0, the view's coordinator, which holds the abcast "
+            "token first); `1 sender (not p1)`: only the last member sends; `all send`: every "
+            "member sends. Holds: mean latency ratio >= 2.\n\n"
+            "| abcast series | group size | cbcast mean ms | abcast mean ms | mean ratio | "
+            "p50 ratio | throughput ratio | datagrams ratio | holds |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     uint32_t holds = 0, total = 0;
     for (uint32_t i = 0; i < r->gs->n; i++) {
         const struct swt_group *a = &r->gs->g[i];
@@ -585,6 +587,49 @@ static void md_claim_headers(struct rep *r)
         fprintf(r->md, "\nThis sweep has no `set vt_compress` axis: no uncompressed figure.\n");
 }
 
+/* "1 sender (not p1), abcast_token fixed" -> the cbcast series of the same senders. */
+static void token_ratios(struct rep *r, const struct swt_groups *cb)
+{
+    for (uint32_t i = 0; i < r->gs->n; i++) {
+        const struct swt_group *a = &r->gs->g[i];
+        char snd[64], label[96];
+        senders_part(a->series, snd, sizeof snd);
+        snprintf(label, sizeof label, "cbcast, %s", snd);
+        const struct swt_group *c = swt_find(cb, label, a->x);
+        if (c && c->mean[0] > 0)
+            fprintf(r->md, "- %s, %g members: mean %.4g ms against cbcast's %.4g ms (x%.3g).\n",
+                    a->series, a->x, a->mean[0], c->mean[0], a->mean[0] / c->mean[0]);
+    }
+}
+
+/* The token scheme (Isis): the token moves toward a sole active sender. */
+static void md_claim_token(struct rep *r)
+{
+    static const char *const cols[] = {"latency_mean_ms", "latency_p50_ms"};
+    if (!swt_has(&r->t, "set_abcast_token"))
+        return;
+    fprintf(r->md, "\n## abcast: the token following the active sender\n\n"
+                   "Grids with `set abcast_token follow|fixed`. With `follow` the token holder "
+                   "(the sequencer) passes the token to a member whose abcasts it ordered 8 "
+                   "times in a row, so a sole active sender orders its own messages; with "
+                   "`fixed` it stays with the coordinator p1, and every abcast of another "
+                   "sender waits for p1's order (one more hop).\n");
+    struct swt_filter f = {
+        .crash = 0, .reference = true, .order = "abcast", .allow_set = "set_abcast_token"};
+    struct swt_groups *cb = malloc(sizeof *cb);
+    assert(cb);
+    struct swt_filter fc = {.crash = 0, .reference = true, .order = "cbcast"};
+    swt_group(&r->t, &fc, SWT_BY_ORDER_SENDERS, cols, 2, cb);
+    swt_group(&r->t, &f, SWT_BY_ORDER_SENDERS_SET, cols, 2, r->gs);
+    fprintf(r->md, "\n### Mean latency (ms)\n");
+    md_pivot(r, 0, "");
+    fprintf(r->md, "\n### Median latency (ms)\n");
+    md_pivot(r, 1, "");
+    fprintf(r->md, "\nAgainst cbcast with the same senders (mean latency):\n\n");
+    token_ratios(r, cb);
+    free(cb);
+}
+
 static void md_claim_flush(struct rep *r)
 {
     static const char *const cols[] = {"flush_ms", "view_change_ms", "view_changes"};
@@ -657,6 +702,7 @@ int swp_report(const struct swp_spec *s, const char *out_dir, FILE *log)
             fprintf(r.md, "\n**gnuplot failed: the plots below may be missing (see "
                           "gnuplot.log).**\n");
         md_claim_speed(&r);
+        md_claim_token(&r);
         md_claim_delays(&r);
         md_claim_headers(&r);
         md_claim_flush(&r);

@@ -177,9 +177,10 @@ static int check_value(struct sparser *p, enum swp_axis a, uint32_t i)
         return perr_tok(p, i, "group_size '%.*s': expected a whole number from 1 to %u", TOKS(t),
                         SCN_MAX_MEMBERS);
     case SWP_A_SENDERS:
-        if (!strcmp(t->s, "all") || swp_uint(t->s, 1, SCN_MAX_MEMBERS, &v))
+        if (!strcmp(t->s, "all") || !strcmp(t->s, "last") || swp_uint(t->s, 1, SCN_MAX_MEMBERS, &v))
             return 0;
-        return perr_tok(p, i, "senders '%.*s': expected `all` or a whole number from 1 to %u",
+        return perr_tok(p, i,
+                        "senders '%.*s': expected `all`, `last` or a whole number from 1 to %u",
                         TOKS(t), SCN_MAX_MEMBERS);
     case SWP_A_SEED:
         if (swp_uint(t->s, 0, UINT64_MAX, &v))

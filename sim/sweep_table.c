@@ -144,7 +144,9 @@ static void swt_label(const struct swt *t, uint32_t r, enum swt_series by, const
 {
     double k = swt_num(t, r, "senders"), n = swt_num(t, r, "group_size");
     char snd[48];
-    if (k == 1)
+    if (k == 1 && swt_num(t, r, "first_sender") > 1)
+        snprintf(snd, sizeof snd, "1 sender (not p1)");
+    else if (k == 1)
         snprintf(snd, sizeof snd, "1 sender");
     else if (k == n)
         snprintf(snd, sizeof snd, "all send");

@@ -108,6 +108,26 @@ static void test_grid_product(void **state)
     swp_free(&s);
 }
 
+/* `senders last`: one sender, the last member (not the coordinator, which
+ * holds the abcast token first). */
+static void test_senders_last(void **state)
+{
+    struct swp_spec s;
+    load_ok(BASE "order abcast\ngroup_size 2 5\nsenders 1 last\n", &s);
+    assert_int_equal(s.n_points, 4);
+    const struct swp_point *p = &s.points[3];
+    assert_int_equal(p->senders, 1);
+    assert_int_equal(p->first_sender, 5);
+    assert_string_equal(p->id, "main-abcast-n5-sp5-r10-b64-l0-seed1");
+    assert_int_equal(s.points[2].first_sender, 1);
+    assert_int_equal(s.points[1].first_sender, 2);
+    assert_string_equal(s.points[1].id, "main-abcast-n2-sp2-r10-b64-l0-seed1");
+    char text[4096];
+    assert_true(swp_scenario_text(&s, p, text, sizeof text) > 0);
+    assert_non_null(strstr(text, "\nsend p5 group g order abcast"));
+    swp_free(&s);
+}
+
 static void test_grids_and_sets(void **state)
 {
     struct swp_spec s;
@@ -181,7 +201,7 @@ static const struct {
     {BASE "group_size 02\n",
      "t.sweep:5:12: group_size '02': expected a whole number from 1 to 8192"},
     {BASE "senders some\n",
-     "t.sweep:5:9: senders 'some': expected `all` or a whole number from 1 to 8192"},
+     "t.sweep:5:9: senders 'some': expected `all`, `last` or a whole number from 1 to 8192"},
     {BASE "seed -1\n", "t.sweep:5:6: seed '-1': expected a whole number"},
     {BASE "set\n", "t.sweep:5:1: `set` needs a key and at least one value"},
     {BASE "set 1x on\n", "t.sweep:5:5: '1x' is not a setting name"},
@@ -288,10 +308,11 @@ static void test_repo_specs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_minimal),        cmocka_unit_test(test_grid_product),
-        cmocka_unit_test(test_grids_and_sets), cmocka_unit_test(test_comments_crlf),
-        cmocka_unit_test(test_errors),         cmocka_unit_test(test_error_file),
-        cmocka_unit_test(test_limits),         cmocka_unit_test(test_repo_specs),
+        cmocka_unit_test(test_minimal),       cmocka_unit_test(test_grid_product),
+        cmocka_unit_test(test_senders_last),  cmocka_unit_test(test_grids_and_sets),
+        cmocka_unit_test(test_comments_crlf), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_error_file),    cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_repo_specs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
