@@ -13,11 +13,21 @@ struct mt_sends {
     uint32_t n, cap;
 };
 
+#define MT_MAX_SUSPECTS 256 /* suspicions of one crashed node kept, to find the coordinator's */
+
+struct mt_suspect {
+    char node[SCN_NAME_MAX + 12];
+    double t_s;
+};
+
 struct mt_crash {
     char node[SCN_NAME_MAX + 12];
     int group; /* scenario group it was a static member of, -1 if none */
     double t_s, suspect_s, view_s;
-    int64_t target_view; /* first view of `group` installed without it, -1 until seen */
+    int64_t target_view;           /* first view of `group` installed without it, -1 until seen */
+    char coord[SCN_NAME_MAX + 12]; /* the coordinator of target_view (its first member) */
+    struct mt_suspect sus[MT_MAX_SUSPECTS];
+    uint32_t n_sus;
 };
 
 struct sim_metrics {
@@ -176,9 +186,28 @@ static void mt_on_crash(struct sim_metrics *m, const struct chk_event *e)
 
 static void mt_on_suspect(struct sim_metrics *m, const struct chk_event *e)
 {
-    for (uint32_t k = 0; e->peer && k < m->n_crash; k++)
-        if (m->crash[k].suspect_s < 0 && !strcmp(m->crash[k].node, e->peer))
-            m->crash[k].suspect_s = e->t;
+    for (uint32_t k = 0; e->peer && k < m->n_crash; k++) {
+        struct mt_crash *c = &m->crash[k];
+        if (strcmp(c->node, e->peer))
+            continue;
+        if (c->suspect_s < 0)
+            c->suspect_s = e->t;
+        if (c->n_sus < MT_MAX_SUSPECTS && e->node) {
+            snprintf(c->sus[c->n_sus].node, sizeof c->sus[0].node, "%s", e->node);
+            c->sus[c->n_sus++].t_s = e->t;
+        }
+    }
+}
+
+/* When the coordinator of the view without c's node suspected it: the start
+ * of its flush. The first suspicion if the coordinator never suspected it
+ * itself (it learned of the failure from the flush of another). */
+static double mt_flush_start(const struct mt_crash *c)
+{
+    for (uint32_t i = 0; i < c->n_sus; i++)
+        if (!strcmp(c->sus[i].node, c->coord))
+            return c->sus[i].t_s;
+    return c->suspect_s;
 }
 
 static bool mt_in(const struct chk_event *e, const char *node)
@@ -196,8 +225,10 @@ static void mt_on_view(struct sim_metrics *m, const struct chk_event *e)
         struct mt_crash *c = &m->crash[k];
         if (c->group != g || mt_in(e, c->node))
             continue;
-        if (c->target_view < 0)
+        if (c->target_view < 0) {
             c->target_view = e->view;
+            snprintf(c->coord, sizeof c->coord, "%s", e->n_members ? e->members[0] : "");
+        }
         if (e->view == c->target_view && e->t > c->view_s)
             c->view_s = e->t;
     }
@@ -312,7 +343,9 @@ static void mt_write_crashes(const struct sim_metrics *m, FILE *f)
         if (c->suspect_s < 0 || c->view_s < 0)
             continue;
         n++;
-        flush += c->view_s - c->suspect_s;
+        double start = mt_flush_start(c);
+        fprintf(f, "crash.%u.flush_start_s=%.9f\n", k, start);
+        flush += c->view_s - start;
         change += c->view_s - c->t_s;
     }
     fprintf(f, "view_changes=%u\nflush_ms=%.6f\nview_change_ms=%.6f\n", n, mt_div(flush, n) * 1e3,

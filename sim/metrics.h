@@ -51,9 +51,12 @@
  *                      SIM_METRICS_MAX_CRASHES): crash.K.node, crash.K.t_s,
  *                      crash.K.suspect_s (first suspicion of it, -1 if none),
  *                      crash.K.view_s (the last install, by a live member, of
- *                      the first view of its group without it; -1 if none)
+ *                      the first view of its group without it; -1 if none),
+ *                      crash.K.flush_start_s (when the coordinator of that view
+ *                      suspected it, starting the flush; the first suspicion if
+ *                      it never did)
  *   view_changes       crashes with a complete record (suspected and a view installed)
- *   flush_ms           mean over them of view_s - suspect_s: the view change
+ *   flush_ms           mean over them of view_s - flush_start_s: the view change
  *                      proper (flush, decision, install at the last member)
  *   view_change_ms     mean of view_s - t_s: the same plus failure detection
  *   sim_s, sim_events  simulated duration, trace events (header excluded)

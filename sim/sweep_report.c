@@ -305,8 +305,9 @@ static void plot_all(struct rep *r)
               "Ordering and stability metadata (pg header) per multicast vs group size, "
               "VT compression on (default) and off");
     struct swt_filter cr = {.crash = 1, .any_set = true};
-    plot_vs_n(r, "flush_vs_n", "flush_ms", "flush duration (ms)", &cr, SWT_BY_ORDER,
-              "View change after a crash: first suspicion to the last member's install");
+    plot_vs_n(
+        r, "flush_vs_n", "flush_ms", "flush duration (ms)", &cr, SWT_BY_ORDER,
+        "View change after a crash: the coordinator's suspicion to the last member's install");
     plot_cdf(r);
     plot_timelines(r);
 }
@@ -634,10 +635,11 @@ static void md_claim_flush(struct rep *r)
 {
     static const char *const cols[] = {"flush_ms", "view_change_ms", "view_changes"};
     fprintf(r->md, "\n## Flush duration (cost of a view change) vs group size\n\n"
-                   "Runs of the crash variant: member pN crashes. Flush: from the first "
-                   "suspicion of the crashed member to the last member's install of the first "
-                   "view without it. View change: from the crash itself (includes failure "
-                   "detection, the suspect timeout).\n");
+                   "Runs of the crash variant: member pN crashes. Flush: from the moment the "
+                   "coordinator of the next view suspects the crashed member (it starts the "
+                   "flush then) to the last member's install of the first view without it. "
+                   "View change: from the crash itself (includes failure detection, the "
+                   "suspect timeout, and the spread of the members' heartbeat phases).\n");
     struct swt_filter f = {.crash = 1, .any_set = true};
     swt_group(&r->t, &f, SWT_BY_ORDER, cols, 3, r->gs);
     if (r->gs->n == 0) {
