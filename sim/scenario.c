@@ -199,8 +199,7 @@ static int find_word(const char *const *list, size_t n, const char *w)
     return -1;
 }
 
-/* Edit distance, for "did you mean"; words longer than 31 bytes are far from everything. */
-static unsigned edit_distance(const char *a, const char *b)
+unsigned scn_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 31 || lb > 31)
@@ -228,8 +227,8 @@ static int unknown_word(struct parser *p, uint32_t i, const char *what, const ch
     const char *best = NULL;
     unsigned best_d = t->len >= 4 ? 2 : 1;
     for (size_t k = 0; k < n; k++) {
-        unsigned d = edit_distance(t->s, list[k]);
-        if (d <= best_d && (!best || d < edit_distance(t->s, best)))
+        unsigned d = scn_edit_distance(t->s, list[k]);
+        if (d <= best_d && (!best || d < scn_edit_distance(t->s, best)))
             best = list[k];
     }
     if (best)

@@ -66,6 +66,10 @@ enum scn_sabotage {
     SCN_SAB_EARLY_FLUSH,  /* report the proc's next pg_flush as done at once, without waiting */
 };
 
+/* Edit distance between two words, for "did you mean"; words longer than 31
+ * bytes are far (99) from everything. */
+unsigned scn_edit_distance(const char *a, const char *b);
+
 /* The keyword of a sabotage kind ("drop", ..., "forge-view"). */
 const char *scn_sabotage_name(enum scn_sabotage k);
 

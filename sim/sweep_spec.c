@@ -117,33 +117,12 @@ static bool swp_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
     return true;
 }
 
-/* Edit distance, for "did you mean"; words longer than 31 bytes are far from everything. */
-static unsigned swp_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 31 || lb > 31)
-        return 99;
-    unsigned d[32][32];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = (unsigned)i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = (unsigned)j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            unsigned sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            unsigned del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-    }
-    return d[la][lb];
-}
-
 static int unknown_keyword(struct sparser *p)
 {
     const char *best = NULL;
     unsigned best_d = p->tok[0].len >= 4 ? 2 : 1;
     for (size_t k = 0; k < SWP_N_KEYWORDS; k++) {
-        unsigned d = swp_distance(p->tok[0].s, swp_keywords[k]);
+        unsigned d = scn_edit_distance(p->tok[0].s, swp_keywords[k]);
         if (d <= best_d) {
             best_d = d;
             best = swp_keywords[k];
