@@ -62,6 +62,7 @@ enum scn_sabotage {
     SCN_SAB_FORGE_VIEW,   /* report the proc's next installed view without its last member */
     SCN_SAB_SWAP_ABCAST,  /* swap the proc's next two consecutive abcast deliveries from
                              different senders */
+    SCN_SAB_BAD_STATE,    /* flip one bit of the next state the proc receives by transfer */
 };
 
 /* The keyword of a sabotage kind ("drop", ..., "forge-view"). */
