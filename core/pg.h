@@ -313,7 +313,10 @@ int pg_entry(struct pg *pg, pg_gid gid, pg_entry_fn fn, void *ctx);
  * transfer failed (buf NULL, len 0; information only): PG_E_TOOBIG or the
  * member's encode error, PG_E_TIMEOUT (no state for cfg.state_timeout_ns),
  * or decode's own error. The joiner then multicasts a request to remove
- * itself and is excluded (monitor upcall with excluded true).
+ * itself and is excluded (monitor upcall with excluded true). Limitation: a
+ * view change already under way that counts on the joiner waits for it (it
+ * answers no FLUSH); the timeout only fires after cfg.state_timeout_ns
+ * without progress, by when a provider's failure was normally handled.
  *
  * Protocol: the lowest-ranked old member of v+1 (the provider) sends the
  * state to the joiner point to point, in STATE chunks of PG_STATE_CHUNK
