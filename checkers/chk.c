@@ -10,8 +10,9 @@
 /* The rule modules of this build, in the order they judge each event. A new
  * rule is a new rules_*.c defining a `struct chk_module` plus one line here. */
 static const struct chk_module *const chk_modules[] = {
-    &chk_mod_integrity, &chk_mod_fifo,    &chk_mod_liveness, &chk_mod_views, &chk_mod_sending_view,
-    &chk_mod_vsync,     &chk_mod_fatomic, &chk_mod_causal,   &chk_mod_total, &chk_mod_flush,
+    &chk_mod_integrity,    &chk_mod_fifo,  &chk_mod_liveness, &chk_mod_views,
+    &chk_mod_sending_view, &chk_mod_vsync, &chk_mod_fatomic,  &chk_mod_causal,
+    &chk_mod_total,        &chk_mod_flush, &chk_mod_state,
 };
 #define CHK_N_MODULES (sizeof chk_modules / sizeof chk_modules[0])
 

@@ -149,6 +149,7 @@ extern const struct chk_module chk_mod_fatomic;
 extern const struct chk_module chk_mod_causal;
 extern const struct chk_module chk_mod_total;
 extern const struct chk_module chk_mod_flush;
+extern const struct chk_module chk_mod_state;
 
 #define CHK_MODULES_MAX 16
 

@@ -26,6 +26,8 @@ const char *pg_strerror(int err)
         return "peer suspected faulty";
     case PG_E_BUSY:
         return "operation already under way";
+    case PG_E_TIMEOUT:
+        return "timed out";
     default:
         return "unknown error code";
     }

@@ -34,6 +34,8 @@ void pg_config_default(struct pg_config *cfg)
         .abcast_token_follow = true,
         .abcast_token_streak = 8,
         .vt_compress = true,
+        .max_state_bytes = 64u << 10,
+        .state_timeout_ns = 5000000000,
     };
 }
 
@@ -131,7 +133,8 @@ static void outbox_flush(struct pg *pg, struct pg_group *g)
 {
     const struct pg_blob *b;
     while ((b = queue_peek(&g->outbox)) != NULL) {
-        int rc = phys_mcast(pg->ph, g->gid, b->buf, b->len);
+        int rc = b->kind == 2 ? phys_send(pg->ph, g->gid, b->from, b->buf, b->len)
+                              : phys_mcast(pg->ph, g->gid, b->buf, b->len);
         if (rc == PG_E_FULL) {
             g->retry_due_ns = pg_now(pg) + pg->cfg.retry_ns;
             return;
@@ -142,24 +145,38 @@ static void outbox_flush(struct pg *pg, struct pg_group *g)
     }
 }
 
-int pg_send(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
+/* pg_send and pg_send_to_q: to every member (to == PG_NODE_NONE) or to one. */
+static int send_queued(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m)
 {
     uint8_t buf[PHYS_MAX_PAYLOAD];
     size_t n = pg_encode(m, buf, sizeof buf);
-    assert(n > 0);
+    assert(n > 0 && to != pg->self);
     if (g->outbox.count == 0) {
-        int rc = phys_mcast(pg->ph, g->gid, buf, n);
+        int rc = to == PG_NODE_NONE ? phys_mcast(pg->ph, g->gid, buf, n)
+                                    : phys_send(pg->ph, g->gid, to, buf, n);
         if (rc != PG_E_FULL)
             return rc;
     }
     pg->stats.outbox_queued++;
-    if (!pg_queue_push(&g->outbox, buf, n, pg->self, g->gid, 0)) {
+    bool one = to != PG_NODE_NONE;
+    if (!pg_queue_push(&g->outbox, buf, n, one ? to : pg->self, g->gid, one ? 2 : 0)) {
         pg_view_exclude(pg, g, "pg outbox full");
         return PG_E_FULL;
     }
     if (g->outbox.count == 1)
         g->retry_due_ns = pg_now(pg) + pg->cfg.retry_ns;
     return PG_OK;
+}
+
+int pg_send(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
+{
+    return send_queued(pg, g, PG_NODE_NONE, m);
+}
+
+int pg_send_to_q(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m)
+{
+    assert(to != PG_NODE_NONE);
+    return send_queued(pg, g, to, m);
 }
 
 int pg_send_to(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m)
@@ -185,6 +202,8 @@ void pg_arm_timer(struct pg *pg)
             d = g->stable_due_ns;
         if (g->st == PG_GS_MEMBER && g->ann_dirty && g->ann_due_ns < d)
             d = g->ann_due_ns;
+        if (pg_state_due(g) < d)
+            d = pg_state_due(g);
     }
     if (d != pg->deadline_ns) {
         pg->deadline_ns = d;
@@ -275,6 +294,7 @@ void pg_on_timer(struct pg *pg)
         if (g->outbox.count && now >= g->retry_due_ns)
             outbox_flush(pg, g);
         pg_cb_stable_tick(pg, g);
+        pg_state_tick(pg, g, now);
     }
     leave(pg);
 }
@@ -332,6 +352,10 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
         pg_trace(pg, PG_TR_GARBLED, from, g->gid, "malformed pg message");
         return;
     }
+    if (m.type == PG_MT_STATE) {
+        pg_state_on_msg(pg, g, from, &m);
+        return;
+    }
     if (g->st == PG_GS_JOINING) {
         if (m.type == PG_MT_ACK)
             pg_view_on_joining(pg, g, from, &m);
@@ -373,6 +397,7 @@ static bool group_alloc(struct pg *pg, struct pg_group *g)
 static void group_release(struct pg_group *g)
 {
     pg_ab_free(g);
+    pg_state_free(g);
     pg_store_clear(&g->cur);
     pg_store_clear(&g->prev);
     free(g->last_vt);
@@ -394,6 +419,7 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
     assert(cfg->max_future > 0 && cfg->max_outbox > 0 && cfg->max_requests > 0);
     assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0);
     assert(cfg->max_abcast_unordered > 0 && cfg->abcast_token_streak > 0);
+    assert(cfg->max_state_bytes <= PG_MAX_STATE_CAP && cfg->state_timeout_ns > 0);
     struct pg *pg = calloc(1, sizeof *pg);
     if (!pg)
         return NULL;
@@ -578,6 +604,18 @@ int pg_entry(struct pg *pg, pg_gid gid, pg_entry_fn fn, void *ctx)
     g->entry = fn;
     g->entry_ctx = ctx;
     return PG_OK;
+}
+
+int pg_state(struct pg *pg, pg_gid gid, pg_state_encode_fn encode, pg_state_decode_fn decode,
+             void *ctx)
+{
+    assert(pg);
+    struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return PG_E_NOGROUP;
+    if (g->st == PG_GS_EXCLUDED)
+        return PG_E_CRASHED;
+    return pg_state_set(pg, g, encode, decode, ctx);
 }
 
 int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view)

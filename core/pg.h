@@ -47,6 +47,10 @@
  *     ACK: whoever receives it holds every message of v and commits too. So a
  *     decision that a majority committed survives a coordinator crash, and a
  *     takeover coordinator completes it instead of deciding anew.
+ *  5. State transfer (sections 2.3, 4; pg_state below, pg_state.c): at the
+ *     install of a view adding a joiner, the old members snapshot the
+ *     application state (every message of the old view applied, none of the
+ *     new) and one sends it to the joiner, which installs after decoding it.
  */
 #ifndef PG_PG_H
 #define PG_PG_H
@@ -68,6 +72,11 @@
 #define PG_HDR_MAX     (16u + 6u * PG_MAX_MEMBERS_CAP + 16u)
 #define PG_MAX_PAYLOAD (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
 #define PG_ORDER_MAX   32u /* entries of one ORDER record (it fits in the header room) */
+
+/* State transfer: the cap of cfg.max_state_bytes, and the bytes of state per
+ * STATE message (the rest of a phys payload is its header). */
+#define PG_MAX_STATE_CAP (16u << 20)
+#define PG_STATE_CHUNK   (PHYS_MAX_PAYLOAD - 32u)
 
 typedef uint32_t pg_gid;
 
@@ -171,10 +180,16 @@ struct pg_config {
         abcast_token_streak; /* consecutive abcasts of one non-holder before it gets the token */
     bool vt_compress;        /* DATA carries only the VT entries that changed [BSS91] (default);
                                 false: every entry, to measure what compression saves */
+
+    /* state transfer (pg_state): the largest state (<= PG_MAX_STATE_CAP), and
+     * how long a joiner waits without progress before it gives up */
+    uint32_t max_state_bytes;
+    int64_t state_timeout_ns;
 };
 
 /* Fills `cfg` with defaults (64 members, 4096 retained messages, 20 ms stable
- * delay, abcast token follows a sole active sender after 8 abcasts). */
+ * delay, abcast token follows a sole active sender after 8 abcasts, states up
+ * to 64 KiB, a joiner waits 5 s at most for its state). */
 void pg_config_default(struct pg_config *cfg);
 
 /* A view, as returned by pg_getview and passed to the monitor upcall. */
@@ -221,6 +236,12 @@ struct pg_stats {
 
     /* how long the messages counted in delayed_causal waited (arrival to delivery) */
     uint64_t delayed_causal_ns, delayed_causal_max_ns; /* total, longest */
+    /* state transfer (pg_state.c) */
+    uint64_t state_snapshots; /* states encoded at the install of a view adding joiners */
+    uint64_t state_sent;      /* transfers sent to a joiner (provider or backup) */
+    uint64_t state_chunks;    /* STATE messages sent */
+    uint64_t state_received;  /* states decoded here as a joiner */
+    uint64_t state_failed;    /* transfers that failed here as a joiner */
 };
 
 struct pg;
@@ -261,8 +282,10 @@ int pg_add(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type);
 int pg_del(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type);
 
 /* Asks member `contact` to add this node; the monitor upcall reports the
- * view in which it joined (no state transfer yet). Errors: PG_E_INVAL
- * (contact NONE or self), PG_E_EXISTS, PG_E_FULL, or phys's. */
+ * view in which it joined. To receive the group's state, register pg_state
+ * right after this call (before the next input, like pg_monitor and
+ * pg_entry). Errors: PG_E_INVAL (contact NONE or self), PG_E_EXISTS,
+ * PG_E_FULL, or phys's. */
 int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact);
 /* Asks the coordinator to remove this node. Call pg_flush first to be sure
  * earlier messages are delivered. Errors as pg_del. */
@@ -272,6 +295,47 @@ int pg_leave(struct pg *pg, pg_gid gid);
  * each; a second call replaces the first). PG_E_NOGROUP. */
 int pg_monitor(struct pg *pg, pg_gid gid, pg_monitor_fn fn, void *ctx);
 int pg_entry(struct pg *pg, pg_gid gid, pg_entry_fn fn, void *ctx);
+
+/* State transfer (paper sections 2.3, 4): a process that joins gets the
+ * application state from an existing member.
+ *
+ * Upcall `encode`: writes the application state of `gid` into buf[0..cap)
+ * (cap = cfg.max_state_bytes) and returns its length, or a negative PG_E_*
+ * code (PG_E_TOOBIG when it does not fit). It runs at every old member that
+ * stays in the view v+1 adding a joiner, at the install of v+1: after every
+ * message of v was delivered and before any message of v+1 is, so the state
+ * is the one of the join instant. It must not call into pg.
+ *
+ * Upcall `decode`: at the joiner, with status PG_OK and the encoded state:
+ * installs it and returns PG_OK (or an error code: the transfer fails). The
+ * join view `view_id` is installed (monitor upcall) right after it returns
+ * PG_OK; no message of view_id is delivered before. With another status the
+ * transfer failed (buf NULL, len 0; information only): PG_E_TOOBIG or the
+ * member's encode error, PG_E_TIMEOUT (no state for cfg.state_timeout_ns),
+ * or decode's own error. The joiner then multicasts a request to remove
+ * itself and is excluded (monitor upcall with excluded true). Limitation: a
+ * view change already under way that counts on the joiner waits for it (it
+ * answers no FLUSH); the timeout only fires after cfg.state_timeout_ns
+ * without progress, by when a provider's failure was normally handled.
+ *
+ * Protocol: the lowest-ranked old member of v+1 (the provider) sends the
+ * state to the joiner point to point, in STATE chunks of PG_STATE_CHUNK
+ * bytes; the joiner holds the messages of v+1 that arrive meanwhile (the
+ * future queue, cfg.max_future) and installs v+1 once it has a majority of
+ * the old view's decisions and the whole state. Every old member keeps its
+ * encoded snapshot until its next view install: if the provider fails
+ * before the joiner is heard in v+1, the next lowest-ranked old member this
+ * node still hears sends its copy (the joiner restarts from offset 0).
+ *
+ * Every member must register both upcalls for a group that uses it: a
+ * member without encode provides nothing, a joiner without decode installs
+ * at once and starts with no state. NULL upcalls unregister. Errors:
+ * PG_E_NOGROUP, PG_E_CRASHED (excluded), PG_E_FULL (no memory). */
+typedef int (*pg_state_encode_fn)(void *ctx, pg_gid gid, uint8_t *buf, size_t cap);
+typedef int (*pg_state_decode_fn)(void *ctx, pg_gid gid, uint32_t view_id, int status,
+                                  const uint8_t *buf, size_t len);
+int pg_state(struct pg *pg, pg_gid gid, pg_state_encode_fn encode, pg_state_decode_fn decode,
+             void *ctx);
 
 /* Table 1: pg_getview. PG_E_NOGROUP, PG_E_NOTMEMBER (joining, no view yet),
  * PG_E_CRASHED (excluded: *view still gets the last view). */
@@ -368,6 +432,7 @@ enum pg_msg_type {
     PG_MT_ACK = 6,      /* decision: attempt, proposal, old view size, full flag */
     PG_MT_NEED = 7,     /* a member has no decision yet or lacks messages */
     PG_MT_REQ = 8,      /* a membership request (join, leave, add, del) */
+    PG_MT_STATE = 9,    /* state transfer to a joiner: status, total, offset, chunk */
 };
 
 enum pg_req_op {
@@ -414,6 +479,10 @@ struct pg_wmsg {
     uint32_t n_ord;     /* PG_AB_ORDER: 1..PG_ORDER_MAX */
     uint8_t ord_rank[PG_ORDER_MAX];
     uint32_t ord_seq[PG_ORDER_MAX];
+    /* STATE: status (0, or a negated PG_E_* code of the provider), total state
+     * bytes, offset of this chunk (payload, len) */
+    uint8_t st_status;
+    uint32_t st_total, st_off;
 };
 
 /* Encodes `m` into buf[0..cap). Returns the length, or 0 if it does not fit.

@@ -7,6 +7,7 @@
  *   pg_cbcast.c message store, VT compression, causal delivery, stability, pg_flush
  *   pg_view.c   requests, flush, decision, install, exclusion
  *   pg_abcast.c abcast: token, ORDER records, total-order delivery to the application
+ *   pg_state.c  state transfer to joiners: snapshot, chunks, assembly, timeout
  */
 #ifndef PG_INTERNAL_H
 #define PG_INTERNAL_H
@@ -78,6 +79,8 @@ enum pg_gstate {
 
 struct pg_ab; /* pg_abcast.c */
 
+struct pg_xfer; /* pg_state.c */
+
 struct pg_group {
     enum pg_gstate st;
     pg_gid gid;
@@ -141,6 +144,8 @@ struct pg_group {
     pg_node_id contact;
     int64_t retry_due_ns;
     struct pg_ab *ab; /* abcast state (pg_abcast.c), allocated with the group */
+
+    struct pg_xfer *xfer; /* state transfer (pg_state.c), allocated by pg_state */
 };
 
 struct pg {
@@ -182,6 +187,10 @@ int pg_send(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
 /* Sends an encoded message to one member `to` (phys_send; no outbox: only
  * for soft state that a later message supersedes). */
 int pg_send_to(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m);
+/* As pg_send, to the one member `to` (phys_send), through the outbox (outbox
+ * entry kind 2, `from` = to), so reliable and in order with pg_send. Other
+ * phys_send errors (`to` suspected or not in the phys group) are returned. */
+int pg_send_to_q(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m);
 void pg_arm_timer(struct pg *pg);
 bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from, pg_gid gid,
                    uint8_t kind);
@@ -230,6 +239,9 @@ void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from,
                         const struct pg_wmsg *m);
 void pg_view_on_prev(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
 void pg_view_on_future(struct pg *pg, struct pg_group *g);
+/* A joiner installs its decision once a majority of the old view committed to
+ * it and pg_state_joiner_ready says its state is here. */
+void pg_view_joiner_install(struct pg *pg, struct pg_group *g);
 
 /* pg_abcast.c */
 /* Words of struct pg_msg.ab_x for message m; saves/loads the extension. */
@@ -262,5 +274,25 @@ void pg_ab_free(struct pg_group *g);
 int pg_ab_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
 /* The token holder as this node knows it (PG_NODE_NONE: none yet). */
 pg_node_id pg_ab_holder(const struct pg_group *g);
+
+/* pg_state.c */
+/* pg_state(): registers the upcalls (allocates the transfer state). */
+int pg_state_set(struct pg *pg, struct pg_group *g, pg_state_encode_fn enc, pg_state_decode_fn dec,
+                 void *ctx);
+void pg_state_free(struct pg_group *g);
+/* Member at the install of the decision p as view v+1, after every message of
+ * v was delivered: snapshots the state if p adds joiners. */
+void pg_state_snapshot(struct pg *pg, struct pg_group *g, const struct pg_prop *p);
+/* Member: sends the snapshot of the current view to its joiners if this node
+ * is the provider (the lowest old rank it still hears) and has not yet. */
+void pg_state_provide(struct pg *pg, struct pg_group *g);
+/* A STATE message (any state of the group). */
+void pg_state_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m);
+/* Joiner with a decision: true if it may install (no state awaited, or the
+ * state of the join view decoded); else arms the timeout and returns false. */
+bool pg_state_joiner_ready(struct pg *pg, struct pg_group *g);
+/* The joiner's state deadline (PG_TIMER_NEVER: none) and its expiry. */
+int64_t pg_state_due(const struct pg_group *g);
+void pg_state_tick(struct pg *pg, struct pg_group *g, int64_t now_ns);
 
 #endif

@@ -246,6 +246,7 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
 {
     if (g->st != PG_GS_MEMBER)
         return;
+    pg_state_provide(pg, g); /* a joiner's state provider may have failed */
     uint32_t n = g->view.n_members;
     assert(!pg_rs_has(&g->dead, g->my_rank));
     if ((n - pg_rs_count(g->dead)) * 2 <= n) {
@@ -367,6 +368,7 @@ static void install(struct pg *pg, struct pg_group *g)
     g->last_dec = g->dec;
     g->last_dec_view = v->view_id;
     g->last_dec_old_n = (uint16_t)v->n_members;
+    pg_state_snapshot(pg, g, p); /* every message of v applied, none of v+1 */
     pg_view_install_first(pg, g, p, v->view_id + 1);
 }
 
@@ -574,7 +576,7 @@ static void on_req(struct pg *pg, struct pg_group *g, pg_node_id from, int r,
 }
 
 /* A joiner hears the decision that adds it; it installs once a majority of
- * the old view committed to it. */
+ * the old view committed to it (and, with pg_state, its state is here). */
 static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
                           const struct pg_wmsg *m)
 {
@@ -589,7 +591,14 @@ static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
     }
     if (pg_rank_of(g->jackers, g->n_jackers, from) < 0 && g->n_jackers < PG_CAP)
         g->jackers[g->n_jackers++] = from;
-    if (g->n_jackers * 2 <= g->dec_old_n)
+    assert(m->view_id == g->view.view_id);
+    pg_view_joiner_install(pg, g);
+}
+
+void pg_view_joiner_install(struct pg *pg, struct pg_group *g)
+{
+    assert(g->st == PG_GS_JOINING && g->dec.key != 0);
+    if (g->n_jackers * 2 <= g->dec_old_n || !pg_state_joiner_ready(pg, g))
         return;
     struct pg_prop p = g->dec;
     const pg_node_id *cur;
@@ -598,7 +607,7 @@ static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
         if (pg_rank_of(p.members, p.n_members, cur[i]) < 0)
             (void)phys_del(pg->ph, g->gid, cur[i]);
     add_joiners(pg, g, &p);
-    pg_view_install_first(pg, g, &p, m->view_id + 1);
+    pg_view_install_first(pg, g, &p, g->view.view_id + 1);
 }
 
 void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)

@@ -17,6 +17,9 @@
  * omitted), then nw varints, rank r being bit r%64 of word r/64.
  *   NEED     varint attempt, u8 coord
  *   REQ      u8 op, u32 pid
+ *   STATE    u8 status, varint total, varint offset, chunk (the rest); a chunk
+ *            lies within total (<= PG_MAX_STATE_CAP); a status other than 0
+ *            (a negated PG_E_* code) has total, offset and chunk 0
  */
 #include <assert.h>
 #include <string.h>
@@ -203,6 +206,12 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
         out_u8(o, m->op);
         out_u32(o, m->pid);
         break;
+    case PG_MT_STATE:
+        assert(m->st_off <= m->st_total && m->len <= m->st_total - m->st_off);
+        out_u8(o, m->st_status);
+        out_var(o, m->st_total);
+        out_var(o, m->st_off);
+        break;
     default:
         assert(!"pg_encode: unknown type");
     }
@@ -240,7 +249,7 @@ size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
     enc_body(m, &o);
     if (m->ab)
         enc_ab(m, &o);
-    bool has_payload = m->type == PG_MT_DATA || m->type == PG_MT_FWD;
+    bool has_payload = m->type == PG_MT_DATA || m->type == PG_MT_FWD || m->type == PG_MT_STATE;
     if (has_payload && m->len) {
         if (o.len + m->len > o.cap)
             o.ok = false;
@@ -322,6 +331,14 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
         if (m->op < PG_REQ_ADD_MEMBER || m->op > PG_REQ_DEL_CLIENT || m->pid == PG_NODE_NONE)
             in->ok = false;
         break;
+    case PG_MT_STATE:
+        m->st_status = (uint8_t)in_u8(in);
+        m->st_total = in_var32(in);
+        m->st_off = in_var32(in);
+        if (m->st_total > PG_MAX_STATE_CAP || m->st_off > m->st_total ||
+            (m->st_status != 0 && (m->st_total != 0 || m->st_off != 0)))
+            in->ok = false;
+        break;
     default:
         in->ok = false;
     }
@@ -362,6 +379,8 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     m->len = 0;
     m->ab = 0;
     m->token_to = m->ord_start = m->n_ord = 0;
+    m->st_status = 0;
+    m->st_total = m->st_off = 0;
     struct pgw_in in = {.p = buf, .len = len, .ok = true};
     if (in_u8(&in) != PGW_MAGIC || !in.ok)
         return PG_E_MALFORMED;
@@ -383,6 +402,11 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
         m->len = len - in.pos;
         if ((m->ab & PG_AB_NOAPP) && m->len)
             return PG_E_MALFORMED;
+    } else if (m->type == PG_MT_STATE) {
+        m->payload = buf + in.pos;
+        m->len = len - in.pos;
+        if (m->len > m->st_total - m->st_off)
+            return PG_E_MALFORMED; /* the chunk overruns the state */
     } else if (in.pos != len) {
         return PG_E_MALFORMED; /* trailing bytes */
     }

@@ -2,9 +2,10 @@
  *
  * Owns: the workload (who multicasts what, when), membership operations of the
  * timeline (join, leave), the replicated object whose digest is traced at each
- * view install, the application-level trace events (view, excluded, send,
- * deliver, state) and the test-only sabotage layer between the core's delivery
- * upcall and the application.
+ * view install and which a joiner receives by state transfer (pg_state), the
+ * application-level trace events (view, excluded, send, deliver, state) and
+ * the test-only sabotage layer between the core's delivery upcall and the
+ * application.
  *
  * A group whose traffic is all `fifo` runs on the link layer alone (the paper's
  * Table 2: phys_mcast, one static view). Any other group runs the process-group
@@ -86,6 +87,47 @@ static void app_emit_state(struct sim_inc *inc, uint32_t group)
     e.group = inc->w->scn->groups[group].name;
     e.digest = digest;
     sim_inc_emit(inc, &e);
+}
+
+/* State transfer (pg_state upcalls): the object is its two counters. */
+static int app_state_encode(void *ctx, pg_gid gid, uint8_t *buf, size_t cap)
+{
+    const struct sim_inc *inc = ctx;
+    const struct sim_app_group *ag = &inc->app.groups[gid - 1];
+    assert(gid >= 1 && gid <= inc->w->scn->n_groups && ag->has_state);
+    if (cap < 16)
+        return PG_E_TOOBIG;
+    for (int i = 0; i < 8; i++) {
+        buf[i] = (uint8_t)(ag->n_applied >> (8 * i));
+        buf[8 + i] = (uint8_t)(ag->sum_applied >> (8 * i));
+    }
+    return 16;
+}
+
+/* Installs a transferred state; the joiner's `state` event follows at once,
+ * in the monitor upcall of the join view (pg_state: right after decode). */
+static int app_state_decode(void *ctx, pg_gid gid, uint32_t view_id, int status, const uint8_t *buf,
+                            size_t len)
+{
+    struct sim_inc *inc = ctx;
+    struct sim_app_group *ag = &inc->app.groups[gid - 1];
+    assert(gid >= 1 && gid <= inc->w->scn->n_groups && !ag->has_state);
+    (void)view_id;
+    if (status != PG_OK)
+        return PG_OK; /* the joiner is excluded next */
+    if (len != 16)
+        return PG_E_MALFORMED;
+    ag->n_applied = ag->sum_applied = 0;
+    for (int i = 0; i < 8; i++) {
+        ag->n_applied |= (uint64_t)buf[i] << (8 * i);
+        ag->sum_applied |= (uint64_t)buf[8 + i] << (8 * i);
+    }
+    if (inc->app.sab.corrupt) { /* sabotage: the joiner's state is wrong */
+        inc->app.sab.corrupt = false;
+        ag->sum_applied ^= 1;
+    }
+    ag->has_state = true;
+    return PG_OK;
 }
 
 /* ---- deliveries, through the sabotage layer ---- */
@@ -341,6 +383,7 @@ static void app_create_pg_group(struct sim_inc *inc, uint32_t g, const pg_node_i
     assert(rc == PG_OK); /* the scenario's limits are within the layer's (checked by run.c) */
     pg_entry(pg, app_gid(g), app_on_pg_entry, inc);
     pg_monitor(pg, app_gid(g), app_on_pg_view, inc);
+    pg_state(pg, app_gid(g), app_state_encode, app_state_decode, inc);
     struct pg_view v;
     rc = pg_getview(pg, app_gid(g), &v);
     assert(rc == PG_OK && v.view_id == 1 && v.n_members == n);
@@ -628,7 +671,8 @@ static void app_run_op(struct sim_inc *inc, const struct scn_fault *f)
     }
     pg_entry(pg, app_gid(g), app_on_pg_entry, inc);
     pg_monitor(pg, app_gid(g), app_on_pg_view, inc);
-    inc->app.groups[g].has_state = false; /* no state transfer yet: its digest is not traced */
+    pg_state(pg, app_gid(g), app_state_encode, app_state_decode, inc);
+    inc->app.groups[g].has_state = false; /* until its state transfer */
 }
 
 void sim_app_run_due(struct sim_inc *inc, int64_t now_ns)

@@ -90,6 +90,8 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
     cfg->max_groups = s->n_groups > cfg->max_groups ? s->n_groups : cfg->max_groups;
     cfg->abcast_token_follow = !s->abcast_token_fixed;
     cfg->vt_compress = s->vt_compress;
+    if (s->suspect_timeout_ns > cfg->state_timeout_ns / 4) /* providers fail over first */
+        cfg->state_timeout_ns = 4 * s->suspect_timeout_ns;
 }
 
 static void run_print_config(const struct sim_world *w, FILE *out)
@@ -177,6 +179,10 @@ static void run_summary_order(const struct sim_world *w, FILE *out)
             (double)t->lat_sum_ns[o] / (double)t->lat_n[o] / 1e3, (double)t->lat_max_ns[o] / 1e3,
             t->lat_own_n[o] ? (double)t->lat_own_sum_ns[o] / (double)t->lat_own_n[o] / 1e3 : 0.0);
     }
+    if (t->pg_state_sent || t->pg_state_failed)
+        fprintf(out, "state transfer: %llu sent (%llu chunks), %llu received, %llu failed\n",
+                (unsigned long long)t->pg_state_sent, (unsigned long long)t->pg_state_chunks,
+                (unsigned long long)t->pg_state_received, (unsigned long long)t->pg_state_failed);
     if (!t->pg_abcasts)
         return;
     fprintf(out,

@@ -115,9 +115,9 @@ static const uint64_t pow10_u64[] = {1ull,
                                      1000000000000000000ull};
 
 /* The sabotage keywords, indexed by enum scn_sabotage. */
-static const char *const scn_sabotage_names[] = {"drop",         "duplicate",  "reorder",
-                                                 "misattribute", "late",       "forge-view",
-                                                 "swap-abcast",  "early-flush"};
+static const char *const scn_sabotage_names[] = {"drop",         "duplicate",   "reorder",
+                                                 "misattribute", "late",        "forge-view",
+                                                 "swap-abcast",  "early-flush", "corrupt-state"};
 #define SCN_N_SABOTAGE (sizeof scn_sabotage_names / sizeof scn_sabotage_names[0])
 
 const char *scn_sabotage_name(enum scn_sabotage k)

@@ -64,6 +64,7 @@ enum scn_sabotage {
     SCN_SAB_SWAP_ABCAST,  /* swap the proc's next two consecutive abcast deliveries from
                              different senders */
     SCN_SAB_EARLY_FLUSH,  /* report the proc's next pg_flush as done at once, without waiting */
+    SCN_SAB_BAD_STATE,    /* flip one bit of the next state the proc receives by transfer */
 };
 
 /* Edit distance between two words, for "did you mean"; words longer than 31

@@ -143,6 +143,8 @@ static void tl_sabotage(struct sim_world *w, const struct scn_fault *f)
         w->incs[id - 1]->app.sab.forge = true;
     else if (f->sabotage == SCN_SAB_EARLY_FLUSH)
         w->incs[id - 1]->app.sab.early = true;
+    else if (f->sabotage == SCN_SAB_BAD_STATE)
+        w->incs[id - 1]->app.sab.corrupt = true;
     else
         w->incs[id - 1]->app.sab.pending = (int)f->sabotage;
 }

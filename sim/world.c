@@ -307,6 +307,10 @@ static void inc_collect_stats(struct sim_inc *inc)
     t->pg_order_delay_sum_ns += ps->order_delay_total_ns;
     if (ps->order_delay_max_ns > t->pg_order_delay_max_ns)
         t->pg_order_delay_max_ns = ps->order_delay_max_ns;
+    t->pg_state_sent += ps->state_sent;
+    t->pg_state_chunks += ps->state_chunks;
+    t->pg_state_received += ps->state_received;
+    t->pg_state_failed += ps->state_failed;
 }
 
 static void inc_free(struct sim_inc *inc)

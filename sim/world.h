@@ -54,6 +54,8 @@ struct sim_totals {
     /* send -> delivery latency per ordering (enum scn_order), all deliveries and own ones */
     uint64_t lat_n[3], lat_sum_ns[3], lat_max_ns[3], lat_own_n[3], lat_own_sum_ns[3];
     uint64_t pg_delayed_ns, pg_delayed_max_ns; /* causal waits: total, longest */
+    /* state transfer to joiners (sums of struct pg_stats) */
+    uint64_t pg_state_sent, pg_state_chunks, pg_state_received, pg_state_failed;
 };
 
 /* Runs scenario `s` with `o`. Prints the resolved configuration, the summary

@@ -50,13 +50,15 @@ struct sim_sabotage {
     bool forge;    /* forge-view: the next view event loses its last member */
     bool swapping; /* swap-abcast: an abcast delivery is held back */
     bool early;    /* early-flush: the next pg_flush is reported done at once */
+    bool corrupt;  /* corrupt-state: the next state received by transfer is altered */
     struct sim_delivery held;
 };
 
 /* The application's side of one group at one incarnation. */
 struct sim_app_group {
     bool joined;    /* a member (static, or joined by pg_join) */
-    bool has_state; /* the replicated object is valid (initial members; no state transfer yet) */
+    bool has_state; /* the replicated object is valid (initial members; joiners once their
+                       state transfer is done) */
     int64_t view;   /* current view id, or -1 */
     uint64_t n_applied, sum_applied; /* the replicated object: commutative counters */
 };

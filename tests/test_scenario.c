@@ -394,9 +394,10 @@ static void test_timeline(void **state)
 
 static void test_sabotage_kinds(void **state)
 {
-    static const char *const names[] = {"drop", "duplicate",  "reorder",     "misattribute",
-                                        "late", "forge-view", "swap-abcast", "early-flush"};
-    for (int k = 0; k < 8; k++) {
+    static const char *const names[] = {"drop",         "duplicate",   "reorder",
+                                        "misattribute", "late",        "forge-view",
+                                        "swap-abcast",  "early-flush", "corrupt-state"};
+    for (int k = 0; k < 9; k++) {
         char text[128];
         struct scn s;
         snprintf(text, sizeof text, "processes p1\nat 1s sabotage %s p1\nrun 2s\n", names[k]);
@@ -759,7 +760,7 @@ static const struct {
     {"at 1s delay 1ms wobble 2ms\n", "t.scn:1:17: unexpected 'wobble' (expected `jitter T`)"},
     {"processes p1\nat 1s sabotage explode p1\n",
      "t.scn:2:16: unknown sabotage 'explode' (expected one of: drop, duplicate, reorder, "
-     "misattribute, late, forge-view, swap-abcast, early-flush)"},
+     "misattribute, late, forge-view, swap-abcast, early-flush, corrupt-state)"},
     {"at 11s heal\nrun 10s\n", "t.scn:1:4: event at 11s is after the run ends at 10s"},
     {"at 8s heal\nrun 10s\nquiet 3s\n",
      "t.scn:1:4: event at 8s is inside the quiet period (from 7s = run 10s - quiet 3s); timeline "
