@@ -34,6 +34,10 @@ void pg_config_default(struct pg_config *cfg)
         .abcast_token_follow = true,
         .abcast_token_streak = 8,
         .vt_compress = true,
+        .max_domains = 16,
+        .max_dom_records = 4096,
+        .max_p2p = 1024,
+        .max_p2p_peers = 256,
     };
 }
 
@@ -119,10 +123,7 @@ void pg_sometimes(struct pg *pg, pg_gid gid, enum pg_sometimes what, const char 
 
 static struct pg_group *group_find(const struct pg *pg, pg_gid gid)
 {
-    for (uint32_t i = 0; i < pg->cfg.max_groups; i++)
-        if (pg->groups[i].st != PG_GS_FREE && pg->groups[i].gid == gid)
-            return &pg->groups[i];
-    return NULL;
+    return pg_group_find(pg, gid); /* hashed (pg_domain.c) */
 }
 
 /* ---- outbox ---- */
@@ -215,8 +216,11 @@ static void enter(struct pg *pg)
 static void leave(struct pg *pg)
 {
     assert(pg->depth > 0);
-    if (pg->depth == 1)
+    if (pg->depth == 1) {
         drain(pg);
+        while (pg_dom_kick(pg)) /* messages waiting for a record of another group */
+            drain(pg);
+    }
     pg->depth--;
     if (pg->depth == 0)
         pg_arm_timer(pg);
@@ -332,6 +336,10 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
         pg_trace(pg, PG_TR_GARBLED, from, g->gid, "malformed pg message");
         return;
     }
+    if (m.type == PG_MT_P2P) { /* g only carried it: any state, any view */
+        pg_dom_on_p2p(pg, from, &m);
+        return;
+    }
     if (g->st == PG_GS_JOINING) {
         if (m.type == PG_MT_ACK)
             pg_view_on_joining(pg, g, from, &m);
@@ -370,8 +378,12 @@ static bool group_alloc(struct pg *pg, struct pg_group *g)
            queue_init(&g->future, c->max_future) && queue_init(&g->outbox, c->max_outbox);
 }
 
-static void group_release(struct pg_group *g)
+void pg_dom_index_del(struct pg *pg, struct pg_group *g);
+
+static void group_release(struct pg *pg, struct pg_group *g)
 {
+    if (g->st != PG_GS_FREE)
+        pg_dom_index_del(pg, g);
     pg_ab_free(g);
     pg_store_clear(&g->cur);
     pg_store_clear(&g->prev);
@@ -400,7 +412,8 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
     *pg = (struct pg){.env = env, .ph = ph, .self = self, .cfg = *cfg};
     pg->deadline_ns = PG_TIMER_NEVER;
     pg->groups = calloc(cfg->max_groups, sizeof *pg->groups);
-    if (!pg->groups || !queue_init(&pg->inbox, cfg->max_held + cfg->max_future + 1024)) {
+    if (!pg->groups || !queue_init(&pg->inbox, cfg->max_held + cfg->max_future + 1024) ||
+        !pg_dom_new(pg)) {
         pg_free(pg);
         return NULL;
     }
@@ -414,7 +427,8 @@ void pg_free(struct pg *pg)
     assert(pg->depth == 0);
     for (uint32_t i = 0; pg->groups && i < pg->cfg.max_groups; i++)
         if (pg->groups[i].last_vt || pg->groups[i].st != PG_GS_FREE)
-            group_release(&pg->groups[i]);
+            group_release(pg, &pg->groups[i]);
+    pg_dom_free(pg);
     free(pg->groups);
     queue_free(&pg->inbox);
     free(pg);
@@ -436,13 +450,16 @@ static int group_open(struct pg *pg, pg_gid gid, const pg_node_id *members, size
     if (rc != PG_OK)
         return rc;
     if (g->last_vt)
-        group_release(g);
+        group_release(pg, g);
     if (!group_alloc(pg, g)) {
-        group_release(g);
+        group_release(pg, g);
         (void)phys_del(pg->ph, gid, pg->self);
         return PG_E_FULL;
     }
     g->gid = gid;
+    g->st = PG_GS_JOINING; /* until pg_create / pg_join set it */
+    g->domain = pg->domain;
+    (void)pg_dom_index_add(pg, g);
     (void)phys_entry(pg->ph, gid, on_phys_entry, pg);
     (void)phys_monitor(pg->ph, gid, on_phys_monitor, pg);
     *out = g;
@@ -694,6 +711,16 @@ uint32_t set_dflt_domain(struct pg *pg, uint32_t did)
     uint32_t old = pg->domain;
     pg->domain = did;
     return old;
+}
+
+int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did)
+{
+    assert(pg && did);
+    const struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return PG_E_NOGROUP;
+    *did = g->domain;
+    return PG_OK;
 }
 
 const struct pg_stats *pg_stats(const struct pg *pg)

@@ -171,6 +171,11 @@ struct pg_config {
         abcast_token_streak; /* consecutive abcasts of one non-holder before it gets the token */
     bool vt_compress;        /* DATA carries only the VT entries that changed [BSS91] (default);
                                 false: every entry, to measure what compression saves */
+    /* causality domains and p2p (pg_domain.c) */
+    uint32_t max_domains;     /* causality domains this node knows */
+    uint32_t max_dom_records; /* timestamp records (groups, p2p pairs) known per domain */
+    uint32_t max_p2p;         /* p2p messages received and not yet deliverable */
+    uint32_t max_p2p_peers;   /* processes this node exchanges p2p messages with */
 };
 
 /* Fills `cfg` with defaults (64 members, 4096 retained messages, 20 ms stable
@@ -221,6 +226,15 @@ struct pg_stats {
 
     /* how long the messages counted in delayed_causal waited (arrival to delivery) */
     uint64_t delayed_causal_ns, delayed_causal_max_ns; /* total, longest */
+
+    /* causality domains and p2p (pg_domain.c) */
+    uint64_t dom_delayed; /* messages (group or p2p) that waited for a cross-group timestamp */
+    uint64_t dom_delayed_ns, dom_delayed_max_ns; /* how long they waited: total, longest */
+    uint64_t dom_header_bytes; /* bytes of cross-group timestamps sent (DATA and p2p) */
+    uint64_t installs_held;    /* view installs postponed by a pending cross-group timestamp */
+    uint64_t p2p_sent, p2p_delivered;
+    uint64_t p2p_dropped; /* p2p messages dropped: pending table or peer table full */
+    uint64_t dom_full;    /* groups excluded because a domain's timestamp table was full */
 };
 
 struct pg;
@@ -343,9 +357,86 @@ int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id);
  * PG_E_CRASHED, PG_E_BUSY (one pending), PG_E_INVAL (done_fn NULL). */
 int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx);
 
-/* Table 1: set_dflt_domain. Stores the default causality domain of this node
- * and returns the previous one (0 initially). Domains are a later issue. */
+/* Table 1: set_dflt_domain (paper section 4, "causality domains"). Sets the
+ * default causality domain of this node and returns the previous one (0, the
+ * default domain, initially). Groups created or joined afterwards belong to
+ * `did` (each group has one domain for its whole life at this node; every
+ * member must place it in the same domain), and so do the p2p messages sent
+ * afterwards. Causality is enforced only between the groups (and p2p
+ * messages) of one domain: see pg_domain.c's protocol below. */
 uint32_t set_dflt_domain(struct pg *pg, uint32_t did);
+
+/* The causality domain of `gid` at this node. PG_E_NOGROUP. */
+int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did);
+
+/* Causality across groups and p2p messages (paper sections 3.2 and 4; the
+ * multiple-group extension of [BSS91], "carry the timestamps of the other
+ * groups"). Implemented in pg_domain.c.
+ *
+ * Knowledge. For each domain d a node keeps timestamp records: for a group G
+ * of d, (G, view v, VT over the ranks of v) = the messages of G in view v
+ * that are in this node's causal past within d; for a p2p message pair
+ * (s -> r), the number of s's p2p messages to r in that past. For a group it
+ * is a member of, the record is its own delivered VT (and own sends). A
+ * delivered message merges the records it carries (a later view of a group
+ * replaces an earlier one: the flush of v delivered everything of v).
+ *
+ * Sending. A DATA message to group B of domain d carries the records of d
+ * other than B's own that changed since the sender's previous message to B
+ * in the current view of B (the first of a view carries all of them): a
+ * change epoch per record entry makes this O(records changed). Receivers
+ * need not rebuild the full set: they delivered the sender's previous
+ * message of the view first (cbcast FIFO), whose records they checked and
+ * merged, and knowledge only grows. A FWD copy carries the original's
+ * records. A p2p message carries every record of the sender's default
+ * domain, and a sequence number per (sender, receiver).
+ *
+ * Delivery rule. Besides B's own VT rule, q delivers m only when every record
+ * it carries about a group G of d that q is a member of is satisfied: q is in
+ * a later view of G than the record's (that view's flush delivered everything
+ * of the earlier one), or in the same view with VT_q(G) >= the record's
+ * entries. Records about groups q is not in (or left, or is still joining),
+ * or about p2p messages to other processes, impose nothing. A p2p message from
+ * s is delivered in s's order and under the same rule.
+ *
+ * View changes. A message waiting for a record does not block forever: the
+ * record is satisfied when q installs the next view of G, and when q's flush
+ * of G has committed (q holds every message of the view any survivor holds)
+ * an entry whose next message q does not hold can never be delivered: it is
+ * treated as satisfied. A p2p entry whose sender q deems faulty, and whose
+ * message q does not hold, likewise. Conversely q postpones installing the
+ * next view of B while a message of B that is otherwise deliverable waits for
+ * a record (it must be delivered in B's current view, as at every member);
+ * such a wait ends when G progresses, and waits cannot form a cycle since
+ * causality is acyclic and a committed flush resolves its group's entries.
+ *
+ * Limit (the paper's stability problem, section 3.2): if every process that
+ * delivered m1 in G fails before G's flush, m1 is lost although a message that
+ * causally follows it in another group may be delivered. pg_flush on G before
+ * sending elsewhere avoids it (m1 is then stable).
+ *
+ * Cost: per DATA message, the changed records (a few bytes per changed entry;
+ * none when the sender works in one group); per node and domain, one record
+ * per known group (view-size entries) and per p2p pair, at most
+ * cfg.max_dom_records: a merge that does not fit excludes the group whose
+ * message brought it (counted in dom_full). */
+
+/* Upcall: a p2p message of `from` in causality domain `domain`. */
+typedef void (*pg_p2p_fn)(void *ctx, pg_node_id from, uint32_t domain, const uint8_t *payload,
+                          size_t len);
+
+/* Registers the p2p upcall of this node (one; a second call replaces it). */
+void pg_p2p_entry(struct pg *pg, pg_p2p_fn fn, void *ctx);
+
+/* A point-to-point cbcast (paper section 3.2, "a point-to-point cbcast")
+ * to `to`, in this node's default domain: `to` delivers it after everything
+ * of that domain that causally precedes it, and it causally precedes what
+ * this node sends afterwards in that domain. It travels on the link channel
+ * of a group of which both are members (any domain). *id as cbcast. Errors:
+ * PG_E_INVAL (to NONE or self), PG_E_NOTMEMBER (no group shared with `to`),
+ * PG_E_TOOBIG (payload plus timestamps), PG_E_FULL (peer table, phys
+ * window), PG_E_SUSPECTED. */
+int pg_p2p(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t len, uint64_t *id);
 
 /* Input: timer slot PG_TIMER_PG fired. */
 void pg_on_timer(struct pg *pg);
@@ -368,6 +459,7 @@ enum pg_msg_type {
     PG_MT_ACK = 6,      /* decision: attempt, proposal, old view size, full flag */
     PG_MT_NEED = 7,     /* a member has no decision yet or lacks messages */
     PG_MT_REQ = 8,      /* a membership request (join, leave, add, del) */
+    PG_MT_P2P = 9,      /* a p2p cbcast: domain, sequence number, timestamps, payload */
 };
 
 enum pg_req_op {
@@ -414,6 +506,10 @@ struct pg_wmsg {
     uint32_t n_ord;     /* PG_AB_ORDER: 1..PG_ORDER_MAX */
     uint8_t ord_rank[PG_ORDER_MAX];
     uint32_t ord_seq[PG_ORDER_MAX];
+    /* DATA/FWD/P2P: cross-group timestamp records (pg_domain.c's format), may be empty */
+    const uint8_t *dep;
+    size_t dep_len;
+    uint32_t p2p_domain, p2p_seq; /* P2P */
 };
 
 /* Encodes `m` into buf[0..cap). Returns the length, or 0 if it does not fit.
@@ -421,5 +517,10 @@ struct pg_wmsg {
 size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap);
 /* Decodes buf[0..len) into *m. PG_OK or PG_E_MALFORMED (never reads past len). */
 int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m);
+/* Whether dep[0..len) is a well-formed list of timestamp records (pg_domain.c):
+ * varint count, then per record u8 kind: 1 group (varint gid, varint view,
+ * varint n, n x (u8 rank, varint value > 0), ranks ascending), 2 p2p
+ * (varint sender, varint receiver, varint seq > 0). Empty is valid. */
+bool pg_dom_valid(const uint8_t *dep, size_t len);
 
 #endif
