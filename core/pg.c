@@ -633,6 +633,8 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
         return rc;
     if (len > pg->cfg.max_payload)
         return PG_E_TOOBIG;
+    if (pg_dom_held_elsewhere(pg, g->domain, g))
+        return PG_E_BUSY; /* pg_domain.c: it would overtake a message held for a flush */
     uint32_t vid = g->view.view_id;
     enter(pg);
     if (pg_view_flushing(g)) {

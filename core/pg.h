@@ -297,7 +297,9 @@ int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view);
  * still waiting for its position: right after that one). *cbid is a per-node message number,
  * *view_id the view in which the message is (or, held during a flush, will
  * be) multicast. Errors: PG_E_NOGROUP, PG_E_NOTMEMBER, PG_E_CRASHED,
- * PG_E_TOOBIG, PG_E_FULL (held queue, own unstable messages, phys window). */
+ * PG_E_TOOBIG, PG_E_FULL (held queue, own unstable messages, phys window),
+ * PG_E_BUSY (a message to another group of the domain is held for a flush:
+ * see set_dflt_domain). */
 int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
            uint32_t *view_id);
 
@@ -410,6 +412,12 @@ int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did);
  * such a wait ends when G progresses, and waits cannot form a cycle since
  * causality is acyclic and a committed flush resolves its group's entries.
  *
+ * Held messages. While this node holds an application message for the flush
+ * of group A (it gets its place in A's next view only at the install), a
+ * send of this node to another group of A's domain, or a p2p send in it,
+ * could not name it in its timestamps and would overtake it: cbcast, abcast
+ * and pg_p2p refuse it with PG_E_BUSY until A's view is installed.
+ *
  * Limit (the paper's stability problem, section 3.2): if every process that
  * delivered m1 in G fails before G's flush, m1 is lost although a message that
  * causally follows it in another group may be delivered. pg_flush on G before
@@ -435,7 +443,7 @@ void pg_p2p_entry(struct pg *pg, pg_p2p_fn fn, void *ctx);
  * of a group of which both are members (any domain). *id as cbcast. Errors:
  * PG_E_INVAL (to NONE or self), PG_E_NOTMEMBER (no group shared with `to`),
  * PG_E_TOOBIG (payload plus timestamps), PG_E_FULL (peer table, phys
- * window), PG_E_SUSPECTED. */
+ * window), PG_E_SUSPECTED, PG_E_BUSY (as cbcast). */
 int pg_p2p(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t len, uint64_t *id);
 
 /* Input: timer slot PG_TIMER_PG fired. */

@@ -729,6 +729,16 @@ bool pg_dom_kick(struct pg *pg)
     return pg->stats.delivered + pg->stats.views_installed + pg->stats.p2p_delivered != before;
 }
 
+bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g)
+{
+    for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
+        const struct pg_group *h = &pg->groups[i];
+        if (h != g && h->st == PG_GS_MEMBER && h->domain == did && h->held.count > 0)
+            return true;
+    }
+    return false;
+}
+
 /* ---- p2p ---- */
 
 void pg_p2p_entry(struct pg *pg, pg_p2p_fn fn, void *ctx)
@@ -754,6 +764,8 @@ static int p2p_send(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t
     const struct pg_group *c = carrier(pg, to);
     if (!c)
         return PG_E_NOTMEMBER;
+    if (pg_dom_held_elsewhere(pg, pg->domain, NULL))
+        return PG_E_BUSY; /* it would overtake a message held for a flush */
     struct pg_peer *p = peer_get(pg, to, true);
     struct pg_domain *dm = dom_get(pg, pg->domain, true);
     if (!p || !dm)

@@ -81,7 +81,8 @@ enum pg_gstate {
     PG_GS_EXCLUDED,
 };
 
-struct pg_ab;   /* pg_abcast.c */
+struct pg_ab; /* pg_abcast.c */
+
 struct pg_drec; /* pg_domain.c */
 struct pg_dstate;
 
@@ -168,22 +169,25 @@ struct pg {
     int depth;
     struct pg_queue inbox;
     int64_t deadline_ns;
-    uint32_t sometimes;    /* enum pg_sometimes already traced */
+    uint32_t sometimes; /* enum pg_sometimes already traced */
+
     struct pg_dstate *dom; /* causality domains, p2p, group index (pg_domain.c) */
 };
 
 /* Interesting situations, traced once per node and kind (as phys does); how
  * often each happened is in struct pg_stats. */
 enum pg_sometimes {
-    PG_ST_HELD = 1u << 0,         /* held during flush */
-    PG_ST_DELAYED = 1u << 1,      /* delayed by causal rule */
-    PG_ST_DISCARDED = 1u << 2,    /* undeliverable message discarded at flush */
-    PG_ST_INFLIGHT = 1u << 3,     /* view change with messages in flight */
-    PG_ST_FORWARDED = 1u << 4,    /* message forwarded during flush */
-    PG_ST_TAKEOVER = 1u << 5,     /* coordinator takeover */
-    PG_ST_EXCLUDED = 1u << 6,     /* excluded from a group (detail: the first reason) */
-    PG_ST_AB_FLUSH = 1u << 7,     /* abcast without an order at a view change, ordered there */
-    PG_ST_AB_TOKEN = 1u << 8,     /* abcast token passed */
+    PG_ST_HELD = 1u << 0,      /* held during flush */
+    PG_ST_DELAYED = 1u << 1,   /* delayed by causal rule */
+    PG_ST_DISCARDED = 1u << 2, /* undeliverable message discarded at flush */
+    PG_ST_INFLIGHT = 1u << 3,  /* view change with messages in flight */
+    PG_ST_FORWARDED = 1u << 4, /* message forwarded during flush */
+    PG_ST_TAKEOVER = 1u << 5,  /* coordinator takeover */
+    PG_ST_EXCLUDED = 1u << 6,  /* excluded from a group (detail: the first reason) */
+    PG_ST_AB_FLUSH = 1u << 7,  /* abcast without an order at a view change, ordered there */
+    PG_ST_AB_TOKEN = 1u << 8,  /* abcast token passed */
+
+    /* pg_domain.c */
     PG_ST_DOM_DELAYED = 1u << 16, /* delayed by a cross-group (or p2p) timestamp */
     PG_ST_DOM_HELD = 1u << 17,    /* view install postponed by a cross-group timestamp */
     PG_ST_DOM_LOST = 1u << 18,    /* a timestamp entry found lost (its holders failed) */
@@ -255,6 +259,10 @@ bool pg_dom_hold_install(struct pg *pg, struct pg_group *g);
 /* Retries everything waiting for a record; true if anything progressed. */
 bool pg_dom_kick(struct pg *pg);
 void pg_dom_on_p2p(struct pg *pg, pg_node_id from, const struct pg_wmsg *m);
+/* Whether a group of domain did other than g holds own application messages
+ * for a flush: a send elsewhere in did would overtake them (its timestamps
+ * cannot name them yet), so it is refused with PG_E_BUSY. */
+bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g);
 
 /* pg_view.c */
 /* Installs the decided view if it is due (after pg_dom_hold_install released it). */

@@ -631,7 +631,7 @@ static const struct {
      "t.scn:1:1: unknown keyword 'proceses' (did you mean 'processes'?)"},
     {"frobnicate\n",
      "t.scn:1:1: unknown keyword 'frobnicate' (expected one of: name, seed, platform, set, "
-     "processes, place, group, send, at, run, quiet, expect)"},
+     "processes, place, group, send, at, run, quiet, expect, domain, relay)"},
     {"run 10s extra\n", "t.scn:1:9: unexpected 'extra' at the end of `run`"},
     {"run 10s\nrun 5s\n", "t.scn:2:1: `run` given twice (first at line 1)"},
     {"seed\n", "t.scn:1:1: expected a seed (a whole number) after 'seed'"},
@@ -689,7 +689,8 @@ static const struct {
     {"processes p1\ngroup g p1\ngroup g p1\n", "t.scn:3:7: group 'g' is already declared"},
     {"processes p1\ngroup g p1\nprocesses g\n", "t.scn:3:11: 'g' is already the name of a group"},
     /* send */
-    {"processes p1\nsend p1 to g\n", "t.scn:2:1: `send` needs `group G` after the senders"},
+    {"processes p1\nsend p1 over g\n", "t.scn:2:1: `send` needs `group G` (or `to P`) after the senders"},
+    {"processes p1\nsend p1 to g\n", "t.scn:2:12: unknown process 'g' (declare it with `processes`)"},
     {"processes p1\nsend group g\n", "t.scn:2:6: `send` needs at least one sender before `group`"},
     {"processes p1\ngroup g p1\nsend p1 group p1\n",
      "t.scn:3:15: 'p1' is a process; a group is expected here"},
@@ -707,7 +708,7 @@ static const struct {
     {"processes p1\ngroup g p1\nsend p1 group g strat 1s\n",
      "t.scn:3:17: unknown send option 'strat' (did you mean 'start'?)"},
     {"processes p1\ngroup g p1\nsend p1 group g order total\n",
-     "t.scn:3:23: unknown order 'total' (expected one of: fifo, cbcast, abcast)"},
+     "t.scn:3:23: unknown order 'total' (expected one of: fifo, cbcast, abcast, p2p)"},
     {"processes p1\ngroup g p1\nsend p1 group g rate 50\n",
      "t.scn:3:22: expected a rate (like 50/s or 0.5/s), not '50'"},
     {"processes p1\ngroup g p1\nsend p1 group g rate 0/s\n",
