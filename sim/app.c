@@ -100,9 +100,12 @@ static void app_emit_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     e.from = d->from;
     sim_inc_emit(inc, &e);
     inc->w->tot.deliveries++;
-    if (inc->w->metrics && inc->alive)
+    if (inc->w->metrics && inc->alive) {
         sim_metrics_deliver(inc->w->metrics, d->from_id, d->seq, inc->id, sim_now_ns(), d->order,
                             d->from, inc->name);
+        sim_metrics_deliver_group(inc->w->metrics, d->group, d->from_id, d->seq, inc->id,
+                                  sim_now_ns());
+    }
 }
 
 /* swap-abcast: holds an abcast delivery back until the next abcast delivery
