@@ -444,8 +444,8 @@ static int group_open(struct pg *pg, pg_gid gid, const pg_node_id *members, size
     for (uint32_t i = 0; i < pg->cfg.max_groups && !g; i++)
         if (pg->groups[i].st == PG_GS_FREE)
             g = &pg->groups[i];
-    if (!g)
-        return PG_E_FULL;
+    if (!g || !pg_dom_reserve(pg, pg->domain, gid))
+        return PG_E_FULL; /* group table, or the domain's table (pg_domain.c) */
     int rc = phys_create(pg->ph, gid, members, n);
     if (rc != PG_OK)
         return rc;

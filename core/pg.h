@@ -262,7 +262,8 @@ void pg_free(struct pg *pg);
  * inside this call, before pg_monitor can be registered: read it with
  * pg_getview (no monitor upcall reports it). Errors: PG_E_INVAL
  * (gid 0, n == 0 or > max_members, duplicate or NONE member, self absent),
- * PG_E_EXISTS (gid known here), PG_E_FULL (group table), or phys_create's. */
+ * PG_E_EXISTS (gid known here), PG_E_FULL (group table; or the default
+ * domain's: cfg.max_domains, cfg.max_dom_records), or phys_create's. */
 int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n);
 
 /* Table 1: pg_add / pg_del(gid, pid, type). Asks the coordinator for a view

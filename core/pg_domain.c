@@ -416,13 +416,19 @@ static struct pg_drec *rec_get(const struct pg *pg, struct pg_domain *dm, uint8_
     r->hnext = dm->hash[i];
     dm->hash[i] = r;
     dm->n_recs++;
-    r->next = dm->head;
-    if (dm->head)
-        dm->head->prev = r;
-    dm->head = r;
-    if (!dm->tail)
-        dm->tail = r;
+    r->prev = dm->tail; /* top 0: the list's end (it is ordered by top, newest first) */
+    if (dm->tail)
+        dm->tail->next = r;
+    dm->tail = r;
+    if (!dm->head)
+        dm->head = r;
     return r;
+}
+
+bool pg_dom_reserve(struct pg *pg, uint32_t did, pg_gid gid)
+{
+    struct pg_domain *dm = dom_get(pg, did, true);
+    return dm && rec_get(pg, dm, DK_GROUP, gid, 0);
 }
 
 void pg_dom_on_view(struct pg *pg, struct pg_group *g)
@@ -768,8 +774,9 @@ static int p2p_send(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t
         return PG_E_BUSY; /* it would overtake a message held for a flush */
     struct pg_peer *p = peer_get(pg, to, true);
     struct pg_domain *dm = dom_get(pg, pg->domain, true);
-    if (!p || !dm)
-        return PG_E_FULL;
+    struct pg_drec *r = dm ? rec_get(pg, dm, DK_P2P, pg->self, to) : NULL;
+    if (!p || !r)
+        return PG_E_FULL; /* peer table, domain table, or the domain's records */
     uint8_t dep[PHYS_MAX_PAYLOAD], buf[PHYS_MAX_PAYLOAD];
     size_t dl = put_recs(dm, NULL, 0, dep, sizeof dep);
     if (dl == SIZE_MAX)
@@ -793,11 +800,6 @@ static int p2p_send(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t
     p->sent++;
     pg->stats.p2p_sent++;
     pg->stats.dom_header_bytes += dl;
-    struct pg_drec *r = rec_get(pg, dm, DK_P2P, pg->self, to);
-    if (!r) { /* sent, but later messages could not carry it: count it */
-        pg->stats.dom_full++;
-        return PG_OK;
-    }
     r->val[0] = p->sent;
     r->ep[0] = rec_touch(dm, r);
     return PG_OK;

@@ -241,6 +241,8 @@ void pg_dom_free(struct pg *pg);
 /* The group index: pg_group_find is O(1). */
 struct pg_group *pg_group_find(const struct pg *pg, pg_gid gid);
 bool pg_dom_index_add(struct pg *pg, struct pg_group *g);
+/* Makes room for group gid's own record in domain did (at pg_create / pg_join). */
+bool pg_dom_reserve(struct pg *pg, uint32_t did, pg_gid gid);
 /* A view was installed in g (pg_cb_reset): its own record restarts. */
 void pg_dom_on_view(struct pg *pg, struct pg_group *g);
 /* Writes into buf[0..cap) the records the next DATA of g carries; returns
