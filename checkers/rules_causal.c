@@ -5,7 +5,10 @@
  * orders the project adds). The project's fifo order promises per-sender
  * order only, so fifo msgs neither carry happens-before nor are owed by it.
  * A msg's domain is its send's `domain`, else its group's (`domain` events),
- * else "default"; p2p msgs are in "default".
+ * else "default". A p2p msg is in its sender's default domain, which its send
+ * names in `domain` ("default" when the field is absent). The happens-before
+ * relation is per domain (a clock per (node, domain)): a chain through msgs of
+ * another domain creates no obligation (paper section 4).
  *
  * Algorithm (vector clocks per (node, domain) d, dense over node ids):
  *  - s's causal sends in d are numbered 1, 2, ...; VT_s[k] is the highest

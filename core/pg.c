@@ -36,6 +36,10 @@ void pg_config_default(struct pg_config *cfg)
         .vt_compress = true,
         .max_state_bytes = 64u << 10,
         .state_timeout_ns = 5000000000,
+        .max_domains = 16,
+        .max_dom_records = 4096,
+        .max_p2p = 1024,
+        .max_p2p_peers = 256,
     };
 }
 
@@ -121,10 +125,7 @@ void pg_sometimes(struct pg *pg, pg_gid gid, enum pg_sometimes what, const char 
 
 static struct pg_group *group_find(const struct pg *pg, pg_gid gid)
 {
-    for (uint32_t i = 0; i < pg->cfg.max_groups; i++)
-        if (pg->groups[i].st != PG_GS_FREE && pg->groups[i].gid == gid)
-            return &pg->groups[i];
-    return NULL;
+    return pg_group_find(pg, gid); /* hashed (pg_domain.c) */
 }
 
 /* ---- outbox ---- */
@@ -234,8 +235,11 @@ static void enter(struct pg *pg)
 static void leave(struct pg *pg)
 {
     assert(pg->depth > 0);
-    if (pg->depth == 1)
+    if (pg->depth == 1) {
         drain(pg);
+        while (pg_dom_kick(pg)) /* messages waiting for a record of another group */
+            drain(pg);
+    }
     pg->depth--;
     if (pg->depth == 0)
         pg_arm_timer(pg);
@@ -356,6 +360,10 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
         pg_state_on_msg(pg, g, from, &m);
         return;
     }
+    if (m.type == PG_MT_P2P) { /* g only carried it: any state, any view */
+        pg_dom_on_p2p(pg, from, &m);
+        return;
+    }
     if (g->st == PG_GS_JOINING) {
         if (m.type == PG_MT_ACK)
             pg_view_on_joining(pg, g, from, &m);
@@ -394,8 +402,12 @@ static bool group_alloc(struct pg *pg, struct pg_group *g)
            queue_init(&g->future, c->max_future) && queue_init(&g->outbox, c->max_outbox);
 }
 
-static void group_release(struct pg_group *g)
+void pg_dom_index_del(struct pg *pg, struct pg_group *g);
+
+static void group_release(struct pg *pg, struct pg_group *g)
 {
+    if (g->st != PG_GS_FREE)
+        pg_dom_index_del(pg, g);
     pg_ab_free(g);
     pg_state_free(g);
     pg_store_clear(&g->cur);
@@ -426,7 +438,8 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
     *pg = (struct pg){.env = env, .ph = ph, .self = self, .cfg = *cfg};
     pg->deadline_ns = PG_TIMER_NEVER;
     pg->groups = calloc(cfg->max_groups, sizeof *pg->groups);
-    if (!pg->groups || !queue_init(&pg->inbox, cfg->max_held + cfg->max_future + 1024)) {
+    if (!pg->groups || !queue_init(&pg->inbox, cfg->max_held + cfg->max_future + 1024) ||
+        !pg_dom_new(pg)) {
         pg_free(pg);
         return NULL;
     }
@@ -440,7 +453,8 @@ void pg_free(struct pg *pg)
     assert(pg->depth == 0);
     for (uint32_t i = 0; pg->groups && i < pg->cfg.max_groups; i++)
         if (pg->groups[i].last_vt || pg->groups[i].st != PG_GS_FREE)
-            group_release(&pg->groups[i]);
+            group_release(pg, &pg->groups[i]);
+    pg_dom_free(pg);
     free(pg->groups);
     queue_free(&pg->inbox);
     free(pg);
@@ -456,19 +470,22 @@ static int group_open(struct pg *pg, pg_gid gid, const pg_node_id *members, size
     for (uint32_t i = 0; i < pg->cfg.max_groups && !g; i++)
         if (pg->groups[i].st == PG_GS_FREE)
             g = &pg->groups[i];
-    if (!g)
-        return PG_E_FULL;
+    if (!g || !pg_dom_reserve(pg, pg->domain, gid))
+        return PG_E_FULL; /* group table, or the domain's table (pg_domain.c) */
     int rc = phys_create(pg->ph, gid, members, n);
     if (rc != PG_OK)
         return rc;
     if (g->last_vt)
-        group_release(g);
+        group_release(pg, g);
     if (!group_alloc(pg, g)) {
-        group_release(g);
+        group_release(pg, g);
         (void)phys_del(pg->ph, gid, pg->self);
         return PG_E_FULL;
     }
     g->gid = gid;
+    g->st = PG_GS_JOINING; /* until pg_create / pg_join set it */
+    g->domain = pg->domain;
+    (void)pg_dom_index_add(pg, g);
     (void)phys_entry(pg->ph, gid, on_phys_entry, pg);
     (void)phys_monitor(pg->ph, gid, on_phys_monitor, pg);
     *out = g;
@@ -654,6 +671,8 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
         return rc;
     if (len > pg->cfg.max_payload)
         return PG_E_TOOBIG;
+    if (pg_dom_held_elsewhere(pg, g->domain, g))
+        return PG_E_BUSY; /* pg_domain.c: it would overtake a message held for a flush */
     uint32_t vid = g->view.view_id;
     enter(pg);
     if (pg_view_flushing(g)) {
@@ -732,6 +751,16 @@ uint32_t set_dflt_domain(struct pg *pg, uint32_t did)
     uint32_t old = pg->domain;
     pg->domain = did;
     return old;
+}
+
+int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did)
+{
+    assert(pg && did);
+    const struct pg_group *g = group_find(pg, gid);
+    if (!g)
+        return PG_E_NOGROUP;
+    *did = g->domain;
+    return PG_OK;
 }
 
 const struct pg_stats *pg_stats(const struct pg *pg)

@@ -185,6 +185,11 @@ struct pg_config {
      * how long a joiner waits without progress before it gives up */
     uint32_t max_state_bytes;
     int64_t state_timeout_ns;
+    /* causality domains and p2p (pg_domain.c) */
+    uint32_t max_domains;     /* causality domains this node knows */
+    uint32_t max_dom_records; /* timestamp records (groups, p2p pairs) known per domain */
+    uint32_t max_p2p;         /* p2p messages received and not yet deliverable */
+    uint32_t max_p2p_peers;   /* processes this node exchanges p2p messages with */
 };
 
 /* Fills `cfg` with defaults (64 members, 4096 retained messages, 20 ms stable
@@ -242,6 +247,15 @@ struct pg_stats {
     uint64_t state_chunks;    /* STATE messages sent */
     uint64_t state_received;  /* states decoded here as a joiner */
     uint64_t state_failed;    /* transfers that failed here as a joiner */
+
+    /* causality domains and p2p (pg_domain.c) */
+    uint64_t dom_delayed; /* messages (group or p2p) that waited for a cross-group timestamp */
+    uint64_t dom_delayed_ns, dom_delayed_max_ns; /* how long they waited: total, longest */
+    uint64_t dom_header_bytes; /* bytes of cross-group timestamps sent (DATA and p2p) */
+    uint64_t installs_held;    /* view installs postponed by a pending cross-group timestamp */
+    uint64_t p2p_sent, p2p_delivered;
+    uint64_t p2p_dropped; /* p2p messages dropped: pending table or peer table full */
+    uint64_t dom_full;    /* groups excluded because a domain's timestamp table was full */
 };
 
 struct pg;
@@ -269,7 +283,8 @@ void pg_free(struct pg *pg);
  * inside this call, before pg_monitor can be registered: read it with
  * pg_getview (no monitor upcall reports it). Errors: PG_E_INVAL
  * (gid 0, n == 0 or > max_members, duplicate or NONE member, self absent),
- * PG_E_EXISTS (gid known here), PG_E_FULL (group table), or phys_create's. */
+ * PG_E_EXISTS (gid known here), PG_E_FULL (group table; or the default
+ * domain's: cfg.max_domains, cfg.max_dom_records), or phys_create's. */
 int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n);
 
 /* Table 1: pg_add / pg_del(gid, pid, type). Asks the coordinator for a view
@@ -347,7 +362,9 @@ int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view);
  * still waiting for its position: right after that one). *cbid is a per-node message number,
  * *view_id the view in which the message is (or, held during a flush, will
  * be) multicast. Errors: PG_E_NOGROUP, PG_E_NOTMEMBER, PG_E_CRASHED,
- * PG_E_TOOBIG, PG_E_FULL (held queue, own unstable messages, phys window). */
+ * PG_E_TOOBIG, PG_E_FULL (held queue, own unstable messages, phys window),
+ * PG_E_BUSY (a message to another group of the domain is held for a flush:
+ * see set_dflt_domain). */
 int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
            uint32_t *view_id);
 
@@ -407,9 +424,92 @@ int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id);
  * PG_E_CRASHED, PG_E_BUSY (one pending), PG_E_INVAL (done_fn NULL). */
 int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx);
 
-/* Table 1: set_dflt_domain. Stores the default causality domain of this node
- * and returns the previous one (0 initially). Domains are a later issue. */
+/* Table 1: set_dflt_domain (paper section 4, "causality domains"). Sets the
+ * default causality domain of this node and returns the previous one (0, the
+ * default domain, initially). Groups created or joined afterwards belong to
+ * `did` (each group has one domain for its whole life at this node; every
+ * member must place it in the same domain), and so do the p2p messages sent
+ * afterwards. Causality is enforced only between the groups (and p2p
+ * messages) of one domain: see pg_domain.c's protocol below. */
 uint32_t set_dflt_domain(struct pg *pg, uint32_t did);
+
+/* The causality domain of `gid` at this node. PG_E_NOGROUP. */
+int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did);
+
+/* Causality across groups and p2p messages (paper sections 3.2 and 4; the
+ * multiple-group extension of [BSS91], "carry the timestamps of the other
+ * groups"). Implemented in pg_domain.c.
+ *
+ * Knowledge. For each domain d a node keeps timestamp records: for a group G
+ * of d, (G, view v, VT over the ranks of v) = the messages of G in view v
+ * that are in this node's causal past within d; for a p2p message pair
+ * (s -> r), the number of s's p2p messages to r in that past. For a group it
+ * is a member of, the record is its own delivered VT (and own sends). A
+ * delivered message merges the records it carries (a later view of a group
+ * replaces an earlier one: the flush of v delivered everything of v).
+ *
+ * Sending. A DATA message to group B of domain d carries the records of d
+ * other than B's own that changed since the sender's previous message to B
+ * in the current view of B (the first of a view carries all of them): a
+ * change epoch per record entry makes this O(records changed). Receivers
+ * need not rebuild the full set: they delivered the sender's previous
+ * message of the view first (cbcast FIFO), whose records they checked and
+ * merged, and knowledge only grows. A FWD copy carries the original's
+ * records. A p2p message carries every record of the sender's default
+ * domain, and a sequence number per (sender, receiver).
+ *
+ * Delivery rule. Besides B's own VT rule, q delivers m only when every record
+ * it carries about a group G of d that q is a member of is satisfied: q is in
+ * a later view of G than the record's (that view's flush delivered everything
+ * of the earlier one), or in the same view with VT_q(G) >= the record's
+ * entries. Records about groups q is not in (or left, or is still joining),
+ * or about p2p messages to other processes, impose nothing. A p2p message from
+ * s is delivered in s's order and under the same rule.
+ *
+ * View changes. A message waiting for a record does not block forever: the
+ * record is satisfied when q installs the next view of G, and when q's flush
+ * of G has committed (q holds every message of the view any survivor holds)
+ * an entry whose next message q does not hold can never be delivered: it is
+ * treated as satisfied. A p2p entry whose sender q deems faulty, and whose
+ * message q does not hold, likewise. Conversely q postpones installing the
+ * next view of B while a message of B that is otherwise deliverable waits for
+ * a record (it must be delivered in B's current view, as at every member);
+ * such a wait ends when G progresses, and waits cannot form a cycle since
+ * causality is acyclic and a committed flush resolves its group's entries.
+ *
+ * Held messages. While this node holds an application message for the flush
+ * of group A (it gets its place in A's next view only at the install), a
+ * send of this node to another group of A's domain, or a p2p send in it,
+ * could not name it in its timestamps and would overtake it: cbcast, abcast
+ * and pg_p2p refuse it with PG_E_BUSY until A's view is installed.
+ *
+ * Limit (the paper's stability problem, section 3.2): if every process that
+ * delivered m1 in G fails before G's flush, m1 is lost although a message that
+ * causally follows it in another group may be delivered. pg_flush on G before
+ * sending elsewhere avoids it (m1 is then stable).
+ *
+ * Cost: per DATA message, the changed records (a few bytes per changed entry;
+ * none when the sender works in one group); per node and domain, one record
+ * per known group (view-size entries) and per p2p pair, at most
+ * cfg.max_dom_records: a merge that does not fit excludes the group whose
+ * message brought it (counted in dom_full). */
+
+/* Upcall: a p2p message of `from` in causality domain `domain`. */
+typedef void (*pg_p2p_fn)(void *ctx, pg_node_id from, uint32_t domain, const uint8_t *payload,
+                          size_t len);
+
+/* Registers the p2p upcall of this node (one; a second call replaces it). */
+void pg_p2p_entry(struct pg *pg, pg_p2p_fn fn, void *ctx);
+
+/* A point-to-point cbcast (paper section 3.2, "a point-to-point cbcast")
+ * to `to`, in this node's default domain: `to` delivers it after everything
+ * of that domain that causally precedes it, and it causally precedes what
+ * this node sends afterwards in that domain. It travels on the link channel
+ * of a group of which both are members (any domain). *id as cbcast. Errors:
+ * PG_E_INVAL (to NONE or self), PG_E_NOTMEMBER (no group shared with `to`),
+ * PG_E_TOOBIG (payload plus timestamps), PG_E_FULL (peer table, phys
+ * window), PG_E_SUSPECTED, PG_E_BUSY (as cbcast). */
+int pg_p2p(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t len, uint64_t *id);
 
 /* Input: timer slot PG_TIMER_PG fired. */
 void pg_on_timer(struct pg *pg);
@@ -433,6 +533,7 @@ enum pg_msg_type {
     PG_MT_NEED = 7,     /* a member has no decision yet or lacks messages */
     PG_MT_REQ = 8,      /* a membership request (join, leave, add, del) */
     PG_MT_STATE = 9,    /* state transfer to a joiner: status, total, offset, chunk */
+    PG_MT_P2P = 10,     /* a p2p cbcast: domain, sequence number, timestamps, payload */
 };
 
 enum pg_req_op {
@@ -483,6 +584,10 @@ struct pg_wmsg {
      * bytes, offset of this chunk (payload, len) */
     uint8_t st_status;
     uint32_t st_total, st_off;
+    /* DATA/FWD/P2P: cross-group timestamp records (pg_domain.c's format), may be empty */
+    const uint8_t *dep;
+    size_t dep_len;
+    uint32_t p2p_domain, p2p_seq; /* P2P */
 };
 
 /* Encodes `m` into buf[0..cap). Returns the length, or 0 if it does not fit.
@@ -490,5 +595,10 @@ struct pg_wmsg {
 size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap);
 /* Decodes buf[0..len) into *m. PG_OK or PG_E_MALFORMED (never reads past len). */
 int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m);
+/* Whether dep[0..len) is a well-formed list of timestamp records (pg_domain.c):
+ * varint count, then per record u8 kind: 1 group (varint gid, varint view,
+ * varint n, n x (u8 rank, varint value > 0), ranks ascending), 2 p2p
+ * (varint sender, varint receiver, varint seq > 0). Empty is valid. */
+bool pg_dom_valid(const uint8_t *dep, size_t len);
 
 #endif

@@ -25,16 +25,20 @@ static uint32_t *row(const struct pg_group *g, uint32_t *mat, uint32_t r)
 static struct pg_msg *msg_new(uint32_t n, const uint32_t *vt, const struct pg_wmsg *w)
 {
     uint32_t x = pg_ab_ext_words(w);
-    struct pg_msg *m = malloc(sizeof *m + (n + x) * sizeof(uint32_t) + w->len);
+    struct pg_msg *m = malloc(sizeof *m + (n + x) * sizeof(uint32_t) + w->len + w->dep_len);
     if (!m)
         return NULL;
     memset(m, 0, sizeof *m);
     m->vt = (uint32_t *)(m + 1);
     m->ab_x = m->vt + n;
     m->payload = (uint8_t *)(m->ab_x + x);
+    m->dep = m->payload + w->len;
+    m->dep_len = (uint32_t)w->dep_len;
     memcpy(m->vt, vt, n * sizeof(uint32_t));
     if (w->len)
         memcpy(m->payload, w->payload, w->len);
+    if (w->dep_len)
+        memcpy(m->dep, w->dep, w->dep_len);
     m->len = (uint32_t)w->len;
     pg_ab_ext_save(m, w);
     return m;
@@ -90,6 +94,7 @@ void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n
     memset(g->last_vt, 0, sizeof(uint32_t) * g->stride * g->stride);
     memset(g->ack, 0, sizeof(uint32_t) * g->stride * g->stride);
     pg_ab_reset(pg, g);
+    pg_dom_on_view(pg, g);
     g->my_seq = 0;
     g->heard = pg_rs_none();
     g->adv_dirty = g->adv_mcast = true; /* announce the install to all */
@@ -137,12 +142,19 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     m.len = len;
     m.ab = ab;
     pg_ab_build(pg, g, &m);
-    uint8_t buf[PHYS_MAX_PAYLOAD];
+    uint8_t buf[PHYS_MAX_PAYLOAD], dep[PHYS_MAX_PAYLOAD];
+    uint64_t dom_epoch;
+    m.dep_len = pg_dom_build(pg, g, dep, sizeof dep - len, &dom_epoch);
+    m.dep = dep;
+    if (m.dep_len == SIZE_MAX)
+        return PG_E_TOOBIG; /* the cross-group timestamps do not fit with this payload */
     size_t n = pg_encode(&m, buf, sizeof buf);
     if (n == 0 && (m.ab & PG_AB_ORDER)) { /* no room for the records: they go in a carrier */
         m.ab = ab;
         n = pg_encode(&m, buf, sizeof buf);
     }
+    if (n == 0)
+        return PG_E_TOOBIG;
     assert(n > len);
     if (!may_queue) {
         if (g->outbox.count > 0)
@@ -152,6 +164,9 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
             return rc;
     }
     g->my_seq++;
+    pg_dom_sent(pg, g, dom_epoch);
+    pg_dom_note(pg, g, g->my_rank, g->my_seq);
+    pg->stats.dom_header_bytes += m.dep_len;
     memcpy(g->sent_vt, full, g->view.n_members * sizeof(uint32_t));
     memcpy(g->adv, full, g->view.n_members * sizeof(uint32_t));
     g->adv_dirty = false;
@@ -426,8 +441,20 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 {
     uint32_t j = m->sender, view_id = g->view.view_id;
     assert(g->cur.view_id == view_id && deliverable(g, m));
+    if (!pg_dom_merge_msg(pg, g, m)) {
+        pg_view_exclude(pg, g, "causality domain table full");
+        return false;
+    }
     m->delivered = true;
     g->vt[j]++;
+    if (j != g->my_rank)
+        pg_dom_note(pg, g, j, g->vt[j]);
+    if (m->dom_delayed) {
+        uint64_t w = (uint64_t)(pg_now(pg) - m->dom_since_ns);
+        pg->stats.dom_delayed_ns += w;
+        if (w > pg->stats.dom_delayed_max_ns)
+            pg->stats.dom_delayed_max_ns = w;
+    }
     (void)ack_raise(g, g->my_rank, j, g->vt[j]); /* my row is my delivered vector */
     pg->stats.delivered++;
     if (m->delayed) {
@@ -455,6 +482,8 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             if (!m)
                 continue;
             if (deliverable(g, m)) {
+                if (m->dep_len && !pg_dom_ready(pg, g, m))
+                    continue; /* waits for a record of another group (pg_domain.c) */
                 if (!deliver_one(pg, g, m))
                     return;
                 progress = true;
@@ -468,6 +497,17 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
     if (g->st == PG_GS_MEMBER)
         pg_ab_publish(pg, g);
     stable_release(pg, g);
+}
+
+bool pg_cb_dom_blocked(struct pg *pg, struct pg_group *g)
+{
+    pg_cb_deliver(pg, g);
+    for (uint32_t j = 0; j < g->view.n_members && g->st == PG_GS_MEMBER; j++) {
+        struct pg_msg *m = first_undelivered(g, j);
+        if (m && m->dep_len && deliverable(g, m) && !pg_dom_ready(pg, g, m))
+            return true;
+    }
+    return false;
 }
 
 void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
@@ -515,6 +555,8 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
             memcpy(w.vt, m->vt, s->n * sizeof(uint32_t));
             w.payload = m->payload;
             w.len = m->len;
+            w.dep = m->dep;
+            w.dep_len = m->dep_len;
             pg_ab_ext_load(&w, m);
             pg->stats.forwarded++;
             pg_sometimes(pg, g->gid, PG_ST_FORWARDED, "message forwarded during flush");

@@ -8,6 +8,7 @@
  *   pg_view.c   requests, flush, decision, install, exclusion
  *   pg_abcast.c abcast: token, ORDER records, total-order delivery to the application
  *   pg_state.c  state transfer to joiners: snapshot, chunks, assembly, timeout
+ *   pg_domain.c causality domains: cross-group timestamps, p2p cbcast, group index
  */
 #ifndef PG_INTERNAL_H
 #define PG_INTERNAL_H
@@ -32,6 +33,10 @@ struct pg_msg {
     uint8_t *payload;
     uint8_t ab;     /* abcast extension flags (enum pg_ab_flag), 0 for a plain cbcast */
     uint32_t *ab_x; /* if ab: token_to, ord_start, n_ord, then n_ord (rank, seq) pairs */
+    uint8_t *dep;   /* cross-group timestamp records as received (pg_domain.c), dep_len bytes */
+    uint32_t dep_len;
+    bool dom_delayed;     /* counted once as delayed by a cross-group timestamp */
+    int64_t dom_since_ns; /* when it started waiting for a record */
 };
 
 /* The messages of one view. */
@@ -80,6 +85,8 @@ enum pg_gstate {
 struct pg_ab; /* pg_abcast.c */
 
 struct pg_xfer; /* pg_state.c */
+struct pg_drec; /* pg_domain.c */
+struct pg_dstate;
 
 struct pg_group {
     enum pg_gstate st;
@@ -146,6 +153,11 @@ struct pg_group {
     struct pg_ab *ab; /* abcast state (pg_abcast.c), allocated with the group */
 
     struct pg_xfer *xfer; /* state transfer (pg_state.c), allocated by pg_state */
+    /* causality domain (pg_domain.c) */
+    uint32_t domain;      /* set at pg_create / pg_join from the default domain */
+    uint64_t dom_base;    /* domain epoch when my previous DATA of this view was built */
+    struct pg_drec *drec; /* this group's own timestamp record, NULL before a view */
+    bool dom_wait;        /* in the list of groups with messages waiting for a record */
 };
 
 struct pg {
@@ -161,6 +173,8 @@ struct pg {
     struct pg_queue inbox;
     int64_t deadline_ns;
     uint32_t sometimes; /* enum pg_sometimes already traced */
+
+    struct pg_dstate *dom; /* causality domains, p2p, group index (pg_domain.c) */
 };
 
 /* Interesting situations, traced once per node and kind (as phys does); how
@@ -175,6 +189,11 @@ enum pg_sometimes {
     PG_ST_EXCLUDED = 1u << 6,  /* excluded from a group (detail: the first reason) */
     PG_ST_AB_FLUSH = 1u << 7,  /* abcast without an order at a view change, ordered there */
     PG_ST_AB_TOKEN = 1u << 8,  /* abcast token passed */
+
+    /* pg_domain.c */
+    PG_ST_DOM_DELAYED = 1u << 16, /* delayed by a cross-group (or p2p) timestamp */
+    PG_ST_DOM_HELD = 1u << 17,    /* view install postponed by a cross-group timestamp */
+    PG_ST_DOM_LOST = 1u << 18,    /* a timestamp entry found lost (its holders failed) */
 };
 
 /* pg.c */
@@ -220,8 +239,43 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
 void pg_cb_stable_tick(struct pg *pg, struct pg_group *g);
 void pg_cb_check_flush(struct pg *pg, struct pg_group *g);
 uint32_t pg_cb_unstable_own(const struct pg_group *g);
+/* Whether some message of g is deliverable by its VT but waits for a record. */
+bool pg_cb_dom_blocked(struct pg *pg, struct pg_group *g);
+
+/* pg_domain.c */
+bool pg_dom_new(struct pg *pg);
+void pg_dom_free(struct pg *pg);
+/* The group index: pg_group_find is O(1). */
+struct pg_group *pg_group_find(const struct pg *pg, pg_gid gid);
+bool pg_dom_index_add(struct pg *pg, struct pg_group *g);
+/* Makes room for group gid's own record in domain did (at pg_create / pg_join). */
+bool pg_dom_reserve(struct pg *pg, uint32_t did, pg_gid gid);
+/* A view was installed in g (pg_cb_reset): its own record restarts. */
+void pg_dom_on_view(struct pg *pg, struct pg_group *g);
+/* Writes into buf[0..cap) the records the next DATA of g carries; returns
+ * the length, or SIZE_MAX if they do not fit. *epoch gets the base to commit
+ * with pg_dom_sent once the message is sent. */
+size_t pg_dom_build(struct pg *pg, struct pg_group *g, uint8_t *buf, size_t cap, uint64_t *epoch);
+void pg_dom_sent(struct pg *pg, struct pg_group *g, uint64_t epoch);
+/* Whether m's records allow its delivery in g now (counts a first wait). */
+bool pg_dom_ready(struct pg *pg, struct pg_group *g, struct pg_msg *m);
+/* Delivery of m in g: merges its records (false: the table is full). */
+bool pg_dom_merge_msg(struct pg *pg, struct pg_group *g, const struct pg_msg *m);
+/* g's own record: entry k now counts v messages (a delivery or own send). */
+void pg_dom_note(struct pg *pg, struct pg_group *g, uint32_t k, uint32_t v);
+/* Whether g's install must wait: a deliverable message waits for a record. */
+bool pg_dom_hold_install(struct pg *pg, struct pg_group *g);
+/* Retries everything waiting for a record; true if anything progressed. */
+bool pg_dom_kick(struct pg *pg);
+void pg_dom_on_p2p(struct pg *pg, pg_node_id from, const struct pg_wmsg *m);
+/* Whether a group of domain did other than g holds own application messages
+ * for a flush: a send elsewhere in did would overtake them (its timestamps
+ * cannot name them yet), so it is refused with PG_E_BUSY. */
+bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g);
 
 /* pg_view.c */
+/* Installs the decided view if it is due (after pg_dom_hold_install released it). */
+void pg_view_retry_install(struct pg *pg, struct pg_group *g);
 int pg_rank_of(const pg_node_id *members, uint32_t n, pg_node_id pid);
 uint64_t pg_key(uint32_t attempt, uint32_t coord_rank);
 void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank,

@@ -379,7 +379,15 @@ static void try_install(struct pg *pg, struct pg_group *g)
     uint32_t n = g->view.n_members;
     if (pg_rs_count(pg_rs_and(g->acks, pg_rs_all(n))) * 2 <= n)
         return;
+    if (pg_dom_hold_install(pg, g))
+        return; /* pg_dom_kick retries (pg_domain.c) */
     install(pg, g);
+}
+
+void pg_view_retry_install(struct pg *pg, struct pg_group *g)
+{
+    if (g->st == PG_GS_MEMBER)
+        try_install(pg, g);
 }
 
 static void reset_change(struct pg_group *g)

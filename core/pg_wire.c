@@ -8,6 +8,9 @@
  *            u8 flags (enum pg_ab_flag, not 0), then if ORDER: varint start,
  *            u8 n, n x (u8 rank, varint seq); then if TOKEN: u8 rank;
  *            a NOAPP message has no payload
+ *   DOM      (DATA/FWD whose type byte has bit 0x40: cross-group timestamps, after AB)
+ *            varint len, len bytes in pg_domain.c's record format (pg_dom_valid)
+ *   P2P      varint domain, varint seq (>= 1), varint len, len bytes of records, payload
  *   STABLE   u8 full (0: delivered vector, 1: stable vector), varint n, n x varint
  *   FLUSH    varint attempt, u8 coord, varint nm, nm x u32, varint nc, nc x u32
  *   FLUSH_OK varint attempt, u8 coord, rset mask
@@ -28,6 +31,7 @@
 
 #define PGW_MAGIC 0xB5u
 #define PGW_AB    0x80u /* type-byte bit: DATA/FWD with the abcast extension */
+#define PGW_DOM   0x40u /* type-byte bit: DATA/FWD with cross-group timestamps */
 
 struct pgw_out {
     uint8_t *p;
@@ -158,6 +162,31 @@ static void in_rset(struct pgw_in *in, struct pg_rset *s)
         s->w[i] = in_var(in);
 }
 
+static void out_blob(struct pgw_out *o, const uint8_t *p, size_t len)
+{
+    out_var(o, len);
+    if (o->len + len > o->cap) {
+        o->ok = false;
+        return;
+    }
+    if (len)
+        memcpy(o->p + o->len, p, len);
+    o->len += len;
+}
+
+/* Reads a blob of pg_domain.c's record format; points into the buffer. */
+static void in_blob(struct pgw_in *in, const uint8_t **p, size_t *len)
+{
+    uint64_t n = in_var(in);
+    if (!in->ok || n > in->len - in->pos || !pg_dom_valid(in->p + in->pos, (size_t)n)) {
+        in->ok = false;
+        return;
+    }
+    *p = in->p + in->pos;
+    *len = (size_t)n;
+    in->pos += (size_t)n;
+}
+
 static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
 {
     switch (m->type) {
@@ -212,6 +241,12 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
         out_var(o, m->st_total);
         out_var(o, m->st_off);
         break;
+    case PG_MT_P2P:
+        assert(m->p2p_seq >= 1);
+        out_var(o, m->p2p_domain);
+        out_var(o, m->p2p_seq);
+        out_blob(o, m->dep, m->dep_len);
+        break;
     default:
         assert(!"pg_encode: unknown type");
     }
@@ -244,12 +279,16 @@ size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
     struct pgw_out o = {.p = buf, .cap = cap, .ok = true};
     assert(m->ab == 0 || m->type == PG_MT_DATA || m->type == PG_MT_FWD);
     out_u8(&o, PGW_MAGIC);
-    out_u8(&o, (uint32_t)m->type | (m->ab ? PGW_AB : 0u));
+    bool cast = m->type == PG_MT_DATA || m->type == PG_MT_FWD;
+    bool dom = cast && m->dep_len > 0;
+    out_u8(&o, (uint32_t)m->type | (m->ab ? PGW_AB : 0u) | (dom ? PGW_DOM : 0u));
     out_var(&o, m->view_id);
     enc_body(m, &o);
     if (m->ab)
         enc_ab(m, &o);
-    bool has_payload = m->type == PG_MT_DATA || m->type == PG_MT_FWD || m->type == PG_MT_STATE;
+    if (dom)
+        out_blob(&o, m->dep, m->dep_len);
+    bool has_payload = cast || m->type == PG_MT_P2P || m->type == PG_MT_STATE;
     if (has_payload && m->len) {
         if (o.len + m->len > o.cap)
             o.ok = false;
@@ -339,6 +378,13 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
             (m->st_status != 0 && (m->st_total != 0 || m->st_off != 0)))
             in->ok = false;
         break;
+    case PG_MT_P2P:
+        m->p2p_domain = in_var32(in);
+        m->p2p_seq = in_var32(in);
+        if (m->p2p_seq == 0)
+            in->ok = false;
+        in_blob(in, &m->dep, &m->dep_len);
+        break;
     default:
         in->ok = false;
     }
@@ -381,23 +427,32 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     m->token_to = m->ord_start = m->n_ord = 0;
     m->st_status = 0;
     m->st_total = m->st_off = 0;
+    m->dep = NULL;
+    m->dep_len = 0;
+    m->p2p_domain = m->p2p_seq = 0;
     struct pgw_in in = {.p = buf, .len = len, .ok = true};
     if (in_u8(&in) != PGW_MAGIC || !in.ok)
         return PG_E_MALFORMED;
     uint32_t t = in_u8(&in);
-    m->type = (enum pg_msg_type)(t & ~PGW_AB);
+    m->type = (enum pg_msg_type)(t & ~(PGW_AB | PGW_DOM));
     m->view_id = in_var32(&in);
     if (!in.ok)
         return PG_E_MALFORMED;
-    dec_body(&in, m);
-    if ((t & PGW_AB) && (m->type == PG_MT_DATA || m->type == PG_MT_FWD) && in.ok)
-        dec_ab(&in, m);
-    else if (t & PGW_AB)
+    bool cast = m->type == PG_MT_DATA || m->type == PG_MT_FWD;
+    if ((t & (PGW_AB | PGW_DOM)) && !cast)
         return PG_E_MALFORMED;
+    dec_body(&in, m);
+    if ((t & PGW_AB) && in.ok)
+        dec_ab(&in, m);
+    if ((t & PGW_DOM) && in.ok) {
+        in_blob(&in, &m->dep, &m->dep_len);
+        if (m->dep_len == 0)
+            in.ok = false; /* the flag says there are some */
+    }
     if (!in.ok)
         return PG_E_MALFORMED;
     assert(in.pos <= len);
-    if (m->type == PG_MT_DATA || m->type == PG_MT_FWD) {
+    if (cast || m->type == PG_MT_P2P) {
         m->payload = buf + in.pos;
         m->len = len - in.pos;
         if ((m->ab & PG_AB_NOAPP) && m->len)

@@ -138,13 +138,16 @@ static void app_emit_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     e.node = inc->name;
     e.msg = d->msg;
     e.order = d->order;
-    e.group = inc->w->scn->groups[d->group].name;
+    e.group = d->group == SCN_NO_GROUP ? NULL : inc->w->scn->groups[d->group].name;
     e.from = d->from;
     sim_inc_emit(inc, &e);
     inc->w->tot.deliveries++;
-    if (inc->w->metrics && inc->alive)
+    if (inc->w->metrics && inc->alive) {
         sim_metrics_deliver(inc->w->metrics, d->from_id, d->seq, inc->id, sim_now_ns(), d->order,
                             d->from, inc->name);
+        sim_metrics_deliver_group(inc->w->metrics, d->group, d->from_id, d->seq, inc->id,
+                                  sim_now_ns());
+    }
 }
 
 /* swap-abcast: holds an abcast delivery back until the next abcast delivery
@@ -215,16 +218,28 @@ static void app_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     }
 }
 
-/* Parses the application header of a payload; *abcast tells its ordering. */
-static uint64_t app_parse(const uint8_t *payload, size_t len, pg_node_id from, bool *abcast)
+/* Parses the application header of a payload; *abcast tells its ordering.
+ * The top byte of the seq field is the message's relay hop count (`relay`). */
+static uint64_t app_parse_hop(const uint8_t *payload, size_t len, pg_node_id from, bool *abcast,
+                              uint32_t *hop)
 {
     assert(len >= APP_HDR_B);
     uint32_t magic = app_get_u32(payload);
     assert(magic == APP_MAGIC || magic == APP_MAGIC_AB);
     assert(app_get_u32(payload + 4) == from);
     *abcast = magic == APP_MAGIC_AB;
-    return app_get_u32(payload + 8) | (uint64_t)app_get_u32(payload + 12) << 32;
+    uint64_t v = app_get_u32(payload + 8) | (uint64_t)app_get_u32(payload + 12) << 32;
+    *hop = (uint32_t)(v >> 56);
+    return v & ((1ull << 56) - 1);
 }
+
+static uint64_t app_parse(const uint8_t *payload, size_t len, pg_node_id from, bool *abcast)
+{
+    uint32_t hop;
+    return app_parse_hop(payload, len, from, abcast, &hop);
+}
+
+static void app_relay(struct sim_inc *inc, uint32_t from_group, uint32_t hop, uint32_t domain);
 
 /* Latency of a delivery of `from`'s message `seq` (its send time is kept). */
 static void app_latency(struct sim_inc *inc, pg_node_id from, uint64_t seq, enum scn_order o)
@@ -292,7 +307,8 @@ static void app_on_pg_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id 
     assert(gid >= 1 && gid <= inc->w->scn->n_groups && inc->w->group_pg[g]);
     assert(inc->app.groups[g].view == (int64_t)view_id); /* delivered in the installed view */
     bool ab;
-    uint64_t seq = app_parse(payload, len, from, &ab);
+    uint32_t hop;
+    uint64_t seq = app_parse_hop(payload, len, from, &ab, &hop);
     app_apply(&inc->app.groups[g], from, seq);
     app_latency(inc, from, seq, ab ? SCN_ORDER_ABCAST : SCN_ORDER_CBCAST);
     if (from == inc->id && inc->app.in_mcast && seq == inc->app.next_seq + 1) {
@@ -303,6 +319,24 @@ static void app_on_pg_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id 
     struct sim_delivery d;
     app_fill(inc, &d, g, from, seq, ab ? "abcast" : "cbcast", view_id);
     app_deliver(inc, &d);
+    if (from != inc->id)
+        app_relay(inc, g, hop, inc->w->scn->groups[g].domain);
+}
+
+/* pg_p2p_entry upcall: a point-to-point cbcast (order p2p, no group). */
+static void app_on_p2p(void *ctx, pg_node_id from, uint32_t domain, const uint8_t *payload,
+                       size_t len)
+{
+    struct sim_inc *inc = ctx;
+    bool ab;
+    uint32_t hop;
+    uint64_t seq = app_parse_hop(payload, len, from, &ab, &hop);
+    assert(!ab);
+    app_latency(inc, from, seq, SCN_ORDER_P2P);
+    struct sim_delivery d;
+    app_fill(inc, &d, SCN_NO_GROUP, from, seq, "p2p", -1);
+    app_deliver(inc, &d);
+    app_relay(inc, SCN_NO_GROUP, hop, domain);
 }
 
 static void app_emit_view(struct sim_inc *inc, uint32_t g, const struct pg_view *v)
@@ -379,6 +413,7 @@ static void app_create_link_group(struct sim_inc *inc, uint32_t g, const pg_node
 static void app_create_pg_group(struct sim_inc *inc, uint32_t g, const pg_node_id *ids, uint32_t n)
 {
     struct pg *pg = pg_node_pg(inc->node);
+    (void)set_dflt_domain(pg, inc->w->scn->groups[g].domain);
     int rc = pg_create(pg, app_gid(g), ids, n);
     assert(rc == PG_OK); /* the scenario's limits are within the layer's (checked by run.c) */
     pg_entry(pg, app_gid(g), app_on_pg_entry, inc);
@@ -431,7 +466,7 @@ static void app_plan_sends(struct sim_inc *inc, int64_t now_ns)
     bool first = inc->id == inc->proc + 1;
     for (uint32_t wl = 0; wl < s->n_workloads; wl++) {
         const struct scn_workload *w = &s->workloads[wl];
-        bool pg = inc->w->group_pg[w->group];
+        bool pg = w->group == SCN_NO_GROUP || inc->w->group_pg[w->group];
         for (uint32_t i = 0; i < w->n_senders; i++) {
             if (w->senders[i] != inc->proc)
                 continue;
@@ -479,6 +514,10 @@ void sim_app_start(struct sim_inc *inc)
     while (i < s->n_faults && s->faults[i].at_ns < now)
         i = app_next_op(inc, i + 1);
     inc->app.next_op = i;
+    inc->app.relay_due = calloc(SIM_RELAY_DUE_MAX, sizeof *inc->app.relay_due);
+    assert(inc->app.relay_due);
+    if (pg_node_pg(inc->node))
+        pg_p2p_entry(pg_node_pg(inc->node), app_on_p2p, inc);
     if (inc->id == inc->proc + 1)
         app_join_static_groups(inc);
     app_plan_sends(inc, now);
@@ -496,27 +535,46 @@ int64_t sim_app_next_ns(const struct sim_inc *inc)
     return next;
 }
 
-static size_t app_payload(struct sim_inc *inc, const struct scn_workload *w, uint8_t *buf,
-                          size_t cap, uint64_t seq)
+/* One message to send: to a group, or (p2p) to a process. */
+struct app_out {
+    uint32_t group; /* SCN_NO_GROUP: p2p to `to` */
+    uint32_t to;    /* proc index */
+    enum scn_order order;
+    uint32_t size_bytes;
+    uint32_t domain; /* p2p: the sender's default domain */
+    uint32_t hop;    /* relay hops from the origin */
+};
+
+static size_t app_payload(struct sim_inc *inc, const struct app_out *o, uint8_t *buf, size_t cap,
+                          uint64_t seq)
 {
-    size_t len = w->size_bytes < APP_HDR_B ? APP_HDR_B : w->size_bytes;
+    size_t len = o->size_bytes < APP_HDR_B ? APP_HDR_B : o->size_bytes;
     len = len > cap ? cap : len;
-    app_put_u32(buf, w->order == SCN_ORDER_ABCAST ? APP_MAGIC_AB : APP_MAGIC);
+    uint64_t v = seq | (uint64_t)o->hop << 56;
+    assert(seq < (1ull << 56) && o->hop < 256);
+    app_put_u32(buf, o->order == SCN_ORDER_ABCAST ? APP_MAGIC_AB : APP_MAGIC);
     app_put_u32(buf + 4, inc->id);
-    app_put_u32(buf + 8, (uint32_t)seq);
-    app_put_u32(buf + 12, (uint32_t)(seq >> 32));
+    app_put_u32(buf + 8, (uint32_t)v);
+    app_put_u32(buf + 12, (uint32_t)(v >> 32));
     memset(buf + APP_HDR_B, 0xab, len - APP_HDR_B);
     return len;
 }
 
-static void app_emit_send(struct sim_inc *inc, const struct scn_workload *w, const char *msg,
+static void app_emit_send(struct sim_inc *inc, const struct app_out *o, const char *msg,
                           int64_t view)
 {
+    const struct scn *s = inc->w->scn;
     struct chk_event e = {.ev = CHK_EV_SEND, .ev_name = "send", .view = view};
     e.node = inc->name;
     e.msg = msg;
-    e.order = w->order == SCN_ORDER_FIFO ? "fifo" : scn_order_name(w->order);
-    e.group = inc->w->scn->groups[w->group].name;
+    e.order = o->order == SCN_ORDER_FIFO ? "fifo" : scn_order_name(o->order);
+    if (o->group == SCN_NO_GROUP) {
+        e.to = sim_inc_name(inc->w, inc->w->current[o->to]);
+        e.domain = s->domains[o->domain];
+        e.view = -1;
+    } else {
+        e.group = s->groups[o->group].name;
+    }
     sim_inc_emit(inc, &e);
     inc->w->tot.sends++;
 }
@@ -536,31 +594,47 @@ static void app_note_send(struct sim_inc *inc, uint64_t seq)
     a->n_send_ns = seq; /* a refused send is overwritten by the next one */
 }
 
-/* Multicasts one message of workload `w`; the own delivery, which the core
- * may make during the call, is written after the send event. */
-static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
+/* Hands one message to the core (or the link layer); PG_OK or its error. */
+static int app_transmit(struct sim_inc *inc, const struct app_out *o, const uint8_t *buf,
+                        size_t len, uint32_t view)
+{
+    if (o->group == SCN_NO_GROUP) {
+        struct pg *p = pg_node_pg(inc->node);
+        pg_node_id to = inc->w->current[o->to];
+        if (!p || to == PG_NODE_NONE)
+            return PG_E_INVAL;
+        uint64_t id;
+        (void)set_dflt_domain(p, o->domain);
+        return pg_p2p(p, to, buf, len, &id);
+    }
+    if (!inc->w->group_pg[o->group])
+        return phys_mcast(pg_node_phys(inc->node), app_gid(o->group), buf, len);
+    uint64_t id;
+    uint32_t sent_view;
+    struct pg *p = pg_node_pg(inc->node);
+    int rc = o->order == SCN_ORDER_ABCAST ? abcast(p, app_gid(o->group), buf, len, &id, &sent_view)
+                                          : cbcast(p, app_gid(o->group), buf, len, &id, &sent_view);
+    assert(rc != PG_OK || sent_view == view);
+    return rc;
+}
+
+static void app_flush_relays(struct sim_inc *inc);
+
+/* Sends one message; the own delivery, which the core may make during the
+ * call, is written after the send event. */
+static void app_send(struct sim_inc *inc, const struct app_out *o)
 {
     uint8_t buf[PHYS_MAX_PAYLOAD];
     uint64_t seq = inc->app.next_seq + 1;
-    bool pg = inc->w->group_pg[w->group];
-    size_t len = app_payload(inc, w, buf, pg ? PG_MAX_PAYLOAD : PHYS_MAX_PAYLOAD, seq);
+    bool p2p = o->group == SCN_NO_GROUP, pg = p2p || inc->w->group_pg[o->group];
+    size_t len = app_payload(inc, o, buf, pg ? PG_MAX_PAYLOAD : PHYS_MAX_PAYLOAD, seq);
     uint32_t view = 1;
-    if (pg && pg_send_view(pg_node_pg(inc->node), app_gid(w->group), &view) != PG_OK)
+    if (!p2p && pg && pg_send_view(pg_node_pg(inc->node), app_gid(o->group), &view) != PG_OK)
         return; /* not a member (yet, or any more) */
     app_note_send(inc, seq);
     inc->app.in_mcast = true;
     inc->app.self_pending = false;
-    int rc;
-    if (pg) {
-        uint64_t id;
-        uint32_t sent_view;
-        struct pg *p = pg_node_pg(inc->node);
-        rc = w->order == SCN_ORDER_ABCAST ? abcast(p, app_gid(w->group), buf, len, &id, &sent_view)
-                                          : cbcast(p, app_gid(w->group), buf, len, &id, &sent_view);
-        assert(rc != PG_OK || sent_view == view);
-    } else {
-        rc = phys_mcast(pg_node_phys(inc->node), app_gid(w->group), buf, len);
-    }
+    int rc = app_transmit(inc, o, buf, len, view);
     inc->app.in_mcast = false;
     if (rc != PG_OK) {
         inc->w->tot.send_refused++;
@@ -569,15 +643,64 @@ static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
     inc->app.next_seq = seq;
     char msg[SIM_INC_NAME_MAX + 24];
     app_msg_name(msg, sizeof msg, inc->name, seq);
-    app_emit_send(inc, w, msg, view);
+    app_emit_send(inc, o, msg, view);
     if (inc->w->metrics && inc->alive)
         sim_metrics_send(inc->w->metrics, inc->id, seq, sim_now_ns());
-    if (!inc->app.self_pending)
-        return;
-    struct sim_delivery d;
-    app_fill(inc, &d, w->group, inc->id, seq, pg ? scn_order_name(w->order) : "fifo",
-             pg ? inc->app.self_view : 1);
-    app_deliver(inc, &d);
+    if (inc->app.self_pending) {
+        struct sim_delivery d;
+        app_fill(inc, &d, o->group, inc->id, seq, pg ? scn_order_name(o->order) : "fifo",
+                 pg ? inc->app.self_view : 1);
+        app_deliver(inc, &d);
+    }
+    app_flush_relays(inc);
+}
+
+static void app_send_one(struct sim_inc *inc, const struct scn_workload *w)
+{
+    struct app_out o = {.group = w->group,
+                        .to = w->to,
+                        .order = w->order,
+                        .size_bytes = w->size_bytes,
+                        .domain = w->domain};
+    app_send(inc, &o);
+}
+
+/* Sends the relays due (a relay found during a send waits for it to return). */
+static void app_flush_relays(struct sim_inc *inc)
+{
+    const struct scn *s = inc->w->scn;
+    while (inc->app.n_relay_due > 0 && !inc->app.in_mcast && inc->alive) {
+        struct sim_relay_due due = inc->app.relay_due[0];
+        memmove(inc->app.relay_due, inc->app.relay_due + 1,
+                --inc->app.n_relay_due * sizeof *inc->app.relay_due);
+        const struct scn_relay *r = &s->relays[due.relay];
+        struct app_out o = {.group = r->to_proc ? SCN_NO_GROUP : r->to,
+                            .to = r->to_proc ? r->to : 0,
+                            .order = r->order,
+                            .size_bytes = r->size_bytes,
+                            .domain = due.domain,
+                            .hop = due.hop};
+        app_send(inc, &o);
+    }
+}
+
+/* A delivery of a message `hop` relays from its origin, of group from_group
+ * (SCN_NO_GROUP: a p2p message of `domain`): the relays it triggers. */
+static void app_relay(struct sim_inc *inc, uint32_t from_group, uint32_t hop, uint32_t domain)
+{
+    const struct scn *s = inc->w->scn;
+    for (uint32_t i = 0; i < s->n_relays; i++) {
+        const struct scn_relay *r = &s->relays[i];
+        if (r->proc != inc->proc || r->from != from_group || hop >= r->hops)
+            continue;
+        if (inc->app.n_relay_due == SIM_RELAY_DUE_MAX) {
+            inc->w->tot.send_refused++;
+            continue;
+        }
+        inc->app.relay_due[inc->app.n_relay_due++] =
+            (struct sim_relay_due){.relay = i, .hop = hop + 1, .domain = domain};
+    }
+    app_flush_relays(inc);
 }
 
 /* The live incarnation of a member of group g other than `self`, to ask for a join. */
@@ -665,6 +788,7 @@ static void app_run_op(struct sim_inc *inc, const struct scn_fault *f)
         return;
     }
     pg_node_id contact = app_contact(w, g, inc->id);
+    (void)set_dflt_domain(pg, w->scn->groups[g].domain);
     if (contact == PG_NODE_NONE || pg_join(pg, app_gid(g), contact) != PG_OK) {
         w->tot.joins_refused++;
         return;
@@ -702,4 +826,7 @@ void sim_app_stop(struct sim_inc *inc)
     inc->app.n_senders = 0;
     free(inc->app.groups);
     inc->app.groups = NULL;
+    free(inc->app.relay_due);
+    inc->app.relay_due = NULL;
+    inc->app.n_relay_due = 0;
 }

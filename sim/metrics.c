@@ -30,8 +30,14 @@ struct mt_crash {
     uint32_t n_sus;
 };
 
+struct mt_glat {
+    uint64_t n;
+    double sum_ns, max_ns;
+};
+
 struct sim_metrics {
     const struct scn *scn;
+    struct mt_glat *glat; /* by scenario group, then one for p2p */
     FILE *csv;
     struct mt_sends *sends; /* by incarnation id - 1 */
     uint32_t n_incs;
@@ -52,7 +58,8 @@ struct sim_metrics *sim_metrics_new(const struct scn *s, const char *latency_csv
     m->scn = s;
     m->first_send_ns = -1;
     m->sends = calloc(SIM_METRICS_MAX_INCS, sizeof *m->sends);
-    assert(m->sends);
+    m->glat = calloc(s->n_groups + 1, sizeof *m->glat);
+    assert(m->sends && m->glat);
     if (!latency_csv)
         return m;
     m->csv = fopen(latency_csv, "w");
@@ -66,6 +73,20 @@ struct sim_metrics *sim_metrics_new(const struct scn *s, const char *latency_csv
     return m;
 }
 
+void sim_metrics_deliver_group(struct sim_metrics *m, uint32_t group, pg_node_id from, uint64_t seq,
+                               pg_node_id to, int64_t t_ns)
+{
+    assert(m && (group < m->scn->n_groups || group == SCN_NO_GROUP));
+    if (from == to || from > m->n_incs || seq > m->sends[from - 1].n ||
+        m->sends[from - 1].t_ns[seq - 1] < 0)
+        return;
+    double lat = (double)(t_ns - m->sends[from - 1].t_ns[seq - 1]);
+    struct mt_glat *g = &m->glat[group == SCN_NO_GROUP ? m->scn->n_groups : group];
+    g->n++;
+    g->sum_ns += lat;
+    g->max_ns = lat > g->max_ns ? lat : g->max_ns;
+}
+
 void sim_metrics_free(struct sim_metrics *m)
 {
     if (!m)
@@ -73,6 +94,7 @@ void sim_metrics_free(struct sim_metrics *m)
     for (uint32_t i = 0; i < m->n_incs; i++)
         free(m->sends[i].t_ns);
     free(m->sends);
+    free(m->glat);
     free(m->lat_ns);
     if (m->csv && fclose(m->csv) != 0)
         perror("latency dump");
@@ -328,6 +350,22 @@ static void mt_write_costs(const struct sim_metrics *m, const struct sim_totals 
     fprintf(f, "delayed_mean_ms=%.6f\ndelayed_max_ms=%.6f\n",
             mt_div((double)t->pg_delayed_ns, (double)t->pg_delayed) / 1e6,
             (double)t->pg_delayed_max_ns / 1e6);
+    fprintf(f, "delayed_domain=%llu\ndelayed_domain_mean_ms=%.6f\ndelayed_domain_max_ms=%.6f\n",
+            (unsigned long long)t->pg_dom_delayed,
+            mt_div((double)t->pg_dom_delayed_ns, (double)t->pg_dom_delayed) / 1e6,
+            (double)t->pg_dom_delayed_max_ns / 1e6);
+    fprintf(f, "dom_bytes_per_msg=%.6f\ninstalls_postponed=%llu\n",
+            mt_div((double)t->pg_dom_header_bytes, (double)(t->pg_data + t->pg_p2p_sent)),
+            (unsigned long long)t->pg_installs_held);
+    for (uint32_t g = 0; g <= m->scn->n_groups; g++) {
+        const struct mt_glat *l = &m->glat[g];
+        const char *name = g < m->scn->n_groups ? m->scn->groups[g].name : "p2p";
+        if (!l->n)
+            continue;
+        fprintf(f, "group.%s.deliveries=%llu\ngroup.%s.latency_mean_ms=%.6f\n", name,
+                (unsigned long long)l->n, name, l->sum_ns / (double)l->n / 1e6);
+        fprintf(f, "group.%s.latency_max_ms=%.6f\n", name, l->max_ns / 1e6);
+    }
 }
 
 static void mt_write_crashes(const struct sim_metrics *m, FILE *f)

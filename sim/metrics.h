@@ -47,6 +47,13 @@
  *                      (arrived before a message they depend on), and that
  *                      count / remote deliveries
  *   delayed_mean_ms, delayed_max_ms    how long they waited (arrival to delivery)
+ *   delayed_domain, delayed_domain_mean_ms, delayed_domain_max_ms   messages that
+ *                      waited for a cross-group timestamp (pg_domain.c), how long
+ *   dom_bytes_per_msg  cross-group timestamp bytes per DATA or p2p message sent
+ *   installs_postponed view installs postponed by a cross-group timestamp
+ *   group.G.deliveries, group.G.latency_mean_ms, group.G.latency_max_ms
+ *                      remote deliveries of group G (p2p: G = p2p) and their
+ *                      send -> delivery latency
  *   crashes            crash events; for each crash K (0-based, at most
  *                      SIM_METRICS_MAX_CRASHES): crash.K.node, crash.K.t_s,
  *                      crash.K.suspect_s (first suspicion of it, -1 if none),
@@ -99,6 +106,11 @@ void sim_metrics_send(struct sim_metrics *m, pg_node_id id, uint64_t seq, int64_
 void sim_metrics_deliver(struct sim_metrics *m, pg_node_id from, uint64_t seq, pg_node_id to,
                          int64_t t_ns, const char *order, const char *from_name,
                          const char *to_name);
+
+/* The same remote delivery, by group (index into scn->groups, or
+ * SCN_NO_GROUP for p2p): per-group latency lines. */
+void sim_metrics_deliver_group(struct sim_metrics *m, uint32_t group, pg_node_id from, uint64_t seq,
+                               pg_node_id to, int64_t t_ns);
 
 /* A trace event was emitted (crash, suspect and view events are used). */
 void sim_metrics_event(struct sim_metrics *m, const struct chk_event *e);

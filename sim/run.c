@@ -92,6 +92,25 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
     cfg->vt_compress = s->vt_compress;
     if (s->suspect_timeout_ns > cfg->state_timeout_ns / 4) /* providers fail over first */
         cfg->state_timeout_ns = 4 * s->suspect_timeout_ns;
+    cfg->max_domains = s->n_domains;
+}
+
+/* The `domain` event of every process group (TRACE.md): group, domain, no
+ * node; when the scenario names a domain (else every group is in "default",
+ * which the trace says by omission). */
+static void run_emit_domains(struct sim_world *w)
+{
+    const struct scn *s = w->scn;
+    if (s->n_domains <= 1)
+        return;
+    for (uint32_t g = 0; g < s->n_groups; g++) {
+        if (!w->group_pg[g])
+            continue;
+        struct chk_event e = {.ev = CHK_EV_DOMAIN, .ev_name = "domain", .view = -1};
+        e.group = s->groups[g].name;
+        e.domain = s->domains[s->groups[g].domain];
+        sim_emit(w, &e);
+    }
 }
 
 static void run_print_config(const struct sim_world *w, FILE *out)
@@ -168,7 +187,7 @@ static void run_world_free(struct sim_world *w)
 static void run_summary_order(const struct sim_world *w, FILE *out)
 {
     const struct sim_totals *t = &w->tot;
-    for (int o = SCN_ORDER_FIFO; o <= SCN_ORDER_ABCAST; o++) {
+    for (int o = SCN_ORDER_FIFO; o < SCN_ORDER_N; o++) {
         if (!t->lat_n[o])
             continue;
         fprintf(
@@ -242,6 +261,16 @@ static void run_summary(const struct sim_world *w, FILE *out)
         fprintf(out, "flushes: %llu pg_flush calls returned, %llu refused\n",
                 (unsigned long long)t->flushes_done, (unsigned long long)t->flushes_refused);
     run_summary_order(w, out);
+    if (t->pg_dom_header_bytes || t->pg_dom_delayed || t->pg_p2p_sent)
+        fprintf(out,
+                "domains: %llu cross-group timestamp bytes; %llu delayed by a cross-group "
+                "timestamp (mean %.1f us, max %.1f us); %llu installs postponed; p2p %llu sent, "
+                "%llu delivered\n",
+                (unsigned long long)t->pg_dom_header_bytes, (unsigned long long)t->pg_dom_delayed,
+                t->pg_dom_delayed ? (double)t->pg_dom_delayed_ns / (double)t->pg_dom_delayed / 1e3
+                                  : 0.0,
+                (double)t->pg_dom_delayed_max_ns / 1e3, (unsigned long long)t->pg_installs_held,
+                (unsigned long long)t->pg_p2p_sent, (unsigned long long)t->pg_p2p_delivered);
     for (size_t i = 0; i < 32 && w->sometimes_name[i]; i++)
         fprintf(out, "sometimes: %s (reached at %llu nodes)\n", w->sometimes_name[i],
                 (unsigned long long)w->sometimes[i]);
@@ -274,15 +303,25 @@ static int run_group_modes(const struct scn *s, bool *group_pg)
 {
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         const struct scn_workload *w = &s->workloads[i];
-        group_pg[w->group] |= w->order != SCN_ORDER_FIFO;
+        if (w->group != SCN_NO_GROUP)
+            group_pg[w->group] |= w->order != SCN_ORDER_FIFO;
     }
+    for (uint32_t i = 0; i < s->n_relays; i++) { /* relays run on process groups */
+        const struct scn_relay *r = &s->relays[i];
+        if (r->from != SCN_NO_GROUP)
+            group_pg[r->from] = true;
+        if (!r->to_proc)
+            group_pg[r->to] = true;
+    }
+    for (uint32_t g = 0; g < s->n_groups; g++) /* a group placed in a domain too */
+        group_pg[g] |= s->groups[g].domain != 0;
     for (uint32_t i = 0; i < s->n_faults; i++)
         if (s->faults[i].kind == SCN_F_JOIN || s->faults[i].kind == SCN_F_LEAVE ||
             s->faults[i].kind == SCN_F_FLUSH)
             group_pg[s->faults[i].group] = true;
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         const struct scn_workload *w = &s->workloads[i];
-        if (group_pg[w->group] && w->order == SCN_ORDER_FIFO) {
+        if (w->group != SCN_NO_GROUP && group_pg[w->group] && w->order == SCN_ORDER_FIFO) {
             fprintf(stderr,
                     "%s:%u:1: group %s runs the process-group layer (it has cbcast or abcast "
                     "traffic, joins, leaves or flushes); its traffic cannot also be fifo\n",
@@ -347,7 +386,9 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
     run_open_trace(w);
     struct phys_config cfg;
     run_phys_config(s, &cfg);
+    cfg.max_groups = s->n_groups > cfg.max_groups ? s->n_groups : cfg.max_groups;
     run_pg_config(s, &w->pg_cfg);
+    run_emit_domains(w);
     for (uint32_t p = 0; p < s->n_procs; p++)
         sim_inc_create(w, p);
     for (uint32_t p = 0; p < s->n_procs; p++)

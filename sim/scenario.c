@@ -135,6 +135,8 @@ const char *scn_order_name(enum scn_order o)
         return "cbcast";
     case SCN_ORDER_ABCAST:
         return "abcast";
+    case SCN_ORDER_P2P:
+        return "p2p";
     default:
         return "?";
     }
@@ -939,25 +941,50 @@ static int cmd_group(struct parser *p)
 
 static int val_order(struct parser *p, uint32_t i, enum scn_order *o)
 {
-    static const char *const orders[] = {"fifo", "cbcast", "abcast"};
-    int k = find_word(orders, 3, p->tok[i].s);
+    static const char *const orders[] = {"fifo", "cbcast", "abcast", "p2p"};
+    int k = find_word(orders, 4, p->tok[i].s);
     if (k < 0)
-        return unknown_word(p, i, "order", orders, 3);
+        return unknown_word(p, i, "order", orders, 4);
     *o = (enum scn_order)k;
+    return 0;
+}
+
+/* A domain name at token i: its index, declared on first use. */
+static int want_domain(struct parser *p, uint32_t i, uint32_t *out)
+{
+    struct scn *s = p->s;
+    char name[SCN_NAME_MAX];
+    if (val_name(p, i, "domain", false, name))
+        return -1;
+    for (uint32_t d = 0; d < s->n_domains; d++) {
+        if (!strcmp(s->domains[d], name)) {
+            *out = d;
+            return 0;
+        }
+    }
+    if (s->n_domains == SCN_MAX_DOMAINS)
+        return perr_tok(p, i, "more than %d domains", SCN_MAX_DOMAINS);
+    memcpy(s->domains[s->n_domains], name, SCN_NAME_MAX);
+    *out = s->n_domains++;
     return 0;
 }
 
 /* `order`, `rate`, `size`, `start`, `stop` of a `send`, from token i on, any order, once each. */
 static int send_options(struct parser *p, struct scn_workload *w, struct wl_pos *wp, uint32_t i)
 {
-    static const char *const keys[] = {"order", "rate", "size", "start", "stop"};
-    static const char *const what[] = {"fifo, cbcast or abcast", "a rate (like 50/s)",
-                                       "a size (like 64B)", "a duration", "a duration"};
+    static const char *const keys[] = {"order", "rate", "size", "start", "stop", "domain"};
+    static const char *const what[] = {"fifo, cbcast, abcast or p2p",
+                                       "a rate (like 50/s)",
+                                       "a size (like 64B)",
+                                       "a duration",
+                                       "a duration",
+                                       "a domain name"};
     unsigned seen = 0;
+    bool p2p = w->group == SCN_NO_GROUP;
     for (; i < p->ntok; i += 2) {
-        int k = find_word(keys, 5, p->tok[i].s);
+        int k = find_word(keys, p2p ? 6 : 5, p->tok[i].s);
         if (k < 0)
-            return unknown_word(p, i, "send option", keys, 5);
+            return unknown_word(p, i, "send option", keys, p2p ? 6 : 5);
         if (seen & (1u << k))
             return perr_tok(p, i, "`%s` given twice", keys[k]);
         seen |= 1u << k;
@@ -967,9 +994,14 @@ static int send_options(struct parser *p, struct scn_workload *w, struct wl_pos 
                  : k == 1 ? val_rate(p, i + 1, &w->rate_per_s)
                  : k == 2 ? val_size(p, i + 1, &w->size_bytes)
                  : k == 3 ? val_duration(p, i + 1, &w->start_ns)
-                          : val_duration(p, i + 1, &w->stop_ns);
+                 : k == 4 ? val_duration(p, i + 1, &w->stop_ns)
+                          : want_domain(p, i + 1, &w->domain);
         if (rc)
             return -1;
+        if (k == 0 && (w->order == SCN_ORDER_P2P) != p2p)
+            return perr_tok(p, i + 1,
+                            p2p ? "`send ... to P` is point-to-point: its order is p2p"
+                                : "order p2p needs `to P` instead of `group G`");
         if (k == 3)
             wp->col_start = p->tok[i + 1].col;
         if (k == 4)
@@ -983,12 +1015,13 @@ static int cmd_send(struct parser *p)
 {
     struct scn *s = p->s;
     uint32_t g = 1;
-    while (g < p->ntok && strcmp(p->tok[g].s, "group"))
+    while (g < p->ntok && strcmp(p->tok[g].s, "group") && strcmp(p->tok[g].s, "to"))
         g++;
     if (g == p->ntok)
-        return perr_tok(p, 0, "`send` needs `group G` after the senders");
+        return perr_tok(p, 0, "`send` needs `group G` (or `to P`) after the senders");
+    bool p2p = !strcmp(p->tok[g].s, "to");
     if (g == 1)
-        return perr_tok(p, 1, "`send` needs at least one sender before `group`");
+        return perr_tok(p, 1, "`send` needs at least one sender before `%s`", p->tok[g].s);
     if (s->n_workloads >= SCN_MAX_WORKLOADS)
         return perr_tok(p, 0, "more than %d `send` lines", SCN_MAX_WORKLOADS);
     s->workloads = grow(s->workloads, &p->cap_workloads, s->n_workloads + 1, sizeof *s->workloads);
@@ -1003,9 +1036,108 @@ static int cmd_send(struct parser *p)
         return -1;
     w->senders = copy_scratch(p, n);
     w->n_senders = n;
+    if (p2p) {
+        w->group = SCN_NO_GROUP;
+        w->order = SCN_ORDER_P2P;
+        if (need(p, g + 1, "a process name") || want_proc(p, g + 1, &w->to))
+            return -1;
+        for (uint32_t k = 0; k < n; k++)
+            if (w->senders[k] == w->to)
+                return perr_tok(p, g + 1, "a process does not send p2p to itself");
+        return send_options(p, w, wp, g + 2);
+    }
     if (need(p, g + 1, "a group name") || want_group(p, g + 1, &w->group))
         return -1;
     return send_options(p, w, wp, g + 2);
+}
+
+/* `domain NAME GROUPS...`: puts groups in causality domain NAME. */
+static int cmd_domain(struct parser *p)
+{
+    struct scn *s = p->s;
+    uint32_t d;
+    if (need(p, 1, "a domain name") || want_domain(p, 1, &d) || need(p, 2, "groups"))
+        return -1;
+    for (uint32_t i = 2; i < p->ntok; i++) {
+        uint32_t g;
+        if (want_group(p, i, &g))
+            return -1;
+        if (s->groups[g].domain != 0)
+            return perr_tok(p, i, "group '%s' is already in domain '%s'", s->groups[g].name,
+                            s->domains[s->groups[g].domain]);
+        s->groups[g].domain = d;
+    }
+    return 0;
+}
+
+/* The group or (p2p) process a relay names at token i. */
+static int relay_end(struct parser *p, uint32_t i, uint32_t *idx, bool *proc, bool from)
+{
+    *proc = false;
+    if (from && !strcmp(p->tok[i].s, "p2p")) {
+        *idx = SCN_NO_GROUP;
+        return 0;
+    }
+    int g = scn_find_group(p->s, p->tok[i].s);
+    if (g >= 0) {
+        *idx = (uint32_t)g;
+        return 0;
+    }
+    if (from)
+        return want_group(p, i, idx);
+    *proc = true;
+    return want_proc(p, i, idx);
+}
+
+/* `relay PROCS from G|p2p to G|P [order O] [size S] [hops N]` */
+static int cmd_relay(struct parser *p)
+{
+    struct scn *s = p->s;
+    uint32_t f = 1;
+    while (f < p->ntok && strcmp(p->tok[f].s, "from"))
+        f++;
+    if (f == 1 || f + 3 >= p->ntok || strcmp(p->tok[f + 2].s, "to"))
+        return perr_tok(p, 0, "`relay` needs PROCS `from` G|p2p `to` G|P");
+    uint32_t n = 0;
+    set_begin(p, "");
+    if (resolve_procs(p, 1, f, &n))
+        return -1;
+    struct scn_relay r = {.order = SCN_ORDER_CBCAST, .size_bytes = 64, .hops = 8, .line = p->line};
+    if (relay_end(p, f + 1, &r.from, &r.to_proc, true) ||
+        relay_end(p, f + 3, &r.to, &r.to_proc, false))
+        return -1;
+    if (r.to_proc)
+        r.order = SCN_ORDER_P2P;
+    static const char *const keys[] = {"order", "size", "hops"};
+    for (uint32_t i = f + 4; i < p->ntok; i += 2) {
+        int k = find_word(keys, 3, p->tok[i].s);
+        if (k < 0)
+            return unknown_word(p, i, "relay option", keys, 3);
+        uint64_t hops;
+        if (need(p, i + 1,
+                 k == 0   ? "an order"
+                 : k == 1 ? "a size"
+                          : "a number of hops") ||
+            (k == 0 && val_order(p, i + 1, &r.order)) ||
+            (k == 1 && val_size(p, i + 1, &r.size_bytes)) ||
+            (k == 2 && val_uint(p, i + 1, 1, SCN_MAX_HOPS, &hops)))
+            return -1;
+        if (k == 2)
+            r.hops = (uint32_t)hops;
+        if (k == 0 && (r.order == SCN_ORDER_FIFO || (r.order == SCN_ORDER_P2P) != r.to_proc))
+            return perr_tok(p, i + 1, "a relay to a %s has order %s",
+                            r.to_proc ? "process" : "group",
+                            r.to_proc ? "p2p" : "cbcast or abcast");
+    }
+    if (s->n_relays + n > SCN_MAX_RELAYS)
+        return perr_tok(p, 0, "more than %d relays", SCN_MAX_RELAYS);
+    s->relays = realloc(s->relays, (s->n_relays + n) * sizeof *s->relays);
+    assert(s->relays);
+    for (uint32_t k = 0; k < n; k++) {
+        r.proc = p->scratch[k];
+        s->relays[s->n_relays++] = r;
+    }
+    return 0;
 }
 
 /* ---- timeline events: `at T KIND ARGS`; args start at token 3 ---- */
@@ -1222,10 +1354,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"name", cmd_name},   {"seed", cmd_seed},           {"platform", cmd_platform},
-    {"set", cmd_set},     {"processes", cmd_processes}, {"place", cmd_place},
-    {"group", cmd_group}, {"send", cmd_send},           {"at", cmd_at},
-    {"run", cmd_run},     {"quiet", cmd_quiet},         {"expect", cmd_expect},
+    {"name", cmd_name},     {"seed", cmd_seed},           {"platform", cmd_platform},
+    {"set", cmd_set},       {"processes", cmd_processes}, {"place", cmd_place},
+    {"group", cmd_group},   {"send", cmd_send},           {"at", cmd_at},
+    {"run", cmd_run},       {"quiet", cmd_quiet},         {"expect", cmd_expect},
+    {"domain", cmd_domain}, {"relay", cmd_relay},
 };
 #define SCN_N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -1446,6 +1579,10 @@ static void scn_defaults(struct scn *s)
     s->window = 1024;
     s->vt_compress = true;
     s->expect = SCN_EXPECT_PASS;
+    s->domains = calloc(SCN_MAX_DOMAINS, sizeof *s->domains);
+    assert(s->domains);
+    snprintf(s->domains[0], SCN_NAME_MAX, "default");
+    s->n_domains = 1;
 }
 
 /* The file's basename without .scn, with bytes outside [A-Za-z0-9_.-] made '_'. */
@@ -1582,6 +1719,8 @@ void scn_free(struct scn *s)
     free(s->groups);
     free(s->workloads);
     free(s->faults);
+    free(s->domains);
+    free(s->relays);
     memset(s, 0, sizeof *s);
 }
 
@@ -1692,6 +1831,8 @@ static void print_procs(const struct scn *s, FILE *out)
     for (uint32_t g = 0; g < s->n_groups; g++) {
         fprintf(out, "  group %s (%u members): ", s->groups[g].name, s->groups[g].n_members);
         print_names(out, s, s->groups[g].members, s->groups[g].n_members);
+        if (s->groups[g].domain)
+            fprintf(out, " (domain %s)", s->domains[s->groups[g].domain]);
         fprintf(out, "\n");
     }
 }
@@ -1705,9 +1846,18 @@ static void print_workloads(const struct scn *s, FILE *out)
         fmt_dur(b, sizeof b, w->stop_ns);
         fprintf(out, "  send ");
         print_names(out, s, w->senders, w->n_senders);
-        fprintf(out, " group %s order %s rate %g/s size %uB start %s stop %s\n",
-                s->groups[w->group].name, scn_order_name(w->order), w->rate_per_s, w->size_bytes, a,
-                b);
+        if (w->group == SCN_NO_GROUP)
+            fprintf(out, " to %s order p2p domain %s", s->procs[w->to].name, s->domains[w->domain]);
+        else
+            fprintf(out, " group %s order %s", s->groups[w->group].name, scn_order_name(w->order));
+        fprintf(out, " rate %g/s size %uB start %s stop %s\n", w->rate_per_s, w->size_bytes, a, b);
+    }
+    for (uint32_t i = 0; i < s->n_relays; i++) {
+        const struct scn_relay *r = &s->relays[i];
+        fprintf(out, "  relay %s from %s to %s order %s size %uB hops %u\n", s->procs[r->proc].name,
+                r->from == SCN_NO_GROUP ? "p2p" : s->groups[r->from].name,
+                r->to_proc ? s->procs[r->to].name : s->groups[r->to].name, scn_order_name(r->order),
+                r->size_bytes, r->hops);
     }
 }
 

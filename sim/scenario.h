@@ -27,13 +27,20 @@
 #define SCN_MAX_BLOCKS    64   /* blocks of one partition */
 #define SCN_LINE_MAX      4096 /* bytes of one line */
 
+#define SCN_MAX_DOMAINS 64         /* causality domains, "default" included */
+#define SCN_MAX_RELAYS  4096       /* relay lines */
+#define SCN_MAX_HOPS    64         /* hops of one relay chain */
+#define SCN_NO_GROUP    UINT32_MAX /* a p2p workload's group */
+
 /* Message orderings a workload may ask for. Only FIFO exists in the link-level
  * harness; the group layer adds the others. */
 enum scn_order {
     SCN_ORDER_FIFO = 0,
     SCN_ORDER_CBCAST = 1,
     SCN_ORDER_ABCAST = 2,
+    SCN_ORDER_P2P = 3, /* point-to-point cbcast (`send P to Q`) */
 };
+#define SCN_ORDER_N 4
 const char *scn_order_name(enum scn_order o);
 
 enum scn_fault_kind {
@@ -95,17 +102,35 @@ struct scn_group {
     char name[SCN_NAME_MAX];
     uint32_t n_members;
     uint32_t *members; /* proc indices, in rank order */
+    uint32_t domain;   /* causality domain: index into scn.domains (0 = "default") */
 };
 
-/* `send` lines: every proc in `senders` multicasts to `group` from start to stop. */
+/* `send` lines: every proc in `senders` multicasts to `group` from start to
+ * stop, or (order p2p) sends point-to-point to `to`. */
 struct scn_workload {
     uint32_t n_senders;
     uint32_t *senders; /* proc indices */
-    uint32_t group;    /* index into groups */
+    uint32_t group;    /* index into groups; SCN_NO_GROUP for p2p */
+    uint32_t to;       /* p2p: proc index of the receiver */
+    uint32_t domain;   /* p2p: the senders' default causality domain (index into domains) */
     enum scn_order order;
     double rate_per_s;   /* messages per second per sender, evenly spaced */
     uint32_t size_bytes; /* payload size */
     int64_t start_ns, stop_ns;
+    uint32_t line;
+};
+
+/* `relay` lines: when `proc` delivers a message of `from` (a group, or any p2p
+ * message), it sends one message to `to` (a group, or a process: p2p), if the
+ * delivered message is fewer than `hops` relays from its origin. */
+struct scn_relay {
+    uint32_t proc;
+    uint32_t from; /* index into groups, or SCN_NO_GROUP: p2p deliveries */
+    uint32_t to;   /* index into groups, or (to_proc) into procs */
+    bool to_proc;
+    enum scn_order order; /* cbcast or abcast to a group; p2p to a process */
+    uint32_t size_bytes;
+    uint32_t hops;
     uint32_t line;
 };
 
@@ -152,6 +177,10 @@ struct scn {
     struct scn_workload *workloads;
     uint32_t n_faults; /* sorted by at_ns, stable in file order */
     struct scn_fault *faults;
+    uint32_t n_domains;            /* >= 1: domains[0] is "default" */
+    char (*domains)[SCN_NAME_MAX]; /* `domain NAME GROUPS...` */
+    uint32_t n_relays;
+    struct scn_relay *relays;
 };
 
 /* Parses `path`. On success fills *out and returns 0. On error prints

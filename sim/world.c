@@ -298,6 +298,14 @@ static void inc_collect_stats(struct sim_inc *inc)
     if (ps->delayed_causal_max_ns > t->pg_delayed_max_ns)
         t->pg_delayed_max_ns = ps->delayed_causal_max_ns;
     t->pg_forwarded += ps->forwarded;
+    t->pg_dom_delayed += ps->dom_delayed;
+    t->pg_dom_delayed_ns += ps->dom_delayed_ns;
+    if (ps->dom_delayed_max_ns > t->pg_dom_delayed_max_ns)
+        t->pg_dom_delayed_max_ns = ps->dom_delayed_max_ns;
+    t->pg_dom_header_bytes += ps->dom_header_bytes;
+    t->pg_installs_held += ps->installs_held;
+    t->pg_p2p_sent += ps->p2p_sent;
+    t->pg_p2p_delivered += ps->p2p_delivered;
     t->pg_abcasts += ps->abcasts;
     t->pg_abcast_delivered += ps->abcast_delivered;
     t->pg_order_records += ps->order_records_sent;

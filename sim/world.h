@@ -52,10 +52,14 @@ struct sim_totals {
     uint64_t pg_abcasts, pg_abcast_delivered, pg_order_records, pg_order_carriers;
     uint64_t pg_token_passes, pg_abcast_flush_ordered, pg_order_delay_sum_ns, pg_order_delay_max_ns;
     /* send -> delivery latency per ordering (enum scn_order), all deliveries and own ones */
-    uint64_t lat_n[3], lat_sum_ns[3], lat_max_ns[3], lat_own_n[3], lat_own_sum_ns[3];
+    uint64_t lat_n[SCN_ORDER_N], lat_sum_ns[SCN_ORDER_N], lat_max_ns[SCN_ORDER_N];
+    uint64_t lat_own_n[SCN_ORDER_N], lat_own_sum_ns[SCN_ORDER_N];
     uint64_t pg_delayed_ns, pg_delayed_max_ns; /* causal waits: total, longest */
     /* state transfer to joiners (sums of struct pg_stats) */
     uint64_t pg_state_sent, pg_state_chunks, pg_state_received, pg_state_failed;
+    /* causality domains and p2p (sums of struct pg_stats) */
+    uint64_t pg_dom_delayed, pg_dom_delayed_ns, pg_dom_delayed_max_ns, pg_dom_header_bytes;
+    uint64_t pg_installs_held, pg_p2p_sent, pg_p2p_delivered;
 };
 
 /* Runs scenario `s` with `o`. Prints the resolved configuration, the summary

@@ -63,6 +63,12 @@ struct sim_app_group {
     uint64_t n_applied, sum_applied; /* the replicated object: commutative counters */
 };
 
+/* A relay (scn_relay index) to send with hop count `hop`, in domain `domain`. */
+struct sim_relay_due {
+    uint32_t relay, hop, domain;
+};
+#define SIM_RELAY_DUE_MAX 256
+
 struct sim_sender {
     uint32_t workload; /* index into scn->workloads */
     int64_t next_ns;
@@ -83,6 +89,8 @@ struct sim_app {
     bool in_flush;                   /* inside pg_flush: a done upcall is written after the call */
     bool flush_done_early;           /* the done upcall came during the call */
     int64_t *send_ns;                /* send time of own message seq (index seq - 1), for latency */
+    struct sim_relay_due *relay_due; /* relays to send once the current send returns */
+    uint32_t n_relay_due;
     uint64_t n_send_ns, cap_send_ns; /* kept after a crash: others may still deliver */
 };
 

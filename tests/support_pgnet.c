@@ -53,6 +53,8 @@ struct pgnet *pgnet_new(unsigned n, uint64_t seed, const struct pg_config *pcfg)
     assert(pn);
     struct phys_config phys_cfg;
     phys_config_default(&phys_cfg);
+    if (pcfg && pcfg->max_groups > phys_cfg.max_groups)
+        phys_cfg.max_groups = pcfg->max_groups; /* one phys group per pg group */
     pn->fn = fakenet_new_pg(n, seed, &phys_cfg, pcfg);
     pn->n = n;
     pn->recs = calloc(PGNET_MAX_RECS, sizeof *pn->recs);

@@ -495,6 +495,83 @@ static void test_causal_domains_and_p2p(void **state)
     tb_free(b);
 }
 
+/* p2p msgs belong to their send's `domain` (the sender's default domain), and
+ * a cross-group chain (Figure 4) is judged within its domain only. */
+static void test_causal_p2p_domain_and_chain(void **state)
+{
+    (void)state;
+    struct tb *b = tb_three();
+    struct chk_event d = {.ev = CHK_EV_DOMAIN, .group = "g2", .domain = "d2", .view = -1};
+    tb_feed(b, &d);
+    tb_view(b, "p1", "g2", 1, "p1 p2 p3");
+    tb_view(b, "p2", "g2", 1, "p1 p2 p3");
+    tb_view(b, "p3", "g2", 1, "p1 p2 p3");
+    /* a p2p in d2, then a g2 msg: p3 (its `to`) must deliver the p2p first */
+    struct chk_event s = {.ev = CHK_EV_SEND,
+                          .node = "p1",
+                          .msg = "p1/1",
+                          .order = "p2p",
+                          .to = "p3",
+                          .domain = "d2",
+                          .view = -1};
+    tb_feed(b, &s);
+    tb_send(b, "p1", "p1/2", "cbcast", "g2", 1);
+    assert_int_equal(tb_deliver(b, "p3", "p1/2", "p1", "cbcast", "g2", 1), 1);
+    /* a p2p in d2 and a g1 msg (default domain): no order between them */
+    struct chk_event s2 = {.ev = CHK_EV_SEND,
+                           .node = "p2",
+                           .msg = "p2/1",
+                           .order = "p2p",
+                           .to = "p3",
+                           .domain = "d2",
+                           .view = -1};
+    tb_feed(b, &s2);
+    tb_cb(b, "p2", "p2/2", 1);
+    assert_int_equal(tb_dcb(b, "p3", "p2/2", 1), 0);
+    char *rep = tb_finish(b);
+    assert_only(b->c, CHK_R_CAUSAL, 1);
+    free(rep);
+    tb_free(b);
+
+    /* Figure 4: m1 in g1 by p1, relayed by p2 into g2 (p2 p4), by p4 into g3
+     * (p4 p3); p3 is in g1 and g3 and delivers m3 first: a violation, found
+     * through p4, who never was in g1 */
+    b = tb_three();
+    tb_view(b, "p2", "g2", 1, "p2 p4");
+    tb_view(b, "p4", "g2", 1, "p2 p4");
+    tb_view(b, "p4", "g3", 1, "p4 p3");
+    tb_view(b, "p3", "g3", 1, "p4 p3");
+    tb_cb(b, "p1", "p1/1", 1);
+    tb_dcb(b, "p2", "p1/1", 1);
+    tb_send(b, "p2", "p2/1", "cbcast", "g2", 1);
+    tb_deliver(b, "p4", "p2/1", "p2", "cbcast", "g2", 1);
+    tb_send(b, "p4", "p4/1", "cbcast", "g3", 1);
+    assert_int_equal(tb_deliver(b, "p3", "p4/1", "p4", "cbcast", "g3", 1), 1);
+    rep = tb_finish(b);
+    assert_only(b->c, CHK_R_CAUSAL, 1);
+    free(rep);
+    tb_free(b);
+
+    /* the same chain with g3 in another domain: nothing is owed */
+    b = tb_three();
+    struct chk_event d3 = {.ev = CHK_EV_DOMAIN, .group = "g3", .domain = "mon", .view = -1};
+    tb_feed(b, &d3);
+    tb_view(b, "p2", "g2", 1, "p2 p4");
+    tb_view(b, "p4", "g2", 1, "p2 p4");
+    tb_view(b, "p4", "g3", 1, "p4 p3");
+    tb_view(b, "p3", "g3", 1, "p4 p3");
+    tb_cb(b, "p1", "p1/1", 1);
+    tb_dcb(b, "p2", "p1/1", 1);
+    tb_send(b, "p2", "p2/1", "cbcast", "g2", 1);
+    tb_deliver(b, "p4", "p2/1", "p2", "cbcast", "g2", 1);
+    tb_send(b, "p4", "p4/1", "cbcast", "g3", 1);
+    assert_int_equal(tb_deliver(b, "p3", "p4/1", "p4", "cbcast", "g3", 1), 0);
+    rep = tb_finish(b);
+    assert_int_equal(chk_violations(b->c, CHK_R_CAUSAL), 0);
+    free(rep);
+    tb_free(b);
+}
+
 /* ---- rule 7: total order ---- */
 
 static int tb_ab(struct tb *b, const char *node, const char *msg)
@@ -822,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_causal_pass_and_fifo_exempt),
         cmocka_unit_test(test_causal_violations),
         cmocka_unit_test(test_causal_domains_and_p2p),
+        cmocka_unit_test(test_causal_p2p_domain_and_chain),
         cmocka_unit_test(test_total_order_violation),
         cmocka_unit_test(test_total_order_pass),
         cmocka_unit_test(test_flush),

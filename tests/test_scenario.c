@@ -290,6 +290,78 @@ static void test_send(void **state)
     scn_free(&s);
 }
 
+static void test_domains_p2p_relay(void **state)
+{
+    (void)state;
+    struct scn s;
+    parse_ok("processes p1..p4\ngroup bb p1..p3\ngroup tq p1..p3\ngroup mon p2..p4\n"
+             "domain base bb tq\ndomain monitor mon\n"
+             "send p1 to p2 order p2p rate 5/s domain base\n"
+             "send p3 p4 to p1\n"
+             "relay p2 p3 from tq to bb hops 2\n"
+             "relay p4 from mon to p1 size 100B\n"
+             "relay p1 from p2p to mon order abcast\n"
+             "run 10s\n",
+             &s);
+    assert_int_equal(s.n_domains, 3);
+    assert_string_equal(s.domains[0], "default");
+    assert_string_equal(s.domains[1], "base");
+    assert_string_equal(s.domains[2], "monitor");
+    assert_int_equal(s.groups[0].domain, 1);
+    assert_int_equal(s.groups[1].domain, 1);
+    assert_int_equal(s.groups[2].domain, 2);
+    assert_int_equal(s.n_workloads, 2);
+    const struct scn_workload *w = &s.workloads[0];
+    assert_int_equal(w->group, SCN_NO_GROUP);
+    assert_int_equal(w->to, 1);
+    assert_int_equal(w->order, SCN_ORDER_P2P);
+    assert_int_equal(w->domain, 1);
+    assert_true(w->rate_per_s == 5);
+    w = &s.workloads[1];
+    assert_int_equal(w->n_senders, 2);
+    assert_int_equal(w->domain, 0); /* the default domain */
+    assert_string_equal(scn_order_name(SCN_ORDER_P2P), "p2p");
+    assert_int_equal(s.n_relays, 4); /* one per process */
+    const struct scn_relay *r = &s.relays[1];
+    assert_int_equal(r->proc, 2);
+    assert_int_equal(r->from, 1);
+    assert_int_equal(r->to, 0);
+    assert_false(r->to_proc);
+    assert_int_equal(r->order, SCN_ORDER_CBCAST);
+    assert_int_equal(r->hops, 2);
+    r = &s.relays[2];
+    assert_true(r->to_proc);
+    assert_int_equal(r->to, 0);
+    assert_int_equal(r->order, SCN_ORDER_P2P);
+    assert_int_equal(r->size_bytes, 100);
+    assert_int_equal(r->hops, 8);
+    r = &s.relays[3];
+    assert_int_equal(r->from, SCN_NO_GROUP);
+    assert_int_equal(r->order, SCN_ORDER_ABCAST);
+    scn_free(&s);
+
+    parse_err("processes p1 p2\ngroup g p1 p2\ndomain d g\ndomain e g\n",
+              "t.scn:4:10: group 'g' is already in domain 'd'");
+    parse_err("processes p1 p2\ndomain d g\n",
+              "t.scn:2:10: unknown group 'g' (declare it with `group`)");
+    parse_err("processes p1 p2\ngroup g p1 p2\ndomain d\n", "t.scn:3:8: expected groups after 'd'");
+    parse_err("processes p1 p2\nsend p1 to p1\n",
+              "t.scn:2:12: a process does not send p2p to itself");
+    parse_err("processes p1 p2\nsend p1 to p2 order cbcast\n",
+              "t.scn:2:21: `send ... to P` is point-to-point: its order is p2p");
+    parse_err("processes p1 p2\ngroup g p1 p2\nsend p1 group g order p2p\n",
+              "t.scn:3:23: order p2p needs `to P` instead of `group G`");
+    parse_err("processes p1 p2\ngroup g p1 p2\nsend p1 group g domain x\n",
+              "t.scn:3:17: unknown send option 'domain' (expected one of: order, rate, size, "
+              "start, stop)");
+    parse_err("processes p1 p2\ngroup g p1 p2\nrelay p1 from g\n",
+              "t.scn:3:1: `relay` needs PROCS `from` G|p2p `to` G|P");
+    parse_err("processes p1 p2\ngroup g p1 p2\nrelay p1 from g to p2 order cbcast\n",
+              "t.scn:3:29: a relay to a process has order p2p");
+    parse_err("processes p1 p2\ngroup g p1 p2\nrelay p1 from g to g hops 0\n",
+              "t.scn:3:27: '0' is out of range (1 to 64)");
+}
+
 static void test_sizes(void **state)
 {
     static const struct {
@@ -639,7 +711,7 @@ static const struct {
      "t.scn:1:1: unknown keyword 'proceses' (did you mean 'processes'?)"},
     {"frobnicate\n",
      "t.scn:1:1: unknown keyword 'frobnicate' (expected one of: name, seed, platform, set, "
-     "processes, place, group, send, at, run, quiet, expect)"},
+     "processes, place, group, send, at, run, quiet, expect, domain, relay)"},
     {"run 10s extra\n", "t.scn:1:9: unexpected 'extra' at the end of `run`"},
     {"run 10s\nrun 5s\n", "t.scn:2:1: `run` given twice (first at line 1)"},
     {"seed\n", "t.scn:1:1: expected a seed (a whole number) after 'seed'"},
@@ -697,7 +769,10 @@ static const struct {
     {"processes p1\ngroup g p1\ngroup g p1\n", "t.scn:3:7: group 'g' is already declared"},
     {"processes p1\ngroup g p1\nprocesses g\n", "t.scn:3:11: 'g' is already the name of a group"},
     /* send */
-    {"processes p1\nsend p1 to g\n", "t.scn:2:1: `send` needs `group G` after the senders"},
+    {"processes p1\nsend p1 over g\n",
+     "t.scn:2:1: `send` needs `group G` (or `to P`) after the senders"},
+    {"processes p1\nsend p1 to g\n",
+     "t.scn:2:12: unknown process 'g' (declare it with `processes`)"},
     {"processes p1\nsend group g\n", "t.scn:2:6: `send` needs at least one sender before `group`"},
     {"processes p1\ngroup g p1\nsend p1 group p1\n",
      "t.scn:3:15: 'p1' is a process; a group is expected here"},
@@ -715,7 +790,7 @@ static const struct {
     {"processes p1\ngroup g p1\nsend p1 group g strat 1s\n",
      "t.scn:3:17: unknown send option 'strat' (did you mean 'start'?)"},
     {"processes p1\ngroup g p1\nsend p1 group g order total\n",
-     "t.scn:3:23: unknown order 'total' (expected one of: fifo, cbcast, abcast)"},
+     "t.scn:3:23: unknown order 'total' (expected one of: fifo, cbcast, abcast, p2p)"},
     {"processes p1\ngroup g p1\nsend p1 group g rate 50\n",
      "t.scn:3:22: expected a rate (like 50/s or 0.5/s), not '50'"},
     {"processes p1\ngroup g p1\nsend p1 group g rate 0/s\n",
@@ -907,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_place),
         cmocka_unit_test(test_group),
         cmocka_unit_test(test_send),
+        cmocka_unit_test(test_domains_p2p_relay),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_timeline),
