@@ -404,8 +404,8 @@ int sim_metrics_write(struct sim_metrics *m, const struct sim_totals *t, bool pg
     mt_write_latency(m, t, f);
     mt_write_costs(m, t, pg_layer, f);
     mt_write_crashes(m, f);
-    fprintf(f, "sim_s=%.6f\nsim_events=%llu\nwall_s=%.6f\n", t->sim_s,
-            (unsigned long long)t->events, t->wall_s);
+    fprintf(f, "sim_s=%.6f\nsim_events=%llu\nwall_s=%.6f\npeak_rss_mib=%.1f\n", t->sim_s,
+            (unsigned long long)t->events, t->wall_s, (double)t->peak_rss_kib / 1024.0);
     if (fclose(f) != 0) {
         perror(path);
         return 2;

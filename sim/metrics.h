@@ -68,6 +68,8 @@
  *   view_change_ms     mean of view_s - t_s: the same plus failure detection
  *   sim_s, sim_events  simulated duration, trace events (header excluded)
  *   wall_s             wall-clock seconds of the simulation (not deterministic)
+ *   peak_rss_mib       peak resident memory of the whole process, MiB (getrusage; not
+ * deterministic)
  *
  * Latency dump (--latency-csv FILE): header
  * `t_send_s,t_deliver_s,latency_ms,order,from,to`, one line per remote delivery.

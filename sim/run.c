@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +76,23 @@ static void run_phys_config(const struct scn *s, struct phys_config *cfg)
     cfg->window = s->window;
 }
 
+/* The most groups one process is ever in: its static groups plus its joins
+ * (each node allocates its group table up front: max_groups slots). */
+static uint32_t run_groups_per_proc(const struct scn *s)
+{
+    uint32_t *n = calloc(s->n_procs + 1, sizeof *n), most = 1;
+    assert(n);
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        for (uint32_t i = 0; i < s->groups[g].n_members; i++)
+            n[s->groups[g].members[i]]++;
+    for (uint32_t f = 0; f < s->n_faults; f++)
+        n[s->faults[f].proc] += s->faults[f].kind == SCN_F_JOIN;
+    for (uint32_t p = 0; p < s->n_procs; p++)
+        most = n[p] > most ? n[p] : most;
+    free(n);
+    return most;
+}
+
 /* Sizes the group layer to the scenario: a view holds at most the largest
  * group's initial members plus every joiner (a new incarnation enters a group
  * only by joining), and the matrices of core/pg cost max_members^2 each. */
@@ -87,7 +105,8 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
     for (uint32_t f = 0; f < s->n_faults; f++)
         most += s->faults[f].kind == SCN_F_JOIN;
     cfg->max_members = most < PG_MAX_MEMBERS_CAP ? most : PG_MAX_MEMBERS_CAP;
-    cfg->max_groups = s->n_groups > cfg->max_groups ? s->n_groups : cfg->max_groups;
+    uint32_t per_proc = run_groups_per_proc(s);
+    cfg->max_groups = per_proc > cfg->max_groups ? per_proc : cfg->max_groups;
     cfg->abcast_token_follow = !s->abcast_token_fixed;
     cfg->vt_compress = s->vt_compress;
     if (s->suspect_timeout_ns > cfg->state_timeout_ns / 4) /* providers fail over first */
@@ -225,6 +244,8 @@ static void run_summary(const struct sim_world *w, FILE *out)
         "\nsummary: simulated %.3f s in %.3f s wall; %llu events; %llu sends; %llu deliveries\n",
         t->sim_s, t->wall_s, (unsigned long long)t->events, (unsigned long long)t->sends,
         (unsigned long long)t->deliveries);
+    fprintf(out, "resources: peak memory %.1f MiB (resident, whole process)\n",
+            (double)t->peak_rss_kib / 1024.0);
     fprintf(out,
             "network: %llu datagrams (%llu data, %llu retransmits, %llu acks, %llu heartbeats); "
             "%llu header bytes\n",
@@ -386,7 +407,8 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
     run_open_trace(w);
     struct phys_config cfg;
     run_phys_config(s, &cfg);
-    cfg.max_groups = s->n_groups > cfg.max_groups ? s->n_groups : cfg.max_groups;
+    uint32_t per_proc = run_groups_per_proc(s);
+    cfg.max_groups = per_proc > cfg.max_groups ? per_proc : cfg.max_groups;
     run_pg_config(s, &w->pg_cfg);
     run_emit_domains(w);
     for (uint32_t p = 0; p < s->n_procs; p++)
@@ -397,6 +419,8 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
     double t0 = run_wall_s();
     simgrid_run();
     w->tot.wall_s = run_wall_s() - t0;
+    struct rusage ru;
+    w->tot.peak_rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss : 0;
     w->tot.sim_s = simgrid_get_clock();
     chk_finish(w->chk);
     w->tot.events = w->line - 1;

@@ -27,7 +27,7 @@
 #define SCN_MAX_BLOCKS    64   /* blocks of one partition */
 #define SCN_LINE_MAX      4096 /* bytes of one line */
 
-#define SCN_MAX_DOMAINS 64         /* causality domains, "default" included */
+#define SCN_MAX_DOMAINS 4096       /* causality domains, "default" included */
 #define SCN_MAX_RELAYS  4096       /* relay lines */
 #define SCN_MAX_HOPS    64         /* hops of one relay chain */
 #define SCN_NO_GROUP    UINT32_MAX /* a p2p workload's group */

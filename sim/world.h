@@ -40,6 +40,7 @@ struct sim_opts {
 /* Totals gathered at the end of a run (for the summary and the benchmark). */
 struct sim_totals {
     double sim_s, wall_s;
+    uint64_t peak_rss_kib; /* the process's peak resident memory (getrusage), at the end */
     uint64_t events, sends, deliveries, send_refused;
     uint64_t datagrams, data_first, retransmits, acks, heartbeats, header_bytes;
     uint64_t drop_dead, drop_partition, drop_loss, duplicated, delayed, garbled_injected;
