@@ -63,7 +63,9 @@
  * byte and membership sets are struct pg_rset bitsets indexed by rank, hence
  * PG_MAX_MEMBERS_CAP = 256. */
 #define PG_MAX_MEMBERS_CAP 256u
-#define PG_MAX_CLIENTS_CAP 64u
+/* Clients per view: a view with 1024 clients is 4 KB of ids on the wire
+ * (FLUSH/ACK carry the lists; a client itself only ever receives members). */
+#define PG_MAX_CLIENTS_CAP 1024u
 /* worst-case DATA header: VT, plus the abcast flags and the sender's own ORDER entry */
 #define PG_HDR_MAX     (16u + 6u * PG_MAX_MEMBERS_CAP + 16u)
 #define PG_MAX_PAYLOAD (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
@@ -171,6 +173,11 @@ struct pg_config {
         abcast_token_streak; /* consecutive abcasts of one non-holder before it gets the token */
     bool vt_compress;        /* DATA carries only the VT entries that changed [BSS91] (default);
                                 false: every entry, to measure what compression saves */
+    /* clients (pg_client.c) */
+    uint32_t max_client_unacked; /* client: own messages not yet acknowledged (cbcast: PG_E_FULL) */
+    uint32_t max_client_pending; /* member: accepted client messages waiting to be forwarded */
+    uint32_t max_diffusion_history; /* member: diffusions kept to relay to (failed-over) clients */
+    int64_t client_retry_ns;        /* client: resend period of unanswered requests and messages */
 };
 
 /* Fills `cfg` with defaults (64 members, 4096 retained messages, 20 ms stable
@@ -221,6 +228,18 @@ struct pg_stats {
 
     /* how long the messages counted in delayed_causal waited (arrival to delivery) */
     uint64_t delayed_causal_ns, delayed_causal_max_ns; /* total, longest */
+
+    /* clients and diffusion (pg_client.c) */
+    uint64_t client_sent;      /* client: cbcast calls accepted as a client */
+    uint64_t client_resent;    /* client: messages sent again (stale view, failover, timeout) */
+    uint64_t client_failovers; /* client: contact changes after a contact failure */
+    uint64_t client_diff_delivered; /* client: diffusions delivered */
+    uint64_t client_forwarded;      /* contact: client messages multicast on the client's behalf */
+    uint64_t client_stale_rejected; /* contact: client messages with a stale view id rejected */
+    uint64_t client_dup_dropped;    /* member: client message copies not delivered twice */
+    uint64_t diffusions;            /* diffusion calls accepted */
+    uint64_t diffusion_relayed;     /* diffusion copies sent to clients */
+    uint64_t diffusion_gaps;        /* a failed-over client asked for diffusions no longer kept */
 };
 
 struct pg;
@@ -253,7 +272,10 @@ int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n);
 
 /* Table 1: pg_add / pg_del(gid, pid, type). Asks the coordinator for a view
  * change; returns once the request is multicast. A process added as a member
- * must be waiting for the group (pg_join). Errors: PG_E_NOGROUP,
+ * must be waiting for the group (pg_join); a process added as a client
+ * learns it when it calls pg_client. Client list changes are batched: one
+ * view change applies every pending client request (and at most one member
+ * request). Errors: PG_E_NOGROUP,
  * PG_E_NOTMEMBER (caller not a member; pg_del of a non-member), PG_E_EXISTS
  * (pg_add of a present pid), PG_E_CRASHED, PG_E_INVAL (type, pid NONE),
  * PG_E_FULL (request table or phys window). */
@@ -267,6 +289,47 @@ int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact);
 /* Asks the coordinator to remove this node. Call pg_flush first to be sure
  * earlier messages are delivered. Errors as pg_del. */
 int pg_leave(struct pg *pg, pg_gid gid);
+
+/* Clients (paper sections 2.3 and 4: "in Isis clients identify themselves
+ * through the pg client system call"; "only members need an accurate copy of
+ * this list; clients cache estimates of the membership, refreshing stale
+ * views as needed"). pg_client makes this node a client of `gid` through
+ * member `contact` (pg_add(gid, self, PG_CLIENT) on the client's behalf):
+ * the contact asks for the view change and, once the view lists the client,
+ * sends it that view. The monitor upcall reports each view the client caches
+ * (its members; its client list names the client alone), and excluded=true
+ * when the client was removed or no member can serve it any more. Then:
+ *  - cbcast from a client goes to the members: the client sends it to its
+ *    contact with the view id it cached; the contact rejects a stale id and
+ *    answers with its view (the client caches it and sends again), else
+ *    multicasts it as a cbcast on the client's behalf, so it is delivered
+ *    with the guarantees of any cbcast of the contact (virtual synchrony,
+ *    causal order). The entry upcall at members names the client as `from`.
+ *    The client keeps each message until the contact reports it stable
+ *    (delivered by every member) or flushed by a view change. If the contact
+ *    fails, the client asks the most senior member of its cached view, which
+ *    waits until the failed contact is out of its view (its messages flushed)
+ *    and answers with the highest client sequence number delivered; the
+ *    client sends the rest again. Members also drop a second copy of a client
+ *    message at delivery (client id + client sequence number).
+ *  - pg_diffuse from a member reaches every member (as a cbcast) and every
+ *    client: each member relays a diffusion to the clients it serves once
+ *    the diffusion is stable, so a client never depends on a message some
+ *    member may lack. The entry upcall at a client gives the diffusion's
+ *    view and its sender.
+ * A client does not call pg_flush, abcast or membership operations.
+ * Errors: PG_E_INVAL (gid 0 or with bit 31, contact NONE or self),
+ * PG_E_EXISTS, PG_E_FULL, or phys's. */
+int pg_client(struct pg *pg, pg_gid gid, pg_node_id contact);
+
+/* Diffusion multicast (section 2.3: "a single message is sent by a server to
+ * the full set of clients and servers"). A member only; as cbcast otherwise
+ * (the payload may be 1 byte shorter than a cbcast's). Errors as cbcast. */
+int pg_diffuse(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+               uint32_t *view_id);
+
+/* Whether this node is a client of `gid` (pg_client called, not excluded). */
+bool pg_is_client(const struct pg *pg, pg_gid gid);
 
 /* Table 1: pg_monitor / pg_entry: register the upcalls of `gid` (one of
  * each; a second call replaces the first). PG_E_NOGROUP. */
@@ -368,6 +431,26 @@ enum pg_msg_type {
     PG_MT_ACK = 6,      /* decision: attempt, proposal, old view size, full flag */
     PG_MT_NEED = 7,     /* a member has no decision yet or lacks messages */
     PG_MT_REQ = 8,      /* a membership request (join, leave, add, del) */
+    /* between a member and a client (phys group gid | PG_CL_PHYS_BIT) */
+    PG_MT_CVIEW = 9,   /* member -> client: a view's members, with enum pg_cv_flag */
+    PG_MT_CACK = 10,   /* member -> client: client messages up to cseq are safe */
+    PG_MT_CMSG = 11,   /* client -> contact: a client message (cached view id, cseq) */
+    PG_MT_CHELLO = 12, /* client -> new contact: failed contact, oldest unacked view,
+                          view of the last diffusion delivered */
+    PG_MT_CDIFF = 13,  /* member -> client: a diffusion (its view, sender rank/id, seq) */
+};
+
+/* Phys gid of the channels between the members and the clients of group
+ * gid: gid | PG_CL_PHYS_BIT (a pg gid never has that bit). */
+#define PG_CL_PHYS_BIT 0x80000000u
+
+/* CVIEW flags. */
+enum pg_cv_flag {
+    PG_CV_CONTACT = 1,  /* the sender serves this client from now on */
+    PG_CV_STALE = 2,    /* a client message with an older view id was rejected: send again */
+    PG_CV_GONE = 4,     /* the client is not in this view's client list */
+    PG_CV_REDIRECT = 8, /* ask another member (this one cannot serve the client) */
+    PG_CV_ALL = 15,
 };
 
 enum pg_req_op {
@@ -383,7 +466,9 @@ enum pg_ab_flag {
     PG_AB_NOAPP = 2,  /* no application payload: a carrier of ORDER/TOKEN records */
     PG_AB_ORDER = 4,  /* an ORDER record: positions ord_start.. for (ord_rank, ord_seq) */
     PG_AB_TOKEN = 8,  /* a token pass to rank token_to, after the ORDER record if any */
-    PG_AB_ALL = 15,
+    PG_AB_CX = 16,    /* a plain cbcast whose payload starts with a pg_client header
+                         (a diffusion, or a client message forwarded by its contact) */
+    PG_AB_ALL = 31,
 };
 
 /* A decoded pg message. Arrays point into `entries` etc.; payload points into
@@ -414,6 +499,11 @@ struct pg_wmsg {
     uint32_t n_ord;     /* PG_AB_ORDER: 1..PG_ORDER_MAX */
     uint8_t ord_rank[PG_ORDER_MAX];
     uint32_t ord_seq[PG_ORDER_MAX];
+    /* client messages (PG_MT_CVIEW .. PG_MT_CDIFF) */
+    uint8_t cflags; /* CVIEW: enum pg_cv_flag; CACK: 1 = answers a CHELLO */
+    uint32_t cseq;  /* CACK, CMSG: client sequence number; CDIFF: the diffusion's seq */
+    uint32_t vmin;  /* CHELLO: view id of the oldest unacked client message (0: none) */
+    uint32_t dview; /* CHELLO: view of the last diffusion the client delivered (0: none) */
 };
 
 /* Encodes `m` into buf[0..cap). Returns the length, or 0 if it does not fit.

@@ -7,6 +7,7 @@
  *   pg_cbcast.c message store, VT compression, causal delivery, stability, pg_flush
  *   pg_view.c   requests, flush, decision, install, exclusion
  *   pg_abcast.c abcast: token, ORDER records, total-order delivery to the application
+ *   pg_client.c clients: registration, client messages through a contact, diffusion relay
  */
 #ifndef PG_INTERNAL_H
 #define PG_INTERNAL_H
@@ -74,9 +75,11 @@ enum pg_gstate {
     PG_GS_JOINING,
     PG_GS_MEMBER,
     PG_GS_EXCLUDED,
+    PG_GS_CLIENT, /* a client of the group (pg_client.c); view.view_id 0 until it has one */
 };
 
 struct pg_ab; /* pg_abcast.c */
+struct pg_cl; /* pg_client.c */
 
 struct pg_group {
     enum pg_gstate st;
@@ -141,6 +144,7 @@ struct pg_group {
     pg_node_id contact;
     int64_t retry_due_ns;
     struct pg_ab *ab; /* abcast state (pg_abcast.c), allocated with the group */
+    struct pg_cl *cl; /* client state (pg_client.c), allocated when first needed */
 };
 
 struct pg {
@@ -161,15 +165,20 @@ struct pg {
 /* Interesting situations, traced once per node and kind (as phys does); how
  * often each happened is in struct pg_stats. */
 enum pg_sometimes {
-    PG_ST_HELD = 1u << 0,      /* held during flush */
-    PG_ST_DELAYED = 1u << 1,   /* delayed by causal rule */
-    PG_ST_DISCARDED = 1u << 2, /* undeliverable message discarded at flush */
-    PG_ST_INFLIGHT = 1u << 3,  /* view change with messages in flight */
-    PG_ST_FORWARDED = 1u << 4, /* message forwarded during flush */
-    PG_ST_TAKEOVER = 1u << 5,  /* coordinator takeover */
-    PG_ST_EXCLUDED = 1u << 6,  /* excluded from a group (detail: the first reason) */
-    PG_ST_AB_FLUSH = 1u << 7,  /* abcast without an order at a view change, ordered there */
-    PG_ST_AB_TOKEN = 1u << 8,  /* abcast token passed */
+    PG_ST_HELD = 1u << 0,         /* held during flush */
+    PG_ST_DELAYED = 1u << 1,      /* delayed by causal rule */
+    PG_ST_DISCARDED = 1u << 2,    /* undeliverable message discarded at flush */
+    PG_ST_INFLIGHT = 1u << 3,     /* view change with messages in flight */
+    PG_ST_FORWARDED = 1u << 4,    /* message forwarded during flush */
+    PG_ST_TAKEOVER = 1u << 5,     /* coordinator takeover */
+    PG_ST_EXCLUDED = 1u << 6,     /* excluded from a group (detail: the first reason) */
+    PG_ST_AB_FLUSH = 1u << 7,     /* abcast without an order at a view change, ordered there */
+    PG_ST_AB_TOKEN = 1u << 8,     /* abcast token passed */
+    PG_ST_CL_FORWARDED = 1u << 9, /* client message forwarded by its contact */
+    PG_ST_CL_STALE = 1u << 10,    /* stale-view retry: a client message sent again */
+    PG_ST_CL_FAILOVER = 1u << 11, /* a client changed contact after a failure */
+    PG_ST_CL_DUP = 1u << 12,      /* a second copy of a client message not delivered */
+    PG_ST_CL_RELAY = 1u << 13,    /* diffusion relayed to a client */
 };
 
 /* pg.c */
@@ -230,6 +239,38 @@ void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from,
                         const struct pg_wmsg *m);
 void pg_view_on_prev(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
 void pg_view_on_future(struct pg *pg, struct pg_group *g);
+
+/* Opens phys group `gid` with `members` and registers pg's upcalls on it
+ * (a pg group, or the client channels of one: gid | PG_CL_PHYS_BIT). */
+int pg_phys_open(struct pg *pg, phys_gid gid, const pg_node_id *members, size_t n);
+/* Takes a free group slot for gid (allocated, state FREE, gid set). */
+int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out);
+void pg_group_drop(struct pg *pg, struct pg_group *g);
+
+/* pg_client.c */
+void pg_cl_free(struct pg_group *g);
+/* An input on the client channels of g (phys gid | PG_CL_PHYS_BIT). */
+void pg_cl_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
+                  size_t len);
+void pg_cl_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed);
+/* Delivery of a PG_AB_CX message of rank j, seq `seq` (from pg_abcast.c's upcall). */
+void pg_cl_deliver(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t seq, const uint8_t *p,
+                   size_t len);
+/* Member g installed a view (end of pg_view_install_first) / was excluded. */
+void pg_cl_on_install(struct pg *pg, struct pg_group *g);
+void pg_cl_on_exclude(struct pg *pg, struct pg_group *g);
+/* Work that waits for stability or a timer: relays, acks, retries. */
+void pg_cl_pump(struct pg *pg, struct pg_group *g);
+int64_t pg_cl_deadline(const struct pg_group *g);
+/* Makes g (a taken slot) a client through `contact`; asks to be added. */
+int pg_cl_start(struct pg *pg, struct pg_group *g, pg_node_id contact);
+/* A client's cbcast (g->st == PG_GS_CLIENT). */
+int pg_cl_cbcast(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len,
+                 uint32_t *view_id);
+/* A member's own PG_AB_CX cbcast now (not during a flush); as pg_cb_send. */
+int pg_cl_send_cx(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
+/* Builds the diffusion payload (kind byte + p) into out; returns its length. */
+size_t pg_cl_diff_payload(const uint8_t *p, size_t len, uint8_t *out, size_t cap);
 
 /* pg_abcast.c */
 /* Words of struct pg_msg.ab_x for message m; saves/loads the extension. */

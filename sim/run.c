@@ -73,6 +73,8 @@ static void run_phys_config(const struct scn *s, struct phys_config *cfg)
     cfg->rto_max_ns = s->rto_max_ns;
     cfg->ack_delay_ns = s->ack_delay_ns;
     cfg->window = s->window;
+    uint32_t groups = 2 * s->n_groups + 1; /* each process group has client channels too */
+    cfg->max_groups = groups > cfg->max_groups ? groups : cfg->max_groups;
 }
 
 /* Sizes the group layer to the scenario: a view holds at most the largest

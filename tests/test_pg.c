@@ -469,6 +469,85 @@ static void test_clients(void **state)
     pgnet_free(pn);
 }
 
+/* ---- clients and diffusion (pg_client.c) ---- */
+
+/* Members 0..nm-1, clients nm..nm+nc-1 (client k through member k % nm). */
+static struct pgnet *client_group(unsigned nm, unsigned nc, uint64_t seed,
+                                  const struct pg_config *cfg)
+{
+    struct pgnet *pn = pgnet_new(nm + nc, seed, cfg);
+    unsigned idx[16];
+    assert_true(nm <= 16);
+    for (unsigned i = 0; i < nm; i++)
+        idx[i] = i;
+    assert_int_equal(pgnet_create(pn, GID, idx, nm), PG_OK);
+    for (unsigned k = 0; k < nc; k++)
+        assert_int_equal(pgnet_client(pn, nm + k, GID, k % nm), PG_OK);
+    pgnet_run_for(pn, 300 * MS);
+    for (unsigned k = 0; k < nc; k++) {
+        struct pg_view v;
+        assert_int_equal(pg_getview(pgnet_pg(pn, nm + k), GID, &v), PG_OK);
+        assert_int_equal(v.n_members, nm);
+        assert_int_equal(v.n_clients, 1);
+        assert_int_equal(v.clients[0], pgnet_id(pn, nm + k));
+    }
+    return pn;
+}
+
+/* Each member delivered each client message once, and each client each diffusion once. */
+static void check_client_traffic(struct pgnet *pn, unsigned nm, unsigned nc, const bool *alive)
+{
+    size_t n;
+    const struct pgnet_rec *r = pgnet_recs(pn, &n);
+    for (size_t k = 0; k < n; k++) {
+        if (r[k].kind != PGNET_SEND || (!r[k].client && !r[k].diffusion))
+            continue;
+        unsigned lo = r[k].client ? 0 : nm, hi = r[k].client ? nm : nm + nc;
+        for (unsigned q = lo; q < hi; q++) {
+            if (alive && !alive[q])
+                continue;
+            size_t got = 0;
+            for (size_t j = 0; j < n; j++)
+                got += r[j].kind == PGNET_DELIVER && r[j].node == pgnet_id(pn, q) &&
+                       r[j].tag == r[k].tag;
+            if (got != 1)
+                print_error("node %u delivered %llx %zu times\n", q, (unsigned long long)r[k].tag,
+                            got);
+            assert_int_equal(got, 1);
+        }
+    }
+}
+
+static void test_client_basic(void **state)
+{
+    (void)state;
+    struct pgnet *pn = client_group(3, 4, 31, NULL);
+    struct pg_view v;
+    uint32_t vid = view_of(pn, 0, &v); /* client requests are batched: fewer changes than clients */
+    assert_true(vid >= 2 && vid <= 4);
+    assert_int_equal(v.n_clients, 4);
+    for (unsigned j = 0; j < 5; j++) {
+        for (unsigned k = 3; k < 7; k++)
+            assert_int_equal(pgnet_cbcast(pn, k, GID, 24, NULL), PG_OK);
+        assert_int_equal(pgnet_diffuse(pn, j % 3, GID, 20, NULL), PG_OK);
+        pgnet_run_for(pn, 5 * MS);
+    }
+    pgnet_run_for(pn, 500 * MS);
+    check_client_traffic(pn, 3, 4, NULL);
+    assert_int_equal(pgnet_count(pn, PGNET_DELIVER, PG_NODE_NONE, GID), 5 * 4 * 3 + 5 * 7);
+    uint64_t fwd = 0, relayed = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        fwd += pg_stats(pgnet_pg(pn, i))->client_forwarded;
+        relayed += pg_stats(pgnet_pg(pn, i))->diffusion_relayed;
+    }
+    assert_int_equal(fwd, 20);
+    assert_int_equal(relayed, 20);
+    for (unsigned k = 3; k < 7; k++)
+        assert_int_equal(pg_stats(pgnet_pg(pn, k))->client_diff_delivered, 5);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
 static void test_malformed_dropped(void **state)
 {
     (void)state;
@@ -1085,6 +1164,7 @@ int main(void)
         cmocka_unit_test(test_leave),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_client_basic),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_codec_roundtrip),
         cmocka_unit_test(test_codec_abcast),
