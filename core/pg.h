@@ -70,6 +70,8 @@
 #define PG_HDR_MAX     (16u + 6u * PG_MAX_MEMBERS_CAP + 16u)
 #define PG_MAX_PAYLOAD (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
 #define PG_ORDER_MAX   32u /* entries of one ORDER record (it fits in the header room) */
+/* bytes a client message (9) or a diffusion (1) takes from cfg.max_payload */
+#define PG_CX_HDR_MAX 9u
 
 typedef uint32_t pg_gid;
 
@@ -324,7 +326,8 @@ int pg_client(struct pg *pg, pg_gid gid, pg_node_id contact);
 
 /* Diffusion multicast (section 2.3: "a single message is sent by a server to
  * the full set of clients and servers"). A member only; as cbcast otherwise
- * (the payload may be 1 byte shorter than a cbcast's). Errors as cbcast. */
+ * (the payload may be 1 byte shorter than a cbcast's, and a client's cbcast
+ * PG_CX_HDR_MAX bytes shorter). Errors as cbcast. */
 int pg_diffuse(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
                uint32_t *view_id);
 

@@ -77,7 +77,7 @@
 
 #define CX_DIFF 1u /* payload kind: a diffusion */
 #define CX_CMSG 2u /* payload kind: a client message (u32 client, u32 cseq follow) */
-#define CX_HDR  9u
+#define CX_HDR  PG_CX_HDR_MAX
 
 /* What a member knows of one client (open addressing by id). */
 struct cl_ent {
@@ -127,6 +127,7 @@ struct pg_cl {
     struct cl_fwd *fwd;
     uint32_t fwd_cap, fwd_head, fwd_count;
     struct cl_hist *hist;
+    uint32_t hist_cap;                 /* cfg.max_diffusion_history */
     uint64_t h_first, h_ready, h_next; /* kept [h_first, h_next); relayable below h_ready */
     uint32_t evicted_view;             /* view of the last diffusion dropped from history */
     bool relay_due, ack_due;
@@ -173,7 +174,7 @@ size_t pg_cl_diff_payload(const uint8_t *p, size_t len, uint8_t *out, size_t cap
 static void cl_free_member(struct pg_cl *cl)
 {
     for (uint64_t h = cl->h_first; cl->hist && h < cl->h_next; h++)
-        free(cl->hist[h % cl->cap].payload);
+        free(cl->hist[h % cl->hist_cap].payload);
     free(cl->hist);
     free(cl->ents);
     free(cl->mine);
@@ -221,6 +222,7 @@ static bool cl_member_alloc(struct pg *pg, struct pg_group *g)
     cl->fwd_cap = c->max_unstable_own + c->max_held + c->max_client_pending;
     cl->fwd = calloc(cl->fwd_cap, sizeof *cl->fwd);
     cl->hist = calloc(c->max_diffusion_history, sizeof *cl->hist);
+    cl->hist_cap = c->max_diffusion_history;
     cl->pending.b = calloc(c->max_client_pending, sizeof *cl->pending.b);
     cl->pending.cap = c->max_client_pending;
     if (!cl->ents || !cl->mine || !cl->fwd || !cl->hist || !cl->pending.b) {
@@ -450,7 +452,7 @@ static bool cl_forward_one(struct pg *pg, struct pg_group *g)
     }
     cl_fwd_push(cl, b->from, get_u32(b->buf + 5), view, seq);
     pg->stats.client_forwarded++;
-    pg_sometimes(pg, g->gid, PG_ST_CL_FORWARDED, "client message forwarded by its contact");
+    pg_sometimes(pg, g->gid, PG_ST_CL_FWD, "client message forwarded by its contact");
     struct pg_blob done;
     (void)pg_queue_pop(&cl->pending, &done);
     free(done.buf);
@@ -514,7 +516,7 @@ static void cl_hello_try(struct pg *pg, struct pg_group *g, struct cl_ent *e)
     if (e->dview && cl->evicted_view >= e->dview)
         pg->stats.diffusion_gaps++;
     uint64_t h = cl->h_first;
-    while (h < cl->h_next && cl->hist[h % pg->cfg.max_diffusion_history].view < e->dview)
+    while (h < cl->h_next && cl->hist[h % cl->hist_cap].view < e->dview)
         h++;
     e->next_h = h;
     cl->relay_due = true;
@@ -571,7 +573,7 @@ static void cl_hist_push(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t
                          const uint8_t *p, size_t len)
 {
     struct pg_cl *cl = g->cl;
-    uint32_t cap = pg->cfg.max_diffusion_history;
+    uint32_t cap = cl->hist_cap;
     if (cl->h_next - cl->h_first == cap) { /* drop the oldest: clients behind it miss it */
         struct cl_hist *old = &cl->hist[cl->h_first % cap];
         cl->evicted_view = old->view;
@@ -715,7 +717,7 @@ static bool cl_safe(const struct pg_group *g, uint32_t view, uint32_t r, uint32_
 static void cl_advance(struct pg *pg, struct pg_group *g)
 {
     struct pg_cl *cl = g->cl;
-    uint32_t cap = pg->cfg.max_diffusion_history;
+    uint32_t cap = cl->hist_cap;
     while (cl->h_ready < cl->h_next) {
         const struct cl_hist *h = &cl->hist[cl->h_ready % cap];
         if (!cl_safe(g, h->view, h->rank, h->seq))
@@ -742,7 +744,7 @@ static bool cl_relay(struct pg *pg, struct pg_group *g, struct cl_ent *e)
     if (e->next_h < cl->h_first)
         e->next_h = cl->h_first; /* evicted: missed (pg_stats.diffusion_gaps at a hello) */
     for (; e->next_h < cl->h_ready; e->next_h++) {
-        const struct cl_hist *h = &cl->hist[e->next_h % pg->cfg.max_diffusion_history];
+        const struct cl_hist *h = &cl->hist[e->next_h % cl->hist_cap];
         struct pg_wmsg m;
         memset(&m, 0, sizeof m);
         m.type = PG_MT_CDIFF;
@@ -931,7 +933,7 @@ static void cl_failover(struct pg *pg, struct pg_group *g, pg_node_id failed, pg
         return;
     }
     pg->stats.client_failovers++;
-    pg_sometimes(pg, g->gid, PG_ST_CL_FAILOVER, "client changed contact after a failure");
+    pg_sometimes(pg, g->gid, PG_ST_CL_FAIL, "client changed contact after a failure");
     cl->st = CS_HELLO;
     cl->target = next;
     cl->due_ns = pg_now(pg) + pg->cfg.client_retry_ns;

@@ -165,20 +165,20 @@ struct pg {
 /* Interesting situations, traced once per node and kind (as phys does); how
  * often each happened is in struct pg_stats. */
 enum pg_sometimes {
-    PG_ST_HELD = 1u << 0,         /* held during flush */
-    PG_ST_DELAYED = 1u << 1,      /* delayed by causal rule */
-    PG_ST_DISCARDED = 1u << 2,    /* undeliverable message discarded at flush */
-    PG_ST_INFLIGHT = 1u << 3,     /* view change with messages in flight */
-    PG_ST_FORWARDED = 1u << 4,    /* message forwarded during flush */
-    PG_ST_TAKEOVER = 1u << 5,     /* coordinator takeover */
-    PG_ST_EXCLUDED = 1u << 6,     /* excluded from a group (detail: the first reason) */
-    PG_ST_AB_FLUSH = 1u << 7,     /* abcast without an order at a view change, ordered there */
-    PG_ST_AB_TOKEN = 1u << 8,     /* abcast token passed */
-    PG_ST_CL_FORWARDED = 1u << 9, /* client message forwarded by its contact */
-    PG_ST_CL_STALE = 1u << 10,    /* stale-view retry: a client message sent again */
-    PG_ST_CL_FAILOVER = 1u << 11, /* a client changed contact after a failure */
-    PG_ST_CL_DUP = 1u << 12,      /* a second copy of a client message not delivered */
-    PG_ST_CL_RELAY = 1u << 13,    /* diffusion relayed to a client */
+    PG_ST_HELD = 1u << 0,      /* held during flush */
+    PG_ST_DELAYED = 1u << 1,   /* delayed by causal rule */
+    PG_ST_DISCARDED = 1u << 2, /* undeliverable message discarded at flush */
+    PG_ST_INFLIGHT = 1u << 3,  /* view change with messages in flight */
+    PG_ST_FORWARDED = 1u << 4, /* message forwarded during flush */
+    PG_ST_TAKEOVER = 1u << 5,  /* coordinator takeover */
+    PG_ST_EXCLUDED = 1u << 6,  /* excluded from a group (detail: the first reason) */
+    PG_ST_AB_FLUSH = 1u << 7,  /* abcast without an order at a view change, ordered there */
+    PG_ST_AB_TOKEN = 1u << 8,  /* abcast token passed */
+    PG_ST_CL_FWD = 1u << 9,    /* client message forwarded by its contact */
+    PG_ST_CL_STALE = 1u << 10, /* stale-view retry: a client message sent again */
+    PG_ST_CL_FAIL = 1u << 11,  /* a client changed contact after a failure */
+    PG_ST_CL_DUP = 1u << 12,   /* a second copy of a client message not delivered */
+    PG_ST_CL_RELAY = 1u << 13, /* diffusion relayed to a client */
 };
 
 /* pg.c */

@@ -90,6 +90,10 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
         most += s->faults[f].kind == SCN_F_JOIN;
     cfg->max_members = most < PG_MAX_MEMBERS_CAP ? most : PG_MAX_MEMBERS_CAP;
     cfg->max_groups = s->n_groups > cfg->max_groups ? s->n_groups : cfg->max_groups;
+    uint32_t clients = 0;
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        clients = s->groups[g].n_clients > clients ? s->groups[g].n_clients : clients;
+    cfg->max_clients = clients < PG_MAX_CLIENTS_CAP ? clients : PG_MAX_CLIENTS_CAP;
     cfg->abcast_token_follow = !s->abcast_token_fixed;
     cfg->vt_compress = s->vt_compress;
 }
@@ -168,7 +172,7 @@ static void run_world_free(struct sim_world *w)
 static void run_summary_order(const struct sim_world *w, FILE *out)
 {
     const struct sim_totals *t = &w->tot;
-    for (int o = SCN_ORDER_FIFO; o <= SCN_ORDER_ABCAST; o++) {
+    for (int o = SCN_ORDER_FIFO; o < SCN_N_ORDERS; o++) {
         if (!t->lat_n[o])
             continue;
         fprintf(
@@ -179,6 +183,16 @@ static void run_summary_order(const struct sim_world *w, FILE *out)
             (double)t->lat_sum_ns[o] / (double)t->lat_n[o] / 1e3, (double)t->lat_max_ns[o] / 1e3,
             t->lat_own_n[o] ? (double)t->lat_own_sum_ns[o] / (double)t->lat_own_n[o] / 1e3 : 0.0);
     }
+    if (t->cl_sent || t->diffusions)
+        fprintf(out,
+                "clients: %llu client messages sent, %llu forwarded by contacts, %llu sent again, "
+                "%llu rejected as stale, %llu copies not delivered twice, %llu failovers; "
+                "%llu diffusions, %llu relayed to clients, %llu delivered by clients, %llu gaps\n",
+                (unsigned long long)t->cl_sent, (unsigned long long)t->cl_forwarded,
+                (unsigned long long)t->cl_resent, (unsigned long long)t->cl_stale,
+                (unsigned long long)t->cl_dups, (unsigned long long)t->cl_failovers,
+                (unsigned long long)t->diffusions, (unsigned long long)t->diff_relayed,
+                (unsigned long long)t->cl_diff_delivered, (unsigned long long)t->diff_gaps);
     if (!t->pg_abcasts)
         return;
     fprintf(out,
@@ -260,9 +274,9 @@ static double run_wall_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Which groups run the process-group layer: those with non-fifo traffic or
- * with membership changes. Returns 2 (after a FILE:LINE:COL message) when a
- * scenario needs what this build cannot do. */
+/* Which groups run the process-group layer: those with non-fifo traffic,
+ * clients or membership changes. Returns 2 (after a FILE:LINE:COL message)
+ * when a scenario needs what this build cannot do. */
 static int run_group_modes(const struct scn *s, bool *group_pg)
 {
     for (uint32_t i = 0; i < s->n_workloads; i++) {
@@ -272,12 +286,14 @@ static int run_group_modes(const struct scn *s, bool *group_pg)
     for (uint32_t i = 0; i < s->n_faults; i++)
         if (s->faults[i].kind == SCN_F_JOIN || s->faults[i].kind == SCN_F_LEAVE)
             group_pg[s->faults[i].group] = true;
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        group_pg[g] |= s->groups[g].n_clients > 0;
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         const struct scn_workload *w = &s->workloads[i];
         if (group_pg[w->group] && w->order == SCN_ORDER_FIFO) {
             fprintf(stderr,
-                    "%s:%u:1: group %s runs the process-group layer (it has cbcast traffic or "
-                    "joins/leaves); its traffic cannot also be fifo\n",
+                    "%s:%u:1: group %s runs the process-group layer (it has cbcast traffic, "
+                    "clients or joins/leaves); its traffic cannot also be fifo\n",
                     s->file, w->line, s->groups[w->group].name);
             return 2;
         }
@@ -286,6 +302,11 @@ static int run_group_modes(const struct scn *s, bool *group_pg)
         if (group_pg[g] && s->groups[g].n_members > PG_MAX_MEMBERS_CAP) {
             fprintf(stderr, "%s: group %s has %u members; a process group has at most %u\n",
                     s->file, s->groups[g].name, s->groups[g].n_members, PG_MAX_MEMBERS_CAP);
+            return 2;
+        }
+        if (s->groups[g].n_clients > PG_MAX_CLIENTS_CAP) {
+            fprintf(stderr, "%s: group %s has %u clients; a process group has at most %u\n",
+                    s->file, s->groups[g].name, s->groups[g].n_clients, PG_MAX_CLIENTS_CAP);
             return 2;
         }
     }

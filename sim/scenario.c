@@ -39,7 +39,7 @@ struct proc_pos {
 };
 
 struct wl_pos {
-    uint32_t col_send, col_start, col_stop;
+    uint32_t col_send, col_start, col_stop, col_order;
     bool stop_given;
 };
 
@@ -134,6 +134,8 @@ const char *scn_order_name(enum scn_order o)
         return "cbcast";
     case SCN_ORDER_ABCAST:
         return "abcast";
+    case SCN_ORDER_DIFFUSION:
+        return "diffusion";
     default:
         return "?";
     }
@@ -887,6 +889,8 @@ static int cmd_processes(struct parser *p)
             return -1;
         if (!strcmp(name, "group"))
             return perr_tok(p, i, "'group' cannot name a process (`send` uses it as a keyword)");
+        if (!strcmp(name, "clients"))
+            return perr_tok(p, i, "'clients' cannot name a process (`group` uses it as a keyword)");
         if (add_proc(p, i, name))
             return -1;
     }
@@ -921,6 +925,13 @@ static int cmd_group(struct parser *p)
         return perr_tok(p, 1, "'%s' is already the name of a process", name);
     if (need(p, 2, "the members of the group"))
         return -1;
+    uint32_t c = 2;
+    while (c < p->ntok && strcmp(p->tok[c].s, "clients"))
+        c++;
+    if (c == 2)
+        return perr_tok(p, 2, "`group` needs at least one member before `clients`");
+    if (c < p->ntok && need(p, c + 1, "the clients of the group"))
+        return -1;
     if (s->n_groups >= SCN_MAX_GROUPS)
         return perr_tok(p, 0, "more than %d groups", SCN_MAX_GROUPS);
     s->groups = grow(s->groups, &p->cap_groups, s->n_groups + 1, sizeof *s->groups);
@@ -929,20 +940,56 @@ static int cmd_group(struct parser *p)
     memcpy(g->name, name, sizeof g->name);
     uint32_t n = 0;
     set_begin(p, "");
-    if (resolve_procs(p, 2, p->ntok, &n))
+    if (resolve_procs(p, 2, c, &n))
         return -1;
     assert(n >= 1 && n <= SCN_MAX_MEMBERS);
-    g->members = copy_scratch(p, n);
-    g->n_members = n;
+    uint32_t nm = n;
+    p->dup_hint = " (among the members and clients of the group)";
+    if (c < p->ntok && resolve_procs(p, c + 1, p->ntok, &n))
+        return -1;
+    g->members = copy_scratch(p, nm);
+    g->n_members = nm;
+    if (n > nm) {
+        g->clients = malloc((n - nm) * sizeof *g->clients);
+        assert(g->clients);
+        memcpy(g->clients, p->scratch + nm, (n - nm) * sizeof *g->clients);
+        g->n_clients = n - nm;
+    }
+    return 0;
+}
+
+static bool in_list(const uint32_t *a, uint32_t n, uint32_t x)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] == x)
+            return true;
+    return false;
+}
+
+/* A client sends cbcast only (to the members); a diffusion comes from a member. */
+static int check_client_sends(struct parser *p, const struct scn_workload *w,
+                              const struct wl_pos *wp)
+{
+    const struct scn_group *g = &p->s->groups[w->group];
+    for (uint32_t i = 0; i < w->n_senders; i++) {
+        if (!in_list(g->clients, g->n_clients, w->senders[i]) || w->order == SCN_ORDER_CBCAST)
+            continue;
+        const char *who = p->s->procs[w->senders[i]].name;
+        if (w->order == SCN_ORDER_DIFFUSION)
+            return perr(p, p->line, wp->col_order,
+                        "%s is a client of %s: a diffusion is multicast by members", who, g->name);
+        return perr(p, p->line, wp->col_order ? wp->col_order : wp->col_send,
+                    "%s is a client of %s: a client sends `order cbcast` only", who, g->name);
+    }
     return 0;
 }
 
 static int val_order(struct parser *p, uint32_t i, enum scn_order *o)
 {
-    static const char *const orders[] = {"fifo", "cbcast", "abcast"};
-    int k = find_word(orders, 3, p->tok[i].s);
+    static const char *const orders[] = {"fifo", "cbcast", "abcast", "diffusion"};
+    int k = find_word(orders, 4, p->tok[i].s);
     if (k < 0)
-        return unknown_word(p, i, "order", orders, 3);
+        return unknown_word(p, i, "order", orders, 4);
     *o = (enum scn_order)k;
     return 0;
 }
@@ -951,7 +998,7 @@ static int val_order(struct parser *p, uint32_t i, enum scn_order *o)
 static int send_options(struct parser *p, struct scn_workload *w, struct wl_pos *wp, uint32_t i)
 {
     static const char *const keys[] = {"order", "rate", "size", "start", "stop"};
-    static const char *const what[] = {"fifo, cbcast or abcast", "a rate (like 50/s)",
+    static const char *const what[] = {"fifo, cbcast, abcast or diffusion", "a rate (like 50/s)",
                                        "a size (like 64B)", "a duration", "a duration"};
     unsigned seen = 0;
     for (; i < p->ntok; i += 2) {
@@ -970,6 +1017,8 @@ static int send_options(struct parser *p, struct scn_workload *w, struct wl_pos 
                           : val_duration(p, i + 1, &w->stop_ns);
         if (rc)
             return -1;
+        if (k == 0)
+            wp->col_order = p->tok[i + 1].col;
         if (k == 3)
             wp->col_start = p->tok[i + 1].col;
         if (k == 4)
@@ -1005,7 +1054,9 @@ static int cmd_send(struct parser *p)
     w->n_senders = n;
     if (need(p, g + 1, "a group name") || want_group(p, g + 1, &w->group))
         return -1;
-    return send_options(p, w, wp, g + 2);
+    if (send_options(p, w, wp, g + 2))
+        return -1;
+    return check_client_sends(p, w, wp);
 }
 
 /* ---- timeline events: `at T KIND ARGS`; args start at token 3 ---- */
@@ -1566,8 +1617,10 @@ void scn_free(struct scn *s)
 {
     if (!s)
         return;
-    for (uint32_t i = 0; i < s->n_groups; i++)
+    for (uint32_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].members);
+        free(s->groups[i].clients);
+    }
     for (uint32_t i = 0; i < s->n_workloads; i++)
         free(s->workloads[i].senders);
     for (uint32_t i = 0; i < s->n_faults; i++) {
@@ -1690,6 +1743,10 @@ static void print_procs(const struct scn *s, FILE *out)
     for (uint32_t g = 0; g < s->n_groups; g++) {
         fprintf(out, "  group %s (%u members): ", s->groups[g].name, s->groups[g].n_members);
         print_names(out, s, s->groups[g].members, s->groups[g].n_members);
+        if (s->groups[g].n_clients) {
+            fprintf(out, " clients (%u): ", s->groups[g].n_clients);
+            print_names(out, s, s->groups[g].clients, s->groups[g].n_clients);
+        }
         fprintf(out, "\n");
     }
 }

@@ -33,6 +33,8 @@ enum scn_order {
     SCN_ORDER_FIFO = 0,
     SCN_ORDER_CBCAST = 1,
     SCN_ORDER_ABCAST = 2,
+    SCN_ORDER_DIFFUSION = 3, /* pg_diffuse: from a member to every member and client */
+    SCN_N_ORDERS = 4,
 };
 const char *scn_order_name(enum scn_order o);
 
@@ -88,6 +90,8 @@ struct scn_group {
     char name[SCN_NAME_MAX];
     uint32_t n_members;
     uint32_t *members; /* proc indices, in rank order */
+    uint32_t n_clients;
+    uint32_t *clients; /* proc indices (`clients` part of `group`), or NULL */
 };
 
 /* `send` lines: every proc in `senders` multicasts to `group` from start to stop. */

@@ -51,7 +51,11 @@ struct sim_totals {
     uint64_t pg_abcasts, pg_abcast_delivered, pg_order_records, pg_order_carriers;
     uint64_t pg_token_passes, pg_abcast_flush_ordered, pg_order_delay_sum_ns, pg_order_delay_max_ns;
     /* send -> delivery latency per ordering (enum scn_order), all deliveries and own ones */
-    uint64_t lat_n[3], lat_sum_ns[3], lat_max_ns[3], lat_own_n[3], lat_own_sum_ns[3];
+    uint64_t lat_n[SCN_N_ORDERS], lat_sum_ns[SCN_N_ORDERS], lat_max_ns[SCN_N_ORDERS];
+    uint64_t lat_own_n[SCN_N_ORDERS], lat_own_sum_ns[SCN_N_ORDERS];
+    /* clients and diffusion (sums of struct pg_stats) */
+    uint64_t cl_sent, cl_resent, cl_failovers, cl_diff_delivered, cl_forwarded, cl_stale;
+    uint64_t cl_dups, diffusions, diff_relayed, diff_gaps;
     uint64_t pg_delayed_ns, pg_delayed_max_ns; /* causal waits: total, longest */
 };
 

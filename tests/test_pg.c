@@ -548,6 +548,110 @@ static void test_client_basic(void **state)
     pgnet_free(pn);
 }
 
+
+/* A client's cached view goes stale (another client is added, which it is
+ * not told): its next messages are rejected, it caches the contact's view and
+ * sends them again; each is delivered once. */
+static void test_client_stale_view_retry(void **state)
+{
+    (void)state;
+    struct pgnet *pn = client_group(3, 1, 32, NULL);
+    struct pg_view cv;
+    assert_int_equal(pg_getview(pgnet_pg(pn, 3), GID, &cv), PG_OK);
+    assert_int_equal(pg_add(pgnet_pg(pn, 2), GID, 4242, PG_CLIENT), PG_OK);
+    pgnet_run_for(pn, 100 * MS);
+    assert_int_equal(view_of(pn, 0, NULL), cv.view_id + 1);
+    for (unsigned j = 0; j < 6; j++)
+        assert_int_equal(pgnet_cbcast(pn, 3, GID, 16, NULL), PG_OK);
+    pgnet_run_for(pn, 300 * MS);
+    const struct pg_stats *cs = pg_stats(pgnet_pg(pn, 3));
+    assert_true(pg_stats(pgnet_pg(pn, 0))->client_stale_rejected >= 1); /* node 3's contact */
+    assert_true(cs->client_resent >= 6);
+    struct pg_view now;
+    assert_int_equal(pg_getview(pgnet_pg(pn, 3), GID, &now), PG_OK);
+    assert_int_equal(now.view_id, cv.view_id + 1); /* refreshed */
+    check_client_traffic(pn, 3, 1, NULL);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* The contact of a client crashes while the client streams messages: the
+ * client fails over to the most senior survivor and sends what is not known
+ * delivered; survivors deliver each message exactly once. */
+static void test_client_contact_crash(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 40; seed < 46; seed++) {
+        struct pgnet *pn = client_group(4, 2, seed, NULL); /* clients 4, 5: contacts 0, 1 */
+        for (unsigned j = 0; j < 40; j++) {
+            assert_int_equal(pgnet_cbcast(pn, 5, GID, 16, NULL), PG_OK);
+            assert_int_equal(pgnet_cbcast(pn, 4, GID, 16, NULL), PG_OK);
+            if (j % 4 == 0)
+                assert_int_equal(pgnet_diffuse(pn, 2, GID, 16, NULL), PG_OK);
+            if (j == 20 + seed % 7)
+                pgnet_crash(pn, 1);
+            pgnet_run_for(pn, (int64_t)(seed % 3 + 1) * MS / 2);
+        }
+        pgnet_run_for(pn, 3000 * MS);
+        bool alive[6] = {true, false, true, true, true, true};
+        check_client_traffic(pn, 4, 2, alive);
+        const struct pg_stats *cs = pg_stats(pgnet_pg(pn, 5));
+        assert_int_equal(cs->client_failovers, 1);
+        struct pg_view v;
+        assert_int_equal(pg_getview(pgnet_pg(pn, 5), GID, &v), PG_OK);
+        assert_int_equal(v.n_members, 3);
+        check_rules(pn, true);
+        pgnet_free(pn);
+    }
+}
+
+static void flush_nop(void *ctx, pg_gid gid)
+{
+    (void)ctx, (void)gid;
+}
+
+static void test_client_errors(void **state)
+{
+    (void)state;
+    struct pg_config cfg;
+    pg_config_default(&cfg);
+    cfg.max_client_unacked = 3;
+    struct pgnet *pn = client_group(2, 1, 33, &cfg);
+    struct pg *c = pgnet_pg(pn, 2), *m = pgnet_pg(pn, 0);
+    pg_node_id m0 = pgnet_id(pn, 0);
+    uint8_t buf[PG_MAX_PAYLOAD] = {0};
+    uint64_t id;
+    uint32_t vid;
+    assert_int_equal(pg_client(c, GID, m0), PG_E_EXISTS);
+    assert_int_equal(pg_client(c, 0, m0), PG_E_INVAL);
+    assert_int_equal(pg_client(c, GID | PG_CL_PHYS_BIT, m0), PG_E_INVAL);
+    assert_int_equal(pg_client(c, GID + 1, PG_NODE_NONE), PG_E_INVAL);
+    assert_int_equal(pg_client(c, GID + 1, pgnet_id(pn, 2)), PG_E_INVAL); /* self */
+    assert_int_equal(pg_client(m, GID, pgnet_id(pn, 1)), PG_E_EXISTS);   /* a member */
+    assert_true(pg_is_client(c, GID) && !pg_is_client(m, GID));
+    assert_int_equal(pg_diffuse(c, GID, buf, 8, &id, &vid), PG_E_NOTMEMBER);
+    assert_int_equal(abcast(c, GID, buf, 8, &id, &vid), PG_E_NOTMEMBER);
+    assert_int_equal(pg_flush(c, GID, flush_nop, NULL), PG_E_NOTMEMBER);
+    assert_int_equal(pg_add(c, GID, 99, PG_MEMBER), PG_E_NOTMEMBER);
+    assert_int_equal(cbcast(c, GID, buf, cfg.max_payload, &id, &vid), PG_E_TOOBIG);
+    assert_int_equal(pg_diffuse(m, GID, buf, cfg.max_payload, &id, &vid), PG_E_TOOBIG);
+    assert_int_equal(cbcast(c, GID + 1, buf, 8, &id, &vid), PG_E_NOGROUP);
+    /* a fresh client has no view yet */
+    assert_int_equal(pg_client(pgnet_pg(pn, 1), GID + 1, m0), PG_OK);
+    assert_int_equal(cbcast(pgnet_pg(pn, 1), GID + 1, buf, 8, &id, &vid), PG_E_NOTMEMBER);
+    assert_int_equal(pg_send_view(pgnet_pg(pn, 1), GID + 1, &vid), PG_E_NOTMEMBER);
+    /* unacked messages are bounded: the contact is gone, nothing is acknowledged */
+    pgnet_crash(pn, 0);
+    pgnet_crash(pn, 1);
+    for (unsigned j = 0; j < 3; j++)
+        assert_int_equal(cbcast(c, GID, buf, 8, &id, &vid), PG_OK);
+    assert_int_equal(cbcast(c, GID, buf, 8, &id, &vid), PG_E_FULL);
+    pgnet_run_for(pn, 3000 * MS); /* no member left to fail over to */
+    assert_true(pg_excluded(c, GID));
+    assert_int_equal(cbcast(c, GID, buf, 8, &id, &vid), PG_E_CRASHED);
+    pgnet_free(pn);
+}
+
 static void test_malformed_dropped(void **state)
 {
     (void)state;
@@ -1165,6 +1269,9 @@ int main(void)
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_clients),
         cmocka_unit_test(test_client_basic),
+        cmocka_unit_test(test_client_stale_view_retry),
+        cmocka_unit_test(test_client_contact_crash),
+        cmocka_unit_test(test_client_errors),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_codec_roundtrip),
         cmocka_unit_test(test_codec_abcast),
