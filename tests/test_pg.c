@@ -15,6 +15,7 @@
 
 #include "pg.h"
 #include "phys.h"
+#include "reply.h"
 #include "support_fakenet.h"
 #include "support_pgnet.h"
 
@@ -548,7 +549,6 @@ static void test_client_basic(void **state)
     pgnet_free(pn);
 }
 
-
 /* A client's cached view goes stale (another client is added, which it is
  * not told): its next messages are rejected, it caches the contact's view and
  * sends them again; each is delivered once. */
@@ -627,7 +627,7 @@ static void test_client_errors(void **state)
     assert_int_equal(pg_client(c, GID | PG_CL_PHYS_BIT, m0), PG_E_INVAL);
     assert_int_equal(pg_client(c, GID + 1, PG_NODE_NONE), PG_E_INVAL);
     assert_int_equal(pg_client(c, GID + 1, pgnet_id(pn, 2)), PG_E_INVAL); /* self */
-    assert_int_equal(pg_client(m, GID, pgnet_id(pn, 1)), PG_E_EXISTS);   /* a member */
+    assert_int_equal(pg_client(m, GID, pgnet_id(pn, 1)), PG_E_EXISTS);    /* a member */
     assert_true(pg_is_client(c, GID) && !pg_is_client(m, GID));
     assert_int_equal(pg_diffuse(c, GID, buf, 8, &id, &vid), PG_E_NOTMEMBER);
     assert_int_equal(abcast(c, GID, buf, 8, &id, &vid), PG_E_NOTMEMBER);
@@ -650,6 +650,208 @@ static void test_client_errors(void **state)
     assert_true(pg_excluded(c, GID));
     assert_int_equal(cbcast(c, GID, buf, 8, &id, &vid), PG_E_CRASHED);
     pgnet_free(pn);
+}
+
+/* ---- reply collection (core/reply.h, a tool above pg.h) ---- */
+
+struct rt {
+    struct pgnet *pn;
+    struct rep *rep; /* node 0's collector */
+    bool mute[8];    /* servers that do not answer */
+    int done, status;
+    uint32_t n, left;
+    char first[8];
+};
+
+struct rt_node {
+    struct rt *t;
+    unsigned i;
+};
+
+static void rt_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
+                     const uint8_t *payload, size_t len)
+{
+    struct rt_node *nd = ctx;
+    struct rt *t = nd->t;
+    (void)view_id;
+    struct rep_request req;
+    if (rep_parse_request(payload, len, &req) && !t->mute[nd->i]) { /* a server answers */
+        uint8_t buf[REP_HDR_B + 2];
+        rep_reply_header(&req, buf);
+        buf[REP_HDR_B] = 'r';
+        buf[REP_HDR_B + 1] = (uint8_t)('0' + nd->i);
+        assert_int_equal(cbcast(pgnet_pg(t->pn, nd->i), gid, buf, sizeof buf, NULL, NULL), PG_OK);
+    }
+    if (nd->i == 0)
+        (void)rep_on_deliver(t->rep, from, payload, len);
+}
+
+static void rt_monitor(void *ctx, const struct pg_view *v, bool excluded)
+{
+    struct rt_node *nd = ctx;
+    if (nd->i == 0)
+        rep_on_view(nd->t->rep, v, excluded);
+}
+
+static void rt_done(void *ctx, uint64_t id, int status, const struct rep_reply *r, uint32_t n,
+                    uint32_t left)
+{
+    struct rt *t = ctx;
+    (void)id;
+    t->done++;
+    t->status = status;
+    t->n = n;
+    t->left = left;
+    memset(t->first, 0, sizeof t->first);
+    if (n > 0 && r[0].len == 2)
+        memcpy(t->first, r[0].payload, 2);
+}
+
+/* Node 0 multicasts a request and collects `want` replies. */
+static uint64_t rt_request(struct rt *t, enum rep_want want, uint32_t k)
+{
+    struct pg_view v;
+    assert_int_equal(pg_getview(pgnet_pg(t->pn, 0), GID, &v), PG_OK);
+    uint8_t hdr[REP_HDR_B + 3];
+    uint64_t id;
+    assert_int_equal(rep_start(t->rep, &v, want, k, rt_done, t, hdr, &id), PG_OK);
+    memcpy(hdr + REP_HDR_B, "req", 3);
+    assert_int_equal(cbcast(pgnet_pg(t->pn, 0), GID, hdr, sizeof hdr, NULL, NULL), PG_OK);
+    return id;
+}
+
+static void test_reply_collection(void **state)
+{
+    (void)state;
+    struct rt t = {.pn = group_of(4, 61)};
+    struct rep_config rc;
+    rep_config_default(&rc);
+    rc.max_pending = 2;
+    t.rep = rep_new(&rc, pgnet_id(t.pn, 0));
+    struct rt_node nodes[4];
+    for (unsigned i = 0; i < 4; i++) {
+        nodes[i] = (struct rt_node){.t = &t, .i = i};
+        assert_int_equal(pg_entry(pgnet_pg(t.pn, i), GID, rt_entry, &nodes[i]), PG_OK);
+        assert_int_equal(pg_monitor(pgnet_pg(t.pn, i), GID, rt_monitor, &nodes[i]), PG_OK);
+    }
+    /* one, k, all: node 0 answers its own request first (its cbcast is delivered at once) */
+    rt_request(&t, REP_ONE, 0);
+    pgnet_run_for(t.pn, 50 * MS);
+    assert_int_equal(t.done, 1);
+    assert_int_equal(t.status, PG_OK);
+    assert_int_equal(t.n, 1);
+    assert_memory_equal(t.first, "r0", 2);
+    rt_request(&t, REP_K, 3);
+    pgnet_run_for(t.pn, 50 * MS);
+    assert_true(t.done == 2 && t.status == PG_OK && t.n == 3 && t.left == 0);
+    rt_request(&t, REP_ALL, 0);
+    pgnet_run_for(t.pn, 50 * MS);
+    assert_true(t.done == 3 && t.status == PG_OK && t.n == 4);
+    assert_int_equal(rep_pending(t.rep), 0);
+    /* a silent server fails: all-reply completes without it once it leaves the view */
+    t.mute[3] = true;
+    rt_request(&t, REP_ALL, 0);
+    pgnet_run_for(t.pn, 100 * MS);
+    assert_int_equal(t.done, 3); /* waits for node 3 */
+    assert_int_equal(rep_pending(t.rep), 1);
+    pgnet_crash(t.pn, 3);
+    pgnet_run_for(t.pn, 3000 * MS);
+    assert_true(t.done == 4 && t.status == PG_OK && t.n == 3 && t.left == 1);
+    /* k-reply that can no longer be satisfied: told, not left hanging */
+    t.mute[2] = true;
+    rt_request(&t, REP_K, 3);
+    pgnet_run_for(t.pn, 100 * MS);
+    assert_int_equal(t.done, 4);
+    pgnet_crash(t.pn, 2);
+    pgnet_run_for(t.pn, 3000 * MS);
+    assert_true(t.done == 5 && t.status == PG_E_SUSPECTED && t.n == 2 && t.left == 1);
+    /* errors and bounds */
+    struct pg_view v;
+    uint8_t hdr[REP_HDR_B];
+    uint64_t id, id2;
+    assert_int_equal(pg_getview(pgnet_pg(t.pn, 0), GID, &v), PG_OK);
+    assert_int_equal(rep_start(t.rep, &v, REP_K, 0, rt_done, &t, hdr, &id), PG_E_INVAL);
+    assert_int_equal(rep_start(t.rep, &v, REP_K, v.n_members + 1, rt_done, &t, hdr, &id),
+                     PG_E_INVAL);
+    assert_int_equal(rep_start(t.rep, &v, REP_ONE, 0, NULL, &t, hdr, &id), PG_E_INVAL);
+    assert_int_equal(rep_start(t.rep, &v, (enum rep_want)9, 0, rt_done, &t, hdr, &id), PG_E_INVAL);
+    assert_int_equal(rep_start(t.rep, &v, REP_ALL, 0, rt_done, &t, hdr, &id), PG_OK);
+    assert_int_equal(rep_start(t.rep, &v, REP_ALL, 0, rt_done, &t, hdr, &id2), PG_OK);
+    assert_int_equal(rep_start(t.rep, &v, REP_ALL, 0, rt_done, &t, hdr, &id2), PG_E_FULL);
+    assert_int_equal(rep_cancel(t.rep, id), PG_OK);
+    assert_int_equal(rep_cancel(t.rep, id), PG_E_INVAL);
+    assert_false(rep_on_deliver(t.rep, pgnet_id(t.pn, 1), hdr, sizeof hdr)); /* a request */
+    rep_on_view(t.rep, &v, true); /* the requester is excluded */
+    assert_true(t.done == 6 && t.status == PG_E_CRASHED && rep_pending(t.rep) == 0);
+    rep_free(t.rep);
+    pgnet_free(t.pn);
+}
+
+/* The client messages, and a view change that carries 1024 clients (4 KB of ids). */
+static void test_codec_client(void **state)
+{
+    (void)state;
+    static struct pg_wmsg m, d;
+    static uint8_t buf[PHYS_MAX_PAYLOAD];
+    memset(&m, 0, sizeof m);
+    m.type = PG_MT_ACK;
+    m.view_id = 9;
+    m.attempt = 2;
+    m.n_old = 256;
+    m.n_members = PG_MAX_MEMBERS_CAP;
+    for (uint32_t i = 0; i < m.n_members; i++)
+        m.members[i] = 1 + i;
+    m.n_clients = PG_MAX_CLIENTS_CAP;
+    for (uint32_t i = 0; i < m.n_clients; i++)
+        m.clients[i] = 100000 + 7 * i;
+    size_t n = pg_encode(&m, buf, sizeof buf);
+    assert_true(n > 4 * (PG_MAX_MEMBERS_CAP + PG_MAX_CLIENTS_CAP) && n <= PG_MAX_PAYLOAD + 1);
+    assert_int_equal(pg_decode(buf, n, &d), PG_OK);
+    assert_int_equal(d.n_clients, PG_MAX_CLIENTS_CAP);
+    assert_memory_equal(d.clients, m.clients, sizeof m.clients);
+    m.clients[900] = m.clients[3]; /* a repeated client id (the sorted check) */
+    n = pg_encode(&m, buf, sizeof buf);
+    assert_int_equal(pg_decode(buf, n, &d), PG_E_MALFORMED);
+
+    const enum pg_msg_type types[] = {PG_MT_CVIEW, PG_MT_CACK, PG_MT_CMSG, PG_MT_CHELLO,
+                                      PG_MT_CDIFF};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        memset(&m, 0, sizeof m);
+        m.type = types[t];
+        m.view_id = 4;
+        m.cflags = m.type == PG_MT_CVIEW ? PG_CV_STALE | PG_CV_CONTACT : m.type == PG_MT_CACK;
+        m.n_members = m.type == PG_MT_CVIEW ? 3 : 0;
+        m.members[0] = 5, m.members[1] = 6, m.members[2] = 7;
+        m.cseq = 77;
+        m.rank = m.type == PG_MT_CDIFF ? 2 : 0;
+        m.pid = m.type == PG_MT_CHELLO || m.type == PG_MT_CDIFF ? 6 : 0;
+        m.vmin = m.type == PG_MT_CHELLO ? 3 : 0;
+        m.dview = m.type == PG_MT_CHELLO ? 4 : 0;
+        bool pl = m.type == PG_MT_CMSG || m.type == PG_MT_CDIFF;
+        m.payload = (const uint8_t *)"hello";
+        m.len = pl ? 5 : 0;
+        n = pg_encode(&m, buf, sizeof buf);
+        assert_true(n > 0);
+        assert_int_equal(pg_decode(buf, n, &d), PG_OK);
+        assert_int_equal(d.type, m.type);
+        assert_int_equal(d.view_id, 4);
+        assert_int_equal(d.cflags, m.cflags);
+        assert_int_equal(d.n_members, m.n_members);
+        assert_int_equal(d.cseq, m.type == PG_MT_CVIEW || m.type == PG_MT_CHELLO ? 0 : 77);
+        assert_int_equal(d.pid, m.pid);
+        assert_int_equal(d.vmin, m.vmin);
+        assert_int_equal(d.dview, m.dview);
+        assert_int_equal(d.len, m.len);
+        assert_int_equal(pg_decode(buf, n - 1, &d), pl ? PG_OK : PG_E_MALFORMED);
+    }
+    /* out of range: CVIEW flags, CMSG cseq 0, CDIFF sender 0, CVIEW without members */
+    const uint8_t bad[][8] = {{0xB5, 9, 1, 16, 1, 5, 0, 0},
+                              {0xB5, 11, 1, 0},
+                              {0xB5, 13, 1, 0, 1, 0, 0, 0},
+                              {0xB5, 9, 1, 1, 0}};
+    const size_t bad_len[] = {8, 4, 8, 5};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(pg_decode(bad[i], bad_len[i], &d), PG_E_MALFORMED);
 }
 
 static void test_malformed_dropped(void **state)
@@ -1272,6 +1474,8 @@ int main(void)
         cmocka_unit_test(test_client_stale_view_retry),
         cmocka_unit_test(test_client_contact_crash),
         cmocka_unit_test(test_client_errors),
+        cmocka_unit_test(test_reply_collection),
+        cmocka_unit_test(test_codec_client),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_codec_roundtrip),
         cmocka_unit_test(test_codec_abcast),
