@@ -8,7 +8,10 @@
  * (acknowledgement vectors ride on traffic; a standalone STABLE message only
  * when idle) and pg_flush, the primary-partition rule (a view change needs a
  * majority of the current view) and fail-stop conversion (a suspected member
- * is excluded for real).
+ * is excluded for real); clients (pg_client: a client's messages enter the
+ * group through a contact member, diffusions reach the clients) and
+ * diffusion multicast (pg_diffuse). Reply collection is a tool above this
+ * layer (reply.h).
  *
  * All state of one node's group layer hangs off one `struct pg`, above the
  * node's `struct phys`: one phys group per pg group (phys gid = pg gid, phys
