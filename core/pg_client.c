@@ -366,6 +366,7 @@ static void cl_welcome(struct pg *pg, struct pg_group *g, struct cl_ent *e)
 {
     e->acc = e->safe = e->acked = e->dl;
     e->joining = false;
+    e->next_h = g->cl->h_next; /* diffusions from now on (a hello rewinds it) */
     cl_send_view(pg, g, e->id, PG_CV_CONTACT, true);
 }
 
