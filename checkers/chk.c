@@ -162,7 +162,8 @@ struct chk *chk_new(const struct chk_header *h)
     c->last_t = -1e300;
     c->order_fifo = chk_strtab_intern(&c->orders, "fifo");
     c->order_p2p = chk_strtab_intern(&c->orders, "p2p");
-    if (c->order_fifo == CHK_NONE || c->order_p2p == CHK_NONE)
+    c->order_diffusion = chk_strtab_intern(&c->orders, "diffusion");
+    if (c->order_fifo == CHK_NONE || c->order_p2p == CHK_NONE || c->order_diffusion == CHK_NONE)
         return chk_fail_alloc(c);
     for (size_t i = 0; i < CHK_N_MODULES; i++) {
         c->mods[i] = chk_modules[i];
@@ -237,6 +238,17 @@ const char *chk_order_name(const struct chk *c, uint32_t order)
 bool chk_ng_member(const struct chk_ng *ng)
 {
     return ng && ng->member && ng->excluded_line == 0;
+}
+
+bool chk_ng_client(const struct chk *c, const struct chk_ng *ng)
+{
+    if (!ng || ng->view == CHK_NONE || ng->excluded_line)
+        return false;
+    const struct chk_view *v = &c->views[ng->view];
+    for (uint32_t i = 0; i < v->n_clients; i++)
+        if (c->pool[v->clients + i] == ng->node)
+            return true;
+    return false;
 }
 
 struct chk_ng *chk_ng_find(const struct chk *c, uint32_t node, uint32_t group)

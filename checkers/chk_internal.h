@@ -167,7 +167,7 @@ struct chk {
     uint64_t full_line;
 
     struct chk_strtab nodes, groups, msgs, orders;
-    uint32_t order_fifo, order_p2p;
+    uint32_t order_fifo, order_p2p, order_diffusion;
 
     struct chk_node *nodev; /* by node id */
     size_t nodev_cap;
@@ -207,6 +207,9 @@ const char *chk_order_name(const struct chk *c, uint32_t order);
  * and was not excluded since. */
 bool chk_ng_member(const struct chk_ng *ng);
 struct chk_ng *chk_ng_find(const struct chk *c, uint32_t node, uint32_t group);
+/* Whether ng says its node is a client now: the client list of its latest
+ * view lists it and it was not excluded since. */
+bool chk_ng_client(const struct chk *c, const struct chk_ng *ng);
 bool chk_node_live(const struct chk *c, uint32_t node);
 /* The view record for (group, view), or NULL. */
 const struct chk_view *chk_view_find(const struct chk *c, uint32_t group, int64_t view);

@@ -4,8 +4,10 @@
  * `from`, to the group (or node) and with the order the deliver names; no
  * node delivers a msg twice; a node delivers a group message only while it is
  * a member of the group (the members list of the latest view it wrote for
- * the group lists it, and it wrote no `excluded` since); a msg id is sent
- * once; a crashed node writes no later event. Paper section 3.
+ * the group lists it, and it wrote no `excluded` since), or, for a message
+ * sent to members and clients (order `diffusion`), while it is a client (the
+ * client list of that view lists it); a msg id is sent once; a crashed node
+ * writes no later event. Paper sections 2.3 and 3.
  */
 #include <string.h>
 
@@ -75,6 +77,8 @@ static void integ_membership(struct chk *c, const struct chk_cur *cur)
     const struct chk_ng *ng = cur->ng;
     if (cur->group == CHK_NONE || chk_ng_member(ng))
         return;
+    if (cur->m->order == c->order_diffusion && chk_ng_client(c, ng))
+        return; /* a diffusion goes to members and clients */
     struct chk_vio *v;
     if (ng->excluded_line) {
         v = chk_violation(c, CHK_R_INTEGRITY, "%s delivered %s in %s after it was excluded from it",

@@ -5,11 +5,13 @@
  * all live members end in the same view (view number and members list). Every
  * message that a live member sent to a group (its sender is still a live
  * member of the group at the end: an excluded sender's messages may be
- * legitimately lost with its minority view) was delivered by every live node that
- * was a member of the view it was sent in (the send's `view`, else the
- * sender's view when it sent) and is still a live member at the end; a p2p
- * message was delivered by its `to` node if that node is live. Each missing
- * (node, msg) delivery and each node ending in another view is one violation.
+ * legitimately lost with its minority view), or that a live client sent to it
+ * (still a client at the end), was delivered by every live node that was a
+ * member of the view it was sent in (the send's `view`, for a client the view
+ * it cached, else the sender's view when it sent) and is still a live member
+ * at the end; a p2p message was delivered by its `to` node if that node is
+ * live. Each missing (node, msg) delivery and each node ending in another
+ * view is one violation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +98,7 @@ static void live_deliveries(struct chk *c)
             continue;
         }
         const struct chk_ng *sng = chk_ng_find(c, m->sender, m->group);
-        if (!sng || !live_member(c, sng))
+        if (!sng || !(live_member(c, sng) || chk_ng_client(c, sng)))
             continue;
         const struct chk_view *w = live_send_view(c, m);
         for (uint32_t i = 0; w && i < w->n_members; i++) {

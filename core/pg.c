@@ -40,6 +40,10 @@ void pg_config_default(struct pg_config *cfg)
         .max_dom_records = 4096,
         .max_p2p = 1024,
         .max_p2p_peers = 256,
+        .max_client_unacked = 64,
+        .max_client_pending = 256,
+        .max_diffusion_history = 1024,
+        .client_retry_ns = 200000000,
     };
 }
 
@@ -205,6 +209,8 @@ void pg_arm_timer(struct pg *pg)
             d = g->ann_due_ns;
         if (pg_state_due(g) < d)
             d = pg_state_due(g);
+        int64_t c = pg_cl_deadline(g);
+        d = c < d ? c : d;
     }
     if (d != pg->deadline_ns) {
         pg->deadline_ns = d;
@@ -214,17 +220,38 @@ void pg_arm_timer(struct pg *pg)
 
 /* ---- inputs ---- */
 
+/* One input of phys group `pgid` (a pg group or its client channels). */
+static void dispatch(struct pg *pg, struct pg_group *g, phys_gid pgid, bool suspect,
+                     pg_node_id from, const uint8_t *p, size_t len)
+{
+    bool cl = (pgid & PG_CL_PHYS_BIT) != 0;
+    if (suspect && cl)
+        pg_cl_on_suspect(pg, g, from);
+    else if (suspect)
+        pg_view_on_suspect(pg, g, from);
+    else if (cl)
+        pg_cl_on_msg(pg, g, from, p, len);
+    else
+        pg_group_process(pg, g, from, p, len);
+}
+
 static void drain(struct pg *pg)
 {
     struct pg_blob b;
     while (pg_queue_pop(&pg->inbox, &b)) {
-        struct pg_group *g = group_find(pg, b.gid);
-        if (g && b.kind == 1)
-            pg_view_on_suspect(pg, g, b.from);
-        else if (g)
-            pg_group_process(pg, g, b.from, b.buf, b.len);
+        struct pg_group *g = group_find(pg, b.gid & ~PG_CL_PHYS_BIT);
+        if (g)
+            dispatch(pg, g, b.gid, b.kind == 1, b.from, b.buf, b.len);
         free(b.buf);
     }
+}
+
+/* Client work that waits for stability (pg_client.c), after every input. */
+static void pump(struct pg *pg)
+{
+    for (uint32_t i = 0; i < pg->cfg.max_groups; i++)
+        if (pg->groups[i].cl)
+            pg_cl_pump(pg, &pg->groups[i]);
 }
 
 static void enter(struct pg *pg)
@@ -235,6 +262,12 @@ static void enter(struct pg *pg)
 static void leave(struct pg *pg)
 {
     assert(pg->depth > 0);
+    for (int k = 0; pg->depth == 1 && k < 4; k++) {
+        drain(pg);
+        pump(pg);
+        if (pg->inbox.count == 0)
+            break;
+    }
     if (pg->depth == 1) {
         drain(pg);
         while (pg_dom_kick(pg)) /* messages waiting for a record of another group */
@@ -254,7 +287,7 @@ static bool self_noop(const uint8_t *p, size_t len)
 static void on_phys_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t *p, size_t len)
 {
     struct pg *pg = ctx;
-    struct pg_group *g = group_find(pg, gid);
+    struct pg_group *g = group_find(pg, gid & ~PG_CL_PHYS_BIT);
     if (!g)
         return;
     if (pg->depth > 0) {
@@ -265,14 +298,14 @@ static void on_phys_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_
         return;
     }
     enter(pg);
-    pg_group_process(pg, g, from, p, len);
+    dispatch(pg, g, gid, false, from, p, len);
     leave(pg);
 }
 
 static void on_phys_monitor(void *ctx, phys_gid gid, pg_node_id failed)
 {
     struct pg *pg = ctx;
-    struct pg_group *g = group_find(pg, gid);
+    struct pg_group *g = group_find(pg, gid & ~PG_CL_PHYS_BIT);
     if (!g)
         return;
     if (pg->depth > 0) {
@@ -281,7 +314,7 @@ static void on_phys_monitor(void *ctx, phys_gid gid, pg_node_id failed)
         return;
     }
     enter(pg);
-    pg_view_on_suspect(pg, g, failed);
+    dispatch(pg, g, gid, true, failed, NULL, 0);
     leave(pg);
 }
 
@@ -300,7 +333,7 @@ void pg_on_timer(struct pg *pg)
         pg_cb_stable_tick(pg, g);
         pg_state_tick(pg, g, now);
     }
-    leave(pg);
+    leave(pg); /* pumps the client work (pg_cl_pump) too */
 }
 
 /* ---- dispatch ---- */
@@ -408,6 +441,7 @@ static void group_release(struct pg *pg, struct pg_group *g)
 {
     if (g->st != PG_GS_FREE)
         pg_dom_index_del(pg, g);
+    pg_cl_free(g);
     pg_ab_free(g);
     pg_state_free(g);
     pg_store_clear(&g->cur);
@@ -432,6 +466,8 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
     assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0);
     assert(cfg->max_abcast_unordered > 0 && cfg->abcast_token_streak > 0);
     assert(cfg->max_state_bytes <= PG_MAX_STATE_CAP && cfg->state_timeout_ns > 0);
+    assert(cfg->max_client_unacked > 0 && cfg->max_client_pending > 0);
+    assert(cfg->max_diffusion_history > 0 && cfg->client_retry_ns > 0);
     struct pg *pg = calloc(1, sizeof *pg);
     if (!pg)
         return NULL;
@@ -460,10 +496,20 @@ void pg_free(struct pg *pg)
     free(pg);
 }
 
-/* Takes a free group slot and creates its phys group with `members`. */
-static int group_open(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n,
-                      struct pg_group **out)
+int pg_phys_open(struct pg *pg, phys_gid gid, const pg_node_id *members, size_t n)
 {
+    int rc = phys_create(pg->ph, gid, members, n);
+    if (rc != PG_OK)
+        return rc;
+    (void)phys_entry(pg->ph, gid, on_phys_entry, pg);
+    (void)phys_monitor(pg->ph, gid, on_phys_monitor, pg);
+    return PG_OK;
+}
+
+int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
+{
+    if (gid == 0 || (gid & PG_CL_PHYS_BIT))
+        return PG_E_INVAL;
     if (group_find(pg, gid))
         return PG_E_EXISTS;
     struct pg_group *g = NULL;
@@ -472,22 +518,40 @@ static int group_open(struct pg *pg, pg_gid gid, const pg_node_id *members, size
             g = &pg->groups[i];
     if (!g || !pg_dom_reserve(pg, pg->domain, gid))
         return PG_E_FULL; /* group table, or the domain's table (pg_domain.c) */
-    int rc = phys_create(pg->ph, gid, members, n);
-    if (rc != PG_OK)
-        return rc;
     if (g->last_vt)
         group_release(pg, g);
     if (!group_alloc(pg, g)) {
         group_release(pg, g);
-        (void)phys_del(pg->ph, gid, pg->self);
         return PG_E_FULL;
     }
     g->gid = gid;
-    g->st = PG_GS_JOINING; /* until pg_create / pg_join set it */
+    g->st = PG_GS_JOINING; /* until pg_create, pg_join or pg_client set it */
     g->domain = pg->domain;
     (void)pg_dom_index_add(pg, g);
-    (void)phys_entry(pg->ph, gid, on_phys_entry, pg);
-    (void)phys_monitor(pg->ph, gid, on_phys_monitor, pg);
+    *out = g;
+    return PG_OK;
+}
+
+/* Gives back a slot taken by pg_group_take (unindexed, freed, FREE). */
+void pg_group_drop(struct pg *pg, struct pg_group *g)
+{
+    assert(g->st != PG_GS_FREE);
+    group_release(pg, g);
+}
+
+/* Takes a free group slot and creates its phys group with `members`. */
+static int group_open(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n,
+                      struct pg_group **out)
+{
+    struct pg_group *g;
+    int rc = pg_group_take(pg, gid, &g);
+    if (rc != PG_OK)
+        return rc;
+    rc = pg_phys_open(pg, gid, members, n);
+    if (rc != PG_OK) {
+        pg_group_drop(pg, g);
+        return rc;
+    }
     *out = g;
     return PG_OK;
 }
@@ -509,8 +573,8 @@ static bool ids_valid(const pg_node_id *ids, size_t n)
 int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n)
 {
     assert(pg && pg->depth == 0 && (members || n == 0));
-    if (gid == 0 || n == 0 || n > pg->cfg.max_members || !ids_valid(members, n) ||
-        pg_rank_of(members, (uint32_t)n, pg->self) < 0)
+    if (gid == 0 || (gid & PG_CL_PHYS_BIT) || n == 0 || n > pg->cfg.max_members ||
+        !ids_valid(members, n) || pg_rank_of(members, (uint32_t)n, pg->self) < 0)
         return PG_E_INVAL;
     struct pg_group *g;
     int rc = group_open(pg, gid, members, n, &g);
@@ -527,7 +591,7 @@ int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n)
 int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact)
 {
     assert(pg && pg->depth == 0);
-    if (gid == 0 || contact == PG_NODE_NONE || contact == pg->self)
+    if (gid == 0 || (gid & PG_CL_PHYS_BIT) || contact == PG_NODE_NONE || contact == pg->self)
         return PG_E_INVAL;
     pg_node_id ids[2] = {pg->self, contact};
     struct pg_group *g;
@@ -641,7 +705,7 @@ int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view)
     const struct pg_group *g = group_find(pg, gid);
     if (!g)
         return PG_E_NOGROUP;
-    if (g->st == PG_GS_JOINING)
+    if (g->st == PG_GS_JOINING || (g->st == PG_GS_CLIENT && g->view.view_id == 0))
         return PG_E_NOTMEMBER;
     *view = g->view;
     view->gid = gid;
@@ -651,6 +715,11 @@ int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view)
 int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id)
 {
     assert(pg && view_id);
+    const struct pg_group *c = group_find(pg, gid);
+    if (c && c->st == PG_GS_CLIENT) { /* a client gives the view it cached */
+        *view_id = c->view.view_id;
+        return c->view.view_id ? PG_OK : PG_E_NOTMEMBER;
+    }
     struct pg_group *g;
     int rc = member_group(pg, gid, &g);
     if (rc != PG_OK)
@@ -659,12 +728,34 @@ int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id)
     return PG_OK;
 }
 
-/* cbcast and abcast: sends now, or holds the message for the next view
- * during a flush (held-queue kind 1 marks an abcast). */
+/* A client's cbcast (pg_client.c). */
+static int client_cbcast(struct pg *pg, struct pg_group *g, const uint8_t *payload, size_t len,
+                         uint64_t *id, uint32_t *view_id)
+{
+    enter(pg);
+    uint32_t vid = 0;
+    int rc = pg_cl_cbcast(pg, g, payload, len, &vid);
+    if (rc == PG_OK) {
+        if (id)
+            *id = ++pg->next_cbid;
+        if (view_id)
+            *view_id = vid;
+    }
+    leave(pg);
+    return rc;
+}
+
+/* cbcast, abcast and diffusion (`flags`: 0, PG_AB_ABCAST, PG_AB_CX with the
+ * pg_client header already in payload): sends now, or holds the message for
+ * the next view during a flush (the held-queue kind keeps the flags). */
 static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
-                     uint32_t *view_id, bool ab)
+                     uint32_t *view_id, uint8_t flags)
 {
     assert(pg && (payload || len == 0));
+    assert(flags == 0 || flags == PG_AB_ABCAST || flags == PG_AB_CX);
+    struct pg_group *c = group_find(pg, gid);
+    if (c && c->st == PG_GS_CLIENT && flags == 0)
+        return client_cbcast(pg, c, payload, len, id, view_id);
     struct pg_group *g;
     int rc = member_group(pg, gid, &g);
     if (rc != PG_OK)
@@ -673,20 +764,24 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
         return PG_E_TOOBIG;
     if (pg_dom_held_elsewhere(pg, g->domain, g))
         return PG_E_BUSY; /* pg_domain.c: it would overtake a message held for a flush */
+    bool ab = flags == PG_AB_ABCAST;
     uint32_t vid = g->view.view_id;
     enter(pg);
     if (pg_view_flushing(g)) {
-        rc = pg_queue_push(&g->held, payload, len, pg->self, gid, ab) ? PG_OK : PG_E_FULL;
+        rc = pg_queue_push(&g->held, payload, len, pg->self, gid, flags) ? PG_OK : PG_E_FULL;
         if (rc == PG_OK) {
             pg->stats.held_flush++;
             pg_sometimes(pg, gid, PG_ST_HELD, "held during flush");
         }
         vid++;
+    } else if (flags == PG_AB_CX) {
+        rc = pg_cl_send_cx(pg, g, payload, len);
     } else {
         rc = ab ? pg_ab_send(pg, g, payload, len) : pg_cb_send(pg, g, payload, len);
     }
     if (rc == PG_OK) {
-        pg->stats.cbcasts += !ab;
+        pg->stats.cbcasts += flags == 0;
+        pg->stats.diffusions += flags == PG_AB_CX;
         pg->stats.abcasts += ab;
         if (id)
             *id = ++pg->next_cbid;
@@ -700,13 +795,55 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
 int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
            uint32_t *view_id)
 {
-    return multicast(pg, gid, payload, len, cbid, view_id, false);
+    return multicast(pg, gid, payload, len, cbid, view_id, 0);
 }
 
 int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
            uint32_t *view_id)
 {
-    return multicast(pg, gid, payload, len, id, view_id, true);
+    return multicast(pg, gid, payload, len, id, view_id, PG_AB_ABCAST);
+}
+
+int pg_diffuse(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+               uint32_t *view_id)
+{
+    assert(pg && (payload || len == 0));
+    if (len + 1 > pg->cfg.max_payload)
+        return PG_E_TOOBIG;
+    const struct pg_group *c = group_find(pg, gid);
+    if (c && c->st == PG_GS_CLIENT)
+        return PG_E_NOTMEMBER; /* members only */
+    uint8_t buf[PG_MAX_PAYLOAD];
+    size_t n = pg_cl_diff_payload(payload, len, buf, sizeof buf);
+    return multicast(pg, gid, buf, n, id, view_id, PG_AB_CX);
+}
+
+int pg_client(struct pg *pg, pg_gid gid, pg_node_id contact)
+{
+    assert(pg && pg->depth == 0);
+    if (contact == PG_NODE_NONE || contact == pg->self)
+        return PG_E_INVAL;
+    struct pg_group *g;
+    int rc = pg_group_take(pg, gid, &g);
+    if (rc != PG_OK)
+        return rc;
+    rc = pg_phys_open(pg, gid | PG_CL_PHYS_BIT, (pg_node_id[]){pg->self, contact}, 2);
+    if (rc == PG_OK) {
+        enter(pg);
+        rc = pg_cl_start(pg, g, contact);
+        leave(pg);
+    }
+    if (rc != PG_OK) {
+        (void)phys_destroy(pg->ph, gid | PG_CL_PHYS_BIT);
+        pg_group_drop(pg, g);
+    }
+    return rc;
+}
+
+bool pg_is_client(const struct pg *pg, pg_gid gid)
+{
+    const struct pg_group *g = group_find(pg, gid);
+    return g && g->st == PG_GS_CLIENT;
 }
 
 int pg_token_holder(const struct pg *pg, pg_gid gid, pg_node_id *holder)

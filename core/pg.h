@@ -8,7 +8,10 @@
  * (acknowledgement vectors ride on traffic; a standalone STABLE message only
  * when idle) and pg_flush, the primary-partition rule (a view change needs a
  * majority of the current view) and fail-stop conversion (a suspected member
- * is excluded for real).
+ * is excluded for real); clients (pg_client: a client's messages enter the
+ * group through a contact member, diffusions reach the clients) and
+ * diffusion multicast (pg_diffuse). Reply collection is a tool above this
+ * layer (reply.h).
  *
  * All state of one node's group layer hangs off one `struct pg`, above the
  * node's `struct phys`: one phys group per pg group (phys gid = pg gid, phys
@@ -67,11 +70,15 @@
  * byte and membership sets are struct pg_rset bitsets indexed by rank, hence
  * PG_MAX_MEMBERS_CAP = 256. */
 #define PG_MAX_MEMBERS_CAP 256u
-#define PG_MAX_CLIENTS_CAP 64u
+/* Clients per view: a view with 1024 clients is 4 KB of ids on the wire
+ * (FLUSH/ACK carry the lists; a client itself only ever receives members). */
+#define PG_MAX_CLIENTS_CAP 1024u
 /* worst-case DATA header: VT, plus the abcast flags and the sender's own ORDER entry */
 #define PG_HDR_MAX     (16u + 6u * PG_MAX_MEMBERS_CAP + 16u)
 #define PG_MAX_PAYLOAD (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
 #define PG_ORDER_MAX   32u /* entries of one ORDER record (it fits in the header room) */
+/* bytes a client message (9) or a diffusion (1) takes from cfg.max_payload */
+#define PG_CX_HDR_MAX 9u
 
 /* State transfer: the cap of cfg.max_state_bytes, and the bytes of state per
  * STATE message (the rest of a phys payload is its header). */
@@ -190,6 +197,11 @@ struct pg_config {
     uint32_t max_dom_records; /* timestamp records (groups, p2p pairs) known per domain */
     uint32_t max_p2p;         /* p2p messages received and not yet deliverable */
     uint32_t max_p2p_peers;   /* processes this node exchanges p2p messages with */
+    /* clients (pg_client.c) */
+    uint32_t max_client_unacked; /* client: own messages not yet acknowledged (cbcast: PG_E_FULL) */
+    uint32_t max_client_pending; /* member: accepted client messages waiting to be forwarded */
+    uint32_t max_diffusion_history; /* member: diffusions kept to relay to (failed-over) clients */
+    int64_t client_retry_ns;        /* client: resend period of unanswered requests and messages */
 };
 
 /* Fills `cfg` with defaults (64 members, 4096 retained messages, 20 ms stable
@@ -256,6 +268,18 @@ struct pg_stats {
     uint64_t p2p_sent, p2p_delivered;
     uint64_t p2p_dropped; /* p2p messages dropped: pending table or peer table full */
     uint64_t dom_full;    /* groups excluded because a domain's timestamp table was full */
+
+    /* clients and diffusion (pg_client.c) */
+    uint64_t client_sent;      /* client: cbcast calls accepted as a client */
+    uint64_t client_resent;    /* client: messages sent again (stale view, failover, timeout) */
+    uint64_t client_failovers; /* client: contact changes after a contact failure */
+    uint64_t client_diff_delivered; /* client: diffusions delivered */
+    uint64_t client_forwarded;      /* contact: client messages multicast on the client's behalf */
+    uint64_t client_stale_rejected; /* contact: client messages with a stale view id rejected */
+    uint64_t client_dup_dropped;    /* member: client message copies not delivered twice */
+    uint64_t diffusions;            /* diffusion calls accepted */
+    uint64_t diffusion_relayed;     /* diffusion copies sent to clients */
+    uint64_t diffusion_gaps;        /* a failed-over client asked for diffusions no longer kept */
 };
 
 struct pg;
@@ -289,7 +313,10 @@ int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n);
 
 /* Table 1: pg_add / pg_del(gid, pid, type). Asks the coordinator for a view
  * change; returns once the request is multicast. A process added as a member
- * must be waiting for the group (pg_join). Errors: PG_E_NOGROUP,
+ * must be waiting for the group (pg_join); a process added as a client
+ * learns it when it calls pg_client. Client list changes are batched: one
+ * view change applies every pending client request (and at most one member
+ * request). Errors: PG_E_NOGROUP,
  * PG_E_NOTMEMBER (caller not a member; pg_del of a non-member), PG_E_EXISTS
  * (pg_add of a present pid), PG_E_CRASHED, PG_E_INVAL (type, pid NONE),
  * PG_E_FULL (request table or phys window). */
@@ -305,6 +332,48 @@ int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact);
 /* Asks the coordinator to remove this node. Call pg_flush first to be sure
  * earlier messages are delivered. Errors as pg_del. */
 int pg_leave(struct pg *pg, pg_gid gid);
+
+/* Clients (paper sections 2.3 and 4: "in Isis clients identify themselves
+ * through the pg client system call"; "only members need an accurate copy of
+ * this list; clients cache estimates of the membership, refreshing stale
+ * views as needed"). pg_client makes this node a client of `gid` through
+ * member `contact` (pg_add(gid, self, PG_CLIENT) on the client's behalf):
+ * the contact asks for the view change and, once the view lists the client,
+ * sends it that view. The monitor upcall reports each view the client caches
+ * (its members; its client list names the client alone), and excluded=true
+ * when the client was removed or no member can serve it any more. Then:
+ *  - cbcast from a client goes to the members: the client sends it to its
+ *    contact with the view id it cached; the contact rejects a stale id and
+ *    answers with its view (the client caches it and sends again), else
+ *    multicasts it as a cbcast on the client's behalf, so it is delivered
+ *    with the guarantees of any cbcast of the contact (virtual synchrony,
+ *    causal order). The entry upcall at members names the client as `from`.
+ *    The client keeps each message until the contact reports it stable
+ *    (delivered by every member) or flushed by a view change. If the contact
+ *    fails, the client asks the most senior member of its cached view, which
+ *    waits until the failed contact is out of its view (its messages flushed)
+ *    and answers with the highest client sequence number delivered; the
+ *    client sends the rest again. Members also drop a second copy of a client
+ *    message at delivery (client id + client sequence number).
+ *  - pg_diffuse from a member reaches every member (as a cbcast) and every
+ *    client: each member relays a diffusion to the clients it serves once
+ *    the diffusion is stable, so a client never depends on a message some
+ *    member may lack. The entry upcall at a client gives the diffusion's
+ *    view and its sender.
+ * A client does not call pg_flush, abcast or membership operations.
+ * Errors: PG_E_INVAL (gid 0 or with bit 31, contact NONE or self),
+ * PG_E_EXISTS, PG_E_FULL, or phys's. */
+int pg_client(struct pg *pg, pg_gid gid, pg_node_id contact);
+
+/* Diffusion multicast (section 2.3: "a single message is sent by a server to
+ * the full set of clients and servers"). A member only; as cbcast otherwise
+ * (the payload may be 1 byte shorter than a cbcast's, and a client's cbcast
+ * PG_CX_HDR_MAX bytes shorter). Errors as cbcast. */
+int pg_diffuse(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+               uint32_t *view_id);
+
+/* Whether this node is a client of `gid` (pg_client called, not excluded). */
+bool pg_is_client(const struct pg *pg, pg_gid gid);
 
 /* Table 1: pg_monitor / pg_entry: register the upcalls of `gid` (one of
  * each; a second call replaces the first). PG_E_NOGROUP. */
@@ -534,6 +603,26 @@ enum pg_msg_type {
     PG_MT_REQ = 8,      /* a membership request (join, leave, add, del) */
     PG_MT_STATE = 9,    /* state transfer to a joiner: status, total, offset, chunk */
     PG_MT_P2P = 10,     /* a p2p cbcast: domain, sequence number, timestamps, payload */
+    /* between a member and a client (phys group gid | PG_CL_PHYS_BIT) */
+    PG_MT_CVIEW = 11,  /* member -> client: a view's members, with enum pg_cv_flag */
+    PG_MT_CACK = 12,   /* member -> client: client messages up to cseq are safe */
+    PG_MT_CMSG = 13,   /* client -> contact: a client message (cached view id, cseq) */
+    PG_MT_CHELLO = 14, /* client -> new contact: failed contact, oldest unacked view,
+                          view of the last diffusion delivered */
+    PG_MT_CDIFF = 15,  /* member -> client: a diffusion (its view, sender rank/id, seq) */
+};
+
+/* Phys gid of the channels between the members and the clients of group
+ * gid: gid | PG_CL_PHYS_BIT (a pg gid never has that bit). */
+#define PG_CL_PHYS_BIT 0x80000000u
+
+/* CVIEW flags. */
+enum pg_cv_flag {
+    PG_CV_CONTACT = 1,  /* the sender serves this client from now on */
+    PG_CV_STALE = 2,    /* a client message with an older view id was rejected: send again */
+    PG_CV_GONE = 4,     /* the client is not in this view's client list */
+    PG_CV_REDIRECT = 8, /* ask another member (this one cannot serve the client) */
+    PG_CV_ALL = 15,
 };
 
 enum pg_req_op {
@@ -549,7 +638,9 @@ enum pg_ab_flag {
     PG_AB_NOAPP = 2,  /* no application payload: a carrier of ORDER/TOKEN records */
     PG_AB_ORDER = 4,  /* an ORDER record: positions ord_start.. for (ord_rank, ord_seq) */
     PG_AB_TOKEN = 8,  /* a token pass to rank token_to, after the ORDER record if any */
-    PG_AB_ALL = 15,
+    PG_AB_CX = 16,    /* a plain cbcast whose payload starts with a pg_client header
+                         (a diffusion, or a client message forwarded by its contact) */
+    PG_AB_ALL = 31,
 };
 
 /* A decoded pg message. Arrays point into `entries` etc.; payload points into
@@ -588,6 +679,11 @@ struct pg_wmsg {
     const uint8_t *dep;
     size_t dep_len;
     uint32_t p2p_domain, p2p_seq; /* P2P */
+    /* client messages (PG_MT_CVIEW .. PG_MT_CDIFF) */
+    uint8_t cflags; /* CVIEW: enum pg_cv_flag; CACK: 1 = answers a CHELLO */
+    uint32_t cseq;  /* CACK, CMSG: client sequence number; CDIFF: the diffusion's seq */
+    uint32_t vmin;  /* CHELLO: view id of the oldest unacked client message (0: none) */
+    uint32_t dview; /* CHELLO: view of the last diffusion the client delivered (0: none) */
 };
 
 /* Encodes `m` into buf[0..cap). Returns the length, or 0 if it does not fit.

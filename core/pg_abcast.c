@@ -329,7 +329,8 @@ int pg_ab_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len)
 
 int pg_ab_send_held(struct pg *pg, struct pg_group *g, const struct pg_blob *b)
 {
-    return pg_cb_send_ex(pg, g, b->buf, b->len, true, b->kind == 1 ? PG_AB_ABCAST : 0);
+    assert(b->kind == 0 || b->kind == PG_AB_ABCAST || b->kind == PG_AB_CX);
+    return pg_cb_send_ex(pg, g, b->buf, b->len, true, b->kind); /* kind: the flags */
 }
 
 /* ---- records ---- */
@@ -381,11 +382,14 @@ static bool ab_ready(const struct pg_ab *ab, const struct pg_ab_ent *e)
     return e->pos != 0 && e->pos == ab->delivered + 1 && e->pos <= ab->published;
 }
 
-static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint8_t ab_flags,
+static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t seq, uint8_t ab_flags,
                       const uint8_t *payload, uint32_t len)
 {
     g->ab->app_vt[j]++;
-    if (!(ab_flags & PG_AB_NOAPP) && g->entry)
+    assert(g->ab->app_vt[j] == seq);
+    if (ab_flags & PG_AB_CX) /* a diffusion or a client's message (pg_client.c) */
+        pg_cl_deliver(pg, g, j, seq, payload, len);
+    else if (!(ab_flags & PG_AB_NOAPP) && g->entry)
         g->entry(g->entry_ctx, g->gid, g->view.view_id, g->view.members[j], payload, len);
 }
 
@@ -404,7 +408,7 @@ static void ab_hand_over(struct pg *pg, struct pg_group *g, struct pg_ab_ent *e)
         if (e->rank == g->my_rank)
             ab->own_abcasts--;
     }
-    ab_upcall(pg, g, e->rank, e->ab, e->payload, e->len);
+    ab_upcall(pg, g, e->rank, e->seq, e->ab, e->payload, e->len);
 }
 
 /* Hands over every entry that is ready, until none is. */
@@ -477,7 +481,7 @@ void pg_ab_on_deliver(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
             pg_view_exclude(pg, g, "abcast record contradicts the known order");
             return;
         }
-        ab_upcall(pg, g, j, m->ab, m->payload, m->len);
+        ab_upcall(pg, g, j, m->seq, m->ab, m->payload, m->len);
         return;
     }
     struct pg_ab_ent *e = ab_push(pg, g, m);

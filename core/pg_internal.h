@@ -9,6 +9,7 @@
  *   pg_abcast.c abcast: token, ORDER records, total-order delivery to the application
  *   pg_state.c  state transfer to joiners: snapshot, chunks, assembly, timeout
  *   pg_domain.c causality domains: cross-group timestamps, p2p cbcast, group index
+ *   pg_client.c clients: registration, client messages through a contact, diffusion relay
  */
 #ifndef PG_INTERNAL_H
 #define PG_INTERNAL_H
@@ -80,9 +81,11 @@ enum pg_gstate {
     PG_GS_JOINING,
     PG_GS_MEMBER,
     PG_GS_EXCLUDED,
+    PG_GS_CLIENT, /* a client of the group (pg_client.c); view.view_id 0 until it has one */
 };
 
 struct pg_ab; /* pg_abcast.c */
+struct pg_cl; /* pg_client.c */
 
 struct pg_xfer; /* pg_state.c */
 struct pg_drec; /* pg_domain.c */
@@ -158,6 +161,7 @@ struct pg_group {
     uint64_t dom_base;    /* domain epoch when my previous DATA of this view was built */
     struct pg_drec *drec; /* this group's own timestamp record, NULL before a view */
     bool dom_wait;        /* in the list of groups with messages waiting for a record */
+    struct pg_cl *cl;     /* client state (pg_client.c), allocated when first needed */
 };
 
 struct pg {
@@ -194,6 +198,11 @@ enum pg_sometimes {
     PG_ST_DOM_DELAYED = 1u << 16, /* delayed by a cross-group (or p2p) timestamp */
     PG_ST_DOM_HELD = 1u << 17,    /* view install postponed by a cross-group timestamp */
     PG_ST_DOM_LOST = 1u << 18,    /* a timestamp entry found lost (its holders failed) */
+    PG_ST_CL_FWD = 1u << 9,       /* client message forwarded by its contact */
+    PG_ST_CL_STALE = 1u << 10,    /* stale-view retry: a client message sent again */
+    PG_ST_CL_FAIL = 1u << 11,     /* a client changed contact after a failure */
+    PG_ST_CL_DUP = 1u << 12,      /* a second copy of a client message not delivered */
+    PG_ST_CL_RELAY = 1u << 13,    /* diffusion relayed to a client */
 };
 
 /* pg.c */
@@ -296,6 +305,38 @@ void pg_view_on_future(struct pg *pg, struct pg_group *g);
 /* A joiner installs its decision once a majority of the old view committed to
  * it and pg_state_joiner_ready says its state is here. */
 void pg_view_joiner_install(struct pg *pg, struct pg_group *g);
+
+/* Opens phys group `gid` with `members` and registers pg's upcalls on it
+ * (a pg group, or the client channels of one: gid | PG_CL_PHYS_BIT). */
+int pg_phys_open(struct pg *pg, phys_gid gid, const pg_node_id *members, size_t n);
+/* Takes a free group slot for gid (allocated, state FREE, gid set). */
+int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out);
+void pg_group_drop(struct pg *pg, struct pg_group *g);
+
+/* pg_client.c */
+void pg_cl_free(struct pg_group *g);
+/* An input on the client channels of g (phys gid | PG_CL_PHYS_BIT). */
+void pg_cl_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
+                  size_t len);
+void pg_cl_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed);
+/* Delivery of a PG_AB_CX message of rank j, seq `seq` (from pg_abcast.c's upcall). */
+void pg_cl_deliver(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t seq, const uint8_t *p,
+                   size_t len);
+/* Member g installed a view (end of pg_view_install_first) / was excluded. */
+void pg_cl_on_install(struct pg *pg, struct pg_group *g);
+void pg_cl_on_exclude(struct pg *pg, struct pg_group *g);
+/* Work that waits for stability or a timer: relays, acks, retries. */
+void pg_cl_pump(struct pg *pg, struct pg_group *g);
+int64_t pg_cl_deadline(const struct pg_group *g);
+/* Makes g (a taken slot) a client through `contact`; asks to be added. */
+int pg_cl_start(struct pg *pg, struct pg_group *g, pg_node_id contact);
+/* A client's cbcast (g->st == PG_GS_CLIENT). */
+int pg_cl_cbcast(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len,
+                 uint32_t *view_id);
+/* A member's own PG_AB_CX cbcast now (not during a flush); as pg_cb_send. */
+int pg_cl_send_cx(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
+/* Builds the diffusion payload (kind byte + p) into out; returns its length. */
+size_t pg_cl_diff_payload(const uint8_t *p, size_t len, uint8_t *out, size_t cap);
 
 /* pg_abcast.c */
 /* Words of struct pg_msg.ab_x for message m; saves/loads the extension. */

@@ -105,6 +105,7 @@ void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
     pg_queue_clear(&g->future);
     pg_queue_clear(&g->outbox);
     g->fpending = false;
+    pg_cl_on_exclude(pg, g);
     if (!had_view)
         g->view.view_id = 0;
     g->view.gid = g->gid;
@@ -177,15 +178,42 @@ static bool req_applicable(const struct pg *pg, const struct pg_group *g, const 
     }
 }
 
+static bool req_is_client(const struct pg_req *q)
+{
+    return q->op == PG_REQ_ADD_CLIENT || q->op == PG_REQ_DEL_CLIENT;
+}
+
+/* The client list of the next view: every pending client request applied
+ * (clients are many; a change of the client list needs no majority). */
+static void prop_clients(const struct pg *pg, const struct pg_group *g, struct pg_prop *p)
+{
+    p->n_clients = 0;
+    for (uint32_t i = 0; i < g->view.n_clients; i++) {
+        pg_node_id c = g->view.clients[i];
+        bool del = false;
+        for (uint32_t k = 0; k < g->n_reqs && !del; k++)
+            del = g->reqs[k].op == PG_REQ_DEL_CLIENT && g->reqs[k].pid == c;
+        if (!del)
+            p->clients[p->n_clients++] = c;
+    }
+    for (uint32_t k = 0; k < g->n_reqs; k++) {
+        const struct pg_req *q = &g->reqs[k];
+        if (q->op == PG_REQ_ADD_CLIENT && p->n_clients < pg->cfg.max_clients &&
+            pg_rank_of(p->clients, p->n_clients, q->pid) < 0)
+            p->clients[p->n_clients++] = q->pid;
+    }
+}
+
 /* The next view as this coordinator would propose it: the live members in
- * rank order, with at most one pending request applied (section 5: one such
- * operation at a time), joiners last. */
+ * rank order, with at most one pending member request applied (section 5:
+ * one such operation at a time), joiners last; client requests batched. */
 static void prop_compute(const struct pg *pg, const struct pg_group *g, struct pg_prop *p)
 {
     uint32_t n = g->view.n_members, alive = n - pg_rs_count(g->dead);
     const struct pg_req *q = NULL;
     for (uint32_t i = 0; i < g->n_reqs && !q; i++)
-        if (!req_satisfied(g, &g->reqs[i]) && req_applicable(pg, g, &g->reqs[i], alive))
+        if (!req_is_client(&g->reqs[i]) && !req_satisfied(g, &g->reqs[i]) &&
+            req_applicable(pg, g, &g->reqs[i], alive))
             q = &g->reqs[i];
     p->n_members = 0;
     for (uint32_t r = 0; r < n; r++) {
@@ -195,14 +223,7 @@ static void prop_compute(const struct pg *pg, const struct pg_group *g, struct p
     }
     if (q && q->op == PG_REQ_ADD_MEMBER)
         p->members[p->n_members++] = q->pid;
-    p->n_clients = 0;
-    for (uint32_t i = 0; i < g->view.n_clients; i++) {
-        pg_node_id c = g->view.clients[i];
-        if (!(q && q->op == PG_REQ_DEL_CLIENT && q->pid == c))
-            p->clients[p->n_clients++] = c;
-    }
-    if (q && q->op == PG_REQ_ADD_CLIENT)
-        p->clients[p->n_clients++] = q->pid;
+    prop_clients(pg, g, p);
 }
 
 static bool view_same(const struct pg_group *g, const struct pg_prop *p)
@@ -439,6 +460,8 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
         if (!ok)
             pg_view_exclude(pg, g, "input queue full");
     }
+    if (g->st == PG_GS_MEMBER)
+        pg_cl_on_install(pg, g);
     if (g->mon && g->st == PG_GS_MEMBER)
         g->mon(g->mon_ctx, &g->view, false);
     pg_cb_check_flush(pg, g);

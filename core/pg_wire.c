@@ -23,8 +23,15 @@
  *   STATE    u8 status, varint total, varint offset, chunk (the rest); a chunk
  *            lies within total (<= PG_MAX_STATE_CAP); a status other than 0
  *            (a negated PG_E_* code) has total, offset and chunk 0
+ *   CVIEW    u8 flags (enum pg_cv_flag), varint nm, nm x u32
+ *   CACK     u8 hello (0|1), varint cseq
+ *   CMSG     varint cseq (>= 1), payload
+ *   CHELLO   u32 failed contact (0: none), varint vmin, varint dview
+ *   CDIFF    u8 rank, varint seq (>= 1), u32 sender, payload
+ * A list of ids (nm x u32) holds distinct ids, none 0.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pg.h"
@@ -121,6 +128,34 @@ static void out_ids(struct pgw_out *o, const pg_node_id *ids, uint32_t n)
         out_u32(o, ids[i]);
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+    pg_node_id x = *(const pg_node_id *)a, y = *(const pg_node_id *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether ids[0..n) holds a repeated id: pairwise for short lists, else on
+ * a sorted copy (a client list has up to PG_MAX_CLIENTS_CAP ids). */
+static bool ids_repeat(const pg_node_id *ids, uint32_t n)
+{
+    if (n <= 16) {
+        for (uint32_t i = 1; i < n; i++)
+            for (uint32_t j = 0; j < i; j++)
+                if (ids[j] == ids[i])
+                    return true;
+        return false;
+    }
+    pg_node_id
+        sorted[PG_MAX_CLIENTS_CAP > PG_MAX_MEMBERS_CAP ? PG_MAX_CLIENTS_CAP : PG_MAX_MEMBERS_CAP];
+    assert(n <= sizeof sorted / sizeof sorted[0]);
+    memcpy(sorted, ids, n * sizeof *ids);
+    qsort(sorted, n, sizeof *sorted, id_cmp);
+    for (uint32_t i = 1; i < n; i++)
+        if (sorted[i] == sorted[i - 1])
+            return true;
+    return false;
+}
+
 /* Reads a list of distinct, non-NONE node ids of at most `max`. */
 static uint32_t in_ids(struct pgw_in *in, pg_node_id *ids, uint32_t max)
 {
@@ -133,10 +168,9 @@ static uint32_t in_ids(struct pgw_in *in, pg_node_id *ids, uint32_t max)
         ids[i] = in_u32(in);
         if (ids[i] == PG_NODE_NONE)
             in->ok = false;
-        for (uint32_t j = 0; j < i; j++)
-            if (ids[j] == ids[i])
-                in->ok = false;
     }
+    if (in->ok && ids_repeat(ids, n))
+        in->ok = false;
     return in->ok ? n : 0;
 }
 
@@ -185,6 +219,46 @@ static void in_blob(struct pgw_in *in, const uint8_t **p, size_t *len)
     *p = in->p + in->pos;
     *len = (size_t)n;
     in->pos += (size_t)n;
+}
+
+/* The messages between members and clients. */
+static void enc_client(const struct pg_wmsg *m, struct pgw_out *o)
+{
+    switch (m->type) {
+    case PG_MT_CVIEW:
+        assert(m->cflags <= PG_CV_ALL && m->n_members >= 1);
+        out_u8(o, m->cflags);
+        out_ids(o, m->members, m->n_members);
+        break;
+    case PG_MT_CACK:
+        assert(m->cflags <= 1);
+        out_u8(o, m->cflags);
+        out_var(o, m->cseq);
+        break;
+    case PG_MT_CMSG:
+        assert(m->cseq >= 1);
+        out_var(o, m->cseq);
+        break;
+    case PG_MT_CHELLO:
+        out_u32(o, m->pid);
+        out_var(o, m->vmin);
+        out_var(o, m->dview);
+        break;
+    case PG_MT_CDIFF:
+        assert(m->cseq >= 1 && m->pid != PG_NODE_NONE);
+        out_u8(o, m->rank);
+        out_var(o, m->cseq);
+        out_u32(o, m->pid);
+        break;
+    default:
+        assert(!"pg_encode: unknown type");
+    }
+}
+
+static bool has_payload(enum pg_msg_type t)
+{
+    return t == PG_MT_DATA || t == PG_MT_FWD || t == PG_MT_CMSG || t == PG_MT_CDIFF ||
+           t == PG_MT_P2P || t == PG_MT_STATE;
 }
 
 static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
@@ -248,7 +322,8 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
         out_blob(o, m->dep, m->dep_len);
         break;
     default:
-        assert(!"pg_encode: unknown type");
+        enc_client(m, o);
+        break;
     }
 }
 
@@ -257,6 +332,7 @@ static void enc_ab(const struct pg_wmsg *m, struct pgw_out *o)
 {
     assert(m->ab <= PG_AB_ALL && !((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP)));
     assert(!(m->ab & PG_AB_NOAPP) || m->len == 0);
+    assert(!(m->ab & PG_AB_CX) || !(m->ab & (PG_AB_ABCAST | PG_AB_NOAPP)));
     out_u8(o, m->ab);
     if (m->ab & PG_AB_ORDER) {
         assert(m->ord_start >= 1 && m->n_ord >= 1 && m->n_ord <= PG_ORDER_MAX);
@@ -288,8 +364,7 @@ size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
         enc_ab(m, &o);
     if (dom)
         out_blob(&o, m->dep, m->dep_len);
-    bool has_payload = cast || m->type == PG_MT_P2P || m->type == PG_MT_STATE;
-    if (has_payload && m->len) {
+    if (has_payload(m->type) && m->len) {
         if (o.len + m->len > o.cap)
             o.ok = false;
         else {
@@ -322,6 +397,43 @@ static void dec_vt(struct pgw_in *in, struct pg_wmsg *m, bool sparse)
                 in->ok = false;
         }
         m->vt[i] = in_var32(in);
+    }
+}
+
+static void dec_client(struct pgw_in *in, struct pg_wmsg *m)
+{
+    switch (m->type) {
+    case PG_MT_CVIEW:
+        m->cflags = (uint8_t)in_u8(in);
+        m->n_members = in_ids(in, m->members, PG_MAX_MEMBERS_CAP);
+        if (m->cflags > PG_CV_ALL || m->n_members == 0)
+            in->ok = false;
+        break;
+    case PG_MT_CACK:
+        m->cflags = (uint8_t)in_u8(in);
+        m->cseq = in_var32(in);
+        if (m->cflags > 1)
+            in->ok = false;
+        break;
+    case PG_MT_CMSG:
+        m->cseq = in_var32(in);
+        if (m->cseq == 0)
+            in->ok = false;
+        break;
+    case PG_MT_CHELLO:
+        m->pid = in_u32(in);
+        m->vmin = in_var32(in);
+        m->dview = in_var32(in);
+        break;
+    case PG_MT_CDIFF:
+        m->rank = (uint8_t)in_rank(in);
+        m->cseq = in_var32(in);
+        m->pid = in_u32(in);
+        if (m->cseq == 0 || m->pid == PG_NODE_NONE)
+            in->ok = false;
+        break;
+    default:
+        in->ok = false;
     }
 }
 
@@ -386,14 +498,17 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
         in_blob(in, &m->dep, &m->dep_len);
         break;
     default:
-        in->ok = false;
+        dec_client(in, m);
+        break;
     }
 }
 
 static void dec_ab(struct pgw_in *in, struct pg_wmsg *m)
 {
     m->ab = (uint8_t)in_u8(in);
-    if (m->ab == 0 || m->ab > PG_AB_ALL || ((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP))) {
+    bool cx_bad = (m->ab & PG_AB_CX) && (m->ab & (PG_AB_ABCAST | PG_AB_NOAPP));
+    if (m->ab == 0 || m->ab > PG_AB_ALL || ((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP)) ||
+        cx_bad) {
         in->ok = false;
         return;
     }
@@ -430,6 +545,8 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     m->dep = NULL;
     m->dep_len = 0;
     m->p2p_domain = m->p2p_seq = 0;
+    m->cflags = 0;
+    m->cseq = m->vmin = m->dview = 0;
     struct pgw_in in = {.p = buf, .len = len, .ok = true};
     if (in_u8(&in) != PGW_MAGIC || !in.ok)
         return PG_E_MALFORMED;
@@ -452,15 +569,12 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     if (!in.ok)
         return PG_E_MALFORMED;
     assert(in.pos <= len);
-    if (cast || m->type == PG_MT_P2P) {
+    if (has_payload(m->type)) {
         m->payload = buf + in.pos;
         m->len = len - in.pos;
         if ((m->ab & PG_AB_NOAPP) && m->len)
             return PG_E_MALFORMED;
-    } else if (m->type == PG_MT_STATE) {
-        m->payload = buf + in.pos;
-        m->len = len - in.pos;
-        if (m->len > m->st_total - m->st_off)
+        if (m->type == PG_MT_STATE && m->len > m->st_total - m->st_off)
             return PG_E_MALFORMED; /* the chunk overruns the state */
     } else if (in.pos != len) {
         return PG_E_MALFORMED; /* trailing bytes */

@@ -9,9 +9,13 @@
  *
  * A group whose traffic is all `fifo` runs on the link layer alone (the paper's
  * Table 2: phys_mcast, one static view). Any other group runs the process-group
- * layer (Table 1: views, flush, cbcast; and abcast). A message's id, and whether
- * it is a cbcast or an abcast (the magic), travel in its payload. The send time
- * of each message is kept to measure delivery latency per ordering.
+ * layer (Table 1: views, flush, cbcast; and abcast). A message's id, and its
+ * ordering (the magic: cbcast, abcast or diffusion), travel in its payload. The
+ * send time of each message is kept to measure delivery latency per ordering.
+ * The first incarnation of a declared client becomes a client of its group at
+ * start (pg_client through member k mod n for the k-th client); it writes the
+ * views it caches, sends its cbcast lines as client messages and delivers
+ * diffusions (it keeps no replicated object).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 
 #define APP_MAGIC    0x70677031u /* "pgp1" */
 #define APP_MAGIC_AB 0x70676131u /* "pga1": an abcast */
+#define APP_MAGIC_DF 0x70676431u /* "pgd1": a diffusion */
 #define APP_HDR_B    16u
 
 static uint32_t app_gid(uint32_t group)
@@ -218,25 +223,28 @@ static void app_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     }
 }
 
-/* Parses the application header of a payload; *abcast tells its ordering.
- * The top byte of the seq field is the message's relay hop count (`relay`). */
-static uint64_t app_parse_hop(const uint8_t *payload, size_t len, pg_node_id from, bool *abcast,
-                              uint32_t *hop)
+/* Parses the application header of a payload; *o tells its ordering (cbcast,
+ * abcast or diffusion: the magic). The top byte of the seq field is the
+ * message's relay hop count (`relay`). */
+static uint64_t app_parse_hop(const uint8_t *payload, size_t len, pg_node_id from,
+                              enum scn_order *o, uint32_t *hop)
 {
     assert(len >= APP_HDR_B);
     uint32_t magic = app_get_u32(payload);
-    assert(magic == APP_MAGIC || magic == APP_MAGIC_AB);
+    assert(magic == APP_MAGIC || magic == APP_MAGIC_AB || magic == APP_MAGIC_DF);
     assert(app_get_u32(payload + 4) == from);
-    *abcast = magic == APP_MAGIC_AB;
+    *o = magic == APP_MAGIC_AB   ? SCN_ORDER_ABCAST
+         : magic == APP_MAGIC_DF ? SCN_ORDER_DIFFUSION
+                                 : SCN_ORDER_CBCAST;
     uint64_t v = app_get_u32(payload + 8) | (uint64_t)app_get_u32(payload + 12) << 32;
     *hop = (uint32_t)(v >> 56);
     return v & ((1ull << 56) - 1);
 }
 
-static uint64_t app_parse(const uint8_t *payload, size_t len, pg_node_id from, bool *abcast)
+static uint64_t app_parse(const uint8_t *payload, size_t len, pg_node_id from, enum scn_order *o)
 {
     uint32_t hop;
-    return app_parse_hop(payload, len, from, abcast, &hop);
+    return app_parse_hop(payload, len, from, o, &hop);
 }
 
 static void app_relay(struct sim_inc *inc, uint32_t from_group, uint32_t hop, uint32_t domain);
@@ -280,9 +288,9 @@ static void app_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t
 {
     struct sim_inc *inc = ctx;
     assert(gid >= 1 && gid <= inc->w->scn->n_groups && !inc->w->group_pg[gid - 1]);
-    bool ab;
-    uint64_t seq = app_parse(payload, len, from, &ab);
-    assert(!ab);
+    enum scn_order o;
+    uint64_t seq = app_parse(payload, len, from, &o);
+    assert(o == SCN_ORDER_CBCAST);
     app_latency(inc, from, seq, SCN_ORDER_FIFO);
     if (from == inc->id && inc->app.in_mcast) {
         inc->app.self_pending = true; /* written after the send event */
@@ -298,28 +306,32 @@ static void app_on_monitor(void *ctx, phys_gid gid, pg_node_id failed)
     (void)ctx, (void)gid, (void)failed; /* static groups: the link layer already dropped it */
 }
 
-/* pg_entry upcall (process groups, paper Table 1). */
+/* pg_entry upcall (process groups, paper Table 1). A client delivers
+ * diffusions, in their view (not the one it cached). */
 static void app_on_pg_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
                             const uint8_t *payload, size_t len)
 {
     struct sim_inc *inc = ctx;
     uint32_t g = gid - 1;
     assert(gid >= 1 && gid <= inc->w->scn->n_groups && inc->w->group_pg[g]);
-    assert(inc->app.groups[g].view == (int64_t)view_id); /* delivered in the installed view */
-    bool ab;
+    struct sim_app_group *ag = &inc->app.groups[g];
+    enum scn_order o;
     uint32_t hop;
-    uint64_t seq = app_parse_hop(payload, len, from, &ab, &hop);
-    app_apply(&inc->app.groups[g], from, seq);
-    app_latency(inc, from, seq, ab ? SCN_ORDER_ABCAST : SCN_ORDER_CBCAST);
+    uint64_t seq = app_parse_hop(payload, len, from, &o, &hop);
+    assert(!ag->client || o == SCN_ORDER_DIFFUSION);
+    assert(ag->client || ag->view == (int64_t)view_id); /* delivered in the installed view */
+    if (!ag->client)
+        app_apply(ag, from, seq);
+    app_latency(inc, from, seq, o);
     if (from == inc->id && inc->app.in_mcast && seq == inc->app.next_seq + 1) {
         inc->app.self_pending = true; /* the message being sent: after its send event */
         inc->app.self_view = view_id;
         return;
     }
     struct sim_delivery d;
-    app_fill(inc, &d, g, from, seq, ab ? "abcast" : "cbcast", view_id);
+    app_fill(inc, &d, g, from, seq, scn_order_name(o), view_id);
     app_deliver(inc, &d);
-    if (from != inc->id)
+    if (from != inc->id && !ag->client)
         app_relay(inc, g, hop, inc->w->scn->groups[g].domain);
 }
 
@@ -328,10 +340,10 @@ static void app_on_p2p(void *ctx, pg_node_id from, uint32_t domain, const uint8_
                        size_t len)
 {
     struct sim_inc *inc = ctx;
-    bool ab;
+    enum scn_order o;
     uint32_t hop;
-    uint64_t seq = app_parse_hop(payload, len, from, &ab, &hop);
-    assert(!ab);
+    uint64_t seq = app_parse_hop(payload, len, from, &o, &hop);
+    assert(o == SCN_ORDER_CBCAST);
     app_latency(inc, from, seq, SCN_ORDER_P2P);
     struct sim_delivery d;
     app_fill(inc, &d, SCN_NO_GROUP, from, seq, "p2p", -1);
@@ -375,13 +387,13 @@ static void app_on_pg_view(void *ctx, const struct pg_view *v, bool excluded)
         e.group = inc->w->scn->groups[g].name;
         sim_inc_emit(inc, &e);
         inc->w->tot.exclusions++;
-        *ag = (struct sim_app_group){.view = -1};
+        *ag = (struct sim_app_group){.view = -1, .client = ag->client};
         return;
     }
     assert(v->view_id > ag->view);
     ag->view = v->view_id;
     ag->joined = true;
-    app_emit_view(inc, g, v);
+    app_emit_view(inc, g, v); /* a client: the view it caches, its client list is itself */
     if (ag->has_state)
         app_emit_state(inc, g);
     if (inc->app.sab.late) { /* sabotage: the held delivery lands in this view */
@@ -427,6 +439,17 @@ static void app_create_pg_group(struct sim_inc *inc, uint32_t g, const pg_node_i
     app_emit_state(inc, g);
 }
 
+/* Becomes a client of process group g through member `contact` (first incarnations). */
+static void app_become_client(struct sim_inc *inc, uint32_t g, pg_node_id contact)
+{
+    struct pg *pg = pg_node_pg(inc->node);
+    int rc = pg_client(pg, app_gid(g), contact);
+    assert(rc == PG_OK);
+    pg_entry(pg, app_gid(g), app_on_pg_entry, inc);
+    pg_monitor(pg, app_gid(g), app_on_pg_view, inc);
+    inc->app.groups[g] = (struct sim_app_group){.client = true, .view = -1};
+}
+
 static void app_join_static_groups(struct sim_inc *inc)
 {
     const struct scn *s = inc->w->scn;
@@ -440,6 +463,9 @@ static void app_join_static_groups(struct sim_inc *inc)
             names[i] = sim_inc_name(inc->w, ids[i]);
             member |= ids[i] == inc->id;
         }
+        for (uint32_t k = 0; k < grp->n_clients; k++)
+            if (grp->clients[k] + 1 == inc->id)
+                app_become_client(inc, g, ids[k % grp->n_members]);
         if (!member)
             continue;
         if (inc->w->group_pg[g])
@@ -552,7 +578,9 @@ static size_t app_payload(struct sim_inc *inc, const struct app_out *o, uint8_t 
     len = len > cap ? cap : len;
     uint64_t v = seq | (uint64_t)o->hop << 56;
     assert(seq < (1ull << 56) && o->hop < 256);
-    app_put_u32(buf, o->order == SCN_ORDER_ABCAST ? APP_MAGIC_AB : APP_MAGIC);
+    app_put_u32(buf, o->order == SCN_ORDER_ABCAST      ? APP_MAGIC_AB
+                     : o->order == SCN_ORDER_DIFFUSION ? APP_MAGIC_DF
+                                                       : APP_MAGIC);
     app_put_u32(buf + 4, inc->id);
     app_put_u32(buf + 8, (uint32_t)v);
     app_put_u32(buf + 12, (uint32_t)(v >> 32));
@@ -612,8 +640,10 @@ static int app_transmit(struct sim_inc *inc, const struct app_out *o, const uint
     uint64_t id;
     uint32_t sent_view;
     struct pg *p = pg_node_pg(inc->node);
-    int rc = o->order == SCN_ORDER_ABCAST ? abcast(p, app_gid(o->group), buf, len, &id, &sent_view)
-                                          : cbcast(p, app_gid(o->group), buf, len, &id, &sent_view);
+    pg_gid gid = app_gid(o->group);
+    int rc = o->order == SCN_ORDER_ABCAST      ? abcast(p, gid, buf, len, &id, &sent_view)
+             : o->order == SCN_ORDER_DIFFUSION ? pg_diffuse(p, gid, buf, len, &id, &sent_view)
+                                               : cbcast(p, gid, buf, len, &id, &sent_view);
     assert(rc != PG_OK || sent_view == view);
     return rc;
 }
@@ -627,7 +657,12 @@ static void app_send(struct sim_inc *inc, const struct app_out *o)
     uint8_t buf[PHYS_MAX_PAYLOAD];
     uint64_t seq = inc->app.next_seq + 1;
     bool p2p = o->group == SCN_NO_GROUP, pg = p2p || inc->w->group_pg[o->group];
-    size_t len = app_payload(inc, o, buf, pg ? PG_MAX_PAYLOAD : PHYS_MAX_PAYLOAD, seq);
+    bool cx = !p2p && pg && (o->order == SCN_ORDER_DIFFUSION || inc->app.groups[o->group].client);
+    size_t len = app_payload(inc, o, buf,
+                             cx   ? PG_MAX_PAYLOAD - PG_CX_HDR_MAX
+                             : pg ? PG_MAX_PAYLOAD
+                                  : PHYS_MAX_PAYLOAD,
+                             seq);
     uint32_t view = 1;
     if (!p2p && pg && pg_send_view(pg_node_pg(inc->node), app_gid(o->group), &view) != PG_OK)
         return; /* not a member (yet, or any more) */
@@ -710,6 +745,7 @@ static pg_node_id app_contact(const struct sim_world *w, uint32_t g, pg_node_id 
         const struct sim_inc *o = w->incs[i];
         uint32_t view;
         if (o->id != self && o->alive && o->node &&
+            !pg_is_client(pg_node_pg(o->node), app_gid(g)) &&
             pg_send_view(pg_node_pg(o->node), app_gid(g), &view) == PG_OK)
             return o->id;
     }

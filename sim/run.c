@@ -65,6 +65,27 @@ static void run_init_simgrid(const struct scn *s)
         run_platform_cluster(s);
 }
 
+/* The most groups one process is ever in: its static groups (as a member or
+ * a client) plus its joins
+ * (each node allocates its group table up front: max_groups slots). */
+static uint32_t run_groups_per_proc(const struct scn *s)
+{
+    uint32_t *n = calloc(s->n_procs + 1, sizeof *n), most = 1;
+    assert(n);
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        for (uint32_t i = 0; i < s->groups[g].n_members; i++)
+            n[s->groups[g].members[i]]++;
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        for (uint32_t i = 0; i < s->groups[g].n_clients; i++)
+            n[s->groups[g].clients[i]]++;
+    for (uint32_t f = 0; f < s->n_faults; f++)
+        n[s->faults[f].proc] += s->faults[f].kind == SCN_F_JOIN;
+    for (uint32_t p = 0; p < s->n_procs; p++)
+        most = n[p] > most ? n[p] : most;
+    free(n);
+    return most;
+}
+
 static void run_phys_config(const struct scn *s, struct phys_config *cfg)
 {
     phys_config_default(cfg);
@@ -74,23 +95,8 @@ static void run_phys_config(const struct scn *s, struct phys_config *cfg)
     cfg->rto_max_ns = s->rto_max_ns;
     cfg->ack_delay_ns = s->ack_delay_ns;
     cfg->window = s->window;
-}
-
-/* The most groups one process is ever in: its static groups plus its joins
- * (each node allocates its group table up front: max_groups slots). */
-static uint32_t run_groups_per_proc(const struct scn *s)
-{
-    uint32_t *n = calloc(s->n_procs + 1, sizeof *n), most = 1;
-    assert(n);
-    for (uint32_t g = 0; g < s->n_groups; g++)
-        for (uint32_t i = 0; i < s->groups[g].n_members; i++)
-            n[s->groups[g].members[i]]++;
-    for (uint32_t f = 0; f < s->n_faults; f++)
-        n[s->faults[f].proc] += s->faults[f].kind == SCN_F_JOIN;
-    for (uint32_t p = 0; p < s->n_procs; p++)
-        most = n[p] > most ? n[p] : most;
-    free(n);
-    return most;
+    uint32_t groups = 2 * run_groups_per_proc(s) + 1; /* a process group has client channels too */
+    cfg->max_groups = groups > cfg->max_groups ? groups : cfg->max_groups;
 }
 
 /* Sizes the group layer to the scenario: a view holds at most the largest
@@ -107,6 +113,10 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
     cfg->max_members = most < PG_MAX_MEMBERS_CAP ? most : PG_MAX_MEMBERS_CAP;
     uint32_t per_proc = run_groups_per_proc(s);
     cfg->max_groups = per_proc > cfg->max_groups ? per_proc : cfg->max_groups;
+    uint32_t clients = 0;
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        clients = s->groups[g].n_clients > clients ? s->groups[g].n_clients : clients;
+    cfg->max_clients = clients < PG_MAX_CLIENTS_CAP ? clients : PG_MAX_CLIENTS_CAP;
     cfg->abcast_token_follow = !s->abcast_token_fixed;
     cfg->vt_compress = s->vt_compress;
     if (s->suspect_timeout_ns > cfg->state_timeout_ns / 4) /* providers fail over first */
@@ -221,6 +231,16 @@ static void run_summary_order(const struct sim_world *w, FILE *out)
         fprintf(out, "state transfer: %llu sent (%llu chunks), %llu received, %llu failed\n",
                 (unsigned long long)t->pg_state_sent, (unsigned long long)t->pg_state_chunks,
                 (unsigned long long)t->pg_state_received, (unsigned long long)t->pg_state_failed);
+    if (t->cl_sent || t->diffusions)
+        fprintf(out,
+                "clients: %llu client messages sent, %llu forwarded by contacts, %llu sent again, "
+                "%llu rejected as stale, %llu copies not delivered twice, %llu failovers; "
+                "%llu diffusions, %llu relayed to clients, %llu delivered by clients, %llu gaps\n",
+                (unsigned long long)t->cl_sent, (unsigned long long)t->cl_forwarded,
+                (unsigned long long)t->cl_resent, (unsigned long long)t->cl_stale,
+                (unsigned long long)t->cl_dups, (unsigned long long)t->cl_failovers,
+                (unsigned long long)t->diffusions, (unsigned long long)t->diff_relayed,
+                (unsigned long long)t->cl_diff_delivered, (unsigned long long)t->diff_gaps);
     if (!t->pg_abcasts)
         return;
     fprintf(out,
@@ -317,9 +337,9 @@ static double run_wall_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Which groups run the process-group layer: those with non-fifo traffic or
- * with membership changes. Returns 2 (after a FILE:LINE:COL message) when a
- * scenario needs what this build cannot do. */
+/* Which groups run the process-group layer: those with non-fifo traffic,
+ * clients or membership changes. Returns 2 (after a FILE:LINE:COL message)
+ * when a scenario needs what this build cannot do. */
 static int run_group_modes(const struct scn *s, bool *group_pg)
 {
     for (uint32_t i = 0; i < s->n_workloads; i++) {
@@ -340,12 +360,15 @@ static int run_group_modes(const struct scn *s, bool *group_pg)
         if (s->faults[i].kind == SCN_F_JOIN || s->faults[i].kind == SCN_F_LEAVE ||
             s->faults[i].kind == SCN_F_FLUSH)
             group_pg[s->faults[i].group] = true;
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        group_pg[g] |= s->groups[g].n_clients > 0;
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         const struct scn_workload *w = &s->workloads[i];
         if (w->group != SCN_NO_GROUP && group_pg[w->group] && w->order == SCN_ORDER_FIFO) {
             fprintf(stderr,
-                    "%s:%u:1: group %s runs the process-group layer (it has cbcast or abcast "
-                    "traffic, joins, leaves or flushes); its traffic cannot also be fifo\n",
+                    "%s:%u:1: group %s runs the process-group layer (it has cbcast, abcast or "
+                    "diffusion traffic, clients, joins, leaves or flushes); its traffic cannot "
+                    "also be fifo\n",
                     s->file, w->line, s->groups[w->group].name);
             return 2;
         }
@@ -354,6 +377,11 @@ static int run_group_modes(const struct scn *s, bool *group_pg)
         if (group_pg[g] && s->groups[g].n_members > PG_MAX_MEMBERS_CAP) {
             fprintf(stderr, "%s: group %s has %u members; a process group has at most %u\n",
                     s->file, s->groups[g].name, s->groups[g].n_members, PG_MAX_MEMBERS_CAP);
+            return 2;
+        }
+        if (s->groups[g].n_clients > PG_MAX_CLIENTS_CAP) {
+            fprintf(stderr, "%s: group %s has %u clients; a process group has at most %u\n",
+                    s->file, s->groups[g].name, s->groups[g].n_clients, PG_MAX_CLIENTS_CAP);
             return 2;
         }
     }
@@ -407,8 +435,6 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
     run_open_trace(w);
     struct phys_config cfg;
     run_phys_config(s, &cfg);
-    uint32_t per_proc = run_groups_per_proc(s);
-    cfg.max_groups = per_proc > cfg.max_groups ? per_proc : cfg.max_groups;
     run_pg_config(s, &w->pg_cfg);
     run_emit_domains(w);
     for (uint32_t p = 0; p < s->n_procs; p++)

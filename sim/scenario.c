@@ -39,7 +39,7 @@ struct proc_pos {
 };
 
 struct wl_pos {
-    uint32_t col_send, col_start, col_stop;
+    uint32_t col_send, col_start, col_stop, col_order;
     bool stop_given;
 };
 
@@ -137,6 +137,8 @@ const char *scn_order_name(enum scn_order o)
         return "abcast";
     case SCN_ORDER_P2P:
         return "p2p";
+    case SCN_ORDER_DIFFUSION:
+        return "diffusion";
     default:
         return "?";
     }
@@ -889,6 +891,8 @@ static int cmd_processes(struct parser *p)
             return -1;
         if (!strcmp(name, "group"))
             return perr_tok(p, i, "'group' cannot name a process (`send` uses it as a keyword)");
+        if (!strcmp(name, "clients"))
+            return perr_tok(p, i, "'clients' cannot name a process (`group` uses it as a keyword)");
         if (add_proc(p, i, name))
             return -1;
     }
@@ -923,6 +927,13 @@ static int cmd_group(struct parser *p)
         return perr_tok(p, 1, "'%s' is already the name of a process", name);
     if (need(p, 2, "the members of the group"))
         return -1;
+    uint32_t c = 2;
+    while (c < p->ntok && strcmp(p->tok[c].s, "clients"))
+        c++;
+    if (c == 2)
+        return perr_tok(p, 2, "`group` needs at least one member before `clients`");
+    if (c < p->ntok && need(p, c + 1, "the clients of the group"))
+        return -1;
     if (s->n_groups >= SCN_MAX_GROUPS)
         return perr_tok(p, 0, "more than %d groups", SCN_MAX_GROUPS);
     s->groups = grow(s->groups, &p->cap_groups, s->n_groups + 1, sizeof *s->groups);
@@ -931,20 +942,56 @@ static int cmd_group(struct parser *p)
     memcpy(g->name, name, sizeof g->name);
     uint32_t n = 0;
     set_begin(p, "");
-    if (resolve_procs(p, 2, p->ntok, &n))
+    if (resolve_procs(p, 2, c, &n))
         return -1;
     assert(n >= 1 && n <= SCN_MAX_MEMBERS);
-    g->members = copy_scratch(p, n);
-    g->n_members = n;
+    uint32_t nm = n;
+    p->dup_hint = " (among the members and clients of the group)";
+    if (c < p->ntok && resolve_procs(p, c + 1, p->ntok, &n))
+        return -1;
+    g->members = copy_scratch(p, nm);
+    g->n_members = nm;
+    if (n > nm) {
+        g->clients = malloc((n - nm) * sizeof *g->clients);
+        assert(g->clients);
+        memcpy(g->clients, p->scratch + nm, (n - nm) * sizeof *g->clients);
+        g->n_clients = n - nm;
+    }
+    return 0;
+}
+
+static bool in_list(const uint32_t *a, uint32_t n, uint32_t x)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] == x)
+            return true;
+    return false;
+}
+
+/* A client sends cbcast only (to the members); a diffusion comes from a member. */
+static int check_client_sends(struct parser *p, const struct scn_workload *w,
+                              const struct wl_pos *wp)
+{
+    const struct scn_group *g = &p->s->groups[w->group];
+    for (uint32_t i = 0; i < w->n_senders; i++) {
+        if (!in_list(g->clients, g->n_clients, w->senders[i]) || w->order == SCN_ORDER_CBCAST)
+            continue;
+        const char *who = p->s->procs[w->senders[i]].name;
+        if (w->order == SCN_ORDER_DIFFUSION)
+            return perr(p, p->line, wp->col_order,
+                        "%s is a client of %s: a diffusion is multicast by members", who, g->name);
+        return perr(p, p->line, wp->col_order ? wp->col_order : wp->col_send,
+                    "%s is a client of %s: a client sends `order cbcast` only", who, g->name);
+    }
     return 0;
 }
 
 static int val_order(struct parser *p, uint32_t i, enum scn_order *o)
 {
-    static const char *const orders[] = {"fifo", "cbcast", "abcast", "p2p"};
-    int k = find_word(orders, 4, p->tok[i].s);
+    static const char *const orders[] = {"fifo", "cbcast", "abcast", "p2p", "diffusion"};
+    int k = find_word(orders, SCN_ORDER_N, p->tok[i].s);
     if (k < 0)
-        return unknown_word(p, i, "order", orders, 4);
+        return unknown_word(p, i, "order", orders, SCN_ORDER_N);
     *o = (enum scn_order)k;
     return 0;
 }
@@ -973,7 +1020,7 @@ static int want_domain(struct parser *p, uint32_t i, uint32_t *out)
 static int send_options(struct parser *p, struct scn_workload *w, struct wl_pos *wp, uint32_t i)
 {
     static const char *const keys[] = {"order", "rate", "size", "start", "stop", "domain"};
-    static const char *const what[] = {"fifo, cbcast, abcast or p2p",
+    static const char *const what[] = {"fifo, cbcast, abcast, p2p or diffusion",
                                        "a rate (like 50/s)",
                                        "a size (like 64B)",
                                        "a duration",
@@ -1002,6 +1049,8 @@ static int send_options(struct parser *p, struct scn_workload *w, struct wl_pos 
             return perr_tok(p, i + 1,
                             p2p ? "`send ... to P` is point-to-point: its order is p2p"
                                 : "order p2p needs `to P` instead of `group G`");
+        if (k == 0)
+            wp->col_order = p->tok[i + 1].col;
         if (k == 3)
             wp->col_start = p->tok[i + 1].col;
         if (k == 4)
@@ -1048,7 +1097,9 @@ static int cmd_send(struct parser *p)
     }
     if (need(p, g + 1, "a group name") || want_group(p, g + 1, &w->group))
         return -1;
-    return send_options(p, w, wp, g + 2);
+    if (send_options(p, w, wp, g + 2))
+        return -1;
+    return check_client_sends(p, w, wp);
 }
 
 /* `domain NAME GROUPS...`: puts groups in causality domain NAME. */
@@ -1705,8 +1756,10 @@ void scn_free(struct scn *s)
 {
     if (!s)
         return;
-    for (uint32_t i = 0; i < s->n_groups; i++)
+    for (uint32_t i = 0; i < s->n_groups; i++) {
         free(s->groups[i].members);
+        free(s->groups[i].clients);
+    }
     for (uint32_t i = 0; i < s->n_workloads; i++)
         free(s->workloads[i].senders);
     for (uint32_t i = 0; i < s->n_faults; i++) {
@@ -1833,6 +1886,10 @@ static void print_procs(const struct scn *s, FILE *out)
         print_names(out, s, s->groups[g].members, s->groups[g].n_members);
         if (s->groups[g].domain)
             fprintf(out, " (domain %s)", s->domains[s->groups[g].domain]);
+        if (s->groups[g].n_clients) {
+            fprintf(out, " clients (%u): ", s->groups[g].n_clients);
+            print_names(out, s, s->groups[g].clients, s->groups[g].n_clients);
+        }
         fprintf(out, "\n");
     }
 }

@@ -38,9 +38,10 @@ enum scn_order {
     SCN_ORDER_FIFO = 0,
     SCN_ORDER_CBCAST = 1,
     SCN_ORDER_ABCAST = 2,
-    SCN_ORDER_P2P = 3, /* point-to-point cbcast (`send P to Q`) */
+    SCN_ORDER_P2P = 3,       /* point-to-point cbcast (`send P to Q`) */
+    SCN_ORDER_DIFFUSION = 4, /* pg_diffuse: from a member to every member and client */
 };
-#define SCN_ORDER_N 4
+#define SCN_ORDER_N 5
 const char *scn_order_name(enum scn_order o);
 
 enum scn_fault_kind {
@@ -103,6 +104,8 @@ struct scn_group {
     uint32_t n_members;
     uint32_t *members; /* proc indices, in rank order */
     uint32_t domain;   /* causality domain: index into scn.domains (0 = "default") */
+    uint32_t n_clients;
+    uint32_t *clients; /* proc indices (`clients` part of `group`), or NULL */
 };
 
 /* `send` lines: every proc in `senders` multicasts to `group` from start to

@@ -313,6 +313,16 @@ static void inc_collect_stats(struct sim_inc *inc)
     t->pg_token_passes += ps->token_passes;
     t->pg_abcast_flush_ordered += ps->abcast_flush_ordered;
     t->pg_order_delay_sum_ns += ps->order_delay_total_ns;
+    t->cl_sent += ps->client_sent;
+    t->cl_resent += ps->client_resent;
+    t->cl_failovers += ps->client_failovers;
+    t->cl_diff_delivered += ps->client_diff_delivered;
+    t->cl_forwarded += ps->client_forwarded;
+    t->cl_stale += ps->client_stale_rejected;
+    t->cl_dups += ps->client_dup_dropped;
+    t->diffusions += ps->diffusions;
+    t->diff_relayed += ps->diffusion_relayed;
+    t->diff_gaps += ps->diffusion_gaps;
     if (ps->order_delay_max_ns > t->pg_order_delay_max_ns)
         t->pg_order_delay_max_ns = ps->order_delay_max_ns;
     t->pg_state_sent += ps->state_sent;

@@ -55,6 +55,9 @@ struct sim_totals {
     /* send -> delivery latency per ordering (enum scn_order), all deliveries and own ones */
     uint64_t lat_n[SCN_ORDER_N], lat_sum_ns[SCN_ORDER_N], lat_max_ns[SCN_ORDER_N];
     uint64_t lat_own_n[SCN_ORDER_N], lat_own_sum_ns[SCN_ORDER_N];
+    /* clients and diffusion (sums of struct pg_stats) */
+    uint64_t cl_sent, cl_resent, cl_failovers, cl_diff_delivered, cl_forwarded, cl_stale;
+    uint64_t cl_dups, diffusions, diff_relayed, diff_gaps;
     uint64_t pg_delayed_ns, pg_delayed_max_ns; /* causal waits: total, longest */
     /* state transfer to joiners (sums of struct pg_stats) */
     uint64_t pg_state_sent, pg_state_chunks, pg_state_received, pg_state_failed;

@@ -59,6 +59,7 @@ struct sim_app_group {
     bool joined;    /* a member (static, or joined by pg_join) */
     bool has_state; /* the replicated object is valid (initial members; joiners once their
                        state transfer is done) */
+    bool client;    /* a client of the group (pg_client), not a member */
     int64_t view;   /* current view id, or -1 */
     uint64_t n_applied, sum_applied; /* the replicated object: commutative counters */
 };

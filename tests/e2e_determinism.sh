@@ -5,7 +5,7 @@ set -euo pipefail
 pgroup=$1 src=$2 out=$3
 mkdir -p "$out"
 for scn in quickstart harsh vs-coordinator-crash vs-partition-rejoin vs-abcast-sequencer-crash \
-    state-transfer; do
+    state-transfer clients-crash; do
   "$pgroup" run "$src/scenarios/$scn.scn" --seed 11 --trace "$out/$scn-a.jsonl" --brief >/dev/null
   "$pgroup" run "$src/scenarios/$scn.scn" --seed 11 --trace "$out/$scn-b.jsonl" --brief >/dev/null
   "$pgroup" run "$src/scenarios/$scn.scn" --seed 12 --trace "$out/$scn-c.jsonl" --brief >/dev/null

@@ -53,8 +53,8 @@ struct pgnet *pgnet_new(unsigned n, uint64_t seed, const struct pg_config *pcfg)
     assert(pn);
     struct phys_config phys_cfg;
     phys_config_default(&phys_cfg);
-    if (pcfg && pcfg->max_groups > phys_cfg.max_groups)
-        phys_cfg.max_groups = pcfg->max_groups; /* one phys group per pg group */
+    if (pcfg && 2 * pcfg->max_groups + 1 > phys_cfg.max_groups)
+        phys_cfg.max_groups = 2 * pcfg->max_groups + 1; /* a pg group and its client channels */
     pn->fn = fakenet_new_pg(n, seed, &phys_cfg, pcfg);
     pn->n = n;
     pn->recs = calloc(PGNET_MAX_RECS, sizeof *pn->recs);
@@ -147,6 +147,9 @@ static void rec_monitor(void *ctx, const struct pg_view *v, bool excluded)
     r->view = v->view_id;
     r->n_members = v->n_members;
     memcpy(r->members, v->members, v->n_members * sizeof(pg_node_id));
+    r->client = true; /* a view that does not list this node: a client's cached view */
+    for (uint32_t k = 0; k < v->n_members; k++)
+        r->client &= v->members[k] != r->node;
 }
 
 static void rec_flush_done(void *ctx, pg_gid gid)
@@ -188,9 +191,12 @@ int pgnet_create(struct pgnet *pn, pg_gid gid, const unsigned *idx, size_t k)
     return PG_OK;
 }
 
+enum { MC_CB, MC_AB, MC_DIFF };
+
 static int pgnet_mcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag_out,
-                       bool ab)
+                       int kind)
 {
+    bool ab = kind == MC_AB;
     struct pgnet_slot *s = &pn->slots[i];
     uint8_t buf[PG_MAX_PAYLOAD];
     assert(len >= 8 && len <= sizeof buf);
@@ -207,10 +213,15 @@ static int pgnet_mcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uin
     r->tag = tag;
     r->view = sv;
     r->abcast = ab;
+    r->diffusion = kind == MC_DIFF;
+    r->client = pg_is_client(s->pg, gid);
     uint32_t view = 0;
     uint64_t cbid = 0;
-    rc = ab ? abcast(s->pg, gid, buf, len, &cbid, &view)
-            : cbcast(s->pg, gid, buf, len, &cbid, &view);
+    if (kind == MC_DIFF)
+        rc = pg_diffuse(s->pg, gid, buf, len, &cbid, &view);
+    else
+        rc = ab ? abcast(s->pg, gid, buf, len, &cbid, &view)
+                : cbcast(s->pg, gid, buf, len, &cbid, &view);
     if (rc != PG_OK) {
         assert(pn->n_recs == at + 1); /* nothing delivered */
         pn->n_recs = at;
@@ -225,12 +236,24 @@ static int pgnet_mcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uin
 
 int pgnet_cbcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag_out)
 {
-    return pgnet_mcast(pn, i, gid, len, tag_out, false);
+    return pgnet_mcast(pn, i, gid, len, tag_out, MC_CB);
+}
+
+int pgnet_diffuse(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag_out)
+{
+    return pgnet_mcast(pn, i, gid, len, tag_out, MC_DIFF);
+}
+
+int pgnet_client(struct pgnet *pn, unsigned i, pg_gid gid, unsigned contact)
+{
+    struct pgnet_slot *s = &pn->slots[i];
+    int rc = pg_client(s->pg, gid, fakenet_id(pn->fn, contact));
+    return rc == PG_OK ? pgnet_record(pn, i, gid) : rc;
 }
 
 int pgnet_abcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag_out)
 {
-    return pgnet_mcast(pn, i, gid, len, tag_out, true);
+    return pgnet_mcast(pn, i, gid, len, tag_out, MC_AB);
 }
 
 int pgnet_flush(struct pgnet *pn, unsigned i, pg_gid gid)
@@ -317,7 +340,8 @@ struct ck_msg {
     size_t send_rec;
     uint32_t vc[CK_NODES];
     long deliv[CK_NODES]; /* record index of delivery at each node, -1 */
-    bool abcast;
+    uint32_t dview;       /* the view members delivered it in (0: none yet) */
+    bool abcast, diffusion, client;
 };
 
 struct ck {
@@ -329,7 +353,8 @@ struct ck {
     struct ck_msg *msgs;
     size_t n_msgs;
     bool installed[CK_NODES][CK_VIEWS];
-    bool gone[CK_NODES]; /* crashed or excluded at some point */
+    bool gone[CK_NODES];      /* crashed or excluded at some point */
+    bool is_client[CK_NODES]; /* cached a client view */
     char *why;
     size_t cap;
 };
@@ -387,7 +412,23 @@ static bool ck_deliver(struct ck *c, size_t ri, const struct pgnet_rec *r, unsig
         return ck_fail(c, "rule 1: %u delivered %llx twice", r->node, (unsigned long long)r->tag);
     if (cur_view[q] == 0 || c->gone[q])
         return ck_fail(c, "rule 1: %u delivered while not a member", r->node);
-    if (r->view != m->view || r->view != cur_view[q])
+    if (c->is_client[q]) { /* rule 1 for clients; rule 3; no rule 6 (not a member) */
+        if (!m->diffusion)
+            return ck_fail(c, "rule 1: client %u delivered %llx, not a diffusion", r->node,
+                           (unsigned long long)r->tag);
+        if (r->view != m->view)
+            return ck_fail(c, "rule 3: client %u delivered %llx in view %u, sent in %u", r->node,
+                           (unsigned long long)r->tag, r->view, m->view);
+        m->deliv[q] = (long)ri;
+        vc_merge(c->vc[q], m->vc);
+        return true;
+    }
+    if (m->client && m->dview && r->view != m->dview)
+        return ck_fail(c, "rule 4: client message %llx delivered in views %u and %u",
+                       (unsigned long long)r->tag, m->dview, r->view);
+    if (m->client)
+        m->dview = r->view;
+    if ((!m->client && r->view != m->view) || r->view != cur_view[q])
         return ck_fail(c, "rule 3: %llx sent in view %u delivered at %u in view %u (installed %u)",
                        (unsigned long long)r->tag, m->view, r->node, r->view, cur_view[q]);
     for (size_t k = 0; k < c->n_msgs; k++) {
@@ -406,7 +447,11 @@ static bool ck_view(struct ck *c, const struct pgnet_rec *r, unsigned q, uint32_
 {
     if (r->view >= CK_VIEWS)
         return ck_fail(c, "checker: view id too large");
-    if (cur_view[q] != 0 && r->view != cur_view[q] + 1)
+    c->is_client[q] = r->client;
+    if (r->client && r->view <= cur_view[q])
+        return ck_fail(c, "rule 2: client %u went from view %u to %u", r->node, cur_view[q],
+                       r->view);
+    if (!r->client && cur_view[q] != 0 && r->view != cur_view[q] + 1)
         return ck_fail(c, "rule 2: %u went from view %u to %u", r->node, cur_view[q], r->view);
     const struct pgnet_rec *f = first[r->view];
     if (f && (f->n_members != r->n_members ||
@@ -415,7 +460,7 @@ static bool ck_view(struct ck *c, const struct pgnet_rec *r, unsigned q, uint32_
     if (!f)
         first[r->view] = r;
     cur_view[q] = r->view;
-    c->installed[q][r->view] = true;
+    c->installed[q][r->view] = !r->client;
     return true;
 }
 
@@ -445,6 +490,8 @@ static bool ck_walk(struct ck *c)
             m->view = r->view;
             m->send_rec = ri;
             m->abcast = r->abcast;
+            m->diffusion = r->diffusion;
+            m->client = r->client;
             memcpy(m->vc, c->vc[q], sizeof m->vc);
             for (unsigned k = 0; k < CK_NODES; k++)
                 m->deliv[k] = -1;
@@ -466,10 +513,10 @@ static bool ck_vsync(struct ck *c)
 {
     for (size_t k = 0; k < c->n_msgs; k++) {
         const struct ck_msg *m = &c->msgs[k];
-        uint32_t v = m->view;
-        if (v + 1 >= CK_VIEWS)
+        uint32_t v = m->client ? m->dview : m->view; /* a client's: where members delivered it */
+        if (v == 0 || v + 1 >= CK_VIEWS)
             continue;
-        bool any = c->installed[m->sender][v + 1];
+        bool any = !m->client && c->installed[m->sender][v + 1];
         for (unsigned q = 0; q < c->n_ids; q++)
             if (c->installed[q][v] && c->installed[q][v + 1] && m->deliv[q] >= 0)
                 any = true;

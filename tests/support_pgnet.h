@@ -34,6 +34,8 @@ struct pgnet_rec {
     uint32_t view;
     uint64_t tag;    /* SEND/DELIVER */
     bool abcast;     /* SEND: an abcast (else a cbcast) */
+    bool diffusion;  /* SEND: a diffusion (pg_diffuse) */
+    bool client;     /* SEND by a client; VIEW cached by a client (it is not a member) */
     pg_node_id from; /* DELIVER */
     uint32_t n_members;
     pg_node_id members[PG_MAX_MEMBERS_CAP];
@@ -68,6 +70,11 @@ int pgnet_record(struct pgnet *pn, unsigned i, pg_gid gid);
 int pgnet_cbcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag);
 /* The same with abcast. */
 int pgnet_abcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag);
+/* The same with pg_diffuse. */
+int pgnet_diffuse(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uint64_t *tag);
+/* pg_client(gid, contact = node `contact`) at node i, with recording upcalls.
+ * A client's pgnet_cbcast is a client multicast. */
+int pgnet_client(struct pgnet *pn, unsigned i, pg_gid gid, unsigned contact);
 /* pg_flush from node i, recording flush_call and flush_done. */
 int pgnet_flush(struct pgnet *pn, unsigned i, pg_gid gid);
 size_t pgnet_flush_done_count(struct pgnet *pn, unsigned i);
@@ -85,7 +92,10 @@ bool pgnet_delivered(struct pgnet *pn, pg_node_id node, pg_gid gid, uint64_t tag
 
 /* Checks TRACE.md rules 1-8 over every record; with `quiet` also rule 10
  * for gid over the nodes not crashed or excluded. Returns true if all hold;
- * else writes the first violation to why[0..cap). */
+ * else writes the first violation to why[0..cap). Clients: a client delivers
+ * diffusions only, in the diffusion's view, and caches views in any order of
+ * increasing ids; a client's message is delivered by the members in one view
+ * (any), judged by rules 1, 4, 5, 6 and 10 like a member's. */
 bool pgnet_check(struct pgnet *pn, pg_gid gid, bool quiet, char *why, size_t cap);
 
 #endif

@@ -459,6 +459,45 @@ static void test_liveness_missing_deliveries(void **state)
     tb_free(b);
 }
 
+/* Clients (TRACE.md rule 1's clients clause): a client delivers diffusions
+ * only (msgs sent to members and clients); its own msgs are owed by the
+ * members of the view it cached (liveness). */
+static void test_clients_integrity_liveness(void **state)
+{
+    (void)state;
+    static const char *const c1[] = {"c1"};
+    struct tb *b = tb_group3(5);
+    tb_node_ev(b, CHK_EV_START, "c1"); /* 8 */
+    struct chk_event v = {.ev = CHK_EV_VIEW, .node = "c1", .group = "g1", .view = 1};
+    v.members = three;
+    v.n_members = 3;
+    v.clients = c1;
+    v.n_clients = 1;
+    tb_feed(b, &v); /* 9: the view c1 caches */
+    assert_int_equal(tb_send(b, "p1", "p1/1", "diffusion", "g1"), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tb_deliver_full(b, three[i], "p1/1", "p1", "diffusion", "g1"), 0);
+    assert_int_equal(tb_deliver_full(b, "c1", "p1/1", "p1", "diffusion", "g1"), 0); /* 14 */
+    assert_int_equal(tb_send(b, "c1", "c1/1", "cbcast", "g1"), 0);                  /* 15 */
+    for (int i = 0; i < 2; i++) /* p3 never delivers it */
+        assert_int_equal(tb_deliver_full(b, three[i], "c1/1", "c1", "cbcast", "g1"), 0);
+    assert_int_equal(tb_send(b, "p3", "p3/1", "cbcast", "g1"), 0); /* 18 */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tb_deliver_full(b, three[i], "p3/1", "p3", "cbcast", "g1"), 0);
+    assert_int_equal(tb_deliver_full(b, "c1", "p3/1", "p3", "cbcast", "g1"), 1); /* 22 */
+    assert_int_equal(tb_deliver_full(b, "p4", "p1/1", "p1", "diffusion", "g1"), 1);
+    char *rep = tb_finish(b);
+    assert_int_equal(chk_violations(b->c, CHK_R_INTEGRITY), 2);
+    assert_int_equal(chk_violations(b->c, CHK_R_LIVENESS), 1);
+    assert_contains(rep, "first violation of integrity: c1 delivered p3/1 in g1, but its latest "
+                         "view of g1 (view 1) does not list it\n"
+                         "    line 9: view node=c1 group=g1 view=1 members=[p1,p2,p3]");
+    assert_contains(rep, "first violation of liveness: p3 never delivered c1/1 (sent by c1 to "
+                         "g1)\n");
+    free(rep);
+    tb_free(b);
+}
+
 static void test_liveness_crashed_and_unjudged(void **state)
 {
     (void)state;
@@ -972,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_fifo_late_evidence),
         cmocka_unit_test(test_liveness_missing_deliveries),
         cmocka_unit_test(test_liveness_crashed_and_unjudged),
+        cmocka_unit_test(test_clients_integrity_liveness),
         cmocka_unit_test(test_liveness_views_differ),
         cmocka_unit_test(test_write_exact_bytes),
         cmocka_unit_test(test_write_read_round_trip),

@@ -15,6 +15,7 @@
 
 #include "pg.h"
 #include "phys.h"
+#include "reply.h"
 #include "support_fakenet.h"
 #include "support_pgnet.h"
 
@@ -467,6 +468,390 @@ static void test_clients(void **state)
     assert_int_equal(v.n_clients, 0);
     check_rules(pn, true);
     pgnet_free(pn);
+}
+
+/* ---- clients and diffusion (pg_client.c) ---- */
+
+/* Members 0..nm-1, clients nm..nm+nc-1 (client k through member k % nm). */
+static struct pgnet *client_group(unsigned nm, unsigned nc, uint64_t seed,
+                                  const struct pg_config *cfg)
+{
+    struct pgnet *pn = pgnet_new(nm + nc, seed, cfg);
+    unsigned idx[16];
+    assert_true(nm <= 16);
+    for (unsigned i = 0; i < nm; i++)
+        idx[i] = i;
+    assert_int_equal(pgnet_create(pn, GID, idx, nm), PG_OK);
+    for (unsigned k = 0; k < nc; k++)
+        assert_int_equal(pgnet_client(pn, nm + k, GID, k % nm), PG_OK);
+    pgnet_run_for(pn, 300 * MS);
+    for (unsigned k = 0; k < nc; k++) {
+        struct pg_view v;
+        assert_int_equal(pg_getview(pgnet_pg(pn, nm + k), GID, &v), PG_OK);
+        assert_int_equal(v.n_members, nm);
+        assert_int_equal(v.n_clients, 1);
+        assert_int_equal(v.clients[0], pgnet_id(pn, nm + k));
+    }
+    return pn;
+}
+
+/* Each member delivered each client message once, and each client each diffusion once. */
+static void check_client_traffic(struct pgnet *pn, unsigned nm, unsigned nc, const bool *alive)
+{
+    size_t n;
+    const struct pgnet_rec *r = pgnet_recs(pn, &n);
+    for (size_t k = 0; k < n; k++) {
+        if (r[k].kind != PGNET_SEND || (!r[k].client && !r[k].diffusion))
+            continue;
+        unsigned lo = r[k].client ? 0 : nm, hi = r[k].client ? nm : nm + nc;
+        for (unsigned q = lo; q < hi; q++) {
+            if (alive && !alive[q])
+                continue;
+            size_t got = 0;
+            for (size_t j = 0; j < n; j++)
+                got += r[j].kind == PGNET_DELIVER && r[j].node == pgnet_id(pn, q) &&
+                       r[j].tag == r[k].tag;
+            if (got != 1)
+                print_error("node %u delivered %llx %zu times\n", q, (unsigned long long)r[k].tag,
+                            got);
+            assert_int_equal(got, 1);
+        }
+    }
+}
+
+static void test_client_basic(void **state)
+{
+    (void)state;
+    struct pgnet *pn = client_group(3, 4, 31, NULL);
+    struct pg_view v;
+    uint32_t vid = view_of(pn, 0, &v); /* client requests are batched: fewer changes than clients */
+    assert_true(vid >= 2 && vid <= 4);
+    assert_int_equal(v.n_clients, 4);
+    for (unsigned j = 0; j < 5; j++) {
+        for (unsigned k = 3; k < 7; k++)
+            assert_int_equal(pgnet_cbcast(pn, k, GID, 24, NULL), PG_OK);
+        assert_int_equal(pgnet_diffuse(pn, j % 3, GID, 20, NULL), PG_OK);
+        pgnet_run_for(pn, 5 * MS);
+    }
+    pgnet_run_for(pn, 500 * MS);
+    check_client_traffic(pn, 3, 4, NULL);
+    assert_int_equal(pgnet_count(pn, PGNET_DELIVER, PG_NODE_NONE, GID), 5 * 4 * 3 + 5 * 7);
+    uint64_t fwd = 0, relayed = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        fwd += pg_stats(pgnet_pg(pn, i))->client_forwarded;
+        relayed += pg_stats(pgnet_pg(pn, i))->diffusion_relayed;
+    }
+    assert_int_equal(fwd, 20);
+    assert_int_equal(relayed, 20);
+    for (unsigned k = 3; k < 7; k++)
+        assert_int_equal(pg_stats(pgnet_pg(pn, k))->client_diff_delivered, 5);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* A client's cached view goes stale (another client is added, which it is
+ * not told): its next messages are rejected, it caches the contact's view and
+ * sends them again; each is delivered once. */
+static void test_client_stale_view_retry(void **state)
+{
+    (void)state;
+    struct pgnet *pn = client_group(3, 1, 32, NULL);
+    struct pg_view cv;
+    assert_int_equal(pg_getview(pgnet_pg(pn, 3), GID, &cv), PG_OK);
+    assert_int_equal(pg_add(pgnet_pg(pn, 2), GID, 4242, PG_CLIENT), PG_OK);
+    pgnet_run_for(pn, 100 * MS);
+    assert_int_equal(view_of(pn, 0, NULL), cv.view_id + 1);
+    for (unsigned j = 0; j < 6; j++)
+        assert_int_equal(pgnet_cbcast(pn, 3, GID, 16, NULL), PG_OK);
+    pgnet_run_for(pn, 300 * MS);
+    const struct pg_stats *cs = pg_stats(pgnet_pg(pn, 3));
+    assert_true(pg_stats(pgnet_pg(pn, 0))->client_stale_rejected >= 1); /* node 3's contact */
+    assert_true(cs->client_resent >= 6);
+    struct pg_view now;
+    assert_int_equal(pg_getview(pgnet_pg(pn, 3), GID, &now), PG_OK);
+    assert_int_equal(now.view_id, cv.view_id + 1); /* refreshed */
+    check_client_traffic(pn, 3, 1, NULL);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* The contact of a client crashes while the client streams messages: the
+ * client fails over to the most senior survivor and sends what is not known
+ * delivered; survivors deliver each message exactly once. */
+static void test_client_contact_crash(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 40; seed < 46; seed++) {
+        struct pgnet *pn = client_group(4, 2, seed, NULL); /* clients 4, 5: contacts 0, 1 */
+        for (unsigned j = 0; j < 40; j++) {
+            assert_int_equal(pgnet_cbcast(pn, 5, GID, 16, NULL), PG_OK);
+            assert_int_equal(pgnet_cbcast(pn, 4, GID, 16, NULL), PG_OK);
+            if (j % 4 == 0)
+                assert_int_equal(pgnet_diffuse(pn, 2, GID, 16, NULL), PG_OK);
+            if (j == 20 + seed % 7)
+                pgnet_crash(pn, 1);
+            pgnet_run_for(pn, (int64_t)(seed % 3 + 1) * MS / 2);
+        }
+        pgnet_run_for(pn, 3000 * MS);
+        bool alive[6] = {true, false, true, true, true, true};
+        check_client_traffic(pn, 4, 2, alive);
+        const struct pg_stats *cs = pg_stats(pgnet_pg(pn, 5));
+        assert_int_equal(cs->client_failovers, 1);
+        struct pg_view v;
+        assert_int_equal(pg_getview(pgnet_pg(pn, 5), GID, &v), PG_OK);
+        assert_int_equal(v.n_members, 3);
+        check_rules(pn, true);
+        pgnet_free(pn);
+    }
+}
+
+static void flush_nop(void *ctx, pg_gid gid)
+{
+    (void)ctx, (void)gid;
+}
+
+static void test_client_errors(void **state)
+{
+    (void)state;
+    struct pg_config cfg;
+    pg_config_default(&cfg);
+    cfg.max_client_unacked = 3;
+    struct pgnet *pn = client_group(2, 1, 33, &cfg);
+    struct pg *c = pgnet_pg(pn, 2), *m = pgnet_pg(pn, 0);
+    pg_node_id m0 = pgnet_id(pn, 0);
+    uint8_t buf[PG_MAX_PAYLOAD] = {0};
+    uint64_t id;
+    uint32_t vid;
+    assert_int_equal(pg_client(c, GID, m0), PG_E_EXISTS);
+    assert_int_equal(pg_client(c, 0, m0), PG_E_INVAL);
+    assert_int_equal(pg_client(c, GID | PG_CL_PHYS_BIT, m0), PG_E_INVAL);
+    assert_int_equal(pg_client(c, GID + 1, PG_NODE_NONE), PG_E_INVAL);
+    assert_int_equal(pg_client(c, GID + 1, pgnet_id(pn, 2)), PG_E_INVAL); /* self */
+    assert_int_equal(pg_client(m, GID, pgnet_id(pn, 1)), PG_E_EXISTS);    /* a member */
+    assert_true(pg_is_client(c, GID) && !pg_is_client(m, GID));
+    assert_int_equal(pg_diffuse(c, GID, buf, 8, &id, &vid), PG_E_NOTMEMBER);
+    assert_int_equal(abcast(c, GID, buf, 8, &id, &vid), PG_E_NOTMEMBER);
+    assert_int_equal(pg_flush(c, GID, flush_nop, NULL), PG_E_NOTMEMBER);
+    assert_int_equal(pg_add(c, GID, 99, PG_MEMBER), PG_E_NOTMEMBER);
+    assert_int_equal(cbcast(c, GID, buf, cfg.max_payload, &id, &vid), PG_E_TOOBIG);
+    assert_int_equal(pg_diffuse(m, GID, buf, cfg.max_payload, &id, &vid), PG_E_TOOBIG);
+    assert_int_equal(cbcast(c, GID + 1, buf, 8, &id, &vid), PG_E_NOGROUP);
+    /* a fresh client has no view yet */
+    assert_int_equal(pg_client(pgnet_pg(pn, 1), GID + 1, m0), PG_OK);
+    assert_int_equal(cbcast(pgnet_pg(pn, 1), GID + 1, buf, 8, &id, &vid), PG_E_NOTMEMBER);
+    assert_int_equal(pg_send_view(pgnet_pg(pn, 1), GID + 1, &vid), PG_E_NOTMEMBER);
+    /* unacked messages are bounded: the contact is gone, nothing is acknowledged */
+    pgnet_crash(pn, 0);
+    pgnet_crash(pn, 1);
+    for (unsigned j = 0; j < 3; j++)
+        assert_int_equal(cbcast(c, GID, buf, 8, &id, &vid), PG_OK);
+    assert_int_equal(cbcast(c, GID, buf, 8, &id, &vid), PG_E_FULL);
+    pgnet_run_for(pn, 3000 * MS); /* no member left to fail over to */
+    assert_true(pg_excluded(c, GID));
+    assert_int_equal(cbcast(c, GID, buf, 8, &id, &vid), PG_E_CRASHED);
+    pgnet_free(pn);
+}
+
+/* ---- reply collection (core/reply.h, a tool above pg.h) ---- */
+
+struct rt {
+    struct pgnet *pn;
+    struct rep *rep; /* node 0's collector */
+    bool mute[8];    /* servers that do not answer */
+    int done, status;
+    uint32_t n, left;
+    char first[8];
+};
+
+struct rt_node {
+    struct rt *t;
+    unsigned i;
+};
+
+static void rt_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
+                     const uint8_t *payload, size_t len)
+{
+    struct rt_node *nd = ctx;
+    struct rt *t = nd->t;
+    (void)view_id;
+    struct rep_request req;
+    if (rep_parse_request(payload, len, &req) && !t->mute[nd->i]) { /* a server answers */
+        uint8_t buf[REP_HDR_B + 2];
+        rep_reply_header(&req, buf);
+        buf[REP_HDR_B] = 'r';
+        buf[REP_HDR_B + 1] = (uint8_t)('0' + nd->i);
+        assert_int_equal(cbcast(pgnet_pg(t->pn, nd->i), gid, buf, sizeof buf, NULL, NULL), PG_OK);
+    }
+    if (nd->i == 0)
+        (void)rep_on_deliver(t->rep, from, payload, len);
+}
+
+static void rt_monitor(void *ctx, const struct pg_view *v, bool excluded)
+{
+    struct rt_node *nd = ctx;
+    if (nd->i == 0)
+        rep_on_view(nd->t->rep, v, excluded);
+}
+
+static void rt_done(void *ctx, uint64_t id, int status, const struct rep_reply *r, uint32_t n,
+                    uint32_t left)
+{
+    struct rt *t = ctx;
+    (void)id;
+    t->done++;
+    t->status = status;
+    t->n = n;
+    t->left = left;
+    memset(t->first, 0, sizeof t->first);
+    if (n > 0 && r[0].len == 2)
+        memcpy(t->first, r[0].payload, 2);
+}
+
+/* Node 0 multicasts a request and collects `want` replies. */
+static uint64_t rt_request(struct rt *t, enum rep_want want, uint32_t k)
+{
+    struct pg_view v;
+    assert_int_equal(pg_getview(pgnet_pg(t->pn, 0), GID, &v), PG_OK);
+    uint8_t hdr[REP_HDR_B + 3];
+    uint64_t id;
+    assert_int_equal(rep_start(t->rep, &v, want, k, rt_done, t, hdr, &id), PG_OK);
+    memcpy(hdr + REP_HDR_B, "req", 3);
+    assert_int_equal(cbcast(pgnet_pg(t->pn, 0), GID, hdr, sizeof hdr, NULL, NULL), PG_OK);
+    return id;
+}
+
+static void test_reply_collection(void **state)
+{
+    (void)state;
+    struct rt t = {.pn = group_of(4, 61)};
+    struct rep_config rc;
+    rep_config_default(&rc);
+    rc.max_pending = 2;
+    t.rep = rep_new(&rc, pgnet_id(t.pn, 0));
+    struct rt_node nodes[4];
+    for (unsigned i = 0; i < 4; i++) {
+        nodes[i] = (struct rt_node){.t = &t, .i = i};
+        assert_int_equal(pg_entry(pgnet_pg(t.pn, i), GID, rt_entry, &nodes[i]), PG_OK);
+        assert_int_equal(pg_monitor(pgnet_pg(t.pn, i), GID, rt_monitor, &nodes[i]), PG_OK);
+    }
+    /* one, k, all: node 0 answers its own request first (its cbcast is delivered at once) */
+    rt_request(&t, REP_ONE, 0);
+    pgnet_run_for(t.pn, 50 * MS);
+    assert_int_equal(t.done, 1);
+    assert_int_equal(t.status, PG_OK);
+    assert_int_equal(t.n, 1);
+    assert_memory_equal(t.first, "r0", 2);
+    rt_request(&t, REP_K, 3);
+    pgnet_run_for(t.pn, 50 * MS);
+    assert_true(t.done == 2 && t.status == PG_OK && t.n == 3 && t.left == 0);
+    rt_request(&t, REP_ALL, 0);
+    pgnet_run_for(t.pn, 50 * MS);
+    assert_true(t.done == 3 && t.status == PG_OK && t.n == 4);
+    assert_int_equal(rep_pending(t.rep), 0);
+    /* a silent server fails: all-reply completes without it once it leaves the view */
+    t.mute[3] = true;
+    rt_request(&t, REP_ALL, 0);
+    pgnet_run_for(t.pn, 100 * MS);
+    assert_int_equal(t.done, 3); /* waits for node 3 */
+    assert_int_equal(rep_pending(t.rep), 1);
+    pgnet_crash(t.pn, 3);
+    pgnet_run_for(t.pn, 3000 * MS);
+    assert_true(t.done == 4 && t.status == PG_OK && t.n == 3 && t.left == 1);
+    /* k-reply that can no longer be satisfied: told, not left hanging */
+    t.mute[2] = true;
+    rt_request(&t, REP_K, 3);
+    pgnet_run_for(t.pn, 100 * MS);
+    assert_int_equal(t.done, 4);
+    pgnet_crash(t.pn, 2);
+    pgnet_run_for(t.pn, 3000 * MS);
+    assert_true(t.done == 5 && t.status == PG_E_SUSPECTED && t.n == 2 && t.left == 1);
+    /* errors and bounds */
+    struct pg_view v;
+    uint8_t hdr[REP_HDR_B];
+    uint64_t id, id2;
+    assert_int_equal(pg_getview(pgnet_pg(t.pn, 0), GID, &v), PG_OK);
+    assert_int_equal(rep_start(t.rep, &v, REP_K, 0, rt_done, &t, hdr, &id), PG_E_INVAL);
+    assert_int_equal(rep_start(t.rep, &v, REP_K, v.n_members + 1, rt_done, &t, hdr, &id),
+                     PG_E_INVAL);
+    assert_int_equal(rep_start(t.rep, &v, REP_ONE, 0, NULL, &t, hdr, &id), PG_E_INVAL);
+    assert_int_equal(rep_start(t.rep, &v, (enum rep_want)9, 0, rt_done, &t, hdr, &id), PG_E_INVAL);
+    assert_int_equal(rep_start(t.rep, &v, REP_ALL, 0, rt_done, &t, hdr, &id), PG_OK);
+    assert_int_equal(rep_start(t.rep, &v, REP_ALL, 0, rt_done, &t, hdr, &id2), PG_OK);
+    assert_int_equal(rep_start(t.rep, &v, REP_ALL, 0, rt_done, &t, hdr, &id2), PG_E_FULL);
+    assert_int_equal(rep_cancel(t.rep, id), PG_OK);
+    assert_int_equal(rep_cancel(t.rep, id), PG_E_INVAL);
+    assert_false(rep_on_deliver(t.rep, pgnet_id(t.pn, 1), hdr, sizeof hdr)); /* a request */
+    rep_on_view(t.rep, &v, true); /* the requester is excluded */
+    assert_true(t.done == 6 && t.status == PG_E_CRASHED && rep_pending(t.rep) == 0);
+    rep_free(t.rep);
+    pgnet_free(t.pn);
+}
+
+/* The client messages, and a view change that carries 1024 clients (4 KB of ids). */
+static void test_codec_client(void **state)
+{
+    (void)state;
+    static struct pg_wmsg m, d;
+    static uint8_t buf[PHYS_MAX_PAYLOAD];
+    memset(&m, 0, sizeof m);
+    m.type = PG_MT_ACK;
+    m.view_id = 9;
+    m.attempt = 2;
+    m.n_old = 256;
+    m.n_members = PG_MAX_MEMBERS_CAP;
+    for (uint32_t i = 0; i < m.n_members; i++)
+        m.members[i] = 1 + i;
+    m.n_clients = PG_MAX_CLIENTS_CAP;
+    for (uint32_t i = 0; i < m.n_clients; i++)
+        m.clients[i] = 100000 + 7 * i;
+    size_t n = pg_encode(&m, buf, sizeof buf);
+    assert_true(n > 4 * (PG_MAX_MEMBERS_CAP + PG_MAX_CLIENTS_CAP) && n <= PG_MAX_PAYLOAD + 1);
+    assert_int_equal(pg_decode(buf, n, &d), PG_OK);
+    assert_int_equal(d.n_clients, PG_MAX_CLIENTS_CAP);
+    assert_memory_equal(d.clients, m.clients, sizeof m.clients);
+    m.clients[900] = m.clients[3]; /* a repeated client id (the sorted check) */
+    n = pg_encode(&m, buf, sizeof buf);
+    assert_int_equal(pg_decode(buf, n, &d), PG_E_MALFORMED);
+
+    const enum pg_msg_type types[] = {PG_MT_CVIEW, PG_MT_CACK, PG_MT_CMSG, PG_MT_CHELLO,
+                                      PG_MT_CDIFF};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        memset(&m, 0, sizeof m);
+        m.type = types[t];
+        m.view_id = 4;
+        m.cflags = m.type == PG_MT_CVIEW ? PG_CV_STALE | PG_CV_CONTACT : m.type == PG_MT_CACK;
+        m.n_members = m.type == PG_MT_CVIEW ? 3 : 0;
+        m.members[0] = 5, m.members[1] = 6, m.members[2] = 7;
+        m.cseq = 77;
+        m.rank = m.type == PG_MT_CDIFF ? 2 : 0;
+        m.pid = m.type == PG_MT_CHELLO || m.type == PG_MT_CDIFF ? 6 : 0;
+        m.vmin = m.type == PG_MT_CHELLO ? 3 : 0;
+        m.dview = m.type == PG_MT_CHELLO ? 4 : 0;
+        bool pl = m.type == PG_MT_CMSG || m.type == PG_MT_CDIFF;
+        m.payload = (const uint8_t *)"hello";
+        m.len = pl ? 5 : 0;
+        n = pg_encode(&m, buf, sizeof buf);
+        assert_true(n > 0);
+        assert_int_equal(pg_decode(buf, n, &d), PG_OK);
+        assert_int_equal(d.type, m.type);
+        assert_int_equal(d.view_id, 4);
+        assert_int_equal(d.cflags, m.cflags);
+        assert_int_equal(d.n_members, m.n_members);
+        assert_int_equal(d.cseq, m.type == PG_MT_CVIEW || m.type == PG_MT_CHELLO ? 0 : 77);
+        assert_int_equal(d.pid, m.pid);
+        assert_int_equal(d.vmin, m.vmin);
+        assert_int_equal(d.dview, m.dview);
+        assert_int_equal(d.len, m.len);
+        assert_int_equal(pg_decode(buf, n - 1, &d), pl ? PG_OK : PG_E_MALFORMED);
+    }
+    /* out of range: CVIEW flags, CMSG cseq 0, CDIFF sender 0, CVIEW without members */
+    const uint8_t bad[][8] = {{0xB5, 9, 1, 16, 1, 5, 0, 0},
+                              {0xB5, 11, 1, 0},
+                              {0xB5, 13, 1, 0, 1, 0, 0, 0},
+                              {0xB5, 9, 1, 1, 0}};
+    const size_t bad_len[] = {8, 4, 8, 5};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(pg_decode(bad[i], bad_len[i], &d), PG_E_MALFORMED);
 }
 
 static void test_malformed_dropped(void **state)
@@ -1085,6 +1470,12 @@ int main(void)
         cmocka_unit_test(test_leave),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_client_basic),
+        cmocka_unit_test(test_client_stale_view_retry),
+        cmocka_unit_test(test_client_contact_crash),
+        cmocka_unit_test(test_client_errors),
+        cmocka_unit_test(test_reply_collection),
+        cmocka_unit_test(test_codec_client),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_codec_roundtrip),
         cmocka_unit_test(test_codec_abcast),

@@ -333,7 +333,7 @@ static void test_limits(void **state)
     assert_int_equal(pg_p2p(p0, self, b, 2, NULL), PG_E_INVAL);
     assert_int_equal(pg_p2p(p0, PG_NODE_NONE, b, 2, NULL), PG_E_INVAL);
     assert_int_equal(pg_p2p(p0, 777, b, 2, NULL), PG_E_NOTMEMBER); /* shares no group */
-    assert_int_equal(pg_p2p(p0, n1, b, 2, NULL), PG_E_FULL); /* domain 0: a third domain */
+    assert_int_equal(pg_p2p(p0, n1, b, 2, NULL), PG_E_FULL);       /* domain 0: a third domain */
     (void)set_dflt_domain(p0, 2);
     assert_int_equal(pg_p2p(p0, n1, b, 2, NULL), PG_OK);
     assert_int_equal(pg_p2p(p0, n2, b, 2, NULL), PG_E_FULL); /* one p2p peer */

@@ -248,6 +248,28 @@ static void test_group(void **state)
     assert_int_equal(s.groups[1].members[0], 3);
     assert_int_equal(scn_find_group(&s, "h"), 1);
     assert_int_equal(scn_find_group(&s, "p1"), -1);
+    assert_int_equal(s.groups[0].n_clients, 0);
+    assert_null(s.groups[0].clients);
+    scn_free(&s);
+
+    /* clients: `group G MEMBERS clients CLIENTS`; clients send cbcast, members diffuse */
+    parse_ok("processes p1..p3 c1..c4\ngroup g p2 p1 clients c3 c1..c2 p3\n"
+             "send c1..c3 p1 group g order cbcast\nsend p1 group g order diffusion\nrun 1s\n",
+             &s);
+    static const uint32_t members[] = {1, 0}, clients[] = {5, 3, 4, 2};
+    assert_int_equal(s.groups[0].n_members, 2);
+    assert_memory_equal(s.groups[0].members, members, sizeof members);
+    assert_int_equal(s.groups[0].n_clients, 4);
+    assert_memory_equal(s.groups[0].clients, clients, sizeof clients);
+    assert_int_equal(s.workloads[1].order, SCN_ORDER_DIFFUSION);
+    assert_string_equal(scn_order_name(SCN_ORDER_DIFFUSION), "diffusion");
+    char out[2048] = {0};
+    FILE *f = fmemopen(out, sizeof out - 1, "w");
+    assert_non_null(f);
+    scn_print(&s, f);
+    fclose(f);
+    assert_non_null(strstr(out, "group g (2 members): p2 p1 clients (4): c3 c1 c2 p3\n"));
+    assert_non_null(strstr(out, "send p1 group g order diffusion rate 10/s"));
     scn_free(&s);
 }
 
@@ -790,7 +812,26 @@ static const struct {
     {"processes p1\ngroup g p1\nsend p1 group g strat 1s\n",
      "t.scn:3:17: unknown send option 'strat' (did you mean 'start'?)"},
     {"processes p1\ngroup g p1\nsend p1 group g order total\n",
-     "t.scn:3:23: unknown order 'total' (expected one of: fifo, cbcast, abcast, p2p)"},
+     "t.scn:3:23: unknown order 'total' (expected one of: fifo, cbcast, abcast, p2p, diffusion)"},
+    /* clients */
+    {"processes p1 p2\ngroup g p1 clients\n",
+     "t.scn:2:12: expected the clients of the group after 'clients'"},
+    {"processes p1 p2\ngroup g clients p2\n",
+     "t.scn:2:9: `group` needs at least one member before `clients`"},
+    {"processes p1 p2\ngroup g p1 p2 clients p2\n",
+     "t.scn:2:23: process 'p2' is listed twice (among the members and clients of the group)"},
+    {"processes p1 p2\ngroup g p1 clients p2 p2\n",
+     "t.scn:2:23: process 'p2' is listed twice (among the members and clients of the group)"},
+    {"processes p1 clients\n",
+     "t.scn:1:14: 'clients' cannot name a process (`group` uses it as a keyword)"},
+    {"processes p1 p2\ngroup g p1 clients p2\nsend p2 group g order diffusion\n",
+     "t.scn:3:23: p2 is a client of g: a diffusion is multicast by members"},
+    {"processes p1 p2\ngroup g p1 clients p2\nsend p1 p2 group g order abcast\n",
+     "t.scn:3:26: p2 is a client of g: a client sends `order cbcast` only"},
+    {"processes p1 p2\ngroup g p1 clients p2\nsend p2 group g rate 5/s\n",
+     "t.scn:3:1: p2 is a client of g: a client sends `order cbcast` only"},
+    {"processes p1 p2\ngroup g p1 clients zz\n",
+     "t.scn:2:20: unknown process 'zz' (declare it with `processes`)"},
     {"processes p1\ngroup g p1\nsend p1 group g rate 50\n",
      "t.scn:3:22: expected a rate (like 50/s or 0.5/s), not '50'"},
     {"processes p1\ngroup g p1\nsend p1 group g rate 0/s\n",

@@ -5,7 +5,9 @@
  * Part 2: the input, cut into chunks, is multicast by a raw phys peer (node 2)
  * into a group whose other member (node 1) runs pg over a lossless in-memory
  * network; pg must drop what is malformed and keep its invariants (asserts).
- * A one-byte chunk 0xFF (0xFE) makes node 1 cbcast (abcast) and tick.
+ * Every second chunk goes instead to node 1's client channels (phys gid |
+ * PG_CL_PHYS_BIT: the messages of clients, pg_client.c). A one-byte chunk
+ * 0xFF (0xFE, 0xFD) makes node 1 cbcast (abcast, pg_diffuse) and tick.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -88,6 +90,9 @@ static void check_roundtrip(const uint8_t *data, size_t size)
     assert(a.n_ord == b.n_ord && !memcmp(a.ord_rank, b.ord_rank, a.n_ord));
     assert(!memcmp(a.ord_seq, b.ord_seq, a.n_ord * sizeof a.ord_seq[0]));
     assert(a.st_status == b.st_status && a.st_total == b.st_total && a.st_off == b.st_off);
+    assert(!memcmp(a.clients, b.clients, a.n_clients * sizeof a.clients[0]));
+    assert(a.cflags == b.cflags && a.cseq == b.cseq && a.vmin == b.vmin && a.dview == b.dview);
+    assert(a.pid == b.pid && a.op == b.op && a.full == b.full && a.n_old == b.n_old);
 }
 
 static void pump(struct fz_net *net, struct phys *ph1, struct phys *ph2)
@@ -126,19 +131,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pg_node_id ids[2] = {1, 2};
     assert(pg && pg_create(pg, FZ_GID, ids, 2) == PG_OK);
     assert(phys_create(ph2, FZ_GID, ids, 2) == PG_OK);
+    assert(phys_create(ph2, FZ_GID | PG_CL_PHYS_BIT, ids, 2) == PG_OK);
     /* chunks: one length byte, then that many bytes */
     size_t at = 0;
     for (int k = 0; k < 64 && at < size; k++) {
         size_t len = data[at++];
         if (len > size - at)
             len = size - at;
-        if (len == 1 && (data[at] == 0xFF || data[at] == 0xFE)) { /* a local send, a tick */
+        if (len == 1 && data[at] >= 0xFD) { /* a local send, a tick */
             if (data[at] == 0xFF)
                 (void)cbcast(pg, FZ_GID, (const uint8_t *)"x", 1, NULL, NULL);
-            else /* node 1 is the coordinator: it holds the abcast token */
+            else if (data[at] == 0xFE) /* node 1 is the coordinator: it holds the abcast token */
                 (void)abcast(pg, FZ_GID, (const uint8_t *)"y", 1, NULL, NULL);
+            else
+                (void)pg_diffuse(pg, FZ_GID, (const uint8_t *)"z", 1, NULL, NULL);
             net.now += 5000000;
             pg_on_timer(pg);
+        } else if (k % 2) {
+            (void)phys_send(ph2, FZ_GID | PG_CL_PHYS_BIT, 1, data + at, len);
         } else {
             (void)phys_mcast(ph2, FZ_GID, data + at, len);
         }
