@@ -164,21 +164,25 @@ static size_t chk_map_hash(uint64_t a, uint64_t b)
     return (size_t)x;
 }
 
+/* The home slot of (a, b): hashed, or (b << dense_bits) + a in a dense map. */
+static size_t chk_map_home(const struct chk_map *m, uint64_t a, uint64_t b)
+{
+    return m->dense_bits ? (size_t)((b << m->dense_bits) + a) : chk_map_hash(a, b);
+}
+
 static struct chk_map_slot *chk_map_probe(const struct chk_map *m, uint64_t a, uint64_t b)
 {
     size_t mask = m->cap - 1;
-    for (size_t i = chk_map_hash(a, b) & mask;; i = (i + 1) & mask) {
+    for (size_t i = chk_map_home(m, a, b) & mask;; i = (i + 1) & mask) {
         struct chk_map_slot *s = &m->slots[i];
         if (s->a == UINT64_MAX || (s->a == a && s->b == b))
             return s;
     }
 }
 
-static bool chk_map_grow(struct chk_map *m)
+/* Moves every entry into a table of `ncap` slots, placed by m's current home function. */
+static bool chk_map_rebuild(struct chk_map *m, size_t ncap)
 {
-    size_t ncap = m->cap ? m->cap * 2 : 64;
-    if (ncap / 2 > CHK_TAB_MAX)
-        return false;
     struct chk_map_slot *ns = malloc(ncap * sizeof *ns);
     if (!ns)
         return false;
@@ -193,6 +197,27 @@ static bool chk_map_grow(struct chk_map *m)
     }
     free(old.slots);
     return true;
+}
+
+static bool chk_map_grow(struct chk_map *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    if (ncap / 2 > CHK_TAB_MAX)
+        return false;
+    return chk_map_rebuild(m, ncap);
+}
+
+bool chk_map_set_dense(struct chk_map *m, unsigned bits)
+{
+    assert(bits > 0 && bits <= 32);
+    if (bits == m->dense_bits)
+        return true;
+    unsigned old = m->dense_bits;
+    m->dense_bits = bits;
+    if (!m->cap || chk_map_rebuild(m, m->cap))
+        return true;
+    m->dense_bits = old; /* out of memory: the old table stands */
+    return false;
 }
 
 uint64_t *chk_map_get(const struct chk_map *m, uint64_t a, uint64_t b)
