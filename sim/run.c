@@ -169,10 +169,7 @@ static void run_summary(const struct sim_world *w, FILE *out)
             (unsigned long long)t->garbled_dropped, (unsigned long long)t->duplicates_dropped,
             (unsigned long long)t->suspicions, (unsigned long long)t->send_refused,
             (unsigned long long)t->retained_max);
-    bool any_pg = false;
-    for (uint32_t g = 0; g < w->scn->n_groups; g++)
-        any_pg |= w->group_pg[g];
-    if (any_pg)
+    if (w->any_pg)
         fprintf(out,
                 "groups: %llu views installed, %llu exclusions, %llu joins/leaves refused; "
                 "%llu cbcast data, %llu control, %llu stable messages; %llu pg header bytes; "
@@ -266,6 +263,8 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
         run_world_free(w);
         return 2;
     }
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        w->any_pg |= w->group_pg[g];
     run_init_simgrid(s);
     if (run_check_places(s) != 0) {
         run_world_free(w);

@@ -181,8 +181,7 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
 
 static bool delayed_before(const struct sim_delayed *a, const struct sim_delayed *b)
 {
-    return a->release_ns < b->release_ns ||
-           (a->release_ns == b->release_ns && a->order < b->order);
+    return a->release_ns < b->release_ns || (a->release_ns == b->release_ns && a->order < b->order);
 }
 
 static void delayq_push(struct sim_inc *inc, struct sim_dgram *d, int64_t release_ns)
@@ -253,7 +252,7 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
             size_t retained = phys_retained(pg_node_phys(inc->node));
             if (retained > inc->w->tot.retained_max)
                 inc->w->tot.retained_max = retained;
-            retained = pg_retained(pg_node_pg(inc->node));
+            retained = inc->w->any_pg ? pg_retained(pg_node_pg(inc->node)) : 0;
             if (retained > inc->w->tot.pg_retained_max)
                 inc->w->tot.pg_retained_max = retained;
         }

@@ -11,9 +11,9 @@
 #include "phys.h"
 #include "world.h"
 
-#define SIM_INC_NAME_MAX (SCN_NAME_MAX + 12)
-#define SIM_DELAYQ_MAX 65536u /* datagrams held back by delay/jitter at one incarnation */
-#define SIM_UDP_OVERHEAD_B 28 /* IPv4 + UDP headers added to each datagram's simulated size */
+#define SIM_INC_NAME_MAX   (SCN_NAME_MAX + 12)
+#define SIM_DELAYQ_MAX     65536u /* datagrams held back by delay/jitter at one incarnation */
+#define SIM_UDP_OVERHEAD_B 28     /* IPv4 + UDP headers added to each datagram's simulated size */
 
 /* A datagram in flight through SimGrid (or held back by delay at the receiver). */
 struct sim_dgram {
@@ -49,9 +49,9 @@ struct sim_sabotage {
 
 /* The application's side of one group at one incarnation. */
 struct sim_app_group {
-    bool joined;     /* a member (static, or joined by pg_join) */
-    bool has_state;  /* the replicated object is valid (initial members; no state transfer yet) */
-    int64_t view;    /* current view id, or -1 */
+    bool joined;    /* a member (static, or joined by pg_join) */
+    bool has_state; /* the replicated object is valid (initial members; no state transfer yet) */
+    int64_t view;   /* current view id, or -1 */
     uint64_t n_applied, sum_applied; /* the replicated object: commutative counters */
 };
 
@@ -63,10 +63,10 @@ struct sim_sender {
 
 /* The simulated application of one incarnation. */
 struct sim_app {
-    uint64_t next_seq;       /* per incarnation, for msg ids NAME/SEQ */
+    uint64_t next_seq; /* per incarnation, for msg ids NAME/SEQ */
     uint32_t n_senders;
     struct sim_sender *senders;
-    bool in_mcast;           /* self-delivery during phys_mcast/cbcast is deferred */
+    bool in_mcast; /* self-delivery during phys_mcast/cbcast is deferred */
     bool self_pending;
     int64_t self_view;
     struct sim_sabotage sab;
@@ -110,7 +110,7 @@ struct sim_world {
     /* incarnations, by node id - 1 */
     struct sim_inc **incs;
     uint32_t n_incs, cap_incs;
-    pg_node_id *current; /* per proc: the live incarnation, or PG_NODE_NONE */
+    pg_node_id *current;  /* per proc: the live incarnation, or PG_NODE_NONE */
     uint32_t *generation; /* per proc: incarnations so far */
 
     /* hosts */
@@ -119,6 +119,7 @@ struct sim_world {
 
     /* faults, applied where datagrams enter the network */
     bool *group_pg; /* per scenario group: runs the process-group layer (else link level) */
+    bool any_pg;    /* some group does (else the pg layer stays idle and is not sampled) */
 
     uint8_t *drop; /* n_procs x n_procs: drop[from * n + to] */
     bool any_drop;
