@@ -123,6 +123,7 @@ static struct sim_world *run_world_new(const struct scn *s, const struct sim_opt
     w->generation = calloc(s->n_procs + 1, sizeof *w->generation);
     w->drop = calloc((size_t)s->n_procs * s->n_procs + 1, 1);
     w->group_pg = calloc(s->n_groups + 1, sizeof *w->group_pg);
+    w->pool = sim_dgram_pool_new();
     assert(w->current && w->generation && w->drop && w->group_pg);
     return w;
 }
@@ -139,6 +140,8 @@ static void run_world_free(struct sim_world *w)
     free(w->hosts);
     free(w->linebuf);
     chk_free(w->chk);
+    if (w->pool)
+        sim_dgram_pool_close(w->pool);
     free(w);
 }
 
