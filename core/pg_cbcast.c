@@ -159,14 +159,17 @@ static void ack_merge(struct pg_group *g, uint32_t r, const uint32_t *v)
             a[k] = v[k];
 }
 
-/* Releases stable messages: delivered by every member (section 3.2). */
+/* Releases stable messages: delivered by every member (section 3.2).
+ * stable[k] is the minimum of column k of ack. Rows only grow, so no entry is
+ * below stable[k]: the scan of a column starts from own VT (an upper bound)
+ * and stops at the first row still at stable[k] (run per received message). */
 static void stable_update(struct pg *pg, struct pg_group *g)
 {
     uint32_t n = g->view.n_members;
     memcpy(row(g->ack, g->my_rank), g->vt, n * sizeof(uint32_t));
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t s = UINT32_MAX;
-        for (uint32_t r = 0; r < n; r++)
+        uint32_t s = g->vt[k];
+        for (uint32_t r = 0; r < n && s > g->stable[k]; r++)
             s = row(g->ack, r)[k] < s ? row(g->ack, r)[k] : s;
         assert(s >= g->stable[k] && s <= g->vt[k]);
         g->stable[k] = s;
