@@ -27,8 +27,12 @@
 
 struct chk_chunk;
 
+#define CHK_STR_RECENT 256 /* names interned last, by hash: a deliver finds the msg just sent */
+
 /* Interns strings: each distinct string gets the next id, 0, 1, 2, ...
- * Open addressing, linear probing, load <= 1/2. */
+ * Open addressing, linear probing, load <= 1/2. A small direct-mapped cache
+ * of the names interned or found by intern last is checked first (the slots
+ * of a big table are a cache miss per lookup). */
 struct chk_strtab {
     uint32_t *slots; /* id, or CHK_NONE when empty */
     size_t cap;      /* power of two, or 0 */
@@ -37,6 +41,7 @@ struct chk_strtab {
     uint32_t *hashes;   /* by id */
     size_t names_cap;
     struct chk_chunk *arena;
+    uint32_t recent[CHK_STR_RECENT]; /* id + 1 by hash % CHK_STR_RECENT; 0: none */
 };
 
 /* Returns the id of `s`, inserting it if absent; CHK_NONE when the table is full. */

@@ -103,12 +103,23 @@ static bool chk_strtab_grow(struct chk_strtab *t)
     return true;
 }
 
+/* The id of `s` (hash h) if the recent-names cache holds it, else CHK_NONE. */
+static uint32_t chk_strtab_recent(const struct chk_strtab *t, const char *s, uint32_t h)
+{
+    uint32_t id = t->recent[h % CHK_STR_RECENT];
+    if (id == 0 || t->hashes[id - 1] != h || strcmp(t->names[id - 1], s) != 0)
+        return CHK_NONE;
+    return id - 1;
+}
+
 uint32_t chk_strtab_find(const struct chk_strtab *t, const char *s)
 {
     if (!t->cap)
         return CHK_NONE;
     size_t len, at;
-    return chk_strtab_probe(t, s, chk_hash_str(s, &len), &at);
+    uint32_t h = chk_hash_str(s, &len);
+    uint32_t id = chk_strtab_recent(t, s, h);
+    return id != CHK_NONE ? id : chk_strtab_probe(t, s, h, &at);
 }
 
 uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
@@ -117,9 +128,14 @@ uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
     size_t len, at;
     uint32_t h = chk_hash_str(s, &len);
     if (t->cap) {
-        uint32_t id = chk_strtab_probe(t, s, h, &at);
+        uint32_t id = chk_strtab_recent(t, s, h);
         if (id != CHK_NONE)
             return id;
+        id = chk_strtab_probe(t, s, h, &at);
+        if (id != CHK_NONE) {
+            t->recent[h % CHK_STR_RECENT] = id + 1;
+            return id;
+        }
     }
     if (((size_t)t->n + 1) * 2 > t->cap && !chk_strtab_grow(t))
         return CHK_NONE;
@@ -138,6 +154,7 @@ uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
     t->names[id] = copy;
     t->hashes[id] = h;
     t->slots[at] = id;
+    t->recent[h % CHK_STR_RECENT] = id + 1;
     return id;
 }
 
