@@ -160,6 +160,8 @@ struct chk *chk_new(const struct chk_header *h)
         c->h.expect = c->expect;
     }
     c->last_t = -1e300;
+    bool dense = chk_map_set_dense(&c->delivered, 4); /* empty: cannot fail */
+    assert(dense);
     c->order_fifo = chk_strtab_intern(&c->orders, "fifo");
     c->order_p2p = chk_strtab_intern(&c->orders, "p2p");
     c->order_diffusion = chk_strtab_intern(&c->orders, "diffusion");
@@ -306,12 +308,22 @@ const struct chk_view *chk_msg_view(const struct chk *c, const struct chk_msg *m
 
 /* ---- resolving an event ---- */
 
+/* Keeps one slot per node id in each msg's block of the delivered map (chk_map_set_dense). */
+static bool chk_delivered_fit(struct chk *c, uint32_t node)
+{
+    unsigned bits = c->delivered.dense_bits;
+    while (((uint64_t)1 << bits) <= node)
+        bits++;
+    return chk_map_set_dense(&c->delivered, bits);
+}
+
 static uint32_t chk_intern_node(struct chk *c, const char *name)
 {
     uint32_t old = c->nodes.n;
     uint32_t id = chk_strtab_intern(&c->nodes, name);
     if (id == CHK_NONE ||
-        !chk_vec_reserve((void **)&c->nodev, &c->nodev_cap, (size_t)id + 1, sizeof *c->nodev)) {
+        !chk_vec_reserve((void **)&c->nodev, &c->nodev_cap, (size_t)id + 1, sizeof *c->nodev) ||
+        !chk_delivered_fit(c, id)) {
         chk_set_full(c, "too many nodes");
         return CHK_NONE;
     }

@@ -27,8 +27,12 @@
 
 struct chk_chunk;
 
+#define CHK_STR_RECENT 256 /* names interned last, by hash: a deliver finds the msg just sent */
+
 /* Interns strings: each distinct string gets the next id, 0, 1, 2, ...
- * Open addressing, linear probing, load <= 1/2. */
+ * Open addressing, linear probing, load <= 1/2. A small direct-mapped cache
+ * of the names interned or found by intern last is checked first (the slots
+ * of a big table are a cache miss per lookup). */
 struct chk_strtab {
     uint32_t *slots; /* id, or CHK_NONE when empty */
     size_t cap;      /* power of two, or 0 */
@@ -37,6 +41,7 @@ struct chk_strtab {
     uint32_t *hashes;   /* by id */
     size_t names_cap;
     struct chk_chunk *arena;
+    uint32_t recent[CHK_STR_RECENT]; /* id + 1 by hash % CHK_STR_RECENT; 0: none */
 };
 
 /* Returns the id of `s`, inserting it if absent; CHK_NONE when the table is full. */
@@ -52,6 +57,7 @@ struct chk_map_slot {
 struct chk_map {
     struct chk_map_slot *slots; /* a == UINT64_MAX: empty */
     size_t cap, n;
+    unsigned dense_bits; /* 0: hashed; else see chk_map_set_dense */
 };
 
 /* Returns the value of (a, b), or NULL when absent. */
@@ -60,6 +66,12 @@ uint64_t *chk_map_get(const struct chk_map *m, uint64_t a, uint64_t b);
  * NULL when the map is full. The pointer is valid until the next insertion. */
 uint64_t *chk_map_upsert(struct chk_map *m, uint64_t a, uint64_t b, uint64_t init, bool *created);
 void chk_map_free(struct chk_map *m);
+/* Places (a, b) at slot (b << bits) + a instead of hashing, for maps whose b is
+ * a dense id growing over time and whose a is mostly below 2^bits: the keys of
+ * one b sit side by side and consecutive b are neighbours, so a burst of
+ * lookups of recent b touches a few cache lines instead of one per key.
+ * Rehashes; false (map unchanged) when out of memory. 0 < bits <= 32. */
+bool chk_map_set_dense(struct chk_map *m, unsigned bits);
 
 /* Makes room for `need` elements of `size` bytes in *p (capacity *cap). */
 bool chk_vec_reserve(void **p, size_t *cap, size_t need, size_t size);

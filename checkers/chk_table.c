@@ -103,12 +103,23 @@ static bool chk_strtab_grow(struct chk_strtab *t)
     return true;
 }
 
+/* The id of `s` (hash h) if the recent-names cache holds it, else CHK_NONE. */
+static uint32_t chk_strtab_recent(const struct chk_strtab *t, const char *s, uint32_t h)
+{
+    uint32_t id = t->recent[h % CHK_STR_RECENT];
+    if (id == 0 || t->hashes[id - 1] != h || strcmp(t->names[id - 1], s) != 0)
+        return CHK_NONE;
+    return id - 1;
+}
+
 uint32_t chk_strtab_find(const struct chk_strtab *t, const char *s)
 {
     if (!t->cap)
         return CHK_NONE;
     size_t len, at;
-    return chk_strtab_probe(t, s, chk_hash_str(s, &len), &at);
+    uint32_t h = chk_hash_str(s, &len);
+    uint32_t id = chk_strtab_recent(t, s, h);
+    return id != CHK_NONE ? id : chk_strtab_probe(t, s, h, &at);
 }
 
 uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
@@ -117,9 +128,14 @@ uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
     size_t len, at;
     uint32_t h = chk_hash_str(s, &len);
     if (t->cap) {
-        uint32_t id = chk_strtab_probe(t, s, h, &at);
+        uint32_t id = chk_strtab_recent(t, s, h);
         if (id != CHK_NONE)
             return id;
+        id = chk_strtab_probe(t, s, h, &at);
+        if (id != CHK_NONE) {
+            t->recent[h % CHK_STR_RECENT] = id + 1;
+            return id;
+        }
     }
     if (((size_t)t->n + 1) * 2 > t->cap && !chk_strtab_grow(t))
         return CHK_NONE;
@@ -138,6 +154,7 @@ uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
     t->names[id] = copy;
     t->hashes[id] = h;
     t->slots[at] = id;
+    t->recent[h % CHK_STR_RECENT] = id + 1;
     return id;
 }
 
@@ -164,21 +181,25 @@ static size_t chk_map_hash(uint64_t a, uint64_t b)
     return (size_t)x;
 }
 
+/* The home slot of (a, b): hashed, or (b << dense_bits) + a in a dense map. */
+static size_t chk_map_home(const struct chk_map *m, uint64_t a, uint64_t b)
+{
+    return m->dense_bits ? (size_t)((b << m->dense_bits) + a) : chk_map_hash(a, b);
+}
+
 static struct chk_map_slot *chk_map_probe(const struct chk_map *m, uint64_t a, uint64_t b)
 {
     size_t mask = m->cap - 1;
-    for (size_t i = chk_map_hash(a, b) & mask;; i = (i + 1) & mask) {
+    for (size_t i = chk_map_home(m, a, b) & mask;; i = (i + 1) & mask) {
         struct chk_map_slot *s = &m->slots[i];
         if (s->a == UINT64_MAX || (s->a == a && s->b == b))
             return s;
     }
 }
 
-static bool chk_map_grow(struct chk_map *m)
+/* Moves every entry into a table of `ncap` slots, placed by m's current home function. */
+static bool chk_map_rebuild(struct chk_map *m, size_t ncap)
 {
-    size_t ncap = m->cap ? m->cap * 2 : 64;
-    if (ncap / 2 > CHK_TAB_MAX)
-        return false;
     struct chk_map_slot *ns = malloc(ncap * sizeof *ns);
     if (!ns)
         return false;
@@ -193,6 +214,27 @@ static bool chk_map_grow(struct chk_map *m)
     }
     free(old.slots);
     return true;
+}
+
+static bool chk_map_grow(struct chk_map *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    if (ncap / 2 > CHK_TAB_MAX)
+        return false;
+    return chk_map_rebuild(m, ncap);
+}
+
+bool chk_map_set_dense(struct chk_map *m, unsigned bits)
+{
+    assert(bits > 0 && bits <= 32);
+    if (bits == m->dense_bits)
+        return true;
+    unsigned old = m->dense_bits;
+    m->dense_bits = bits;
+    if (!m->cap || chk_map_rebuild(m, m->cap))
+        return true;
+    m->dense_bits = old; /* out of memory: the old table stands */
+    return false;
 }
 
 uint64_t *chk_map_get(const struct chk_map *m, uint64_t a, uint64_t b)

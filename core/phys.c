@@ -370,12 +370,16 @@ static int64_t chan_heartbeat_due(const struct phys *ph, const struct phys_chan 
     return chan_monitored(c) ? c->last_sent_ns + ph->cfg.heartbeat_period_ns : PG_TIMER_NEVER;
 }
 
+/* The minimum of the four deadlines above (hot: phys_rearm runs it on every
+ * channel after every input, hence monitored is tested once). */
 static int64_t chan_deadline(const struct phys *ph, const struct phys_chan *c)
 {
     assert(c->unacked > 0 || c->rto_due_ns == PG_TIMER_NEVER);
     int64_t d = min64(c->rto_due_ns, c->ack_due_ns);
-    d = min64(d, chan_heartbeat_due(ph, c));
-    return min64(d, chan_suspect_due(ph, c));
+    if (!chan_monitored(c))
+        return d;
+    d = min64(d, c->last_sent_ns + ph->cfg.heartbeat_period_ns);
+    return min64(d, c->last_heard_ns + ph->cfg.suspect_timeout_ns);
 }
 
 static void phys_rearm(struct phys *ph)
@@ -544,7 +548,8 @@ static void chan_advance(struct phys *ph, struct phys_chan *c)
     uint32_t w = ph->cfg.window;
     c->recv_next++;
     c->recv_sack >>= 1;
-    if (w > 64 && c->rx[(c->recv_next + 64) % w].buf) /* refill the top bit */
+    /* refill the top bit; with nothing buffered the ring is empty and is not touched */
+    if (w > 64 && c->buffered > 0 && c->rx[(c->recv_next + 64) % w].buf)
         c->recv_sack |= (uint64_t)1 << 63;
 }
 
@@ -561,11 +566,12 @@ static void chan_ack_owed(struct phys *ph, struct phys_chan *c)
     assert(c->ack_due_ns > ph->now_ns + d - 1 && c->ack_due_ns <= ph->now_ns + 2 * d);
 }
 
-/* Delivers the reorder buffer's in-order prefix. */
+/* Delivers the reorder buffer's in-order prefix (none, without touching the
+ * ring, when nothing is buffered: the in-order case). */
 static void chan_drain(struct phys *ph, struct phys_chan *c)
 {
     uint32_t w = ph->cfg.window;
-    for (;;) {
+    while (c->buffered > 0) {
         struct phys_rxslot *r = &c->rx[c->recv_next % w];
         if (!r->buf)
             return;
@@ -608,7 +614,7 @@ static void chan_recv_data(struct phys *ph, struct phys_chan *c, const struct wi
         phys_trace(ph, PG_TR_DROPPED, c->peer, m->gid, m->seq, "out of window");
         return;
     }
-    if (m->seq < c->recv_next || c->rx[m->seq % w].buf) {
+    if (m->seq < c->recv_next || (c->buffered > 0 && c->rx[m->seq % w].buf)) {
         ph->stats.duplicates_dropped++;
         if (c->ack_due_ns != PG_TIMER_NEVER || c->last_sent_ns < ph->now_ns) {
             phys_sometimes(ph, PHYS_ST_DUP_ACK, "phys.dup_ack");

@@ -190,6 +190,7 @@ static struct sim_world *run_world_new(const struct scn *s, const struct sim_opt
     w->generation = calloc(s->n_procs + 1, sizeof *w->generation);
     w->drop = calloc((size_t)s->n_procs * s->n_procs + 1, 1);
     w->group_pg = calloc(s->n_groups + 1, sizeof *w->group_pg);
+    w->pool = sim_dgram_pool_new();
     assert(w->current && w->generation && w->drop && w->group_pg);
     return w;
 }
@@ -209,6 +210,8 @@ static void run_world_free(struct sim_world *w)
     free(w->linebuf);
     chk_free(w->chk);
     sim_metrics_free(w->metrics);
+    if (w->pool)
+        sim_dgram_pool_close(w->pool);
     free(w);
 }
 
@@ -285,10 +288,7 @@ static void run_summary(const struct sim_world *w, FILE *out)
             (unsigned long long)t->garbled_dropped, (unsigned long long)t->duplicates_dropped,
             (unsigned long long)t->suspicions, (unsigned long long)t->send_refused,
             (unsigned long long)t->retained_max);
-    bool any_pg = false;
-    for (uint32_t g = 0; g < w->scn->n_groups; g++)
-        any_pg |= w->group_pg[g];
-    if (any_pg)
+    if (w->any_pg)
         fprintf(out,
                 "groups: %llu views installed, %llu exclusions, %llu joins/leaves refused; "
                 "%llu cbcast data, %llu control, %llu stable messages; %llu pg header bytes; "
@@ -418,6 +418,8 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
         run_world_free(w);
         return 2;
     }
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        w->any_pg |= w->group_pg[g];
     run_init_simgrid(s);
     if (run_check_places(s) != 0) {
         run_world_free(w);

@@ -128,11 +128,77 @@ static bool world_dropped_by_matrix(const struct sim_world *w, uint32_t from, ui
     return w->any_drop && w->drop[(size_t)from * w->scn->n_procs + to];
 }
 
+/* ---- datagram buffers ---- */
+
+struct sim_dgram_pool *sim_dgram_pool_new(void)
+{
+    struct sim_dgram_pool *p = calloc(1, sizeof *p);
+    assert(p);
+    return p;
+}
+
+static void sim_dgram_pool_free_list(struct sim_dgram_pool *p)
+{
+    while (p->free_list) {
+        struct sim_dgram *d = p->free_list;
+        p->free_list = d->next;
+        free(d);
+    }
+    p->n_free = 0;
+}
+
+void sim_dgram_pool_close(struct sim_dgram_pool *p)
+{
+    assert(p && !p->closed);
+    p->closed = true;
+    sim_dgram_pool_free_list(p);
+    if (p->out == 0)
+        free(p);
+}
+
+/* A buffer for `len` bytes: the last one released if it fits, else a new one. */
+static struct sim_dgram *sim_dgram_get(struct sim_dgram_pool *p, size_t len)
+{
+    assert(!p->closed);
+    struct sim_dgram *d = NULL;
+    if (len <= SIM_DGRAM_SMALL_B && p->free_list) {
+        d = p->free_list;
+        p->free_list = d->next;
+        p->n_free--;
+    } else {
+        size_t cap = len <= SIM_DGRAM_SMALL_B ? SIM_DGRAM_SMALL_B : len;
+        d = malloc(sizeof *d + cap);
+        assert(d);
+        d->cap = (uint32_t)cap;
+        d->pool = p;
+    }
+    assert(d->pool == p && d->cap >= len);
+    p->out++;
+    return d;
+}
+
+/* Gives `d` back (also SimGrid's clean-up of a detached comm never received). */
+static void sim_dgram_release(void *ptr)
+{
+    struct sim_dgram *d = ptr;
+    struct sim_dgram_pool *p = d->pool;
+    assert(p->out > 0 && p->n_free <= SIM_DGRAM_POOL_MAX);
+    p->out--;
+    if (!p->closed && d->cap == SIM_DGRAM_SMALL_B && p->n_free < SIM_DGRAM_POOL_MAX) {
+        d->next = p->free_list;
+        p->free_list = d;
+        p->n_free++;
+        return;
+    }
+    free(d);
+    if (p->closed && p->out == 0)
+        free(p);
+}
+
 static void world_put(struct sim_inc *src, struct sim_inc *dst, const uint8_t *buf, size_t len)
 {
     struct sim_world *w = src->w;
-    struct sim_dgram *d = malloc(sizeof *d + len);
-    assert(d);
+    struct sim_dgram *d = sim_dgram_get(w->pool, len);
     d->from = src->id;
     d->len = (uint32_t)len;
     memcpy(d->bytes, buf, len);
@@ -146,7 +212,7 @@ static void world_put(struct sim_inc *src, struct sim_inc *dst, const uint8_t *b
     }
     w->tot.delayed += d->extra_delay_ns > 0;
     sg_comm_t c = sg_mailbox_put_init(dst->mbox, d, (long)len + SIM_UDP_OVERHEAD_B);
-    sg_comm_detach(c, free);
+    sg_comm_detach(c, sim_dgram_release);
 }
 
 /* env->send: faults are applied here, before SimGrid sees the datagram. */
@@ -190,7 +256,7 @@ static void delayq_push(struct sim_inc *inc, struct sim_dgram *d, int64_t releas
 {
     if (inc->n_delayed == SIM_DELAYQ_MAX) { /* bounded: beyond it the network loses it */
         inc->w->tot.drop_loss++;
-        free(d);
+        sim_dgram_release(d);
         return;
     }
     uint32_t i = inc->n_delayed++;
@@ -251,7 +317,7 @@ static void inc_feed(struct sim_inc *inc, struct sim_dgram *d)
         pg_node_on_datagram(inc->node, d->from, d->bytes, d->len);
         inc_sample(inc);
     }
-    free(d);
+    sim_dgram_release(d);
 }
 
 /* Feeds every input that is due at `now`, in a fixed order: timers, delayed datagrams, workload. */
@@ -264,7 +330,7 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
             size_t retained = phys_retained(pg_node_phys(inc->node));
             if (retained > inc->w->tot.retained_max)
                 inc->w->tot.retained_max = retained;
-            retained = pg_retained(pg_node_pg(inc->node));
+            retained = inc->w->any_pg ? pg_retained(pg_node_pg(inc->node)) : 0;
             if (retained > inc->w->tot.pg_retained_max)
                 inc->w->tot.pg_retained_max = retained;
         }
@@ -335,7 +401,7 @@ static void inc_free(struct sim_inc *inc)
 {
     inc_collect_stats(inc);
     while (inc->n_delayed > 0)
-        free(delayq_pop(inc));
+        sim_dgram_release(delayq_pop(inc));
     free(inc->delayq);
     inc->delayq = NULL;
     sg_rx_free(inc->rx);
@@ -372,7 +438,7 @@ static void inc_actor(int argc, char **argv)
         if (!d)
             continue;
         if (!inc->alive) {
-            free(d);
+            sim_dgram_release(d);
             break;
         }
         if (d->extra_delay_ns > 0) {

@@ -17,12 +17,30 @@
 #define SIM_DELAYQ_MAX     65536u /* datagrams held back by delay/jitter at one incarnation */
 #define SIM_UDP_OVERHEAD_B 28     /* IPv4 + UDP headers added to each datagram's simulated size */
 
+#define SIM_DGRAM_POOL_MAX 4096u /* free datagram buffers kept for reuse */
+#define SIM_DGRAM_SMALL_B  512u  /* bytes a reusable buffer holds; bigger ones are malloc'd */
+
+struct sim_dgram_pool;
+
 /* A datagram in flight through SimGrid (or held back by delay at the receiver). */
 struct sim_dgram {
+    struct sim_dgram_pool *pool; /* it goes back there (sim_dgram_release) */
+    struct sim_dgram *next;      /* in the pool's free list */
     pg_node_id from;
     int64_t extra_delay_ns; /* drawn by the sender's stream; applied on arrival */
-    uint32_t len;
+    uint32_t len, cap;      /* cap: bytes[] allocated */
     uint8_t bytes[];
+};
+
+/* Datagram buffers: a bounded LIFO free list, so a datagram reuses a buffer
+ * that is warm in cache instead of going through malloc and free. The pool
+ * outlives the world while SimGrid still holds buffers (a detached comm never
+ * received is released when SimGrid destroys it). */
+struct sim_dgram_pool {
+    struct sim_dgram *free_list;
+    uint32_t n_free; /* <= SIM_DGRAM_POOL_MAX */
+    uint64_t out;    /* buffers handed out and not yet released */
+    bool closed;     /* the world ended: the last release frees the pool */
 };
 
 struct sim_delayed {
@@ -143,6 +161,7 @@ struct sim_world {
     /* faults, applied where datagrams enter the network */
     bool *group_pg; /* per scenario group: runs the process-group layer (else link level) */
     struct pg_config pg_cfg; /* every incarnation's group layer (run_pg_config) */
+    bool any_pg;             /* some group does (else the pg layer stays idle and is not sampled) */
 
     uint8_t *drop; /* n_procs x n_procs: drop[from * n + to] */
     bool any_drop;
@@ -151,12 +170,17 @@ struct sim_world {
     uint64_t rng_ctl;
 
     struct sim_metrics *metrics; /* NULL unless --metrics or --latency-csv */
+    struct sim_dgram_pool *pool;
+
     struct sim_totals tot;
     uint64_t sometimes[32];
     const char *sometimes_name[32];
 };
 
 /* world.c */
+struct sim_dgram_pool *sim_dgram_pool_new(void);
+/* Frees the free buffers; the pool itself goes with the last buffer out. */
+void sim_dgram_pool_close(struct sim_dgram_pool *p);
 void sim_emit(struct sim_world *w, struct chk_event *e);
 /* As sim_emit for an event of incarnation `inc`; dropped if it has crashed. A
  * crash lands at a SimGrid scheduling point, which may be in the middle of the

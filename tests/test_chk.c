@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "chk.h"
+#include "chk_internal.h"
 #include "support_chk.h"
 
 #ifndef PG_BINARY_DIR
@@ -936,6 +937,43 @@ static void test_read_file_errors(void **state)
     free(out);
 }
 
+/* ---- tables ---- */
+
+/* A dense pair map finds every key, before and after its block size changes,
+ * including keys whose a overflows the block and keys never inserted. */
+static void test_map_dense(void **state)
+{
+    (void)state;
+    enum { A = 20, B = 700 };
+    struct chk_map m = {0};
+    assert_true(chk_map_set_dense(&m, 4));
+    bool created;
+    for (uint64_t b = 0; b < B; b++)
+        for (uint64_t a = 0; a < A; a += 1 + (b % 3)) {
+            uint64_t *v = chk_map_upsert(&m, a, b, a * 1000 + b, &created);
+            assert_non_null(v);
+            assert_true(created);
+        }
+    for (unsigned bits = 4; bits <= 6; bits++) {
+        assert_true(chk_map_set_dense(&m, bits));
+        assert_int_equal(m.dense_bits, bits);
+        for (uint64_t b = 0; b < B; b++)
+            for (uint64_t a = 0; a < A; a++) {
+                uint64_t *v = chk_map_get(&m, a, b);
+                if (a % (1 + (b % 3))) {
+                    assert_null(v);
+                    continue;
+                }
+                assert_non_null(v);
+                assert_int_equal(*v, a * 1000 + b);
+            }
+        assert_null(chk_map_get(&m, 0, B));
+        assert_non_null(chk_map_upsert(&m, 0, 0, 7, &created));
+        assert_false(created);
+    }
+    chk_map_free(&m);
+}
+
 /* ---- scale: a 16-process all-to-all run (correctness at size; timing is the benchmark's job) ----
  */
 
@@ -1019,6 +1057,7 @@ int main(void)
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_read_unknown_ev_kept),
         cmocka_unit_test(test_read_file_errors),
+        cmocka_unit_test(test_map_dense),
         cmocka_unit_test(test_large_all_to_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
