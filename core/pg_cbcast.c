@@ -53,6 +53,7 @@ void pg_store_clear(struct pg_store *s)
             free(m);
         }
     }
+    memset(s->top, 0, sizeof s->top);
     s->count = 0;
 }
 
@@ -73,6 +74,8 @@ static void store_insert(struct pg_store *s, struct pg_msg *nm)
     nm->next = *pp;
     *pp = nm;
     s->count++;
+    if (nm->seq > s->top[nm->sender])
+        s->top[nm->sender] = nm->seq;
 }
 
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n)
@@ -86,9 +89,8 @@ void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n
     memset(g->vt, 0, sizeof g->vt);
     memset(g->sent_vt, 0, sizeof g->sent_vt);
     memset(g->stable, 0, sizeof g->stable);
-    memset(g->rowmin, 0, sizeof g->rowmin);
-    for (uint32_t k = 0; k < PG_CAP; k++)
-        g->nmin[k] = k < n ? n : 0; /* every row is 0 */
+    g->stable_dirty = false;
+    g->since_compute = 0;
     memset(g->adv, 0, sizeof g->adv);
     memset(g->ann_sent, 0, sizeof g->ann_sent);
     memset(g->last_vt, 0, sizeof(uint32_t) * g->stride * g->stride);
@@ -178,8 +180,15 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     return PG_OK;
 }
 
+static bool stable_compute(struct pg_group *g);
+static void stable_release(struct pg *pg, struct pg_group *g);
+
 int pg_cb_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len)
 {
+    if (pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own && g->stable_dirty) {
+        (void)stable_compute(g);
+        stable_release(pg, g);
+    }
     if (pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own)
         return PG_E_FULL;
     return pg_cb_send_ex(pg, g, p, len, false, 0);
@@ -198,49 +207,49 @@ static void stable_raise(struct pg_group *g, uint32_t k, uint32_t s)
     }
 }
 
-/* Column k lost its last row at the minimum: recomputes rowmin[k] and nmin[k]
- * (O(n), once per advance of the column's minimum). */
-static void column_recompute(struct pg_group *g, uint32_t k)
+/* Merges member r's delivered vector v into its row of ack (rows only grow).
+ * Stability is computed from the rows later, in batches (stable_compute). */
+static void ack_merge(struct pg_group *g, uint32_t r, const uint32_t *v)
 {
-    uint32_t n = g->view.n_members, s = UINT32_MAX, c = 0;
-    for (uint32_t r = 0; r < n; r++) {
-        uint32_t v = row(g, g->ack, r)[k];
-        c = v < s ? 1 : c + (v == s);
-        s = v < s ? v : s;
-    }
-    assert(s > g->rowmin[k] && c >= 1);
-    g->rowmin[k] = s;
-    g->nmin[k] = c;
-    stable_raise(g, k, s);
-}
-
-/* Raises ack[r][k] to v (acknowledgement vectors only grow), keeping
- * rowmin[k] = min over rows and nmin[k] = rows at that minimum: O(1) unless
- * the minimum advances. Returns whether rowmin[k] advanced. */
-static bool ack_raise(struct pg_group *g, uint32_t r, uint32_t k, uint32_t v)
-{
-    uint32_t *a = &row(g, g->ack, r)[k];
-    if (v <= *a)
-        return false;
-    assert(*a >= g->rowmin[k]);
-    bool was_min = *a == g->rowmin[k];
-    *a = v;
-    if (!was_min)
-        return false;
-    assert(g->nmin[k] >= 1);
-    if (--g->nmin[k] > 0)
-        return false;
-    column_recompute(g, k);
-    return true;
-}
-
-/* Merges member r's delivered vector v. Returns whether stability advanced. */
-static bool ack_merge(struct pg_group *g, uint32_t r, const uint32_t *v)
-{
-    bool advanced = false;
+    uint32_t *a = row(g, g->ack, r);
     for (uint32_t k = 0; k < g->view.n_members; k++)
-        advanced |= ack_raise(g, r, k, v[k]);
+        a[k] = v[k] > a[k] ? v[k] : a[k];
+    g->stable_dirty = true;
+}
+
+/* stable[k] = min over the rows of column k (section 3.2: delivered by every
+ * member), or more where the coordinator announced it. My own row is vt, so
+ * the scan of a column starts at vt[k] and stops at the first entry not above
+ * stable[k]. O(n^2) at most, run in batches (stable_due). Returns whether
+ * anything became stable. */
+static bool stable_compute(struct pg_group *g)
+{
+    uint32_t n = g->view.n_members;
+    bool advanced = false;
+    g->stable_dirty = false;
+    g->since_compute = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t s = g->vt[k];
+        for (uint32_t r = 0; r < n && s > g->stable[k]; r++) {
+            uint32_t v = row(g, g->ack, r)[k];
+            s = v < s ? v : s;
+        }
+        /* below stable[k] only where the coordinator announced more (on_stable_vector) */
+        s = s > g->stable[k] ? s : g->stable[k];
+        assert(s <= g->vt[k]);
+        advanced |= s > g->stable[k];
+        stable_raise(g, k, s);
+    }
     return advanced;
+}
+
+/* Whether to compute stability now: a batch of n received messages (O(n)
+ * per message amortised), or someone waits for it (pg_flush, own messages at
+ * the unstable limit). */
+static bool stable_due(const struct pg *pg, const struct pg_group *g)
+{
+    return g->stable_dirty && (g->since_compute >= g->view.n_members || g->fpending ||
+                               2 * pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own);
 }
 
 /* Releases stable messages: delivered by every member (section 3.2). */
@@ -295,7 +304,8 @@ void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const str
     }
     if (m->full) {
         on_stable_vector(pg, g, m);
-    } else if (ack_merge(g, rank, m->vt) && pg_view_coord(g) == g->my_rank && !g->ann_dirty) {
+    } else if ((ack_merge(g, rank, m->vt), stable_compute(g)) && pg_view_coord(g) == g->my_rank &&
+               !g->ann_dirty) {
         g->ann_dirty = true; /* others may lack what rank told only me */
         g->ann_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
     }
@@ -328,6 +338,10 @@ void pg_cb_stable_tick(struct pg *pg, struct pg_group *g)
 {
     if (g->st != PG_GS_MEMBER)
         return;
+    if (g->stable_dirty) { /* idle: the batch will not fill up */
+        (void)stable_compute(g);
+        stable_release(pg, g);
+    }
     int64_t now = pg_now(pg);
     uint32_t n = g->view.n_members, coord = pg_view_coord(g);
     if (g->adv_dirty && now >= g->stable_due_ns) {
@@ -394,8 +408,9 @@ void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct p
         }
     }
     memcpy(base, full, n * sizeof(uint32_t));
-    if (j != g->my_rank)             /* my own row follows my deliveries */
-        (void)ack_merge(g, j, full); /* VT(m) is j's delivered vector */
+    if (j != g->my_rank)       /* my own row follows my deliveries */
+        ack_merge(g, j, full); /* VT(m) is j's delivered vector */
+    g->since_compute++;
     store_msg(pg, g, j, full, m);
     if (g->st != PG_GS_MEMBER)
         return;
@@ -455,7 +470,8 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
         if (w > pg->stats.dom_delayed_max_ns)
             pg->stats.dom_delayed_max_ns = w;
     }
-    (void)ack_raise(g, g->my_rank, j, g->vt[j]); /* my row is my delivered vector */
+    row(g, g->ack, g->my_rank)[j] = g->vt[j]; /* my row is my delivered vector */
+    g->stable_dirty = true;
     pg->stats.delivered++;
     if (m->delayed) {
         int64_t waited_ns = pg_now(pg) - m->arrived_ns;
@@ -478,6 +494,8 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
     while (progress && g->st == PG_GS_MEMBER) {
         progress = false;
         for (uint32_t j = 0; j < g->view.n_members; j++) {
+            if (g->cur.top[j] <= g->vt[j])
+                continue; /* every message stored from j is delivered */
             struct pg_msg *m = first_undelivered(g, j);
             if (!m)
                 continue;
@@ -496,6 +514,8 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
     }
     if (g->st == PG_GS_MEMBER)
         pg_ab_publish(pg, g);
+    if (stable_due(pg, g))
+        (void)stable_compute(g);
     stable_release(pg, g);
 }
 

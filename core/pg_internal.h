@@ -45,6 +45,7 @@ struct pg_store {
     uint32_t view_id;
     uint32_t n; /* view size */
     struct pg_msg *head[PG_CAP];
+    uint32_t top[PG_CAP]; /* per sender: the highest seq ever stored (0: none), an upper bound */
     uint32_t count;
 };
 
@@ -105,8 +106,8 @@ struct pg_group {
     uint32_t *last_vt;         /* [max_members][max_members]: last VT seen from each sender */
     uint32_t *ack;             /* [max_members][max_members]: each member's delivered vector */
     uint32_t stable[PG_CAP];   /* stable per sender: max(rowmin, coordinator's announcement) */
-    uint32_t rowmin[PG_CAP];   /* min over the rows of ack, per column */
-    uint32_t nmin[PG_CAP];     /* rows of ack whose entry equals rowmin, per column */
+    bool stable_dirty;         /* ack changed since stable was last computed */
+    uint32_t since_compute;    /* messages received since then */
     uint32_t adv[PG_CAP];      /* delivered vector last advertised */
     uint32_t ann_sent[PG_CAP]; /* coordinator: stable vector last announced */
     bool adv_dirty;

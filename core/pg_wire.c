@@ -115,6 +115,8 @@ static uint64_t in_var(struct pgw_in *in)
 
 static uint32_t in_var32(struct pgw_in *in)
 {
+    if (in->pos < in->len && in->p[in->pos] < 0x80u) /* one byte: most VT entries */
+        return in->p[in->pos++];
     uint64_t v = in_var(in);
     if (v > UINT32_MAX)
         in->ok = false;
