@@ -51,23 +51,42 @@ void pg_config_default(struct pg_config *cfg)
 
 static bool queue_init(struct pg_queue *q, uint32_t cap)
 {
-    q->b = calloc(cap, sizeof *q->b);
+    assert(cap >= 1);
+    q->size = cap < 8 ? cap : 8;
+    q->b = calloc(q->size, sizeof *q->b);
     q->cap = cap;
     q->head = q->count = 0;
     return q->b != NULL;
 }
 
+/* Doubles a full ring (up to cap), keeping the order. */
+static bool queue_grow(struct pg_queue *q)
+{
+    assert(q->count == q->size && q->size < q->cap);
+    uint32_t nsize = 2 * q->size < q->cap ? 2 * q->size : q->cap;
+    struct pg_blob *nb = calloc(nsize, sizeof *nb);
+    if (!nb)
+        return false;
+    for (uint32_t i = 0; i < q->count; i++)
+        nb[i] = q->b[(q->head + i) % q->size];
+    free(q->b);
+    q->b = nb;
+    q->size = nsize;
+    q->head = 0;
+    return true;
+}
+
 bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from, pg_gid gid,
                    uint8_t kind)
 {
-    if (q->count == q->cap)
+    if (q->count == q->cap || (q->count == q->size && !queue_grow(q)))
         return false;
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return false;
     if (len)
         memcpy(copy, buf, len);
-    q->b[(q->head + q->count) % q->cap] =
+    q->b[(q->head + q->count) % q->size] =
         (struct pg_blob){.buf = copy, .len = (uint32_t)len, .from = from, .gid = gid, .kind = kind};
     q->count++;
     return true;
@@ -83,7 +102,7 @@ bool pg_queue_pop(struct pg_queue *q, struct pg_blob *out)
     if (!q->count)
         return false;
     *out = q->b[q->head];
-    q->head = (q->head + 1) % q->cap;
+    q->head = (q->head + 1) % q->size;
     q->count--;
     return true;
 }

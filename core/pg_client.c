@@ -224,7 +224,7 @@ static bool cl_member_alloc(struct pg *pg, struct pg_group *g)
     cl->hist = calloc(c->max_diffusion_history, sizeof *cl->hist);
     cl->hist_cap = c->max_diffusion_history;
     cl->pending.b = calloc(c->max_client_pending, sizeof *cl->pending.b);
-    cl->pending.cap = c->max_client_pending;
+    cl->pending.cap = cl->pending.size = c->max_client_pending;
     if (!cl->ents || !cl->mine || !cl->fwd || !cl->hist || !cl->pending.b) {
         cl_free_member(cl);
         memset(cl, 0, sizeof *cl);

@@ -58,9 +58,11 @@ struct pg_blob {
     uint8_t kind; /* nested inputs: 0 message, 1 suspicion of `from` */
 };
 
+/* A bounded FIFO: at most cap entries; its ring (size slots) starts small and
+ * doubles as needed, so an idle group costs little. */
 struct pg_queue {
     struct pg_blob *b;
-    uint32_t cap, head, count;
+    uint32_t cap, size, head, count;
 };
 
 struct pg_req {

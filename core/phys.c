@@ -29,6 +29,7 @@
 #include "wire.h"
 
 #define PHYS_MAX_WINDOW 65536u
+#define PHYS_RING_MIN   16u /* a channel's rings start this small and double up to the window */
 
 /* One multicast payload, shared by every channel that still has to deliver it. */
 struct phys_msg {
@@ -59,15 +60,16 @@ struct phys_chan {
     /* send side: seqs [acked, next_seq) are in flight, next_seq - acked <= window */
     uint64_t next_seq;
     uint64_t acked;
-    uint32_t unacked; /* tx slots holding a message */
-    struct phys_txslot *tx;
-    int64_t rto_due_ns; /* <= every tx due_ns; PG_TIMER_NEVER when unacked == 0 */
+    uint32_t unacked;       /* tx slots holding a message */
+    struct phys_txslot *tx; /* txcap slots: seq s in slot s % txcap */
+    uint32_t txcap, rxcap;  /* ring sizes: grown by doubling, up to the window, as needed */
+    int64_t rto_due_ns;     /* <= every tx due_ns; PG_TIMER_NEVER when unacked == 0 */
     /* receive side: bit i of recv_sack <=> rx slot of recv_next + 1 + i is full */
     uint64_t recv_next;
     uint64_t recv_sack;
-    uint32_t buffered; /* rx slots in use */
-    struct phys_rxslot *rx;
-    int64_t ack_due_ns; /* an ack is owed by then; PG_TIMER_NEVER if none */
+    uint32_t buffered;      /* rx slots in use */
+    struct phys_rxslot *rx; /* rxcap slots: seq s in slot s % rxcap */
+    int64_t ack_due_ns;     /* an ack is owed by then; PG_TIMER_NEVER if none */
     int64_t last_sent_ns, last_heard_ns;
 };
 
@@ -281,11 +283,10 @@ static void chan_close(struct phys *ph, uint32_t i)
 {
     assert(i < ph->n_chans);
     struct phys_chan *c = &ph->chans[i];
-    uint32_t w = ph->cfg.window;
     for (uint64_t s = c->acked; s < c->next_seq; s++)
-        tx_release(ph, c, &c->tx[s % w]);
+        tx_release(ph, c, &c->tx[s % c->txcap]);
     assert(c->unacked == 0);
-    for (uint32_t k = 0; k < w; k++)
+    for (uint32_t k = 0; k < c->rxcap; k++)
         free(c->rx[k].buf);
     free(c->tx);
     free(c->rx);
@@ -323,8 +324,9 @@ static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
     assert(peer != PG_NODE_NONE && peer != ph->self && !chan_find(ph, peer));
     if (ph->n_chans == ph->cfg.max_peers)
         return NULL;
-    struct phys_txslot *tx = calloc(ph->cfg.window, sizeof *tx);
-    struct phys_rxslot *rx = calloc(ph->cfg.window, sizeof *rx);
+    uint32_t cap = ph->cfg.window < PHYS_RING_MIN ? ph->cfg.window : PHYS_RING_MIN;
+    struct phys_txslot *tx = calloc(cap, sizeof *tx);
+    struct phys_rxslot *rx = calloc(cap, sizeof *rx);
     if (!tx || !rx) {
         free(tx);
         free(rx);
@@ -339,6 +341,8 @@ static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
                             .next_seq = 1,
                             .acked = 1,
                             .tx = tx,
+                            .txcap = cap,
+                            .rxcap = cap,
                             .rto_due_ns = PG_TIMER_NEVER,
                             .recv_next = 1,
                             .rx = rx,
@@ -440,7 +444,7 @@ static void chan_send_control(struct phys *ph, struct phys_chan *c, enum wire_ty
 
 static void chan_send_data(struct phys *ph, struct phys_chan *c, uint64_t seq)
 {
-    const struct phys_msg *pm = c->tx[seq % ph->cfg.window].msg;
+    const struct phys_msg *pm = c->tx[seq % c->txcap].msg;
     assert(pm && seq >= c->acked && seq < c->next_seq);
     struct wire_msg m = {.type = WIRE_DATA,
                          .seq = seq,
@@ -465,7 +469,7 @@ static void chan_retransmit(struct phys *ph, struct phys_chan *c)
 {
     int64_t next = PG_TIMER_NEVER;
     for (uint64_t s = c->acked; s < c->next_seq; s++) {
-        struct phys_txslot *t = &c->tx[s % ph->cfg.window];
+        struct phys_txslot *t = &c->tx[s % c->txcap];
         if (!t->msg)
             continue;
         if (t->due_ns <= ph->now_ns) {
@@ -493,7 +497,7 @@ static bool chan_take_ack(struct phys *ph, struct phys_chan *c, uint64_t ack_nex
     if (ack_next > c->next_seq)
         return false;
     for (; c->acked < ack_next; c->acked++)
-        tx_release(ph, c, &c->tx[c->acked % w]);
+        tx_release(ph, c, &c->tx[c->acked % c->txcap]);
     uint64_t span = c->next_seq - ack_next; /* seqs ack_next .. next_seq-1 */
     if (span <= 1)
         sack = 0;
@@ -502,7 +506,7 @@ static bool chan_take_ack(struct phys *ph, struct phys_chan *c, uint64_t ack_nex
     while (sack) {
         uint64_t s = ack_next + 1 + (uint64_t)__builtin_ctzll(sack);
         sack &= sack - 1;
-        struct phys_txslot *t = &c->tx[s % w];
+        struct phys_txslot *t = &c->tx[s % c->txcap];
         if (s >= c->acked && t->msg) {
             tx_release(ph, c, t);
             phys_sometimes(ph, PHYS_ST_SACK_RELEASE, "phys.sack_release");
@@ -542,14 +546,49 @@ static void phys_deliver(struct phys *ph, phys_gid gid, pg_node_id from, const u
         fn(ctx, gid, from, p, len);
 }
 
+/* Doubles c's receive ring (up to `window` slots) until it holds seq:
+ * slots of recv_next .. recv_next + rxcap - 1 move to their new places. */
+static bool rx_grow(struct phys_chan *c, uint64_t seq, uint32_t window)
+{
+    assert(seq > c->recv_next && seq - c->recv_next < window);
+    uint32_t ncap = c->rxcap;
+    while (seq - c->recv_next >= ncap)
+        ncap = 2 * ncap < window ? 2 * ncap : window;
+    struct phys_rxslot *nrx = calloc(ncap, sizeof *nrx);
+    if (!nrx)
+        return false;
+    for (uint64_t s = c->recv_next; s < c->recv_next + c->rxcap; s++)
+        nrx[s % ncap] = c->rx[s % c->rxcap];
+    free(c->rx);
+    c->rx = nrx;
+    c->rxcap = ncap;
+    return true;
+}
+
+/* Doubles c's send ring (up to `window` slots) when it is full: slots of
+ * acked .. next_seq - 1 move to their new places. */
+static bool tx_grow(struct phys_chan *c, uint32_t window)
+{
+    assert(c->next_seq - c->acked == c->txcap && c->txcap < window);
+    uint32_t ncap = 2 * c->txcap < window ? 2 * c->txcap : window;
+    struct phys_txslot *ntx = calloc(ncap, sizeof *ntx);
+    if (!ntx)
+        return false;
+    for (uint64_t s = c->acked; s < c->next_seq; s++)
+        ntx[s % ncap] = c->tx[s % c->txcap];
+    free(c->tx);
+    c->tx = ntx;
+    c->txcap = ncap;
+    return true;
+}
+
 /* Advances recv_next past one seq, keeping the SACK bitmap in step. */
 static void chan_advance(struct phys *ph, struct phys_chan *c)
 {
-    uint32_t w = ph->cfg.window;
     c->recv_next++;
     c->recv_sack >>= 1;
     /* refill the top bit; with nothing buffered the ring is empty and is not touched */
-    if (w > 64 && c->buffered > 0 && c->rx[(c->recv_next + 64) % w].buf)
+    if (c->rxcap > 64 && c->buffered > 0 && c->rx[(c->recv_next + 64) % c->rxcap].buf)
         c->recv_sack |= (uint64_t)1 << 63;
 }
 
@@ -570,9 +609,8 @@ static void chan_ack_owed(struct phys *ph, struct phys_chan *c)
  * ring, when nothing is buffered: the in-order case). */
 static void chan_drain(struct phys *ph, struct phys_chan *c)
 {
-    uint32_t w = ph->cfg.window;
     while (c->buffered > 0) {
-        struct phys_rxslot *r = &c->rx[c->recv_next % w];
+        struct phys_rxslot *r = &c->rx[c->recv_next % c->rxcap];
         if (!r->buf)
             return;
         struct phys_rxslot got = *r;
@@ -589,7 +627,8 @@ static void chan_buffer(struct phys *ph, struct phys_chan *c, const struct wire_
 {
     uint64_t off = m->seq - c->recv_next; /* 1 .. window-1 */
     assert(off >= 1 && off < ph->cfg.window);
-    struct phys_rxslot *r = &c->rx[m->seq % ph->cfg.window];
+    assert(off < c->rxcap);
+    struct phys_rxslot *r = &c->rx[m->seq % c->rxcap];
     assert(!r->buf);
     r->buf = malloc(m->payload_len ? m->payload_len : 1);
     if (!r->buf) { /* the sender retransmits */
@@ -614,7 +653,11 @@ static void chan_recv_data(struct phys *ph, struct phys_chan *c, const struct wi
         phys_trace(ph, PG_TR_DROPPED, c->peer, m->gid, m->seq, "out of window");
         return;
     }
-    if (m->seq < c->recv_next || (c->buffered > 0 && c->rx[m->seq % w].buf)) {
+    if (m->seq > c->recv_next && m->seq - c->recv_next >= c->rxcap && !rx_grow(c, m->seq, w)) {
+        phys_trace(ph, PG_TR_DROPPED, c->peer, m->gid, m->seq, "out of memory");
+        return; /* the sender retransmits */
+    }
+    if (m->seq < c->recv_next || (c->buffered > 0 && c->rx[m->seq % c->rxcap].buf)) {
         ph->stats.duplicates_dropped++;
         if (c->ack_due_ns != PG_TIMER_NEVER || c->last_sent_ns < ph->now_ns) {
             phys_sometimes(ph, PHYS_ST_DUP_ACK, "phys.dup_ack");
@@ -747,7 +790,7 @@ static void chan_suspect(struct phys *ph, uint32_t i)
 {
     struct phys_chan *c = &ph->chans[i];
     pg_node_id peer = c->peer;
-    assert(!c->faulty && !c->rx[c->recv_next % ph->cfg.window].buf);
+    assert(!c->faulty && !c->rx[c->recv_next % c->rxcap].buf);
     c->faulty = true;
     faulty_add(ph, peer);
     ph->stats.suspicions++;
@@ -978,12 +1021,14 @@ static int mcast_admit(struct phys *ph, const struct phys_group *g, uint32_t *pe
     for (uint32_t i = 0; i < g->n; i++) {
         if (g->members[i] == ph->self)
             continue;
-        const struct phys_chan *c = chan_find(ph, g->members[i]);
+        struct phys_chan *c = chan_find(ph, g->members[i]);
         assert(c && c->n_groups > 0);
         if (c->faulty)
             continue;
         if (c->next_seq - c->acked >= ph->cfg.window)
             return PG_E_FULL;
+        if (c->next_seq - c->acked == c->txcap && !tx_grow(c, ph->cfg.window))
+            return PG_E_FULL; /* out of memory: as good as a full window */
         (*peers)++;
     }
     return PG_OK;
@@ -993,9 +1038,10 @@ static int mcast_admit(struct phys *ph, const struct phys_group *g, uint32_t *pe
  * the window has room. */
 static void chan_queue(struct phys *ph, struct phys_chan *c, struct phys_msg *pm)
 {
+    assert(c->next_seq - c->acked < c->txcap && c->txcap <= ph->cfg.window);
     uint64_t seq = c->next_seq++;
-    struct phys_txslot *t = &c->tx[seq % ph->cfg.window];
-    assert(!t->msg && c->next_seq - c->acked <= ph->cfg.window);
+    struct phys_txslot *t = &c->tx[seq % c->txcap];
+    assert(!t->msg);
     *t = (struct phys_txslot){.msg = pm, .due_ns = ph->now_ns + ph->cfg.rto_initial_ns};
     c->unacked++;
     ph->retained++;
@@ -1066,7 +1112,8 @@ int phys_send(struct phys *ph, phys_gid gid, pg_node_id to, const uint8_t *paylo
     assert(c && c->n_groups > 0);
     if (c->faulty)
         return PG_E_SUSPECTED;
-    if (c->next_seq - c->acked >= ph->cfg.window) {
+    if (c->next_seq - c->acked >= ph->cfg.window ||
+        (c->next_seq - c->acked == c->txcap && !tx_grow(c, ph->cfg.window))) {
         phys_sometimes(ph, PHYS_ST_WINDOW_FULL, "phys.window_full");
         return PG_E_FULL;
     }

@@ -117,6 +117,9 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
     for (uint32_t g = 0; g < s->n_groups; g++)
         clients = s->groups[g].n_clients > clients ? s->groups[g].n_clients : clients;
     cfg->max_clients = clients < PG_MAX_CLIENTS_CAP ? clients : PG_MAX_CLIENTS_CAP;
+    /* every client may ask at once: one view change can then add them all */
+    cfg->max_requests = cfg->max_clients + 8 > cfg->max_requests ? cfg->max_clients + 8
+                                                                 : cfg->max_requests;
     cfg->abcast_token_follow = !s->abcast_token_fixed;
     cfg->vt_compress = s->vt_compress;
     if (s->suspect_timeout_ns > cfg->state_timeout_ns / 4) /* providers fail over first */

@@ -283,6 +283,27 @@ static void test_from_faulty_dropped(void **state)
     fakenet_free(fn);
 }
 
+/* A channel's rings start small and double up to the window: a burst of
+ * hundreds in flight under loss and reordering (so the receive ring holds
+ * out-of-order messages far ahead) still arrives exactly once, in order, and
+ * the retained count drains to zero. */
+static void test_ring_growth_under_burst(void **state)
+{
+    (void)state;
+    struct fakenet *fn = group_of(3, 12, NULL, G1);
+    fakenet_set_loss(fn, 0.2);
+    fakenet_set_jitter(fn, 5 * MS);
+    struct workload w;
+    all_senders(&w, G1, 3);
+    run_workload(fn, &w, 200 * MS, 200000); /* every 0.2 ms: about 1000 in flight per sender */
+    assert_true(fakenet_max_retained(fn, 0) > 100);
+    run_until_quiet(fn, 60 * S);
+    assert_int_equal(total_retained(fn), 0);
+    for (unsigned r = 0; r < 3; r++)
+        check_fifo_exactly_once(fn, r, &w);
+    fakenet_free(fn);
+}
+
 /* The timeout must cover enough heartbeats that losing all of them is
  * negligible: with 15 periods per timeout, 0.3^15 = 1.4e-8 per window, about
  * 2e-4 expected false suspicions over this run's ~14000 windows (10 periods
@@ -788,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_crash_suspected_monitor_once_per_group),
         cmocka_unit_test(test_from_faulty_dropped),
         cmocka_unit_test(test_no_false_suspicion_under_30pct_loss),
+        cmocka_unit_test(test_ring_growth_under_burst),
         cmocka_unit_test(test_watched_peer_suspected_without_group),
         cmocka_unit_test(test_window_full_all_or_nothing),
         cmocka_unit_test(test_memory_bounded),

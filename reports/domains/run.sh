@@ -2,9 +2,9 @@
 # Causality domains: what cross-group causality costs, and what a separate
 # domain saves. Writes reports/domains/report.md from `pgroup run --metrics`
 # output only (every number in the report is printed by the tool).
-# usage: reports/domains/run.sh [PGROUP]   (default /tmp/build-domains/pgroup)
+# usage: reports/domains/run.sh [PGROUP]   (default build/release/pgroup)
 set -euo pipefail
-pgroup=${1:-/tmp/build-domains/pgroup}
+pgroup=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build/release/pgroup}
 dir=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$dir/../.." && pwd)
 tmp=$(mktemp -d)
