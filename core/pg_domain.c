@@ -352,21 +352,29 @@ static uint64_t rec_touch(struct pg_domain *dm, struct pg_drec *r)
 }
 
 /* Extends r to n entries (new ones zero), keeping its values. */
+/* Makes room for n entries in r's arrays (contents kept). */
+static bool rec_reserve(struct pg_drec *r, uint32_t n)
+{
+    if (n <= r->cap)
+        return true;
+    uint32_t *v = realloc(r->val, n * sizeof *v);
+    if (v)
+        r->val = v;
+    uint64_t *e = realloc(r->ep, n * sizeof *e);
+    if (e)
+        r->ep = e;
+    if (!v || !e)
+        return false;
+    r->cap = n;
+    return true;
+}
+
 static bool rec_grow(struct pg_drec *r, uint32_t n)
 {
     if (n <= r->n)
         return true;
-    if (n > r->cap) {
-        uint32_t *v = realloc(r->val, n * sizeof *v);
-        if (v)
-            r->val = v;
-        uint64_t *e = realloc(r->ep, n * sizeof *e);
-        if (e)
-            r->ep = e;
-        if (!v || !e)
-            return false;
-        r->cap = n;
-    }
+    if (!rec_reserve(r, n))
+        return false;
     memset(r->val + r->n, 0, (n - r->n) * sizeof *r->val);
     memset(r->ep + r->n, 0, (n - r->n) * sizeof *r->ep);
     r->n = n;
@@ -376,17 +384,8 @@ static bool rec_grow(struct pg_drec *r, uint32_t n)
 /* Resizes r to n zero entries of view `view`. */
 static bool rec_reset(struct pg_drec *r, uint32_t view, uint32_t n)
 {
-    if (n > r->cap) {
-        uint32_t *v = realloc(r->val, n * sizeof *v);
-        if (v)
-            r->val = v;
-        uint64_t *e = realloc(r->ep, n * sizeof *e);
-        if (e)
-            r->ep = e;
-        if (!v || !e)
-            return false;
-        r->cap = n;
-    }
+    if (!rec_reserve(r, n))
+        return false;
     r->view = view;
     r->n = n;
     memset(r->val, 0, n * sizeof *r->val);

@@ -1034,6 +1034,19 @@ static int mcast_admit(struct phys *ph, const struct phys_group *g, uint32_t *pe
     return PG_OK;
 }
 
+/* A message to send on `refs` channels, with its payload CRC; NULL if out of memory. */
+static struct phys_msg *msg_new(phys_gid gid, const uint8_t *payload, size_t len, uint32_t refs)
+{
+    struct phys_msg *pm = malloc(sizeof *pm + len);
+    if (!pm)
+        return NULL;
+    *pm = (struct phys_msg){.refs = refs, .len = (uint32_t)len, .gid = gid};
+    if (len)
+        memcpy(pm->payload, payload, len);
+    pm->crc = wire_payload_crc(pm->payload, len);
+    return pm;
+}
+
 /* Queues and sends `pm` on channel c (takes one reference). Precondition:
  * the window has room. */
 static void chan_queue(struct phys *ph, struct phys_chan *c, struct phys_msg *pm)
@@ -1077,15 +1090,8 @@ int phys_mcast(struct phys *ph, phys_gid gid, const uint8_t *payload, size_t len
         return PG_E_FULL;
     }
     struct phys_msg *pm = NULL;
-    if (peers > 0) {
-        pm = malloc(sizeof *pm + len);
-        if (!pm)
-            return PG_E_FULL;
-        *pm = (struct phys_msg){.refs = peers, .len = (uint32_t)len, .gid = gid};
-        if (len)
-            memcpy(pm->payload, payload, len);
-        pm->crc = wire_payload_crc(pm->payload, len);
-    }
+    if (peers > 0 && !(pm = msg_new(gid, payload, len, peers)))
+        return PG_E_FULL;
     phys_enter(ph);
     if (ph->depth > 1)
         phys_sometimes(ph, PHYS_ST_NESTED_MCAST, "phys.nested_mcast");
@@ -1117,13 +1123,9 @@ int phys_send(struct phys *ph, phys_gid gid, pg_node_id to, const uint8_t *paylo
         phys_sometimes(ph, PHYS_ST_WINDOW_FULL, "phys.window_full");
         return PG_E_FULL;
     }
-    struct phys_msg *pm = malloc(sizeof *pm + len);
+    struct phys_msg *pm = msg_new(gid, payload, len, 1);
     if (!pm)
         return PG_E_FULL;
-    *pm = (struct phys_msg){.refs = 1, .len = (uint32_t)len, .gid = gid};
-    if (len)
-        memcpy(pm->payload, payload, len);
-    pm->crc = wire_payload_crc(pm->payload, len);
     phys_enter(ph);
     chan_queue(ph, c, pm);
     phys_leave(ph);
