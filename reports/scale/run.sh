@@ -5,6 +5,9 @@
 # files only: every number in the report is printed by the tool. Wall time and
 # peak memory depend on the machine; the rest is deterministic.
 # usage: reports/scale/run.sh [PGROUP]   (default build/release/pgroup)
+# Environment: SCALE_MEMBERS, SCALE_CLIENTS (default 256 and 1000), and
+# SCALE_LIMIT_S (default 1800): a run still going after that many seconds is
+# stopped and reported as not finished.
 set -euo pipefail
 dir=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$dir/../.." && pwd)
@@ -20,13 +23,14 @@ metric() { grep -E "^$2=" "$1" | head -1 | cut -d= -f2; }
 # The client scale scenario is generated here too: it takes minutes, too long
 # for a ctest test (scenarios/clients.scn and clients-crash.scn are the tests).
 "$dir/gen-groups.sh" scale-groups-onedomain 200 1000 one >"$tmp/scale-groups-onedomain.scn"
-"$dir/gen-clients.sh" scale-clients 256 1000 6 >"$tmp/scale-clients.scn"
+members=${SCALE_MEMBERS:-256} clients=${SCALE_CLIENTS:-1000} limit=${SCALE_LIMIT_S:-1800}
+"$dir/gen-clients.sh" scale-clients "$members" "$clients" 6 >"$tmp/scale-clients.scn"
 cases=("$root/scenarios/scale-groups.scn" "$root/scenarios/scale-groups-crash.scn"
        "$tmp/scale-groups-onedomain.scn" "$tmp/scale-clients.scn")
 for scn in "${cases[@]}"; do
   name=$(basename "$scn" .scn)
   echo "running $name" >&2
-  "$pgroup" run "$scn" --brief --metrics "$tmp/$name.txt" >"$tmp/$name.out" || true
+  timeout "$limit" "$pgroup" run "$scn" --brief --metrics "$tmp/$name.txt" >"$tmp/$name.out" || true
 done
 
 {
@@ -44,6 +48,10 @@ done
     name=$(basename "$scn" .scn)
     f="$tmp/$name.txt"
     procs=$(grep -m1 '^processes' "$scn" | cut -d' ' -f2-)
+    if [ ! -s "$f" ]; then
+      printf '| %s | %s | not finished within %s s of wall time (stopped) |||||||||\n' "$name" "$procs" "$limit"
+      continue
+    fi
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$procs" \
       "$(metric "$f" sim_s)" "$(metric "$f" wall_s)" "$(metric "$f" peak_rss_mib)" \
       "$(metric "$f" sim_events)" "$(metric "$f" sends)" "$(metric "$f" deliveries)" \
@@ -58,7 +66,7 @@ done
   echo "  (pg header bytes above), which is what causality domains are for (paper section 4)."
   echo "- \`scale-groups-crash\`: p7, in 15 groups, crashes at 2 s; every group it is in"
   echo "  changes view."
-  echo "- \`scale-clients\`: 256 members, 1000 clients multicasting through their contacts,"
+  echo "- \`scale-clients\`: $members members, $clients clients multicasting through their contacts,"
   echo "  4 members diffusing to every member and client."
   echo
   echo "The summary lines of each run:"
