@@ -61,8 +61,9 @@ struct pg_env {
      * reordered. The env copies `buf` before returning. */
     void (*send)(void *ctx, pg_node_id to, const uint8_t *buf, size_t len);
 
-    /* A seeded pseudo-random 64-bit value, reproducible for a given seed. */
-    uint64_t (*random)(void *ctx);
+    /* The next 64-bit draw of this node's seeded pseudo-random stream
+     * (reproducible for a given seed; the core's only source of chance). */
+    uint64_t (*draw_u64)(void *ctx);
 
     /* Records a typed trace event. May be NULL (events are discarded). */
     void (*trace)(void *ctx, const struct pg_trace *ev);

@@ -19,7 +19,7 @@ enum pg_err {
     PG_E_MALFORMED = -8, /* a datagram failed decoding (wire.h) */
     PG_E_SUSPECTED = -9, /* the peer was declared faulty by phys_monitor */
     PG_E_BUSY = -10,     /* an operation of this kind is already under way */
-    PG_E_TIMEOUT = -11,  /* an awaited answer did not come in time (state transfer) */
+    PG_E_TIMEOUT = -11,  /* an awaited answer missed its deadline (state transfer) */
 };
 
 /* Returns a static, human-readable message for `err` (never NULL). */

@@ -304,10 +304,13 @@ void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const str
     }
     if (m->full) {
         on_stable_vector(pg, g, m);
-    } else if ((ack_merge(g, rank, m->vt), stable_compute(g)) && pg_view_coord(g) == g->my_rank &&
-               !g->ann_dirty) {
-        g->ann_dirty = true; /* others may lack what rank told only me */
-        g->ann_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
+    } else {
+        ack_merge(g, rank, m->vt);
+        bool advanced = stable_compute(g);
+        if (advanced && pg_view_coord(g) == g->my_rank && !g->ann_dirty) {
+            g->ann_dirty = true; /* others may lack what rank told only me */
+            g->ann_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
+        }
     }
     stable_release(pg, g);
 }

@@ -336,7 +336,7 @@ static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
     struct phys_chan *c = &ph->chans[i];
     /* A random heartbeat phase per channel: channels opened together (a group
      * created at once) do not all beat in the same instant. */
-    uint64_t phase_ns = ph->env->random(ph->env->ctx) % (uint64_t)ph->cfg.heartbeat_period_ns;
+    uint64_t phase_ns = ph->env->draw_u64(ph->env->ctx) % (uint64_t)ph->cfg.heartbeat_period_ns;
     *c = (struct phys_chan){.peer = peer,
                             .next_seq = 1,
                             .acked = 1,

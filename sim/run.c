@@ -118,8 +118,8 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
         clients = s->groups[g].n_clients > clients ? s->groups[g].n_clients : clients;
     cfg->max_clients = clients < PG_MAX_CLIENTS_CAP ? clients : PG_MAX_CLIENTS_CAP;
     /* every client may ask at once: one view change can then add them all */
-    cfg->max_requests = cfg->max_clients + 8 > cfg->max_requests ? cfg->max_clients + 8
-                                                                 : cfg->max_requests;
+    cfg->max_requests =
+        cfg->max_clients + 8 > cfg->max_requests ? cfg->max_clients + 8 : cfg->max_requests;
     cfg->abcast_token_follow = !s->abcast_token_fixed;
     cfg->vt_compress = s->vt_compress;
     if (s->suspect_timeout_ns > cfg->state_timeout_ns / 4) /* providers fail over first */
@@ -408,10 +408,7 @@ static int run_check_places(const struct scn *s)
 
 static int run_write_metrics(struct sim_world *w, int rc)
 {
-    bool any_pg = false;
-    for (uint32_t g = 0; g < w->scn->n_groups; g++)
-        any_pg |= w->group_pg[g];
-    return sim_metrics_write(w->metrics, &w->tot, any_pg, rc, w->opts.metrics_path);
+    return sim_metrics_write(w->metrics, &w->tot, w->any_pg, rc, w->opts.metrics_path);
 }
 
 int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim_totals *totals)

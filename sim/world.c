@@ -494,7 +494,7 @@ struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
                                .now_ns = env_now_ns,
                                .timer_set = env_timer_set,
                                .send = env_send,
-                               .random = env_random,
+                               .draw_u64 = env_random,
                                .trace = env_trace};
     w->tot.incarnations++;
     return inc;

@@ -26,7 +26,7 @@ struct fakenet_host {
     struct pg_env env;
     struct pg_node *node;
     bool crashed;
-    uint64_t rng; /* env->random stream */
+    uint64_t rng; /* env->draw_u64 stream */
     int64_t timer_ns[PG_TIMER_SLOTS];
     uint64_t timer_gen[PG_TIMER_SLOTS];
     size_t max_retained;
@@ -236,7 +236,7 @@ static void fn_host_start(struct fakenet *fn, unsigned i, pg_node_id id)
                              .now_ns = env_now,
                              .timer_set = env_timer_set,
                              .send = env_send,
-                             .random = env_random,
+                             .draw_u64 = env_random,
                              .trace = env_trace};
     for (unsigned s = 0; s < PG_TIMER_SLOTS; s++) {
         h->timer_ns[s] = PG_TIMER_NEVER;

@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     net.q = malloc(FZ_QMAX * sizeof *net.q);
     struct fz_node n1 = {.net = &net, .self = 1}, n2 = {.net = &net, .self = 2};
     struct pg_env e = {
-        .now_ns = fz_now, .timer_set = fz_timer, .send = fz_send, .random = fz_random};
+        .now_ns = fz_now, .timer_set = fz_timer, .send = fz_send, .draw_u64 = fz_random};
     n1.env = e;
     n1.env.ctx = &n1;
     n2.env = e;

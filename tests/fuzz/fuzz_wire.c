@@ -177,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          .now_ns = fz_now,
                          .timer_set = fz_timer_set,
                          .send = fz_send,
-                         .random = fz_random,
+                         .draw_u64 = fz_random,
                          .trace = NULL};
     struct phys_config cfg;
     phys_config_default(&cfg);
