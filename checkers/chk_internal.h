@@ -55,7 +55,7 @@ struct chk_map_slot {
     uint64_t a, b, v;
 };
 struct chk_map {
-    struct chk_map_slot *slots; /* a == UINT64_MAX: empty */
+    struct chk_map_slot *slots; /* stores a + 1; a == 0: empty */
     size_t cap, n;
     unsigned dense_bits; /* 0: hashed; else see chk_map_set_dense */
 };

@@ -187,12 +187,15 @@ static size_t chk_map_home(const struct chk_map *m, uint64_t a, uint64_t b)
     return m->dense_bits ? (size_t)((b << m->dense_bits) + a) : chk_map_hash(a, b);
 }
 
+/* Slots store a + 1 so that zeroed memory is an empty table (calloc: the
+ * kernel's zero pages, no memset of a table that can reach tens of MiB). */
 static struct chk_map_slot *chk_map_probe(const struct chk_map *m, uint64_t a, uint64_t b)
 {
     size_t mask = m->cap - 1;
+    uint64_t key = a + 1;
     for (size_t i = chk_map_home(m, a, b) & mask;; i = (i + 1) & mask) {
         struct chk_map_slot *s = &m->slots[i];
-        if (s->a == UINT64_MAX || (s->a == a && s->b == b))
+        if (s->a == 0 || (s->a == key && s->b == b))
             return s;
     }
 }
@@ -200,17 +203,16 @@ static struct chk_map_slot *chk_map_probe(const struct chk_map *m, uint64_t a, u
 /* Moves every entry into a table of `ncap` slots, placed by m's current home function. */
 static bool chk_map_rebuild(struct chk_map *m, size_t ncap)
 {
-    struct chk_map_slot *ns = malloc(ncap * sizeof *ns);
+    struct chk_map_slot *ns = calloc(ncap, sizeof *ns);
     if (!ns)
         return false;
-    memset(ns, 0xff, ncap * sizeof *ns);
     struct chk_map old = *m;
     m->slots = ns;
     m->cap = ncap;
     for (size_t i = 0; i < old.cap; i++) {
-        if (old.slots[i].a == UINT64_MAX)
+        if (old.slots[i].a == 0)
             continue;
-        *chk_map_probe(m, old.slots[i].a, old.slots[i].b) = old.slots[i];
+        *chk_map_probe(m, old.slots[i].a - 1, old.slots[i].b) = old.slots[i];
     }
     free(old.slots);
     return true;
@@ -243,7 +245,7 @@ uint64_t *chk_map_get(const struct chk_map *m, uint64_t a, uint64_t b)
     if (!m->cap)
         return NULL;
     struct chk_map_slot *s = chk_map_probe(m, a, b);
-    return s->a == UINT64_MAX ? NULL : &s->v;
+    return s->a == 0 ? NULL : &s->v;
 }
 
 uint64_t *chk_map_upsert(struct chk_map *m, uint64_t a, uint64_t b, uint64_t init, bool *created)
@@ -252,14 +254,14 @@ uint64_t *chk_map_upsert(struct chk_map *m, uint64_t a, uint64_t b, uint64_t ini
     *created = false;
     if (m->cap) {
         struct chk_map_slot *s = chk_map_probe(m, a, b);
-        if (s->a != UINT64_MAX)
+        if (s->a != 0)
             return &s->v;
     }
     if ((m->n + 1) * 2 > m->cap && !chk_map_grow(m))
         return NULL;
     struct chk_map_slot *s = chk_map_probe(m, a, b);
-    assert(s->a == UINT64_MAX);
-    s->a = a;
+    assert(s->a == 0);
+    s->a = a + 1;
     s->b = b;
     s->v = init;
     m->n++;

@@ -54,12 +54,24 @@ void pg_store_clear(struct pg_store *s)
         }
     }
     memset(s->top, 0, sizeof s->top);
+    memset(s->last_dl, 0, sizeof s->last_dl);
     s->count = 0;
 }
 
-static bool store_has(const struct pg_store *s, uint32_t rank, uint32_t seq)
+/* Where a search for `seq` in rank's list may start: after the delivered
+ * prefix when seq lies beyond it (the common case: a new message). */
+static struct pg_msg **store_from(struct pg_store *s, uint32_t rank, uint32_t seq)
 {
-    for (const struct pg_msg *m = s->head[rank]; m && m->seq <= seq; m = m->next)
+    struct pg_msg *l = s->last_dl[rank];
+    assert(!l || (l->delivered && (!l->next || !l->next->delivered)));
+    return l && l->seq < seq ? &l->next : &s->head[rank];
+}
+
+static bool store_has(struct pg_store *s, uint32_t rank, uint32_t seq)
+{
+    if (seq > s->top[rank])
+        return false;
+    for (const struct pg_msg *m = *store_from(s, rank, seq); m && m->seq <= seq; m = m->next)
         if (m->seq == seq)
             return true;
     return false;
@@ -67,7 +79,7 @@ static bool store_has(const struct pg_store *s, uint32_t rank, uint32_t seq)
 
 static void store_insert(struct pg_store *s, struct pg_msg *nm)
 {
-    struct pg_msg **pp = &s->head[nm->sender];
+    struct pg_msg **pp = store_from(s, nm->sender, nm->seq);
     while (*pp && (*pp)->seq < nm->seq)
         pp = &(*pp)->next;
     assert(!*pp || (*pp)->seq != nm->seq);
@@ -263,6 +275,8 @@ static void stable_release(struct pg *pg, struct pg_group *g)
             struct pg_msg *m = g->cur.head[k];
             assert(m->delivered);
             g->cur.head[k] = m->next;
+            if (g->cur.last_dl[k] == m)
+                g->cur.last_dl[k] = NULL;
             g->cur.count--;
             pg->stats.stable_released++;
             free(m);
@@ -448,9 +462,9 @@ static bool deliverable(const struct pg_group *g, const struct pg_msg *m)
 
 static struct pg_msg *first_undelivered(const struct pg_group *g, uint32_t j)
 {
-    struct pg_msg *m = g->cur.head[j];
-    while (m && m->delivered)
-        m = m->next;
+    const struct pg_msg *l = g->cur.last_dl[j];
+    struct pg_msg *m = l ? l->next : g->cur.head[j];
+    assert(!m || (!m->delivered && m->seq > g->vt[j]));
     return m;
 }
 
@@ -463,7 +477,9 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
         pg_view_exclude(pg, g, "causality domain table full");
         return false;
     }
+    assert(m == first_undelivered(g, j));
     m->delivered = true;
+    g->cur.last_dl[j] = m;
     g->vt[j]++;
     if (j != g->my_rank)
         pg_dom_note(pg, g, j, g->vt[j]);

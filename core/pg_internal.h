@@ -46,6 +46,11 @@ struct pg_store {
     uint32_t n; /* view size */
     struct pg_msg *head[PG_CAP];
     uint32_t top[PG_CAP]; /* per sender: the highest seq ever stored (0: none), an upper bound */
+    /* per sender: the last delivered message still held (NULL: none). A
+     * sender's list is sorted by seq and delivery is FIFO, so every message
+     * up to it is delivered and none after it: the next to deliver is found
+     * in O(1), not by walking the retained prefix. */
+    struct pg_msg *last_dl[PG_CAP];
     uint32_t count;
 };
 

@@ -115,8 +115,17 @@ static uint64_t in_var(struct pgw_in *in)
 
 static uint32_t in_var32(struct pgw_in *in)
 {
-    if (in->pos < in->len && in->p[in->pos] < 0x80u) /* one byte: most VT entries */
-        return in->p[in->pos++];
+    if (in->pos + 1 < in->len) { /* one or two bytes (values below 16384): most VT entries */
+        uint32_t b0 = in->p[in->pos], b1 = in->p[in->pos + 1];
+        if (b0 < 0x80u) {
+            in->pos++;
+            return b0;
+        }
+        if (b1 < 0x80u) {
+            in->pos += 2;
+            return (b0 & 0x7Fu) | b1 << 7;
+        }
+    }
     uint64_t v = in_var(in);
     if (v > UINT32_MAX)
         in->ok = false;

@@ -57,6 +57,7 @@ struct phys_chan {
     uint32_t n_groups; /* our groups that list `peer` */
     bool watched;      /* phys_watch */
     bool faulty;       /* suspicion under way: being removed */
+    bool touched;      /* in ph->touched: its deadline is recomputed at phys_leave */
     /* send side: seqs [acked, next_seq) are in flight, next_seq - acked <= window */
     uint64_t next_seq;
     uint64_t acked;
@@ -107,6 +108,15 @@ struct phys {
     /* channels: dense [0, n_chans); index: peer -> chan index + 1 (0: empty) */
     struct phys_chan *chans;
     uint32_t n_chans;
+    /* deadlines: dl[i] = chan_deadline(chans[i]) for every channel not
+     * touched in this input. A channel is touched when looked up or opened;
+     * closing one or a timer pass touches all. phys_rearm recomputes only
+     * the touched and takes the minimum of dl (max_peers entries each). */
+    int64_t *dl;
+    uint32_t *touched;
+    uint32_t n_touched;
+    bool touched_all;
+    uint32_t rearms; /* every 64th rearm checks dl against a full recomputation */
     uint32_t *index;
     uint32_t index_mask;
     unsigned index_shift;
@@ -175,10 +185,31 @@ static uint32_t index_slot(const struct phys *ph, pg_node_id peer)
     return i;
 }
 
-static struct phys_chan *chan_find(const struct phys *ph, pg_node_id peer)
+/* Marks chans[i] for a deadline update at phys_leave (see struct phys). */
+static inline void chan_touch(struct phys *ph, uint32_t i)
+{
+    assert(i < ph->n_chans);
+    if (ph->chans[i].touched || ph->touched_all)
+        return;
+    assert(ph->n_touched < ph->cfg.max_peers);
+    ph->chans[i].touched = true;
+    ph->touched[ph->n_touched++] = i;
+}
+
+/* The channel to `peer`, or NULL; a found channel is touched (the caller may change it). */
+static struct phys_chan *chan_find(struct phys *ph, pg_node_id peer)
 {
     uint32_t e = ph->index[index_slot(ph, peer)];
-    return e ? &ph->chans[e - 1] : NULL;
+    if (!e)
+        return NULL;
+    chan_touch(ph, e - 1);
+    return &ph->chans[e - 1];
+}
+
+/* Whether a channel to `peer` exists (a lookup that changes nothing). */
+static bool chan_exists(const struct phys *ph, pg_node_id peer)
+{
+    return ph->index[index_slot(ph, peer)] != 0;
 }
 
 static void index_remove(struct phys *ph, pg_node_id peer)
@@ -247,11 +278,14 @@ struct phys *phys_new(const struct pg_env *env, pg_node_id self, const struct ph
     ph->index_shift = 32 - bits;
     ph->faulty_cap = 4 * cfg->max_peers;
     ph->chans = calloc(cfg->max_peers, sizeof *ph->chans);
+    ph->dl = calloc(cfg->max_peers, sizeof *ph->dl);
+    ph->touched = calloc(cfg->max_peers, sizeof *ph->touched);
     ph->index = calloc(size, sizeof *ph->index);
     ph->groups = calloc(cfg->max_groups, sizeof *ph->groups);
     ph->gid_scratch = calloc(cfg->max_groups, sizeof *ph->gid_scratch);
     ph->faulty = calloc(ph->faulty_cap, sizeof *ph->faulty);
-    if (!ph->chans || !ph->index || !ph->groups || !ph->gid_scratch || !ph->faulty) {
+    if (!ph->chans || !ph->dl || !ph->touched || !ph->index || !ph->groups || !ph->gid_scratch ||
+        !ph->faulty) {
         phys_free(ph);
         return NULL;
     }
@@ -297,6 +331,7 @@ static void chan_close(struct phys *ph, uint32_t i)
         ph->index[index_slot(ph, c->peer)] = i + 1;
     }
     memset(&ph->chans[last], 0, sizeof ph->chans[last]);
+    ph->touched_all = true; /* a channel moved: every index may have changed */
 }
 
 void phys_free(struct phys *ph)
@@ -310,6 +345,8 @@ void phys_free(struct phys *ph)
     for (uint32_t g = 0; g < ph->n_groups; g++)
         free(ph->groups[g].members);
     free(ph->chans);
+    free(ph->dl);
+    free(ph->touched);
     free(ph->index);
     free(ph->groups);
     free(ph->gid_scratch);
@@ -321,7 +358,7 @@ void phys_free(struct phys *ph)
  * table is full or allocation fails. */
 static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
 {
-    assert(peer != PG_NODE_NONE && peer != ph->self && !chan_find(ph, peer));
+    assert(peer != PG_NODE_NONE && peer != ph->self && !chan_exists(ph, peer));
     if (ph->n_chans == ph->cfg.max_peers)
         return NULL;
     uint32_t cap = ph->cfg.window < PHYS_RING_MIN ? ph->cfg.window : PHYS_RING_MIN;
@@ -350,6 +387,7 @@ static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
                             .last_sent_ns = ph->now_ns - (int64_t)phase_ns,
                             .last_heard_ns = ph->now_ns};
     ph->index[index_slot(ph, peer)] = i + 1;
+    chan_touch(ph, i);
     return c;
 }
 
@@ -376,7 +414,7 @@ static int64_t chan_heartbeat_due(const struct phys *ph, const struct phys_chan 
 
 /* The minimum of the four deadlines above (hot: phys_rearm runs it on every
  * channel after every input, hence monitored is tested once). */
-static int64_t chan_deadline(const struct phys *ph, const struct phys_chan *c)
+static inline int64_t chan_deadline(const struct phys *ph, const struct phys_chan *c)
 {
     assert(c->unacked > 0 || c->rto_due_ns == PG_TIMER_NEVER);
     int64_t d = min64(c->rto_due_ns, c->ack_due_ns);
@@ -386,11 +424,35 @@ static int64_t chan_deadline(const struct phys *ph, const struct phys_chan *c)
     return min64(d, c->last_heard_ns + ph->cfg.suspect_timeout_ns);
 }
 
+/* Brings dl up to date: the touched channels, or all of them. */
+static void phys_refresh_deadlines(struct phys *ph)
+{
+    if (ph->touched_all) {
+        for (uint32_t i = 0; i < ph->n_chans; i++) {
+            ph->chans[i].touched = false;
+            ph->dl[i] = chan_deadline(ph, &ph->chans[i]);
+        }
+    } else {
+        for (uint32_t k = 0; k < ph->n_touched; k++) {
+            uint32_t i = ph->touched[k];
+            assert(i < ph->n_chans && ph->chans[i].touched);
+            ph->chans[i].touched = false;
+            ph->dl[i] = chan_deadline(ph, &ph->chans[i]);
+        }
+    }
+    ph->n_touched = 0;
+    ph->touched_all = false;
+    if ((++ph->rearms & 63u) == 0) /* the cache against the truth, now and then */
+        for (uint32_t i = 0; i < ph->n_chans; i++)
+            assert(ph->dl[i] == chan_deadline(ph, &ph->chans[i]) && !ph->chans[i].touched);
+}
+
 static void phys_rearm(struct phys *ph)
 {
+    phys_refresh_deadlines(ph);
     int64_t next = PG_TIMER_NEVER;
     for (uint32_t i = 0; i < ph->n_chans; i++)
-        next = min64(next, chan_deadline(ph, &ph->chans[i]));
+        next = min64(next, ph->dl[i]);
     if (next != ph->timer_ns) {
         ph->timer_ns = next;
         ph->env->timer_set(ph->env->ctx, PG_TIMER_PHYS, next);
@@ -836,6 +898,7 @@ void phys_on_timer(struct phys *ph)
     assert(ph && ph->depth == 0);
     phys_enter(ph);
     ph->timer_ns = PG_TIMER_NEVER; /* it fired: the env slot is disarmed */
+    ph->touched_all = true;
     for (uint32_t i = 0; i < ph->n_chans;)
         if (chan_on_timer(ph, i))
             i++; /* else the last channel moved into i: visit it */
@@ -867,7 +930,7 @@ static int phys_create_check(const struct phys *ph, phys_gid gid, const pg_node_
         for (size_t j = 0; j < i; j++)
             if (members[j] == members[i])
                 return PG_E_INVAL;
-        need += members[i] != ph->self && !chan_find(ph, members[i]);
+        need += members[i] != ph->self && !chan_exists(ph, members[i]);
     }
     if (group_find(ph, gid))
         return PG_E_EXISTS;

@@ -148,10 +148,10 @@ static void app_emit_deliver(struct sim_inc *inc, const struct sim_delivery *d)
     sim_inc_emit(inc, &e);
     inc->w->tot.deliveries++;
     if (inc->w->metrics && inc->alive) {
-        sim_metrics_deliver(inc->w->metrics, d->from_id, d->seq, inc->id, sim_now_ns(), d->order,
-                            d->from, inc->name);
+        sim_metrics_deliver(inc->w->metrics, d->from_id, d->seq, inc->id, sim_world_now_ns(inc->w),
+                            d->order, d->from, inc->name);
         sim_metrics_deliver_group(inc->w->metrics, d->group, d->from_id, d->seq, inc->id,
-                                  sim_now_ns());
+                                  sim_world_now_ns(inc->w));
     }
 }
 
@@ -254,7 +254,7 @@ static void app_latency(struct sim_inc *inc, pg_node_id from, uint64_t seq, enum
 {
     const struct sim_inc *src = inc->w->incs[from - 1];
     assert(seq >= 1 && seq <= src->app.n_send_ns);
-    int64_t d = sim_now_ns() - src->app.send_ns[seq - 1];
+    int64_t d = sim_world_now_ns(inc->w) - src->app.send_ns[seq - 1];
     assert(d >= 0);
     struct sim_totals *t = &inc->w->tot;
     t->lat_n[o]++;
@@ -535,7 +535,7 @@ void sim_app_start(struct sim_inc *inc)
     assert(inc->app.groups && inc->app.senders);
     for (uint32_t g = 0; g < s->n_groups; g++)
         inc->app.groups[g].view = -1;
-    int64_t now = sim_now_ns();
+    int64_t now = sim_world_now_ns(inc->w);
     uint32_t i = app_next_op(inc, 0);
     while (i < s->n_faults && s->faults[i].at_ns < now)
         i = app_next_op(inc, i + 1);
@@ -618,7 +618,7 @@ static void app_note_send(struct sim_inc *inc, uint64_t seq)
         a->send_ns = realloc(a->send_ns, a->cap_send_ns * sizeof *a->send_ns);
         assert(a->send_ns);
     }
-    a->send_ns[seq - 1] = sim_now_ns();
+    a->send_ns[seq - 1] = sim_world_now_ns(inc->w);
     a->n_send_ns = seq; /* a refused send is overwritten by the next one */
 }
 
@@ -680,7 +680,7 @@ static void app_send(struct sim_inc *inc, const struct app_out *o)
     app_msg_name(msg, sizeof msg, inc->name, seq);
     app_emit_send(inc, o, msg, view);
     if (inc->w->metrics && inc->alive)
-        sim_metrics_send(inc->w->metrics, inc->id, seq, sim_now_ns());
+        sim_metrics_send(inc->w->metrics, inc->id, seq, sim_world_now_ns(inc->w));
     if (inc->app.self_pending) {
         struct sim_delivery d;
         app_fill(inc, &d, o->group, inc->id, seq, pg ? scn_order_name(o->order) : "fifo",

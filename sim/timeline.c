@@ -218,6 +218,7 @@ static void tl_actor(int argc, char **argv)
         double at_s = (double)s->faults[i].at_ns / 1e9;
         if (at_s > simgrid_get_clock())
             sg_actor_sleep_until(at_s);
+        sim_world_sync(tl->w);
         tl_apply(tl, &s->faults[i]);
     }
     free(tl);

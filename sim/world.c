@@ -27,6 +27,19 @@ int64_t sim_now_ns(void)
     return (int64_t)llround(simgrid_get_clock() * 1e9);
 }
 
+void sim_world_sync(struct sim_world *w)
+{
+    w->now_s = simgrid_get_clock();
+    w->now_ns = (int64_t)llround(w->now_s * 1e9);
+}
+
+int64_t sim_world_now_ns(struct sim_world *w)
+{
+    if ((++w->now_checks & 1023u) == 0)
+        assert(w->now_ns == sim_now_ns() && w->now_s == sim_now_s());
+    return w->now_ns;
+}
+
 const char *sim_inc_name(const struct sim_world *w, pg_node_id id)
 {
     assert(id >= 1 && id <= w->n_incs);
@@ -37,7 +50,8 @@ const char *sim_inc_name(const struct sim_world *w, pg_node_id id)
 
 void sim_emit(struct sim_world *w, struct chk_event *e)
 {
-    e->t = sim_now_s();
+    (void)sim_world_now_ns(w); /* the sampled check of now_s too */
+    e->t = w->now_s;
     e->line = ++w->line;
     if (w->trace) {
         int n = chk_event_write(e, w->linebuf, w->linecap);
@@ -106,8 +120,8 @@ static void env_trace(void *ctx, const struct pg_trace *t)
 
 static int64_t env_now_ns(void *ctx)
 {
-    (void)ctx;
-    return sim_now_ns();
+    struct sim_inc *inc = ctx;
+    return sim_world_now_ns(inc->w);
 }
 
 static void env_timer_set(void *ctx, unsigned slot, int64_t deadline_ns)
@@ -418,11 +432,12 @@ static void inc_actor(int argc, char **argv)
     struct sim_inc *inc = sg_actor_self_get_data();
     assert(inc && argc >= 1);
     struct sim_world *w = inc->w;
+    sim_world_sync(w);
     sg_mailbox_set_receiver(sg_mailbox_get_name(inc->mbox));
     inc->rx = sg_rx_new(inc->mbox);
     sim_app_start(inc);
     while (inc->alive) {
-        int64_t now = sim_now_ns();
+        int64_t now = sim_world_now_ns(w);
         if (now >= w->end_ns)
             break;
         inc->in_step = true;
@@ -435,6 +450,7 @@ static void inc_actor(int argc, char **argv)
             next = w->end_ns;
         double wait_s = next > now ? (double)(next - now) / 1e9 : 0.0;
         struct sim_dgram *d = sg_rx_wait(inc->rx, wait_s);
+        sim_world_sync(w);
         if (!d)
             continue;
         if (!inc->alive) {
@@ -442,7 +458,7 @@ static void inc_actor(int argc, char **argv)
             break;
         }
         if (d->extra_delay_ns > 0) {
-            delayq_push(inc, d, sim_now_ns() + d->extra_delay_ns);
+            delayq_push(inc, d, sim_world_now_ns(w) + d->extra_delay_ns);
             continue;
         }
         inc->in_step = true;

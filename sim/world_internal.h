@@ -139,6 +139,9 @@ struct sim_world {
     struct sim_opts opts;
     uint64_t seed;
     int64_t end_ns;
+    int64_t now_ns;      /* see sim_world_sync */
+    double now_s;        /* the same instant as SimGrid's double (trace timestamps) */
+    uint32_t now_checks; /* calls of sim_world_now_ns, for its sampled assert */
     FILE *out;
 
     /* trace */
@@ -186,8 +189,16 @@ void sim_emit(struct sim_world *w, struct chk_event *e);
  * crash lands at a SimGrid scheduling point, which may be in the middle of the
  * incarnation's step: what the step does after it is lost, as in a real crash. */
 void sim_inc_emit(struct sim_inc *inc, struct chk_event *e);
+/* SimGrid's clock (a simcall-free read, but not a cheap one). */
 double sim_now_s(void);
 int64_t sim_now_ns(void);
+/* Records the clock in w: called wherever an actor resumes (its start, and
+ * after every blocking SimGrid call), the only points where time advances
+ * for the code that runs next. */
+void sim_world_sync(struct sim_world *w);
+/* The clock as of the running actor's last resume (sim_world_sync); every
+ * 1024th call asserts that it is still SimGrid's. */
+int64_t sim_world_now_ns(struct sim_world *w);
 const char *sim_inc_name(const struct sim_world *w, pg_node_id id);
 struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc);
 void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg);
