@@ -111,7 +111,7 @@ void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n
     pg_dom_on_view(pg, g);
     g->my_seq = 0;
     g->heard = pg_rs_none();
-    g->adv_dirty = g->adv_mcast = true; /* announce the install to all */
+    g->adv_dirty = true; /* tell the coordinator we installed (pg_cb_stable_tick) */
     g->ann_dirty = g->release_due = false;
     g->stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
 }
@@ -346,11 +346,13 @@ static void stable_send(struct pg *pg, struct pg_group *g, bool full, const uint
         (void)pg_send_to(pg, g, to, &m); /* soft state: a lost one is superseded */
 }
 
-/* Idle for stable_delay with news to tell: the first advertisement of a view
- * is multicast (every member learns we installed it); later ones go to the
- * coordinator only, which announces the stable vector when it learned
- * something the others cannot see in the traffic: O(n) messages per round
- * instead of O(n^2). */
+/* Idle for stable_delay with news to tell: the advertisement (our delivered
+ * vector) goes to the coordinator only, which announces the stable vector
+ * when it learned something the others cannot see in the traffic: O(n)
+ * messages per round instead of O(n^2). The first one of a view too: were it
+ * multicast, every install would cost n^2 datagrams at once (65,280 at 256
+ * members), and the members learn of each other's install from the traffic
+ * and the view change itself (every member multicasts its ACK). */
 void pg_cb_stable_tick(struct pg *pg, struct pg_group *g)
 {
     if (g->st != PG_GS_MEMBER)
@@ -364,9 +366,8 @@ void pg_cb_stable_tick(struct pg *pg, struct pg_group *g)
     if (g->adv_dirty && now >= g->stable_due_ns) {
         memcpy(g->adv, g->vt, n * sizeof(uint32_t));
         g->adv_dirty = false;
-        if (g->adv_mcast || coord != g->my_rank)
-            stable_send(pg, g, false, g->vt, g->adv_mcast ? PG_NODE_NONE : g->view.members[coord]);
-        g->adv_mcast = false;
+        if (coord != g->my_rank)
+            stable_send(pg, g, false, g->vt, g->view.members[coord]);
     }
     if (g->ann_dirty && now >= g->ann_due_ns && coord == g->my_rank) {
         g->ann_dirty = false;

@@ -9,8 +9,11 @@
  *    one member, whatever the group size: clients are "far more numerous
  *    than servers" (section 2.3) and cost each member O(clients / members).
  *  - Registration. pg_client sends REQ(ADD_CLIENT) to the contact, which
- *    multicasts it to the members; the coordinator batches client requests
- *    into one view change (pg_view.c). When the contact installs a view
+ *    passes it to the coordinator (point to point: a request multicast to
+ *    every member would cost clients x members datagrams, all at once when
+ *    the clients start together); the coordinator batches client requests
+ *    into one view change (pg_view.c). A request lost with a failed
+ *    coordinator is asked again by the client's retry. When the contact installs a view
  *    listing the client it sends it that view (CVIEW, flag CONTACT). Only
  *    members hold the client list: a client caches the members (section 4:
  *    "clients cache estimates of the membership, refreshing stale views as
@@ -383,10 +386,19 @@ static bool cl_member_ready(struct pg *pg, struct pg_group *g)
     return false;
 }
 
-/* Asks the coordinator (through every member) to change the client list. */
+/* Asks the coordinator to change the client list: point to point, not to
+ * every member (1,000 clients registering at once would cost 1,000 x n
+ * datagrams). If the coordinator fails first, the request is lost with it;
+ * the client asks again (client_retry_ns) and the contact asks the next
+ * coordinator (cl_on_creq). Requests are batched into one view change. */
 static void cl_request(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id pid)
 {
     pg_view_add_req(pg, g, op, pid);
+    uint32_t coord = pg_view_coord(g);
+    if (coord == g->my_rank) {
+        pg_view_check(pg, g);
+        return;
+    }
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
@@ -394,7 +406,7 @@ static void cl_request(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id
     m.op = op;
     m.pid = pid;
     pg->stats.control_sent++;
-    (void)pg_send(pg, g, &m);
+    (void)pg_send_to(pg, g, g->view.members[coord], &m);
 }
 
 /* REQ(ADD_CLIENT) from a would-be client `c` on the client channels. */

@@ -118,7 +118,6 @@ struct pg_group {
     uint32_t adv[PG_CAP];      /* delivered vector last advertised */
     uint32_t ann_sent[PG_CAP]; /* coordinator: stable vector last announced */
     bool adv_dirty;
-    bool adv_mcast;   /* the next advertisement is multicast (the first of the view) */
     bool ann_dirty;   /* coordinator: stability learned from point-to-point acks */
     bool release_due; /* stable advanced: release messages */
     int64_t stable_due_ns, ann_due_ns;

@@ -200,6 +200,37 @@ static void test_stability_idle_members(void **state)
     pgnet_free(pn);
 }
 
+/* Sum of the link-level data datagrams sent by nodes [0, n). */
+static uint64_t data_sent_total(struct pgnet *pn, unsigned n)
+{
+    uint64_t data = 0;
+    for (unsigned i = 0; i < n; i++)
+        data += phys_stats(fakenet_phys(pgnet_fakenet(pn), i))->data_sent;
+    return data;
+}
+
+/* The first advertisement of a view goes to the coordinator like the later
+ * ones: one message in a fresh view of N members costs O(N) datagrams, not
+ * the N(N-1) of every member multicasting that it installed (at 256 members,
+ * 65,280 datagrams in one instant). */
+static void test_install_advertisements_linear(void **state)
+{
+    (void)state;
+    enum { N = 48 };
+    struct pgnet *pn = group_of(N, 37);
+    burst(pn, 5, 1);
+    pgnet_run_for(pn, 200 * MS);
+    for (unsigned i = 0; i < N; i++)
+        assert_int_equal(pg_retained(pgnet_pg(pn, i)), 0);
+    uint64_t data = data_sent_total(pn, N);
+    /* N-1 copies, at most 2 advertisements per member to the coordinator,
+     * N-1 per announcement of the coordinator (at most two) */
+    assert_true(data >= N - 1);
+    assert_true(data <= 5 * (N - 1));
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
 /* ---- failures ---- */
 
 static void test_crash_mid_burst(void **state)
@@ -493,6 +524,30 @@ static struct pgnet *client_group(unsigned nm, unsigned nc, uint64_t seed,
         assert_int_equal(v.clients[0], pgnet_id(pn, nm + k));
     }
     return pn;
+}
+
+/* A client's registration goes from its contact to the coordinator alone:
+ * NC clients cost NC requests, not NC x (NM - 1) (every member told). The
+ * members' datagrams during registration are the requests, the view changes
+ * that add the clients (FLUSH, FLUSH_OK, ACK: O(NM^2) each, a few of them)
+ * and each contact's welcome (CVIEW) to its clients. */
+static void test_client_registration_linear(void **state)
+{
+    (void)state;
+    enum { NM = 12, NC = 48 };
+    struct pgnet *pn = client_group(NM, NC, 41, NULL);
+    uint64_t data = data_sent_total(pn, NM);
+    uint64_t changes = pg_stats(pgnet_pg(pn, 0))->view_changes_started;
+    /* per change: FLUSH and the decision from the coordinator, FLUSH_OK and
+     * ACK from every member to every other; per client: its request and its
+     * welcome; plus a round of stability advertisements */
+    uint64_t per_change = 2 * (NM - 1) + 2 * NM * (NM - 1);
+    assert_true(changes >= 1 && changes <= 8);
+    assert_true(data >= 2 * NC - NC / NM);
+    assert_true(data <=
+                2 * NC + changes * per_change + 4 * NM); /* requests told to all: + NC x 11 */
+    check_rules(pn, true);
+    pgnet_free(pn);
 }
 
 /* Each member delivered each client message once, and each client each diffusion once. */
@@ -1471,6 +1526,7 @@ int main(void)
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_clients),
         cmocka_unit_test(test_client_basic),
+        cmocka_unit_test(test_client_registration_linear),
         cmocka_unit_test(test_client_stale_view_retry),
         cmocka_unit_test(test_client_contact_crash),
         cmocka_unit_test(test_client_errors),
@@ -1481,6 +1537,7 @@ int main(void)
         cmocka_unit_test(test_codec_abcast),
         cmocka_unit_test(test_rank_sets),
         cmocka_unit_test(test_stability_idle_members),
+        cmocka_unit_test(test_install_advertisements_linear),
         cmocka_unit_test(test_large_group_crash),
         cmocka_unit_test(test_false_suspicion_excludes),
         cmocka_unit_test(test_loss_with_crash),
