@@ -321,14 +321,15 @@ static uint32_t chk_intern_node(struct chk *c, const char *name)
 {
     uint32_t old = c->nodes.n;
     uint32_t id = chk_strtab_intern(&c->nodes, name);
+    if (id != CHK_NONE && id < old) /* known: its records exist already */
+        return id;
     if (id == CHK_NONE ||
         !chk_vec_reserve((void **)&c->nodev, &c->nodev_cap, (size_t)id + 1, sizeof *c->nodev) ||
         !chk_delivered_fit(c, id)) {
         chk_set_full(c, "too many nodes");
         return CHK_NONE;
     }
-    if (id >= old)
-        memset(&c->nodev[id], 0, sizeof c->nodev[id]);
+    memset(&c->nodev[id], 0, sizeof c->nodev[id]);
     return id;
 }
 

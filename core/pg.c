@@ -367,7 +367,7 @@ static void on_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
     }
     pg_rs_add(&g->heard, (uint32_t)r);
     if (g->prev.count && pg_rs_eq(g->heard, pg_rs_all(g->view.n_members)))
-        pg_store_clear(&g->prev); /* every member installed this view */
+        pg_store_clear(pg, &g->prev); /* every member installed this view */
     switch (m->type) {
     case PG_MT_DATA:
         if (m->rank != (uint32_t)r) {
@@ -463,8 +463,8 @@ static void group_release(struct pg *pg, struct pg_group *g)
     pg_cl_free(g);
     pg_ab_free(g);
     pg_state_free(g);
-    pg_store_clear(&g->cur);
-    pg_store_clear(&g->prev);
+    pg_store_clear(pg, &g->cur);
+    pg_store_clear(pg, &g->prev);
     free(g->last_vt);
     free(g->ack);
     free(g->reqs);
@@ -510,6 +510,7 @@ void pg_free(struct pg *pg)
         if (pg->groups[i].last_vt || pg->groups[i].st != PG_GS_FREE)
             group_release(pg, &pg->groups[i]);
     pg_dom_free(pg);
+    pg_msg_cache_drain(pg);
     free(pg->groups);
     queue_free(&pg->inbox);
     free(pg);

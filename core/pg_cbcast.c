@@ -22,13 +22,67 @@ static uint32_t *row(const struct pg_group *g, uint32_t *mat, uint32_t r)
     return mat + (size_t)r * g->stride;
 }
 
-static struct pg_msg *msg_new(uint32_t n, const uint32_t *vt, const struct pg_wmsg *w)
+/* The size class of a block of `size` bytes: the least c with MIN << c >= size. */
+static uint8_t msg_class(size_t size)
+{
+    uint8_t c = 0;
+    while (((size_t)PG_MSG_BLOCK_MIN << c) < size)
+        c++;
+    assert(c < PG_MSG_CLASSES);
+    return c;
+}
+
+static struct pg_msg *msg_alloc(struct pg *pg, size_t size)
+{
+    uint8_t c = msg_class(size);
+    struct pg_msg_cache *mc = &pg->msg_cache;
+    struct pg_msg *m = mc->free[c];
+    if (m) {
+        assert(mc->n_free[c] > 0 && m->size_class == c);
+        mc->free[c] = m->next;
+        mc->n_free[c]--;
+    } else if (!(m = malloc((size_t)PG_MSG_BLOCK_MIN << c))) {
+        return NULL;
+    }
+    memset(m, 0, sizeof *m);
+    m->size_class = c;
+    return m;
+}
+
+void pg_msg_free(struct pg *pg, struct pg_msg *m)
+{
+    struct pg_msg_cache *mc = &pg->msg_cache;
+    uint8_t c = m->size_class;
+    assert(c < PG_MSG_CLASSES);
+    if (((size_t)mc->n_free[c] + 1) * ((size_t)PG_MSG_BLOCK_MIN << c) > PG_MSG_CACHE_BYTES) {
+        free(m);
+        return;
+    }
+    m->next = mc->free[c];
+    mc->free[c] = m;
+    mc->n_free[c]++;
+}
+
+void pg_msg_cache_drain(struct pg *pg)
+{
+    struct pg_msg_cache *mc = &pg->msg_cache;
+    for (uint32_t c = 0; c < PG_MSG_CLASSES; c++) {
+        while (mc->free[c]) {
+            struct pg_msg *m = mc->free[c];
+            mc->free[c] = m->next;
+            free(m);
+        }
+        mc->n_free[c] = 0;
+    }
+}
+
+static struct pg_msg *msg_new(struct pg *pg, uint32_t n, const uint32_t *vt,
+                              const struct pg_wmsg *w)
 {
     uint32_t x = pg_ab_ext_words(w);
-    struct pg_msg *m = malloc(sizeof *m + (n + x) * sizeof(uint32_t) + w->len + w->dep_len);
+    struct pg_msg *m = msg_alloc(pg, sizeof *m + (n + x) * sizeof(uint32_t) + w->len + w->dep_len);
     if (!m)
         return NULL;
-    memset(m, 0, sizeof *m);
     m->vt = (uint32_t *)(m + 1);
     m->ab_x = m->vt + n;
     m->payload = (uint8_t *)(m->ab_x + x);
@@ -44,13 +98,13 @@ static struct pg_msg *msg_new(uint32_t n, const uint32_t *vt, const struct pg_wm
     return m;
 }
 
-void pg_store_clear(struct pg_store *s)
+void pg_store_clear(struct pg *pg, struct pg_store *s)
 {
     for (uint32_t k = 0; k < PG_CAP; k++) {
         while (s->head[k]) {
             struct pg_msg *m = s->head[k];
             s->head[k] = m->next;
-            free(m);
+            pg_msg_free(pg, m);
         }
     }
     memset(s->top, 0, sizeof s->top);
@@ -93,7 +147,7 @@ static void store_insert(struct pg_store *s, struct pg_msg *nm)
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n)
 {
     assert(n >= 1 && n <= g->stride && g->stride <= PG_CAP);
-    pg_store_clear(&g->prev);
+    pg_store_clear(pg, &g->prev);
     g->prev = g->cur;
     memset(&g->cur, 0, sizeof g->cur);
     g->cur.view_id = view_id;
@@ -279,7 +333,7 @@ static void stable_release(struct pg *pg, struct pg_group *g)
                 g->cur.last_dl[k] = NULL;
             g->cur.count--;
             pg->stats.stable_released++;
-            free(m);
+            pg_msg_free(pg, m);
         }
     }
     pg_cb_check_flush(pg, g);
@@ -391,7 +445,7 @@ static void store_msg(struct pg *pg, struct pg_group *g, uint32_t j, const uint3
         pg_view_exclude(pg, g, "pg message store full");
         return;
     }
-    struct pg_msg *nm = msg_new(g->view.n_members, vt, m);
+    struct pg_msg *nm = msg_new(pg, g->view.n_members, vt, m);
     if (!nm) {
         pg_view_exclude(pg, g, "out of memory");
         return;
@@ -570,7 +624,7 @@ void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
             g->cur.count--;
             pg->stats.discarded_flush++;
             pg_sometimes(pg, g->gid, PG_ST_DISCARDED, "undeliverable message discarded at flush");
-            free(m);
+            pg_msg_free(pg, m);
         }
     }
     if (inflight) {

@@ -25,7 +25,8 @@
 struct pg_msg {
     struct pg_msg *next; /* per-sender list, ascending seq */
     uint32_t seq;
-    uint8_t sender; /* rank in the view */
+    uint8_t sender;     /* rank in the view */
+    uint8_t size_class; /* the block holds PG_MSG_BLOCK_MIN << size_class bytes (pg_msg_cache) */
     bool delivered;
     bool delayed;       /* counted once as delayed by the causal rule */
     int64_t arrived_ns; /* when it was stored: a delayed message's wait starts here */
@@ -38,6 +39,17 @@ struct pg_msg {
     uint32_t dep_len;
     bool dom_delayed;     /* counted once as delayed by a cross-group timestamp */
     int64_t dom_since_ns; /* when it started waiting for a record */
+};
+
+/* Freed message blocks kept for reuse, by size class (64 B, 128 B, ...): a
+ * message is stored at every member for every delivery, and malloc/free cost
+ * several hundred instructions each. Bounded: PG_MSG_CACHE_BYTES per class. */
+#define PG_MSG_BLOCK_MIN   64u
+#define PG_MSG_CLASSES     16u
+#define PG_MSG_CACHE_BYTES (64u * 1024u)
+struct pg_msg_cache {
+    struct pg_msg *free[PG_MSG_CLASSES];
+    uint32_t n_free[PG_MSG_CLASSES];
 };
 
 /* The messages of one view. */
@@ -186,6 +198,7 @@ struct pg {
     uint32_t sometimes; /* enum pg_sometimes already traced */
 
     struct pg_dstate *dom; /* causality domains, p2p, group index (pg_domain.c) */
+    struct pg_msg_cache msg_cache;
 };
 
 /* Interesting situations, traced once per node and kind (as phys does); how
@@ -235,7 +248,11 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
                       size_t len);
 
 /* pg_cbcast.c */
-void pg_store_clear(struct pg_store *s);
+void pg_store_clear(struct pg *pg, struct pg_store *s);
+/* Returns a message block to the cache (or to malloc when its class is full). */
+void pg_msg_free(struct pg *pg, struct pg_msg *m);
+/* Frees every cached block (pg_free). */
+void pg_msg_cache_drain(struct pg *pg);
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n);
 int pg_cb_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
 /* Sends an own DATA message with abcast flags `ab` (0: a cbcast; the holder's
