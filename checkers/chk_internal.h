@@ -42,6 +42,11 @@ struct chk_strtab {
     size_t names_cap;
     struct chk_chunk *arena;
     uint32_t recent[CHK_STR_RECENT]; /* id + 1 by hash % CHK_STR_RECENT; 0: none */
+    /* the caller's pointer of the last lookup and its id + 1 (0: none): a
+     * feeder passes the same node, group and order strings again and again,
+     * so a match skips the hash (the content is still compared) */
+    const char *last_s;
+    uint32_t last_id;
 };
 
 /* Returns the id of `s`, inserting it if absent; CHK_NONE when the table is full. */

@@ -112,10 +112,21 @@ static uint32_t chk_strtab_recent(const struct chk_strtab *t, const char *s, uin
     return id - 1;
 }
 
+/* The id of the last lookup if `s` is the same pointer with the same content. */
+static uint32_t chk_strtab_last(const struct chk_strtab *t, const char *s)
+{
+    if (s != t->last_s || t->last_id == 0 || strcmp(t->names[t->last_id - 1], s) != 0)
+        return CHK_NONE;
+    return t->last_id - 1;
+}
+
 uint32_t chk_strtab_find(const struct chk_strtab *t, const char *s)
 {
     if (!t->cap)
         return CHK_NONE;
+    uint32_t last = chk_strtab_last(t, s);
+    if (last != CHK_NONE)
+        return last;
     size_t len, at;
     uint32_t h = chk_hash_str(s, &len);
     uint32_t id = chk_strtab_recent(t, s, h);
@@ -125,15 +136,18 @@ uint32_t chk_strtab_find(const struct chk_strtab *t, const char *s)
 uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
 {
     assert(s);
+    uint32_t last = chk_strtab_last(t, s);
+    if (last != CHK_NONE)
+        return last;
     size_t len, at;
     uint32_t h = chk_hash_str(s, &len);
     if (t->cap) {
         uint32_t id = chk_strtab_recent(t, s, h);
-        if (id != CHK_NONE)
-            return id;
-        id = chk_strtab_probe(t, s, h, &at);
-        if (id != CHK_NONE) {
+        if (id == CHK_NONE && (id = chk_strtab_probe(t, s, h, &at)) != CHK_NONE)
             t->recent[h % CHK_STR_RECENT] = id + 1;
+        if (id != CHK_NONE) {
+            t->last_s = s;
+            t->last_id = id + 1;
             return id;
         }
     }
@@ -155,6 +169,8 @@ uint32_t chk_strtab_intern(struct chk_strtab *t, const char *s)
     t->hashes[id] = h;
     t->slots[at] = id;
     t->recent[h % CHK_STR_RECENT] = id + 1;
+    t->last_s = s;
+    t->last_id = id + 1;
     return id;
 }
 

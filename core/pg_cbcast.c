@@ -456,34 +456,49 @@ static void store_msg(struct pg *pg, struct pg_group *g, uint32_t j, const uint3
     store_insert(&g->cur, nm);
 }
 
+/* Whether the sparse VT of m (ranks ascending, decoded) may follow j's last
+ * one, base: every listed entry at least base's, j's own exactly one more
+ * (FIFO), and j's own listed (an unlisted entry keeps base's value). */
+static bool vt_follows(const struct pg_group *g, uint32_t j, const uint32_t *base,
+                       const struct pg_wmsg *m)
+{
+    bool own = false;
+    for (uint32_t i = 0; i < m->n_vt; i++) {
+        uint32_t k = m->vt_rank[i], v = m->vt[i];
+        if (k >= g->view.n_members || v < base[k] || (k == j && v != base[k] + 1))
+            return false;
+        own |= k == j;
+    }
+    return own;
+}
+
+/* DATA from rank j (section 3.2, BSS91). Only the entries m lists change:
+ * j's row of last_vt becomes VT(m), and VT(m) is j's delivered vector, so
+ * the same entries are merged into j's row of ack (a row only grows, and it
+ * already covers j's previous VT). */
 void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct pg_wmsg *m)
 {
-    uint32_t n = g->view.n_members;
-    if (!pg_ab_valid(g, m)) {
-        pg->stats.malformed_dropped++;
+    uint32_t *base = row(g, g->last_vt, j);
+    if (!pg_ab_valid(g, m) || !vt_follows(g, j, base, m)) {
+        pg->stats.malformed_dropped++; /* breaks FIFO or VT monotonicity */
         return;
     }
-    uint32_t *base = row(g, g->last_vt, j);
-    uint32_t full[PG_CAP];
-    memcpy(full, base, n * sizeof(uint32_t));
+    uint32_t *a = j != g->my_rank ? row(g, g->ack, j) : NULL; /* my row follows my deliveries */
     for (uint32_t i = 0; i < m->n_vt; i++) {
-        if (m->vt_rank[i] >= n) {
-            pg->stats.malformed_dropped++;
-            return;
-        }
-        full[m->vt_rank[i]] = m->vt[i];
+        uint32_t k = m->vt_rank[i], v = m->vt[i];
+        base[k] = v;
+        if (a && v > a[k])
+            a[k] = v;
     }
-    for (uint32_t k = 0; k < n; k++) {
-        if (full[k] < base[k] || (k == j && full[k] != base[k] + 1)) {
-            pg->stats.malformed_dropped++; /* breaks FIFO or VT monotonicity */
-            return;
-        }
+    if (a) {
+        g->stable_dirty = true;
+        if ((base[j] & 63u) ==
+            0) /* now and then: the row covers all of VT(m), not just m's entries */
+            for (uint32_t k = 0; k < g->view.n_members; k++)
+                assert(a[k] >= base[k]);
     }
-    memcpy(base, full, n * sizeof(uint32_t));
-    if (j != g->my_rank)       /* my own row follows my deliveries */
-        ack_merge(g, j, full); /* VT(m) is j's delivered vector */
     g->since_compute++;
-    store_msg(pg, g, j, full, m);
+    store_msg(pg, g, j, base, m);
     if (g->st != PG_GS_MEMBER)
         return;
     pg_cb_deliver(pg, g);

@@ -394,6 +394,28 @@ static uint32_t in_rank(struct pgw_in *in)
     return r;
 }
 
+/* One sparse entry (rank, value) where the input holds at least 3 more
+ * bytes: no bounds check per byte. False if the value takes more than two
+ * bytes (the caller falls back to the checked path) or the rank is invalid. */
+static bool dec_vt_fast(struct pgw_in *in, struct pg_wmsg *m, uint32_t i)
+{
+    const uint8_t *p = in->p + in->pos;
+    uint32_t r = p[0], b0 = p[1], b1 = p[2];
+    if (r >= PG_MAX_MEMBERS_CAP || (i > 0 && r <= m->vt_rank[i - 1]))
+        return false;
+    if (b0 < 0x80u) {
+        m->vt[i] = b0;
+        in->pos += 2;
+    } else if (b1 < 0x80u) {
+        m->vt[i] = (b0 & 0x7Fu) | b1 << 7;
+        in->pos += 3;
+    } else {
+        return false;
+    }
+    m->vt_rank[i] = (uint8_t)r;
+    return true;
+}
+
 static void dec_vt(struct pgw_in *in, struct pg_wmsg *m, bool sparse)
 {
     m->n_vt = in_var32(in);
@@ -402,6 +424,8 @@ static void dec_vt(struct pgw_in *in, struct pg_wmsg *m, bool sparse)
         return;
     }
     for (uint32_t i = 0; i < m->n_vt && in->ok; i++) {
+        if (sparse && in->pos + 3 <= in->len && dec_vt_fast(in, m, i))
+            continue;
         if (sparse) {
             m->vt_rank[i] = (uint8_t)in_rank(in);
             if (i > 0 && m->vt_rank[i] <= m->vt_rank[i - 1])

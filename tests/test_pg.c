@@ -991,6 +991,43 @@ static void test_codec_roundtrip(void **state)
     }
 }
 
+/* VT entries around the varint boundaries (1, 2, 3 and 5 bytes), decoded
+ * by the inline one- and two-byte path and by the general one, in every
+ * order of lengths; the encoding is canonical both ways. */
+static void test_codec_vt_varints(void **state)
+{
+    (void)state;
+    static const uint32_t vals[] = {0,     1,       127,     128,       16383,
+                                    16384, 2097151, 2097152, 268435455, UINT32_MAX};
+    enum { NV = sizeof vals / sizeof vals[0] };
+    for (unsigned shift = 0; shift < NV; shift++) {
+        struct pg_wmsg m;
+        memset(&m, 0, sizeof m);
+        m.type = PG_MT_DATA;
+        m.view_id = 7;
+        m.rank = 2;
+        m.n_vt = NV;
+        for (unsigned i = 0; i < NV; i++) {
+            m.vt_rank[i] = (uint8_t)(i * 25 + (i == NV - 1 ? 30 : 0)); /* up to rank 255 */
+            m.vt[i] = vals[(i + shift) % NV];
+        }
+        uint8_t buf[256], buf2[256];
+        size_t n = pg_encode(&m, buf, sizeof buf);
+        assert_true(n > 0);
+        struct pg_wmsg d;
+        assert_int_equal(pg_decode(buf, n, &d), PG_OK);
+        assert_int_equal(d.n_vt, NV);
+        for (unsigned i = 0; i < NV; i++) {
+            assert_int_equal(d.vt_rank[i], m.vt_rank[i]);
+            assert_int_equal(d.vt[i], m.vt[i]);
+        }
+        assert_int_equal(pg_encode(&d, buf2, sizeof buf2), n);
+        assert_memory_equal(buf, buf2, n);
+        for (size_t cut = 0; cut < n; cut++) /* every strict prefix is refused */
+            assert_int_equal(pg_decode(buf, cut, &d), PG_E_MALFORMED);
+    }
+}
+
 /* ---- abcast ---- */
 
 static struct pgnet *group_cfg(unsigned n, uint64_t seed, const struct pg_config *cfg)
@@ -1534,6 +1571,7 @@ int main(void)
         cmocka_unit_test(test_codec_client),
         cmocka_unit_test(test_malformed_dropped),
         cmocka_unit_test(test_codec_roundtrip),
+        cmocka_unit_test(test_codec_vt_varints),
         cmocka_unit_test(test_codec_abcast),
         cmocka_unit_test(test_rank_sets),
         cmocka_unit_test(test_stability_idle_members),
