@@ -109,7 +109,7 @@ void pg_store_clear(struct pg *pg, struct pg_store *s)
     }
     memset(s->top, 0, sizeof s->top);
     memset(s->last_dl, 0, sizeof s->last_dl);
-    s->count = 0;
+    s->count = s->pending = 0;
 }
 
 /* Where a search for `seq` in rank's list may start: after the delivered
@@ -140,6 +140,7 @@ static void store_insert(struct pg_store *s, struct pg_msg *nm)
     nm->next = *pp;
     *pp = nm;
     s->count++;
+    s->pending++;
     if (nm->seq > s->top[nm->sender])
         s->top[nm->sender] = nm->seq;
 }
@@ -550,6 +551,8 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
     assert(m == first_undelivered(g, j));
     m->delivered = true;
     g->cur.last_dl[j] = m;
+    assert(g->cur.pending > 0 && g->cur.pending <= g->cur.count);
+    g->cur.pending--;
     g->vt[j]++;
     if (j != g->my_rank)
         pg_dom_note(pg, g, j, g->vt[j]);
@@ -580,7 +583,7 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 void pg_cb_deliver(struct pg *pg, struct pg_group *g)
 {
     bool progress = true;
-    while (progress && g->st == PG_GS_MEMBER) {
+    while (progress && g->st == PG_GS_MEMBER && g->cur.pending > 0) {
         progress = false;
         for (uint32_t j = 0; j < g->view.n_members; j++) {
             if (g->cur.top[j] <= g->vt[j])
@@ -637,11 +640,14 @@ void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
             }
             *pp = m->next;
             g->cur.count--;
+            assert(g->cur.pending > 0);
+            g->cur.pending--;
             pg->stats.discarded_flush++;
             pg_sometimes(pg, g->gid, PG_ST_DISCARDED, "undeliverable message discarded at flush");
             pg_msg_free(pg, m);
         }
     }
+    assert(g->cur.pending == 0);
     if (inflight) {
         pg->stats.inflight_at_change++;
         pg_sometimes(pg, g->gid, PG_ST_INFLIGHT, "view change with messages in flight");

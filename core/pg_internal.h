@@ -64,6 +64,7 @@ struct pg_store {
      * in O(1), not by walking the retained prefix. */
     struct pg_msg *last_dl[PG_CAP];
     uint32_t count;
+    uint32_t pending; /* stored and not yet delivered (<= count) */
 };
 
 /* A queued raw pg message (outbox, future, nested inputs) or held payload. */

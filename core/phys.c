@@ -424,35 +424,49 @@ static inline int64_t chan_deadline(const struct phys *ph, const struct phys_cha
     return min64(d, c->last_heard_ns + ph->cfg.suspect_timeout_ns);
 }
 
-/* Brings dl up to date: the touched channels, or all of them. */
-static void phys_refresh_deadlines(struct phys *ph)
+static int64_t phys_min_deadline(const struct phys *ph)
 {
-    if (ph->touched_all) {
-        for (uint32_t i = 0; i < ph->n_chans; i++) {
-            ph->chans[i].touched = false;
-            ph->dl[i] = chan_deadline(ph, &ph->chans[i]);
-        }
-    } else {
-        for (uint32_t k = 0; k < ph->n_touched; k++) {
-            uint32_t i = ph->touched[k];
-            assert(i < ph->n_chans && ph->chans[i].touched);
-            ph->chans[i].touched = false;
-            ph->dl[i] = chan_deadline(ph, &ph->chans[i]);
-        }
+    int64_t next = PG_TIMER_NEVER;
+    for (uint32_t i = 0; i < ph->n_chans; i++)
+        next = min64(next, ph->dl[i]);
+    return next;
+}
+
+/* Brings dl up to date (the touched channels, or all of them) and returns
+ * the earliest deadline. timer_ns is the minimum of dl before the update, so
+ * the channels are scanned again only when one that held the minimum moved
+ * later (or all were touched). */
+static int64_t phys_refresh_deadlines(struct phys *ph)
+{
+    bool scan = ph->touched_all;
+    int64_t lowest = PG_TIMER_NEVER;
+    for (uint32_t k = 0; !ph->touched_all && k < ph->n_touched; k++) {
+        uint32_t i = ph->touched[k];
+        assert(i < ph->n_chans && ph->chans[i].touched);
+        ph->chans[i].touched = false;
+        int64_t old = ph->dl[i];
+        ph->dl[i] = chan_deadline(ph, &ph->chans[i]);
+        lowest = min64(lowest, ph->dl[i]);
+        scan |= old == ph->timer_ns && ph->dl[i] > old;
+    }
+    for (uint32_t i = 0; ph->touched_all && i < ph->n_chans; i++) {
+        ph->chans[i].touched = false;
+        ph->dl[i] = chan_deadline(ph, &ph->chans[i]);
     }
     ph->n_touched = 0;
     ph->touched_all = false;
-    if ((++ph->rearms & 63u) == 0) /* the cache against the truth, now and then */
+    int64_t next = scan ? phys_min_deadline(ph) : min64(ph->timer_ns, lowest);
+    if ((++ph->rearms & 63u) == 0) { /* the cache against the truth, now and then */
         for (uint32_t i = 0; i < ph->n_chans; i++)
             assert(ph->dl[i] == chan_deadline(ph, &ph->chans[i]) && !ph->chans[i].touched);
+        assert(next == phys_min_deadline(ph));
+    }
+    return next;
 }
 
 static void phys_rearm(struct phys *ph)
 {
-    phys_refresh_deadlines(ph);
-    int64_t next = PG_TIMER_NEVER;
-    for (uint32_t i = 0; i < ph->n_chans; i++)
-        next = min64(next, ph->dl[i]);
+    int64_t next = phys_refresh_deadlines(ph);
     if (next != ph->timer_ns) {
         ph->timer_ns = next;
         ph->env->timer_set(ph->env->ctx, PG_TIMER_PHYS, next);
