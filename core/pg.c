@@ -578,30 +578,50 @@ static int group_open(struct pg *pg, pg_gid gid, const pg_node_id *members, size
 
 /* ---- Table 1 ---- */
 
-static bool ids_valid(const pg_node_id *ids, size_t n)
+static int id_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (ids[i] == PG_NODE_NONE)
+    pg_node_id x = *(const pg_node_id *)a, y = *(const pg_node_id *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Whether the members and clients of a view are distinct and not NONE:
+ * sorted, O(k log k) for the up to 1,280 ids of a view. */
+static bool view_ids_valid(const pg_node_id *members, size_t n, const pg_node_id *clients,
+                           size_t nc)
+{
+    pg_node_id all[PG_MAX_MEMBERS_CAP + PG_MAX_CLIENTS_CAP];
+    assert(n <= PG_MAX_MEMBERS_CAP && nc <= PG_MAX_CLIENTS_CAP);
+    memcpy(all, members, n * sizeof *all);
+    if (nc)
+        memcpy(all + n, clients, nc * sizeof *all);
+    qsort(all, n + nc, sizeof *all, id_cmp);
+    for (size_t i = 0; i < n + nc; i++)
+        if (all[i] == PG_NODE_NONE || (i > 0 && all[i] == all[i - 1]))
             return false;
-        for (size_t j = 0; j < i; j++)
-            if (ids[j] == ids[i])
-                return false;
-    }
     return true;
 }
 
 int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n)
 {
-    assert(pg && pg->depth == 0 && (members || n == 0));
+    return pg_create_with_clients(pg, gid, members, n, NULL, 0);
+}
+
+int pg_create_with_clients(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n,
+                           const pg_node_id *clients, size_t n_clients)
+{
+    assert(pg && pg->depth == 0 && (members || n == 0) && (clients || n_clients == 0));
     if (gid == 0 || (gid & PG_CL_PHYS_BIT) || n == 0 || n > pg->cfg.max_members ||
-        !ids_valid(members, n) || pg_rank_of(members, (uint32_t)n, pg->self) < 0)
+        n_clients > pg->cfg.max_clients || !view_ids_valid(members, n, clients, n_clients) ||
+        pg_rank_of(members, (uint32_t)n, pg->self) < 0)
         return PG_E_INVAL;
     struct pg_group *g;
     int rc = group_open(pg, gid, members, n, &g);
     if (rc != PG_OK)
         return rc;
-    struct pg_prop p = {.n_members = (uint32_t)n};
+    struct pg_prop p = {.n_members = (uint32_t)n, .n_clients = (uint32_t)n_clients};
     memcpy(p.members, members, n * sizeof(pg_node_id));
+    if (n_clients)
+        memcpy(p.clients, clients, n_clients * sizeof(pg_node_id));
     enter(pg);
     pg_view_install_first(pg, g, &p, 1);
     leave(pg);

@@ -311,6 +311,16 @@ void pg_free(struct pg *pg);
  * domain's: cfg.max_domains, cfg.max_dom_records), or phys_create's. */
 int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n);
 
+/* pg_create with clients listed in view 1 (a view names the clients too,
+ * paper section 4): every initial member calls it with the same two lists. A
+ * listed client still calls pg_client; its contact serves it at once, with
+ * no view change to add it. For starting large groups: registering 1,000
+ * clients takes view changes whose flush is O(members^2) datagrams each.
+ * Errors: as pg_create, and PG_E_INVAL for more than cfg.max_clients
+ * clients, or an id that is NONE or appears twice among members and clients. */
+int pg_create_with_clients(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n,
+                           const pg_node_id *clients, size_t n_clients);
+
 /* Table 1: pg_add / pg_del(gid, pid, type). Asks the coordinator for a view
  * change; returns once the request is multicast. A process added as a member
  * must be waiting for the group (pg_join); a process added as a client

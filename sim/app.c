@@ -425,15 +425,21 @@ static void app_create_link_group(struct sim_inc *inc, uint32_t g, const pg_node
 static void app_create_pg_group(struct sim_inc *inc, uint32_t g, const pg_node_id *ids, uint32_t n)
 {
     struct pg *pg = pg_node_pg(inc->node);
-    (void)set_dflt_domain(pg, inc->w->scn->groups[g].domain);
-    int rc = pg_create(pg, app_gid(g), ids, n);
+    const struct scn_group *grp = &inc->w->scn->groups[g];
+    (void)set_dflt_domain(pg, grp->domain);
+    pg_node_id cids[PG_MAX_CLIENTS_CAP];
+    uint32_t nc = grp->clients_in_view ? grp->n_clients : 0;
+    assert(nc <= PG_MAX_CLIENTS_CAP);
+    for (uint32_t k = 0; k < nc; k++)
+        cids[k] = grp->clients[k] + 1; /* first incarnations have id = proc + 1 */
+    int rc = pg_create_with_clients(pg, app_gid(g), ids, n, cids, nc);
     assert(rc == PG_OK); /* the scenario's limits are within the layer's (checked by run.c) */
     pg_entry(pg, app_gid(g), app_on_pg_entry, inc);
     pg_monitor(pg, app_gid(g), app_on_pg_view, inc);
     pg_state(pg, app_gid(g), app_state_encode, app_state_decode, inc);
     struct pg_view v;
     rc = pg_getview(pg, app_gid(g), &v);
-    assert(rc == PG_OK && v.view_id == 1 && v.n_members == n);
+    assert(rc == PG_OK && v.view_id == 1 && v.n_members == n && v.n_clients == nc);
     inc->app.groups[g] = (struct sim_app_group){.joined = true, .has_state = true, .view = 1};
     app_emit_view(inc, g, &v);
     app_emit_state(inc, g);

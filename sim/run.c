@@ -97,6 +97,13 @@ static void run_phys_config(const struct scn *s, struct phys_config *cfg)
     cfg->window = s->window;
     uint32_t groups = 2 * run_groups_per_proc(s) + 1; /* a process group has client channels too */
     cfg->max_groups = groups > cfg->max_groups ? groups : cfg->max_groups;
+    /* a node may have a channel to every incarnation (a 256-member group
+     * with 1000 clients: 255 members plus the clients a member serves, all
+     * of them after failovers); the default covers the smaller scenarios */
+    uint32_t incs = s->n_procs;
+    for (uint32_t f = 0; f < s->n_faults; f++)
+        incs += s->faults[f].kind == SCN_F_RESTART;
+    cfg->max_peers = incs > cfg->max_peers ? incs : cfg->max_peers;
 }
 
 /* Sizes the group layer to the scenario: a view holds at most the largest

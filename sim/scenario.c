@@ -891,8 +891,9 @@ static int cmd_processes(struct parser *p)
             return -1;
         if (!strcmp(name, "group"))
             return perr_tok(p, i, "'group' cannot name a process (`send` uses it as a keyword)");
-        if (!strcmp(name, "clients"))
-            return perr_tok(p, i, "'clients' cannot name a process (`group` uses it as a keyword)");
+        if (!strcmp(name, "clients") || !strcmp(name, "clients-in-view"))
+            return perr_tok(p, i, "'%s' cannot name a process (`group` uses it as a keyword)",
+                            name);
         if (add_proc(p, i, name))
             return -1;
     }
@@ -928,10 +929,10 @@ static int cmd_group(struct parser *p)
     if (need(p, 2, "the members of the group"))
         return -1;
     uint32_t c = 2;
-    while (c < p->ntok && strcmp(p->tok[c].s, "clients"))
+    while (c < p->ntok && strcmp(p->tok[c].s, "clients") && strcmp(p->tok[c].s, "clients-in-view"))
         c++;
     if (c == 2)
-        return perr_tok(p, 2, "`group` needs at least one member before `clients`");
+        return perr_tok(p, 2, "`group` needs at least one member before `%s`", p->tok[2].s);
     if (c < p->ntok && need(p, c + 1, "the clients of the group"))
         return -1;
     if (s->n_groups >= SCN_MAX_GROUPS)
@@ -940,6 +941,7 @@ static int cmd_group(struct parser *p)
     struct scn_group *g = &s->groups[s->n_groups++];
     memset(g, 0, sizeof *g);
     memcpy(g->name, name, sizeof g->name);
+    g->clients_in_view = c < p->ntok && !strcmp(p->tok[c].s, "clients-in-view");
     uint32_t n = 0;
     set_begin(p, "");
     if (resolve_procs(p, 2, c, &n))
@@ -1887,7 +1889,8 @@ static void print_procs(const struct scn *s, FILE *out)
         if (s->groups[g].domain)
             fprintf(out, " (domain %s)", s->domains[s->groups[g].domain]);
         if (s->groups[g].n_clients) {
-            fprintf(out, " clients (%u): ", s->groups[g].n_clients);
+            fprintf(out, " clients (%u%s): ", s->groups[g].n_clients,
+                    s->groups[g].clients_in_view ? ", in view 1" : "");
             print_names(out, s, s->groups[g].clients, s->groups[g].n_clients);
         }
         fprintf(out, "\n");

@@ -105,7 +105,8 @@ struct scn_group {
     uint32_t *members; /* proc indices, in rank order */
     uint32_t domain;   /* causality domain: index into scn.domains (0 = "default") */
     uint32_t n_clients;
-    uint32_t *clients; /* proc indices (`clients` part of `group`), or NULL */
+    uint32_t *clients;    /* proc indices (`clients` part of `group`), or NULL */
+    bool clients_in_view; /* `clients-in-view`: listed in view 1 (pg_create_with_clients) */
 };
 
 /* `send` lines: every proc in `senders` multicasts to `group` from start to

@@ -170,13 +170,21 @@ int pgnet_record(struct pgnet *pn, unsigned i, pg_gid gid)
 
 int pgnet_create(struct pgnet *pn, pg_gid gid, const unsigned *idx, size_t k)
 {
-    pg_node_id ids[PG_MAX_MEMBERS_CAP];
-    assert(k <= PG_MAX_MEMBERS_CAP);
+    return pgnet_create_with_clients(pn, gid, idx, k, NULL, 0);
+}
+
+int pgnet_create_with_clients(struct pgnet *pn, pg_gid gid, const unsigned *idx, size_t k,
+                              const unsigned *cidx, size_t kc)
+{
+    pg_node_id ids[PG_MAX_MEMBERS_CAP], cids[PG_MAX_CLIENTS_CAP];
+    assert(k <= PG_MAX_MEMBERS_CAP && kc <= PG_MAX_CLIENTS_CAP);
     for (size_t j = 0; j < k; j++)
         ids[j] = fakenet_id(pn->fn, idx[j]);
+    for (size_t j = 0; j < kc; j++)
+        cids[j] = fakenet_id(pn->fn, cidx[j]);
     for (size_t j = 0; j < k; j++) {
         struct pgnet_slot *s = &pn->slots[idx[j]];
-        int rc = pg_create(s->pg, gid, ids, k);
+        int rc = pg_create_with_clients(s->pg, gid, ids, k, cids, kc);
         if (rc != PG_OK)
             return rc;
         rc = pgnet_record(pn, idx[j], gid);

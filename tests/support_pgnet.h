@@ -63,6 +63,10 @@ int64_t pgnet_now(struct pgnet *pn);
 
 /* pg_create(gid, ids of idx[0..k)) at each of those nodes, with recording upcalls. */
 int pgnet_create(struct pgnet *pn, pg_gid gid, const unsigned *idx, size_t k);
+/* pgnet_create with the nodes cidx[0..kc) listed as clients in view 1
+ * (pg_create_with_clients); they still call pgnet_client. */
+int pgnet_create_with_clients(struct pgnet *pn, pg_gid gid, const unsigned *idx, size_t k,
+                              const unsigned *cidx, size_t kc);
 /* Registers the recording upcalls at node i for gid (after pg_join). */
 int pgnet_record(struct pgnet *pn, unsigned i, pg_gid gid);
 /* cbcast of a fresh tag (len >= 8 bytes of payload) from node i; records the

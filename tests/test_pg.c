@@ -604,6 +604,50 @@ static void test_client_basic(void **state)
     pgnet_free(pn);
 }
 
+/* Clients listed in view 1 (pg_create_with_clients): their contacts serve
+ * them at once, no view change adds them, and the traffic is as with
+ * registered clients. Bad lists are refused. */
+static void test_clients_in_view(void **state)
+{
+    (void)state;
+    enum { NM = 3, NC = 4 };
+    struct pgnet *pn = pgnet_new(NM + NC, 43, NULL);
+    unsigned idx[NM] = {0, 1, 2}, cidx[NC] = {3, 4, 5, 6};
+    assert_int_equal(pgnet_create_with_clients(pn, GID, idx, NM, cidx, NC), PG_OK);
+    for (unsigned k = 0; k < NC; k++)
+        assert_int_equal(pgnet_client(pn, NM + k, GID, k % NM), PG_OK);
+    pgnet_run_for(pn, 100 * MS);
+    struct pg_view v;
+    for (unsigned i = 0; i < NM + NC; i++) {
+        assert_int_equal(view_of(pn, i, &v), 1); /* no view change */
+        assert_int_equal(v.n_members, NM);
+        assert_int_equal(v.n_clients, i < NM ? NC : 1);
+    }
+    assert_int_equal(pg_stats(pgnet_pg(pn, 0))->view_changes_started, 0);
+    for (unsigned j = 0; j < 5; j++) {
+        for (unsigned k = NM; k < NM + NC; k++)
+            assert_int_equal(pgnet_cbcast(pn, k, GID, 24, NULL), PG_OK);
+        assert_int_equal(pgnet_diffuse(pn, j % NM, GID, 20, NULL), PG_OK);
+        pgnet_run_for(pn, 5 * MS);
+    }
+    pgnet_run_for(pn, 500 * MS);
+    check_client_traffic(pn, NM, NC, NULL);
+    check_rules(pn, true);
+    /* refused: a client twice, a client that is a member, NONE, too many */
+    struct pg *p0 = pgnet_pg(pn, 0);
+    pg_node_id m[2] = {pgnet_id(pn, 0), pgnet_id(pn, 1)};
+    pg_node_id twice[2] = {900, 900}, member[1] = {pgnet_id(pn, 1)}, none[1] = {PG_NODE_NONE};
+    assert_int_equal(pg_create_with_clients(p0, GID + 1, m, 2, twice, 2), PG_E_INVAL);
+    assert_int_equal(pg_create_with_clients(p0, GID + 1, m, 2, member, 1), PG_E_INVAL);
+    assert_int_equal(pg_create_with_clients(p0, GID + 1, m, 2, none, 1), PG_E_INVAL);
+    static pg_node_id many[PG_MAX_CLIENTS_CAP + 1];
+    for (unsigned k = 0; k <= PG_MAX_CLIENTS_CAP; k++)
+        many[k] = 1000 + k;
+    assert_int_equal(pg_create_with_clients(p0, GID + 1, m, 2, many, PG_MAX_CLIENTS_CAP + 1),
+                     PG_E_INVAL);
+    pgnet_free(pn);
+}
+
 /* A client's cached view goes stale (another client is added, which it is
  * not told): its next messages are rejected, it caches the contact's view and
  * sends them again; each is delivered once. */
@@ -1564,6 +1608,7 @@ int main(void)
         cmocka_unit_test(test_clients),
         cmocka_unit_test(test_client_basic),
         cmocka_unit_test(test_client_registration_linear),
+        cmocka_unit_test(test_clients_in_view),
         cmocka_unit_test(test_client_stale_view_retry),
         cmocka_unit_test(test_client_contact_crash),
         cmocka_unit_test(test_client_errors),
