@@ -152,8 +152,8 @@ set ylabel "latency (ms)"
 set terminal svg size 960,540 background rgb 'white'
 set output 'timeline_6.svg'
 set logscale y 10
-set object 1 rect from 2, graph 0 to 2.47410101, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.47410101, graph 0 to 2.49450879, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
+set object 1 rect from 2, graph 0 to 2.48156811, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
+set object 2 rect from 2.48156811, graph 0 to 2.49450879, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
 plot 'data/timeline_6.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
      NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
      NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
@@ -194,8 +194,8 @@ set ylabel "latency (ms)"
 set terminal svg size 960,540 background rgb 'white'
 set output 'timeline_8.svg'
 set logscale y 10
-set object 1 rect from 2, graph 0 to 2.47410302, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.47410302, graph 0 to 2.49452799, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
+set object 1 rect from 2, graph 0 to 2.45647842, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
+set object 2 rect from 2.45647842, graph 0 to 2.49452799, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
 plot 'data/timeline_8.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
      NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
      NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
@@ -236,8 +236,8 @@ set ylabel "latency (ms)"
 set terminal svg size 960,540 background rgb 'white'
 set output 'timeline_10.svg'
 set logscale y 10
-set object 1 rect from 2, graph 0 to 2.47410706, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.47410706, graph 0 to 2.49457593, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
+set object 1 rect from 2, graph 0 to 2.45077511, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
+set object 2 rect from 2.45077511, graph 0 to 2.49457593, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
 plot 'data/timeline_10.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
      NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
      NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
@@ -278,8 +278,8 @@ set ylabel "latency (ms)"
 set terminal svg size 960,540 background rgb 'white'
 set output 'timeline_12.svg'
 set logscale y 10
-set object 1 rect from 2, graph 0 to 2.47411512, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.47411512, graph 0 to 2.49471007, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
+set object 1 rect from 2, graph 0 to 2.45552707, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
+set object 2 rect from 2.45552707, graph 0 to 2.49471007, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
 plot 'data/timeline_12.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
      NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
      NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
