@@ -70,63 +70,6 @@ struct pg_dstate {
     uint32_t bmask;
 };
 
-/* ---- varints (the record format) ---- */
-
-struct dw {
-    uint8_t *p;
-    size_t cap, len;
-    bool ok;
-};
-
-static void dw_u8(struct dw *w, uint32_t v)
-{
-    if (w->len + 1 > w->cap) {
-        w->ok = false;
-        return;
-    }
-    w->p[w->len++] = (uint8_t)v;
-}
-
-static void dw_var(struct dw *w, uint64_t v)
-{
-    do {
-        uint32_t b = v & 0x7Fu;
-        v >>= 7;
-        dw_u8(w, b | (v ? 0x80u : 0u));
-    } while (v);
-}
-
-struct dr {
-    const uint8_t *p;
-    size_t len, pos;
-    bool ok;
-};
-
-static uint32_t dr_u8(struct dr *r)
-{
-    if (r->pos >= r->len) {
-        r->ok = false;
-        return 0;
-    }
-    return r->p[r->pos++];
-}
-
-static uint32_t dr_var(struct dr *r)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 35 && r->ok; shift += 7) {
-        uint32_t b = dr_u8(r);
-        v |= (uint64_t)(b & 0x7Fu) << shift;
-        if (!(b & 0x80u)) {
-            if (v > UINT32_MAX)
-                r->ok = false;
-            return (uint32_t)v;
-        }
-    }
-    r->ok = false;
-    return 0;
-}
-
 /* One decoded record; entries point back into the reader (group kind). */
 struct drec_in {
     uint8_t kind;
@@ -135,28 +78,28 @@ struct drec_in {
     uint32_t val[PG_CAP];
 };
 
-static bool dr_rec(struct dr *r, struct drec_in *x)
+static bool rec_decode(struct pgw_in *r, struct drec_in *x)
 {
-    x->kind = (uint8_t)dr_u8(r);
-    x->a = dr_var(r);
+    x->kind = (uint8_t)pgw_in_u8(r);
+    x->a = pgw_in_var32(r);
     if (x->kind == DK_P2P) { /* sender, receiver, seq */
-        x->b = dr_var(r);
+        x->b = pgw_in_var32(r);
         x->view = 0;
         x->n = 1;
         x->rank[0] = 0;
-        x->val[0] = dr_var(r);
+        x->val[0] = pgw_in_var32(r);
         return r->ok && x->val[0] > 0;
     }
     if (x->kind != DK_GROUP)
         return r->ok = false;
     x->b = 0; /* gid, view, n, n x (rank, value) */
-    x->view = dr_var(r);
-    x->n = dr_var(r);
+    x->view = pgw_in_var32(r);
+    x->n = pgw_in_var32(r);
     if (x->n > PG_CAP)
         return r->ok = false;
     for (uint32_t i = 0; i < x->n && r->ok; i++) {
-        x->rank[i] = (uint8_t)dr_u8(r);
-        x->val[i] = dr_var(r);
+        x->rank[i] = (uint8_t)pgw_in_u8(r);
+        x->val[i] = pgw_in_var32(r);
         if (x->val[i] == 0 || (i > 0 && x->rank[i] <= x->rank[i - 1]))
             r->ok = false;
     }
@@ -167,13 +110,13 @@ bool pg_dom_valid(const uint8_t *dep, size_t len)
 {
     if (len == 0)
         return true;
-    struct dr r = {.p = dep, .len = len, .ok = true};
-    uint32_t n = dr_var(&r);
+    struct pgw_in r = {.p = dep, .len = len, .ok = true};
+    uint32_t n = pgw_in_var32(&r);
     if (!r.ok || n > DOM_RECS_WIRE_MAX)
         return false;
     struct drec_in x;
     for (uint32_t i = 0; i < n; i++)
-        if (!dr_rec(&r, &x))
+        if (!rec_decode(&r, &x))
             return false;
     return r.pos == len;
 }
@@ -460,24 +403,24 @@ void pg_dom_note(struct pg *pg, struct pg_group *g, uint32_t k, uint32_t v)
 
 /* ---- building ---- */
 
-static void put_rec(struct dw *w, const struct pg_drec *r, uint64_t base)
+static void put_rec(struct pgw_out *w, const struct pg_drec *r, uint64_t base)
 {
-    dw_u8(w, r->kind);
-    dw_var(w, r->a);
+    pgw_out_u8(w, r->kind);
+    pgw_out_var(w, r->a);
     if (r->kind == DK_P2P) {
-        dw_var(w, r->b);
-        dw_var(w, r->val[0]);
+        pgw_out_var(w, r->b);
+        pgw_out_var(w, r->val[0]);
         return;
     }
-    dw_var(w, r->view);
+    pgw_out_var(w, r->view);
     uint32_t n = 0;
     for (uint32_t k = 0; k < r->n; k++)
         n += r->val[k] > 0 && r->ep[k] > base;
-    dw_var(w, n);
+    pgw_out_var(w, n);
     for (uint32_t k = 0; k < r->n; k++) {
         if (r->val[k] > 0 && r->ep[k] > base) {
-            dw_u8(w, k);
-            dw_var(w, r->val[k]);
+            pgw_out_u8(w, k);
+            pgw_out_var(w, r->val[k]);
         }
     }
 }
@@ -491,8 +434,8 @@ static size_t put_recs(const struct pg_domain *dm, const struct pg_drec *skip, u
         n += r != skip && !(r->kind == DK_P2P && r->val[0] == 0);
     if (n == 0)
         return 0;
-    struct dw w = {.p = buf, .cap = cap, .ok = true};
-    dw_var(&w, n);
+    struct pgw_out w = {.p = buf, .cap = cap, .ok = true};
+    pgw_out_var(&w, n);
     for (const struct pg_drec *r = dm->head; r && r->top > base; r = r->next)
         if (r != skip && !(r->kind == DK_P2P && r->val[0] == 0))
             put_rec(&w, r, base);
@@ -588,11 +531,11 @@ static bool recs_ok(struct pg *pg, uint32_t did, const uint8_t *dep, size_t len)
 {
     if (len == 0)
         return true;
-    struct dr r = {.p = dep, .len = len, .ok = true};
-    uint32_t n = dr_var(&r);
+    struct pgw_in r = {.p = dep, .len = len, .ok = true};
+    uint32_t n = pgw_in_var32(&r);
     struct drec_in x;
     for (uint32_t i = 0; i < n; i++) {
-        bool ok = dr_rec(&r, &x);
+        bool ok = rec_decode(&r, &x);
         assert(ok); /* validated when decoded */
         if (!rec_ok(pg, did, &x))
             return false;
@@ -673,11 +616,11 @@ static bool merge_recs(struct pg *pg, uint32_t did, const uint8_t *dep, size_t l
     struct pg_domain *dm = dom_get(pg, did, true);
     if (!dm)
         return false;
-    struct dr r = {.p = dep, .len = len, .ok = true};
-    uint32_t n = dr_var(&r);
+    struct pgw_in r = {.p = dep, .len = len, .ok = true};
+    uint32_t n = pgw_in_var32(&r);
     struct drec_in x;
     for (uint32_t i = 0; i < n; i++) {
-        bool ok = dr_rec(&r, &x);
+        bool ok = rec_decode(&r, &x);
         assert(ok);
         if (!merge_rec(pg, dm, &x))
             return false;

@@ -3,7 +3,7 @@
  * Owns: the layout of struct pg and struct pg_group, and the functions the
  * pg_*.c modules call in each other. Not a public header: pg.h is.
  *   pg.c        API (Table 1), input dispatch, nested-input queue, outbox, timer
- *   pg_wire.c   pg_encode / pg_decode
+ *   pg_wire.c   pg_encode / pg_decode (on the byte codec below)
  *   pg_cbcast.c message store, VT compression, causal delivery, stability, pg_flush
  *   pg_view.c   requests, flush, decision, install, exclusion
  *   pg_abcast.c abcast: token, ORDER records, total-order delivery to the application
@@ -14,12 +14,96 @@
 #ifndef PG_INTERNAL_H
 #define PG_INTERNAL_H
 
+#include <assert.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pg.h"
 
 #define PG_CAP PG_MAX_MEMBERS_CAP
+
+/* ---- the byte codec of every pg message and record (pg_wire.c, pg_domain.c) ----
+ * A writer or reader over a bounded buffer: a write past cap or a read past
+ * len clears ok and does nothing, so callers check ok once at the end.
+ * Varints are little-endian base 128 (pgw_in_var32: at most 2^32 - 1). */
+struct pgw_out {
+    uint8_t *p;
+    size_t cap, len;
+    bool ok;
+};
+
+struct pgw_in {
+    const uint8_t *p;
+    size_t len, pos;
+    bool ok;
+};
+
+static inline void pgw_out_u8(struct pgw_out *o, uint32_t v)
+{
+    assert(v <= 0xFFu);
+    if (o->len + 1 > o->cap) {
+        o->ok = false;
+        return;
+    }
+    o->p[o->len++] = (uint8_t)v;
+}
+
+static inline void pgw_out_var(struct pgw_out *o, uint64_t v)
+{
+    do {
+        uint32_t b = v & 0x7Fu;
+        v >>= 7;
+        pgw_out_u8(o, b | (v ? 0x80u : 0u));
+    } while (v);
+}
+
+static inline uint32_t pgw_in_u8(struct pgw_in *in)
+{
+    if (in->pos + 1 > in->len) {
+        in->ok = false;
+        return 0;
+    }
+    return in->p[in->pos++];
+}
+
+static inline uint64_t pgw_in_var(struct pgw_in *in)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+        uint32_t b = pgw_in_u8(in);
+        if (!in->ok)
+            return 0;
+        if (shift == 63 && b > 1) { /* would overflow 64 bits */
+            in->ok = false;
+            return 0;
+        }
+        v |= (uint64_t)(b & 0x7Fu) << shift;
+        if (!(b & 0x80u))
+            return v;
+    }
+    in->ok = false;
+    return 0;
+}
+
+static inline uint32_t pgw_in_var32(struct pgw_in *in)
+{
+    if (in->pos + 1 < in->len) { /* one or two bytes (values below 16384): most VT entries */
+        uint32_t b0 = in->p[in->pos], b1 = in->p[in->pos + 1];
+        if (b0 < 0x80u) {
+            in->pos++;
+            return b0;
+        }
+        if (b1 < 0x80u) {
+            in->pos += 2;
+            return (b0 & 0x7Fu) | b1 << 7;
+        }
+    }
+    uint64_t v = pgw_in_var(in);
+    if (v > UINT32_MAX)
+        in->ok = false;
+    return (uint32_t)v;
+}
 
 /* One cbcast message of a view, kept from receipt until stable. */
 struct pg_msg {

@@ -34,107 +34,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg.h"
+#include "pg_internal.h"
 
 #define PGW_MAGIC 0xB5u
 #define PGW_AB    0x80u /* type-byte bit: DATA/FWD with the abcast extension */
 #define PGW_DOM   0x40u /* type-byte bit: DATA/FWD with cross-group timestamps */
 
-struct pgw_out {
-    uint8_t *p;
-    size_t cap, len;
-    bool ok;
-};
-
-struct pgw_in {
-    const uint8_t *p;
-    size_t len, pos;
-    bool ok;
-};
-
-static void out_u8(struct pgw_out *o, uint32_t v)
-{
-    assert(v <= 0xFFu);
-    if (o->len + 1 > o->cap) {
-        o->ok = false;
-        return;
-    }
-    o->p[o->len++] = (uint8_t)v;
-}
-
 static void out_u32(struct pgw_out *o, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
-        out_u8(o, (v >> (8 * i)) & 0xFFu);
-}
-
-static void out_var(struct pgw_out *o, uint64_t v)
-{
-    do {
-        uint32_t b = v & 0x7Fu;
-        v >>= 7;
-        out_u8(o, b | (v ? 0x80u : 0u));
-    } while (v);
-}
-
-static uint32_t in_u8(struct pgw_in *in)
-{
-    if (in->pos + 1 > in->len) {
-        in->ok = false;
-        return 0;
-    }
-    return in->p[in->pos++];
+        pgw_out_u8(o, (v >> (8 * i)) & 0xFFu);
 }
 
 static uint32_t in_u32(struct pgw_in *in)
 {
     uint32_t v = 0;
     for (int i = 0; i < 4; i++)
-        v |= in_u8(in) << (8 * i);
+        v |= pgw_in_u8(in) << (8 * i);
     return v;
-}
-
-static uint64_t in_var(struct pgw_in *in)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 70; shift += 7) {
-        uint32_t b = in_u8(in);
-        if (!in->ok)
-            return 0;
-        if (shift == 63 && b > 1) { /* would overflow 64 bits */
-            in->ok = false;
-            return 0;
-        }
-        v |= (uint64_t)(b & 0x7Fu) << shift;
-        if (!(b & 0x80u))
-            return v;
-    }
-    in->ok = false;
-    return 0;
-}
-
-static uint32_t in_var32(struct pgw_in *in)
-{
-    if (in->pos + 1 < in->len) { /* one or two bytes (values below 16384): most VT entries */
-        uint32_t b0 = in->p[in->pos], b1 = in->p[in->pos + 1];
-        if (b0 < 0x80u) {
-            in->pos++;
-            return b0;
-        }
-        if (b1 < 0x80u) {
-            in->pos += 2;
-            return (b0 & 0x7Fu) | b1 << 7;
-        }
-    }
-    uint64_t v = in_var(in);
-    if (v > UINT32_MAX)
-        in->ok = false;
-    return (uint32_t)v;
 }
 
 static void out_ids(struct pgw_out *o, const pg_node_id *ids, uint32_t n)
 {
-    out_var(o, n);
+    pgw_out_var(o, n);
     for (uint32_t i = 0; i < n; i++)
         out_u32(o, ids[i]);
 }
@@ -170,7 +92,7 @@ static bool ids_repeat(const pg_node_id *ids, uint32_t n)
 /* Reads a list of distinct, non-NONE node ids of at most `max`. */
 static uint32_t in_ids(struct pgw_in *in, pg_node_id *ids, uint32_t max)
 {
-    uint32_t n = in_var32(in);
+    uint32_t n = pgw_in_var32(in);
     if (n > max) {
         in->ok = false;
         return 0;
@@ -190,26 +112,26 @@ static void out_rset(struct pgw_out *o, const struct pg_rset *s)
     uint32_t nw = PG_RSET_WORDS;
     while (nw > 0 && s->w[nw - 1] == 0)
         nw--;
-    out_var(o, nw);
+    pgw_out_var(o, nw);
     for (uint32_t i = 0; i < nw; i++)
-        out_var(o, s->w[i]);
+        pgw_out_var(o, s->w[i]);
 }
 
 static void in_rset(struct pgw_in *in, struct pg_rset *s)
 {
     *s = pg_rs_none();
-    uint32_t nw = in_var32(in);
+    uint32_t nw = pgw_in_var32(in);
     if (nw > PG_RSET_WORDS) {
         in->ok = false;
         return;
     }
     for (uint32_t i = 0; i < nw && in->ok; i++)
-        s->w[i] = in_var(in);
+        s->w[i] = pgw_in_var(in);
 }
 
 static void out_blob(struct pgw_out *o, const uint8_t *p, size_t len)
 {
-    out_var(o, len);
+    pgw_out_var(o, len);
     if (o->len + len > o->cap) {
         o->ok = false;
         return;
@@ -222,7 +144,7 @@ static void out_blob(struct pgw_out *o, const uint8_t *p, size_t len)
 /* Reads a blob of pg_domain.c's record format; points into the buffer. */
 static void in_blob(struct pgw_in *in, const uint8_t **p, size_t *len)
 {
-    uint64_t n = in_var(in);
+    uint64_t n = pgw_in_var(in);
     if (!in->ok || n > in->len - in->pos || !pg_dom_valid(in->p + in->pos, (size_t)n)) {
         in->ok = false;
         return;
@@ -238,27 +160,27 @@ static void enc_client(const struct pg_wmsg *m, struct pgw_out *o)
     switch (m->type) {
     case PG_MT_CVIEW:
         assert(m->cflags <= PG_CV_ALL && m->n_members >= 1);
-        out_u8(o, m->cflags);
+        pgw_out_u8(o, m->cflags);
         out_ids(o, m->members, m->n_members);
         break;
     case PG_MT_CACK:
         assert(m->cflags <= 1);
-        out_u8(o, m->cflags);
-        out_var(o, m->cseq);
+        pgw_out_u8(o, m->cflags);
+        pgw_out_var(o, m->cseq);
         break;
     case PG_MT_CMSG:
         assert(m->cseq >= 1);
-        out_var(o, m->cseq);
+        pgw_out_var(o, m->cseq);
         break;
     case PG_MT_CHELLO:
         out_u32(o, m->pid);
-        out_var(o, m->vmin);
-        out_var(o, m->dview);
+        pgw_out_var(o, m->vmin);
+        pgw_out_var(o, m->dview);
         break;
     case PG_MT_CDIFF:
         assert(m->cseq >= 1 && m->pid != PG_NODE_NONE);
-        out_u8(o, m->rank);
-        out_var(o, m->cseq);
+        pgw_out_u8(o, m->rank);
+        pgw_out_var(o, m->cseq);
         out_u32(o, m->pid);
         break;
     default:
@@ -276,60 +198,60 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
 {
     switch (m->type) {
     case PG_MT_DATA:
-        out_u8(o, m->rank);
-        out_var(o, m->n_vt);
+        pgw_out_u8(o, m->rank);
+        pgw_out_var(o, m->n_vt);
         for (uint32_t i = 0; i < m->n_vt; i++) {
             assert(i == 0 || m->vt_rank[i] > m->vt_rank[i - 1]);
-            out_u8(o, m->vt_rank[i]);
-            out_var(o, m->vt[i]);
+            pgw_out_u8(o, m->vt_rank[i]);
+            pgw_out_var(o, m->vt[i]);
         }
         break;
     case PG_MT_FWD:
-        out_u8(o, m->rank);
-        out_var(o, m->n_vt);
+        pgw_out_u8(o, m->rank);
+        pgw_out_var(o, m->n_vt);
         for (uint32_t i = 0; i < m->n_vt; i++)
-            out_var(o, m->vt[i]);
+            pgw_out_var(o, m->vt[i]);
         break;
     case PG_MT_STABLE:
-        out_u8(o, m->full);
-        out_var(o, m->n_vt);
+        pgw_out_u8(o, m->full);
+        pgw_out_var(o, m->n_vt);
         for (uint32_t i = 0; i < m->n_vt; i++)
-            out_var(o, m->vt[i]);
+            pgw_out_var(o, m->vt[i]);
         break;
     case PG_MT_FLUSH:
     case PG_MT_ACK:
-        out_var(o, m->attempt);
-        out_u8(o, m->rank);
+        pgw_out_var(o, m->attempt);
+        pgw_out_u8(o, m->rank);
         if (m->type == PG_MT_ACK) {
-            out_u8(o, m->full);
-            out_var(o, m->n_old);
+            pgw_out_u8(o, m->full);
+            pgw_out_var(o, m->n_old);
         }
         out_ids(o, m->members, m->n_members);
         out_ids(o, m->clients, m->n_clients);
         break;
     case PG_MT_FLUSH_OK:
-        out_var(o, m->attempt);
-        out_u8(o, m->rank);
+        pgw_out_var(o, m->attempt);
+        pgw_out_u8(o, m->rank);
         out_rset(o, &m->mask);
         break;
     case PG_MT_NEED:
-        out_var(o, m->attempt);
-        out_u8(o, m->rank);
+        pgw_out_var(o, m->attempt);
+        pgw_out_u8(o, m->rank);
         break;
     case PG_MT_REQ:
-        out_u8(o, m->op);
+        pgw_out_u8(o, m->op);
         out_u32(o, m->pid);
         break;
     case PG_MT_STATE:
         assert(m->st_off <= m->st_total && m->len <= m->st_total - m->st_off);
-        out_u8(o, m->st_status);
-        out_var(o, m->st_total);
-        out_var(o, m->st_off);
+        pgw_out_u8(o, m->st_status);
+        pgw_out_var(o, m->st_total);
+        pgw_out_var(o, m->st_off);
         break;
     case PG_MT_P2P:
         assert(m->p2p_seq >= 1);
-        out_var(o, m->p2p_domain);
-        out_var(o, m->p2p_seq);
+        pgw_out_var(o, m->p2p_domain);
+        pgw_out_var(o, m->p2p_seq);
         out_blob(o, m->dep, m->dep_len);
         break;
     default:
@@ -344,18 +266,18 @@ static void enc_ab(const struct pg_wmsg *m, struct pgw_out *o)
     assert(m->ab <= PG_AB_ALL && !((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP)));
     assert(!(m->ab & PG_AB_NOAPP) || m->len == 0);
     assert(!(m->ab & PG_AB_CX) || !(m->ab & (PG_AB_ABCAST | PG_AB_NOAPP)));
-    out_u8(o, m->ab);
+    pgw_out_u8(o, m->ab);
     if (m->ab & PG_AB_ORDER) {
         assert(m->ord_start >= 1 && m->n_ord >= 1 && m->n_ord <= PG_ORDER_MAX);
-        out_var(o, m->ord_start);
-        out_u8(o, m->n_ord);
+        pgw_out_var(o, m->ord_start);
+        pgw_out_u8(o, m->n_ord);
         for (uint32_t i = 0; i < m->n_ord; i++) {
-            out_u8(o, m->ord_rank[i]);
-            out_var(o, m->ord_seq[i]);
+            pgw_out_u8(o, m->ord_rank[i]);
+            pgw_out_var(o, m->ord_seq[i]);
         }
     }
     if (m->ab & PG_AB_TOKEN)
-        out_u8(o, m->token_to);
+        pgw_out_u8(o, m->token_to);
 }
 
 size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
@@ -365,11 +287,11 @@ size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
     assert(m->n_members <= PG_MAX_MEMBERS_CAP && m->n_clients <= PG_MAX_CLIENTS_CAP);
     struct pgw_out o = {.p = buf, .cap = cap, .ok = true};
     assert(m->ab == 0 || m->type == PG_MT_DATA || m->type == PG_MT_FWD);
-    out_u8(&o, PGW_MAGIC);
+    pgw_out_u8(&o, PGW_MAGIC);
     bool cast = m->type == PG_MT_DATA || m->type == PG_MT_FWD;
     bool dom = cast && m->dep_len > 0;
-    out_u8(&o, (uint32_t)m->type | (m->ab ? PGW_AB : 0u) | (dom ? PGW_DOM : 0u));
-    out_var(&o, m->view_id);
+    pgw_out_u8(&o, (uint32_t)m->type | (m->ab ? PGW_AB : 0u) | (dom ? PGW_DOM : 0u));
+    pgw_out_var(&o, m->view_id);
     enc_body(m, &o);
     if (m->ab)
         enc_ab(m, &o);
@@ -388,7 +310,7 @@ size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
 
 static uint32_t in_rank(struct pgw_in *in)
 {
-    uint32_t r = in_u8(in);
+    uint32_t r = pgw_in_u8(in);
     if (r >= PG_MAX_MEMBERS_CAP)
         in->ok = false;
     return r;
@@ -418,7 +340,7 @@ static bool dec_vt_fast(struct pgw_in *in, struct pg_wmsg *m, uint32_t i)
 
 static void dec_vt(struct pgw_in *in, struct pg_wmsg *m, bool sparse)
 {
-    m->n_vt = in_var32(in);
+    m->n_vt = pgw_in_var32(in);
     if (m->n_vt > PG_MAX_MEMBERS_CAP || (sparse && m->n_vt == 0)) {
         in->ok = false;
         return;
@@ -431,7 +353,7 @@ static void dec_vt(struct pgw_in *in, struct pg_wmsg *m, bool sparse)
             if (i > 0 && m->vt_rank[i] <= m->vt_rank[i - 1])
                 in->ok = false;
         }
-        m->vt[i] = in_var32(in);
+        m->vt[i] = pgw_in_var32(in);
     }
 }
 
@@ -439,30 +361,30 @@ static void dec_client(struct pgw_in *in, struct pg_wmsg *m)
 {
     switch (m->type) {
     case PG_MT_CVIEW:
-        m->cflags = (uint8_t)in_u8(in);
+        m->cflags = (uint8_t)pgw_in_u8(in);
         m->n_members = in_ids(in, m->members, PG_MAX_MEMBERS_CAP);
         if (m->cflags > PG_CV_ALL || m->n_members == 0)
             in->ok = false;
         break;
     case PG_MT_CACK:
-        m->cflags = (uint8_t)in_u8(in);
-        m->cseq = in_var32(in);
+        m->cflags = (uint8_t)pgw_in_u8(in);
+        m->cseq = pgw_in_var32(in);
         if (m->cflags > 1)
             in->ok = false;
         break;
     case PG_MT_CMSG:
-        m->cseq = in_var32(in);
+        m->cseq = pgw_in_var32(in);
         if (m->cseq == 0)
             in->ok = false;
         break;
     case PG_MT_CHELLO:
         m->pid = in_u32(in);
-        m->vmin = in_var32(in);
-        m->dview = in_var32(in);
+        m->vmin = pgw_in_var32(in);
+        m->dview = pgw_in_var32(in);
         break;
     case PG_MT_CDIFF:
         m->rank = (uint8_t)in_rank(in);
-        m->cseq = in_var32(in);
+        m->cseq = pgw_in_var32(in);
         m->pid = in_u32(in);
         if (m->cseq == 0 || m->pid == PG_NODE_NONE)
             in->ok = false;
@@ -481,18 +403,18 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
         dec_vt(in, m, m->type == PG_MT_DATA);
         break;
     case PG_MT_STABLE:
-        m->full = (uint8_t)in_u8(in);
+        m->full = (uint8_t)pgw_in_u8(in);
         if (m->full > 1)
             in->ok = false;
         dec_vt(in, m, false);
         break;
     case PG_MT_FLUSH:
     case PG_MT_ACK:
-        m->attempt = in_var32(in);
+        m->attempt = pgw_in_var32(in);
         m->rank = (uint8_t)in_rank(in);
         if (m->type == PG_MT_ACK) {
-            m->full = (uint8_t)in_u8(in);
-            uint32_t n_old = in_var32(in);
+            m->full = (uint8_t)pgw_in_u8(in);
+            uint32_t n_old = pgw_in_var32(in);
             if (m->full > 1 || n_old == 0 || n_old > PG_MAX_MEMBERS_CAP)
                 in->ok = false;
             m->n_old = (uint16_t)(in->ok ? n_old : 0);
@@ -503,31 +425,31 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
             in->ok = false;
         break;
     case PG_MT_FLUSH_OK:
-        m->attempt = in_var32(in);
+        m->attempt = pgw_in_var32(in);
         m->rank = (uint8_t)in_rank(in);
         in_rset(in, &m->mask);
         break;
     case PG_MT_NEED:
-        m->attempt = in_var32(in);
+        m->attempt = pgw_in_var32(in);
         m->rank = (uint8_t)in_rank(in);
         break;
     case PG_MT_REQ:
-        m->op = (uint8_t)in_u8(in);
+        m->op = (uint8_t)pgw_in_u8(in);
         m->pid = in_u32(in);
         if (m->op < PG_REQ_ADD_MEMBER || m->op > PG_REQ_DEL_CLIENT || m->pid == PG_NODE_NONE)
             in->ok = false;
         break;
     case PG_MT_STATE:
-        m->st_status = (uint8_t)in_u8(in);
-        m->st_total = in_var32(in);
-        m->st_off = in_var32(in);
+        m->st_status = (uint8_t)pgw_in_u8(in);
+        m->st_total = pgw_in_var32(in);
+        m->st_off = pgw_in_var32(in);
         if (m->st_total > PG_MAX_STATE_CAP || m->st_off > m->st_total ||
             (m->st_status != 0 && (m->st_total != 0 || m->st_off != 0)))
             in->ok = false;
         break;
     case PG_MT_P2P:
-        m->p2p_domain = in_var32(in);
-        m->p2p_seq = in_var32(in);
+        m->p2p_domain = pgw_in_var32(in);
+        m->p2p_seq = pgw_in_var32(in);
         if (m->p2p_seq == 0)
             in->ok = false;
         in_blob(in, &m->dep, &m->dep_len);
@@ -540,7 +462,7 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
 
 static void dec_ab(struct pgw_in *in, struct pg_wmsg *m)
 {
-    m->ab = (uint8_t)in_u8(in);
+    m->ab = (uint8_t)pgw_in_u8(in);
     bool cx_bad = (m->ab & PG_AB_CX) && (m->ab & (PG_AB_ABCAST | PG_AB_NOAPP));
     if (m->ab == 0 || m->ab > PG_AB_ALL || ((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP)) ||
         cx_bad) {
@@ -548,14 +470,14 @@ static void dec_ab(struct pgw_in *in, struct pg_wmsg *m)
         return;
     }
     if (m->ab & PG_AB_ORDER) {
-        m->ord_start = in_var32(in);
-        m->n_ord = in_u8(in);
+        m->ord_start = pgw_in_var32(in);
+        m->n_ord = pgw_in_u8(in);
         if (m->ord_start == 0 || m->n_ord == 0 || m->n_ord > PG_ORDER_MAX ||
             m->ord_start > UINT32_MAX - m->n_ord)
             in->ok = false;
         for (uint32_t i = 0; i < m->n_ord && in->ok; i++) {
             m->ord_rank[i] = (uint8_t)in_rank(in);
-            m->ord_seq[i] = in_var32(in);
+            m->ord_seq[i] = pgw_in_var32(in);
             if (m->ord_seq[i] == 0)
                 in->ok = false;
         }
@@ -583,11 +505,11 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     m->cflags = 0;
     m->cseq = m->vmin = m->dview = 0;
     struct pgw_in in = {.p = buf, .len = len, .ok = true};
-    if (in_u8(&in) != PGW_MAGIC || !in.ok)
+    if (pgw_in_u8(&in) != PGW_MAGIC || !in.ok)
         return PG_E_MALFORMED;
-    uint32_t t = in_u8(&in);
+    uint32_t t = pgw_in_u8(&in);
     m->type = (enum pg_msg_type)(t & ~(PGW_AB | PGW_DOM));
-    m->view_id = in_var32(&in);
+    m->view_id = pgw_in_var32(&in);
     if (!in.ok)
         return PG_E_MALFORMED;
     bool cast = m->type == PG_MT_DATA || m->type == PG_MT_FWD;

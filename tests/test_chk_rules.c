@@ -108,6 +108,23 @@ static struct tb *tb_three(void)
     return b;
 }
 
+/* The paper's Figure 4 after tb_three: m1 in g1 by p1, relayed by p2 into
+ * g2 (p2 p4), by p4 into g3 (p4 p3); p3, in g1 and g3, delivers m3 before
+ * m1. Returns the violations that last delivery raised. */
+static int tb_fig4_chain(struct tb *b)
+{
+    tb_view(b, "p2", "g2", 1, "p2 p4");
+    tb_view(b, "p4", "g2", 1, "p2 p4");
+    tb_view(b, "p4", "g3", 1, "p4 p3");
+    tb_view(b, "p3", "g3", 1, "p4 p3");
+    tb_cb(b, "p1", "p1/1", 1);
+    tb_dcb(b, "p2", "p1/1", 1);
+    tb_send(b, "p2", "p2/1", "cbcast", "g2", 1);
+    tb_deliver(b, "p4", "p2/1", "p2", "cbcast", "g2", 1);
+    tb_send(b, "p4", "p4/1", "cbcast", "g3", 1);
+    return tb_deliver(b, "p3", "p4/1", "p4", "cbcast", "g3", 1);
+}
+
 /* ---- which rules are implemented ---- */
 
 static void test_rules_implemented(void **state)
@@ -537,16 +554,7 @@ static void test_causal_p2p_domain_and_chain(void **state)
      * (p4 p3); p3 is in g1 and g3 and delivers m3 first: a violation, found
      * through p4, who never was in g1 */
     b = tb_three();
-    tb_view(b, "p2", "g2", 1, "p2 p4");
-    tb_view(b, "p4", "g2", 1, "p2 p4");
-    tb_view(b, "p4", "g3", 1, "p4 p3");
-    tb_view(b, "p3", "g3", 1, "p4 p3");
-    tb_cb(b, "p1", "p1/1", 1);
-    tb_dcb(b, "p2", "p1/1", 1);
-    tb_send(b, "p2", "p2/1", "cbcast", "g2", 1);
-    tb_deliver(b, "p4", "p2/1", "p2", "cbcast", "g2", 1);
-    tb_send(b, "p4", "p4/1", "cbcast", "g3", 1);
-    assert_int_equal(tb_deliver(b, "p3", "p4/1", "p4", "cbcast", "g3", 1), 1);
+    assert_int_equal(tb_fig4_chain(b), 1);
     rep = tb_finish(b);
     assert_only(b->c, CHK_R_CAUSAL, 1);
     free(rep);
@@ -556,16 +564,7 @@ static void test_causal_p2p_domain_and_chain(void **state)
     b = tb_three();
     struct chk_event d3 = {.ev = CHK_EV_DOMAIN, .group = "g3", .domain = "mon", .view = -1};
     tb_feed(b, &d3);
-    tb_view(b, "p2", "g2", 1, "p2 p4");
-    tb_view(b, "p4", "g2", 1, "p2 p4");
-    tb_view(b, "p4", "g3", 1, "p4 p3");
-    tb_view(b, "p3", "g3", 1, "p4 p3");
-    tb_cb(b, "p1", "p1/1", 1);
-    tb_dcb(b, "p2", "p1/1", 1);
-    tb_send(b, "p2", "p2/1", "cbcast", "g2", 1);
-    tb_deliver(b, "p4", "p2/1", "p2", "cbcast", "g2", 1);
-    tb_send(b, "p4", "p4/1", "cbcast", "g3", 1);
-    assert_int_equal(tb_deliver(b, "p3", "p4/1", "p4", "cbcast", "g3", 1), 0);
+    assert_int_equal(tb_fig4_chain(b), 0);
     rep = tb_finish(b);
     assert_int_equal(chk_violations(b->c, CHK_R_CAUSAL), 0);
     free(rep);

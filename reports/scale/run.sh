@@ -76,8 +76,9 @@ done
   echo "  start (\`clients\`): the coordinator batches their requests into a few view changes, and each"
   echo "  view change costs two all-to-all rounds of the members (FLUSH_OK and ACK). SimGrid 3.32 keeps"
   echo "  every detached comm in one list that each completion scans, so a round of B datagrams costs"
-  echo "  O(B^2) wall time: registering 1000 clients with 256 members did not finish in 20 minutes,"
-  echo "  hence the smaller size here and \`clients-in-view\` above."
+  echo "  O(B^2) wall time, and B = n(n-1) for n members: hence the smaller size"
+  echo "  here, and \`clients-in-view\` above. For the full size, rerun with REG_MEMBERS=256"
+  echo "  REG_CLIENTS=1000 and a SCALE_LIMIT_S to wait (the table then says whether it finished)."
   echo
   echo "The summary lines of each run:"
   for scn in "${cases[@]}"; do
