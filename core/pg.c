@@ -30,6 +30,7 @@ void pg_config_default(struct pg_config *cfg)
         .max_payload = PG_MAX_PAYLOAD,
         .stable_delay_ns = 20000000, /* stability gossip: n members x 50/s at most */
         .retry_ns = 1000000,
+        .report_wait_ns = 1000000000,
         .max_abcast_unordered = 256,
         .abcast_token_follow = true,
         .abcast_token_streak = 8,
@@ -218,10 +219,12 @@ void pg_arm_timer(struct pg *pg)
     int64_t d = PG_TIMER_NEVER;
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
         const struct pg_group *g = &pg->groups[i];
+        if (g->outbox.count && g->retry_due_ns < d) /* an excluded group's last report too */
+            d = g->retry_due_ns;
         if (g->st == PG_GS_FREE || g->st == PG_GS_EXCLUDED)
             continue;
-        if (g->outbox.count && g->retry_due_ns < d)
-            d = g->retry_due_ns;
+        if (pg_view_due(g) < d)
+            d = pg_view_due(g);
         if (g->st == PG_GS_MEMBER && g->adv_dirty && g->stable_due_ns < d)
             d = g->stable_due_ns;
         if (g->st == PG_GS_MEMBER && g->ann_dirty && g->ann_due_ns < d)
@@ -345,10 +348,11 @@ void pg_on_timer(struct pg *pg)
     int64_t now = pg_now(pg);
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
         struct pg_group *g = &pg->groups[i];
-        if (g->st == PG_GS_FREE || g->st == PG_GS_EXCLUDED)
-            continue;
         if (g->outbox.count && now >= g->retry_due_ns)
             outbox_flush(pg, g);
+        if (g->st == PG_GS_FREE || g->st == PG_GS_EXCLUDED)
+            continue;
+        pg_view_tick(pg, g, now);
         pg_cb_stable_tick(pg, g);
         pg_state_tick(pg, g, now);
     }
@@ -416,6 +420,10 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
         pg_dom_on_p2p(pg, from, &m);
         return;
     }
+    if (m.type == PG_MT_OUT) {
+        pg_view_on_out(pg, g, &m);
+        return;
+    }
     if (g->st == PG_GS_JOINING) {
         if (m.type == PG_MT_ACK)
             pg_view_on_joining(pg, g, from, &m);
@@ -433,9 +441,9 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
     } else if (m.view_id == v + 1) {
         hold_future(pg, g, from, buf, len);
         if (g->st == PG_GS_MEMBER)
-            pg_view_on_future(pg, g);
+            pg_view_on_future(pg, g, from);
     } else if (m.view_id + 1 == v && (m.type == PG_MT_FLUSH || m.type == PG_MT_NEED)) {
-        pg_view_on_prev(pg, g, &m);
+        pg_view_on_prev(pg, g, from, &m);
     } else {
         pg->stats.stale_dropped++;
     }
@@ -482,7 +490,7 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
     assert(cfg->max_clients <= PG_MAX_CLIENTS_CAP && cfg->max_payload <= PG_MAX_PAYLOAD);
     assert(cfg->max_msgs > 0 && cfg->max_unstable_own > 0 && cfg->max_held > 0);
     assert(cfg->max_future > 0 && cfg->max_outbox > 0 && cfg->max_requests > 0);
-    assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0);
+    assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0 && cfg->report_wait_ns > 0);
     assert(cfg->max_abcast_unordered > 0 && cfg->abcast_token_streak > 0);
     assert(cfg->max_state_bytes <= PG_MAX_STATE_CAP && cfg->state_timeout_ns > 0);
     assert(cfg->max_client_unacked > 0 && cfg->max_client_pending > 0);
@@ -912,6 +920,7 @@ int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx)
     g->fctx = ctx;
     g->f_view = g->view.view_id;
     g->f_seq = g->my_seq;
+    g->f_snap_ok = false;
     if (g->held.count) {
         g->f_view++;
         g->f_seq = g->held.count;

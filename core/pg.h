@@ -45,15 +45,47 @@
  *     committed: it delivers every deliverable message of v in causal order,
  *     discards (identically everywhere) what can never be delivered, installs,
  *     then sends the application messages it held.
- *  4. A committed member that sees a later attempt, or a NEED from a member
- *     left behind, re-forwards every message of v it holds and sends a "full"
- *     ACK: whoever receives it holds every message of v and commits too. So a
- *     decision that a majority committed survives a coordinator crash, and a
- *     takeover coordinator completes it instead of deciding anew.
+ *  4. A committed member that sees a later attempt re-forwards every message
+ *     of v it holds and sends a "full" ACK: whoever receives it holds every
+ *     message of v and commits too. So a decision that a majority committed
+ *     survives a coordinator crash, and a takeover coordinator completes it
+ *     instead of deciding anew. A member left behind (it lacks the FLUSH_OK
+ *     of a failed member, or hears v+1 traffic before it committed) asks ONE
+ *     member that committed or installed (a NEED, point to point), which
+ *     answers it alone: one answer per lagging member, not one per member.
+ *     Attempt numbers are learned from FLUSH, FLUSH_OK and ACK alike, and a
+ *     coordinator whose attempt is outranked by a promise it learns of starts
+ *     again above it (a takeover whose predecessor's FLUSH never reached it).
  *  5. State transfer (sections 2.3, 4; pg_state below, pg_state.c): at the
  *     install of a view adding a joiner, the old members snapshot the
  *     application state (every message of the old view applied, none of the
  *     new) and one sends it to the joiner, which installs after decoding it.
+ *  6. Leaving (pg_leave, pg_del): the proposal names the member it removes
+ *     at its request (FLUSH/ACK `left`). That member takes part in the flush
+ *     like the proposed ones (its FLUSH_OK is awaited unless it fails), so it
+ *     delivers every message of v that the survivors deliver, then leaves
+ *     instead of installing v+1.
+ *  7. Fail-stop conversion (section 5; [RB90]): a member removed as failed is
+ *     out for good, even if it is alive. At the install of v+1 every member
+ *     tells each member v+1 removed as failed, and that it does not deem
+ *     faulty, that it is out (an OUT notice, point to point): a falsely
+ *     suspected member, the far side of a bridge or of an asymmetric cut
+ *     would otherwise wait in v for ever. A member that suspects another and
+ *     is not the coordinator reports it to the coordinator (REQ FAILED); the
+ *     coordinator removes the reported member when it suspects it too, and
+ *     otherwise, after cfg.report_wait_ns, the reporter (fail-stop conversion
+ *     removes one of the two; removing the reporter keeps a member whose
+ *     incoming links fail from removing everyone else). A member excluded as
+ *     failed tells the others (REQ FAILED naming itself), so that they stop
+ *     waiting for it in a flush.
+ *  8. Exclusion and causality (TRACE.md rule 6 makes no exemption for an
+ *     excluded member): a member excluded as failed from group A may lack
+ *     messages of its last view of A that the survivors delivered. It goes on
+ *     in its other groups, but a message of group B whose cross-group
+ *     timestamp names such a message (a later view of A, or an entry of its
+ *     last view beyond what it delivered) can never be delivered there: it
+ *     leaves B as failed too (pg_domain.c). A member that left at its request
+ *     took part in the flush and owes nothing more.
  */
 #ifndef PG_PG_H
 #define PG_PG_H
@@ -180,6 +212,10 @@ struct pg_config {
     uint32_t max_payload;      /* cbcast payload bytes (<= PG_MAX_PAYLOAD) */
     int64_t stable_delay_ns;   /* idle time before a standalone STABLE message */
     int64_t retry_ns;          /* retry period for a full phys window */
+    int64_t report_wait_ns;    /* coordinator: how long a member's report that it stopped
+                                  hearing another may wait for the coordinator's own
+                                  suspicion before the reporter is removed instead (more
+                                  than the spread of suspicion times of one crash) */
     uint32_t
         max_abcast_unordered; /* own abcasts not yet delivered here before abcast says PG_E_FULL */
     bool abcast_token_follow; /* the abcast token moves to a sole active sender (else: fixed) */
@@ -232,8 +268,13 @@ struct pg_stats {
     uint64_t takeovers;            /* attempts started while another member's attempt was pending */
     uint64_t inflight_at_change;   /* installs with undelivered or unstable messages */
     uint64_t exclusions;           /* this node learned it is out of a group */
-    uint64_t header_bytes;         /* pg header bytes of DATA messages sent (VT included) */
-    uint64_t data_sent;            /* DATA messages multicast */
+    uint64_t out_notices;          /* OUT notices sent to members a view change removed as failed */
+    uint64_t
+        failed_reports; /* REQ FAILED sent: a suspicion told the coordinator, or own exclusion */
+    uint64_t flush_carriers;    /* pg_flush calls that outlived a view change: waited for an own
+                                   message of the new view */
+    uint64_t header_bytes;      /* pg header bytes of DATA messages sent (VT included) */
+    uint64_t data_sent;         /* DATA messages multicast */
     uint64_t stable_msgs_sent;  /* standalone STABLE messages (multicast or to the coordinator) */
     uint64_t control_sent;      /* FLUSH, FLUSH_OK, ACK, NEED, REQ, JOIN */
     uint64_t malformed_dropped; /* failed pg_decode */
@@ -339,8 +380,10 @@ int pg_del(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type);
  * pg_entry). Errors: PG_E_INVAL (contact NONE or self), PG_E_EXISTS,
  * PG_E_FULL, or phys's. */
 int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact);
-/* Asks the coordinator to remove this node. Call pg_flush first to be sure
- * earlier messages are delivered. Errors as pg_del. */
+/* Asks the coordinator to remove this node. The view change that removes it
+ * flushes v with it (protocol item 6): it delivers every message of v that
+ * the survivors deliver (pg_flush first makes sure they have delivered its
+ * own), then the monitor upcall reports it excluded. Errors as pg_del. */
 int pg_leave(struct pg *pg, pg_gid gid);
 
 /* Clients (paper sections 2.3 and 4: "in Isis clients identify themselves
@@ -496,7 +539,10 @@ int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id);
 
 /* Table 1: pg_flush (section 3.2). Asynchronous: done_fn runs when every
  * message this node sent to gid before the call is delivered by every member
- * of its view, or a view change flushed them. For an abcast, "delivered"
+ * of its view (TRACE.md rule 8). A view change flushes them, but each member
+ * delivers them at its own install: a flush that outlives a view change
+ * waits for the stability of an own message of the new view (the messages
+ * held during the flush, else a carrier without payload). For an abcast, "delivered"
  * means delivered causally to the pg layer: its position may still be on the
  * way (not yet: waiting for its application delivery everywhere). If nothing is outstanding it
  * runs before pg_flush returns. Errors: PG_E_NOGROUP, PG_E_NOTMEMBER,
@@ -620,6 +666,7 @@ enum pg_msg_type {
     PG_MT_CHELLO = 14, /* client -> new contact: failed contact, oldest unacked view,
                           view of the last diffusion delivered */
     PG_MT_CDIFF = 15,  /* member -> client: a diffusion (its view, sender rank/id, seq) */
+    PG_MT_OUT = 16,    /* member of view v -> a process v removed as failed: it is out */
 };
 
 /* Phys gid of the channels between the members and the clients of group
@@ -640,6 +687,7 @@ enum pg_req_op {
     PG_REQ_DEL_MEMBER = 2,
     PG_REQ_ADD_CLIENT = 3,
     PG_REQ_DEL_CLIENT = 4,
+    PG_REQ_FAILED = 5, /* pid failed: the sender stopped hearing it, or (pid = sender) is out */
 };
 
 /* The abcast extension of a DATA or FWD message (pg_wmsg.ab). */
@@ -664,10 +712,11 @@ struct pg_wmsg {
     uint8_t vt_rank[PG_MAX_MEMBERS_CAP];
     uint32_t vt[PG_MAX_MEMBERS_CAP];
     struct pg_rset mask; /* FLUSH_OK: ranks the sender stopped hearing */
-    uint8_t full;        /* ACK; STABLE: 1 = the coordinator's stable vector */
+    uint8_t full;        /* ACK: 1 full, 2 installed (pg_view.c enum ack_full); STABLE: 1 = the
+                            coordinator's stable vector */
     uint16_t n_old;      /* ACK: size of view v */
     uint8_t op;          /* REQ */
-    pg_node_id pid;      /* REQ */
+    pg_node_id pid;      /* REQ; FLUSH/ACK: the member removed at its request (NONE: none) */
     uint32_t n_members;
     pg_node_id members[PG_MAX_MEMBERS_CAP];
     uint32_t n_clients;

@@ -391,6 +391,14 @@ static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t se
         pg_cl_deliver(pg, g, j, seq, payload, len);
     else if (!(ab_flags & PG_AB_NOAPP) && g->entry)
         g->entry(g->entry_ctx, g->gid, g->view.view_id, g->view.members[j], payload, len);
+    if (j == g->my_rank && g->fpending && g->st == PG_GS_MEMBER)
+        pg_cb_check_flush(pg, g); /* a pg_flush waits for its own messages here first */
+}
+
+uint32_t pg_ab_app_count(const struct pg_group *g, uint32_t rank)
+{
+    assert(rank < g->ab->n);
+    return g->ab->app_vt[rank];
 }
 
 static void ab_hand_over(struct pg *pg, struct pg_group *g, struct pg_ab_ent *e)

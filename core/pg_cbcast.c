@@ -340,14 +340,44 @@ static void stable_release(struct pg *pg, struct pg_group *g)
     pg_cb_check_flush(pg, g);
 }
 
+/* pg_flush (section 3.2, TRACE.md rule 8): done once every member handed
+ * own messages 1..f_seq of view f_view to its application. An abcast, and a
+ * cbcast that follows one, reach the application only once the ORDER record
+ * positioning that abcast is here too: so the flush waits until this node
+ * handed its own messages over (it then holds every record they need) and
+ * snapshots its causal VT; once every member delivered that VT causally
+ * (stability), each holds the same messages and records and hands them over
+ * too. A view change delivers the messages of f_view, but each member at its
+ * own install, which may come after this node's: when the view moved past
+ * f_view, the flush waits likewise for an own message of the current view
+ * (delivered by a member only after it installed this view): the held
+ * messages just sent, else a carrier without payload (PG_AB_NOAPP). */
 void pg_cb_check_flush(struct pg *pg, struct pg_group *g)
 {
     if (!g->fpending || g->st != PG_GS_MEMBER)
         return;
-    bool done = g->view.view_id > g->f_view ||
-                (g->view.view_id == g->f_view && g->stable[g->my_rank] >= g->f_seq);
-    if (!done)
+    if (g->view.view_id > g->f_view) {
+        if (g->my_seq == 0 &&
+            (pg_view_flushing(g) || pg_cb_send_ex(pg, g, NULL, 0, true, PG_AB_NOAPP) != PG_OK))
+            return; /* not sent: the next install tries again */
+        assert(g->my_seq > 0);
+        g->f_view = g->view.view_id;
+        g->f_seq = g->my_seq;
+        g->f_snap_ok = false;
+        pg->stats.flush_carriers++;
+    }
+    if (g->view.view_id != g->f_view)
         return;
+    uint32_t n = g->view.n_members;
+    if (!g->f_snap_ok) {
+        if (pg_ab_app_count(g, g->my_rank) < g->f_seq)
+            return; /* an own abcast (or what follows one) still waits for its position */
+        memcpy(g->f_snap, g->vt, n * sizeof(uint32_t));
+        g->f_snap_ok = true;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        if (g->stable[k] < g->f_snap[k])
+            return;
     g->fpending = false;
     g->fdone(g->fctx, g->gid);
 }
@@ -592,8 +622,11 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             if (!m)
                 continue;
             if (deliverable(g, m)) {
-                if (m->dep_len && !pg_dom_ready(pg, g, m))
-                    continue; /* waits for a record of another group (pg_domain.c) */
+                if (m->dep_len && !pg_dom_ready(pg, g, m)) {
+                    if (g->st != PG_GS_MEMBER)
+                        return; /* it can never be delivered here (pg_domain.c) */
+                    continue;   /* waits for a record of another group */
+                }
                 if (!deliver_one(pg, g, m))
                     return;
                 progress = true;
@@ -617,7 +650,7 @@ bool pg_cb_dom_blocked(struct pg *pg, struct pg_group *g)
     for (uint32_t j = 0; j < g->view.n_members && g->st == PG_GS_MEMBER; j++) {
         struct pg_msg *m = first_undelivered(g, j);
         if (m && m->dep_len && deliverable(g, m) && !pg_dom_ready(pg, g, m))
-            return true;
+            return g->st == PG_GS_MEMBER;
     }
     return false;
 }
@@ -655,7 +688,7 @@ void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
 }
 
 void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
-                   const struct pg_rset *senders)
+                   const struct pg_rset *senders, pg_node_id to)
 {
     for (uint32_t k = 0; k < s->n; k++) {
         if (!pg_rs_has(senders, k))
@@ -675,7 +708,8 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
             pg_ab_ext_load(&w, m);
             pg->stats.forwarded++;
             pg_sometimes(pg, g->gid, PG_ST_FORWARDED, "message forwarded during flush");
-            if (pg_send(pg, g, &w) != PG_OK)
+            int rc = to == PG_NODE_NONE ? pg_send(pg, g, &w) : pg_send_to_q(pg, g, to, &w);
+            if (rc != PG_OK)
                 return;
         }
     }

@@ -20,6 +20,10 @@
 
 enum { DK_GROUP = 1, DK_P2P = 2 };
 
+/* Whether a record is satisfied here: yes, not yet, or never (it names a
+ * message of a group this node left as failed that it may lack). */
+enum rec_verdict { REC_OK, REC_WAIT, REC_NEVER };
+
 #define DOM_RECS_WIRE_MAX 65536u /* records in one message (decoder bound) */
 
 struct pg_drec {
@@ -501,46 +505,75 @@ static bool entry_ok(struct pg *pg, const struct pg_group *G, uint32_t k, uint32
     return true;
 }
 
+/* A record about G, a group this node is no longer in (EXCLUDED). A member
+ * that left at its request took part in the last flush: it delivered every
+ * message of its last view that a survivor delivered, so it owes nothing
+ * more (as a member whose flush committed). One excluded as failed left
+ * without that flush: it owes the messages of its last view it did not
+ * deliver, and may lack some of that view's messages that a later view of
+ * G implies (TRACE.md rule 6 makes no exemption for an excluded member), so
+ * such a record can never be satisfied here. */
+static enum rec_verdict rec_after_exit(const struct pg_group *G, const struct drec_in *x)
+{
+    assert(G->st == PG_GS_EXCLUDED);
+    if (G->left_clean || G->view.view_id == 0 || x->view < G->view.view_id)
+        return REC_OK;
+    if (x->view > G->view.view_id)
+        return REC_NEVER;
+    for (uint32_t i = 0; i < x->n; i++) {
+        uint32_t k = x->rank[i], v = x->val[i];
+        bool ok = k >= G->view.n_members || G->vt[k] >= v || (k == G->my_rank && G->my_seq >= v);
+        if (!ok)
+            return REC_NEVER;
+    }
+    return REC_OK;
+}
+
 /* Whether record x (domain did) is satisfied at this node. */
-static bool rec_ok(struct pg *pg, uint32_t did, const struct drec_in *x)
+static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct drec_in *x)
 {
     if (x->kind == DK_P2P) {
         if (x->b != pg->self)
-            return true; /* owed by its receiver only */
+            return REC_OK; /* owed by its receiver only */
         struct pg_peer *p = peer_get(pg, x->a, false);
         if (p && p->delivered >= x->val[0])
-            return true;
+            return REC_OK;
         if (phys_is_faulty(pg->ph, x->a) && !p2p_held(pg, x->a, p ? p->delivered + 1 : 1)) {
             note_lost(pg, 0);
-            return true;
+            return REC_OK;
         }
-        return false;
+        return REC_WAIT;
     }
     const struct pg_group *G = pg_group_find(pg, x->a);
-    if (!G || G->domain != did || G->st != PG_GS_MEMBER)
-        return true; /* not a member (any more, or yet): it owes nothing */
+    if (!G || G->domain != did)
+        return REC_OK;
+    if (G->st == PG_GS_EXCLUDED)
+        return rec_after_exit(G, x);
+    if (G->st != PG_GS_MEMBER)
+        return REC_OK; /* not a member yet (joining), or a client: it owes nothing */
     if (G->view.view_id != x->view)
-        return G->view.view_id > x->view;
+        return G->view.view_id > x->view ? REC_OK : REC_WAIT;
     for (uint32_t i = 0; i < x->n; i++)
         if (!entry_ok(pg, G, x->rank[i], x->val[i]))
-            return false;
-    return true;
+            return REC_WAIT;
+    return REC_OK;
 }
 
-static bool recs_ok(struct pg *pg, uint32_t did, const uint8_t *dep, size_t len)
+static enum rec_verdict recs_ok(struct pg *pg, uint32_t did, const uint8_t *dep, size_t len)
 {
     if (len == 0)
-        return true;
+        return REC_OK;
     struct pgw_in r = {.p = dep, .len = len, .ok = true};
     uint32_t n = pgw_in_var32(&r);
     struct drec_in x;
-    for (uint32_t i = 0; i < n; i++) {
+    enum rec_verdict worst = REC_OK;
+    for (uint32_t i = 0; i < n && worst != REC_NEVER; i++) {
         bool ok = rec_decode(&r, &x);
         assert(ok); /* validated when decoded */
-        if (!rec_ok(pg, did, &x))
-            return false;
+        enum rec_verdict v = rec_ok(pg, did, &x);
+        worst = v > worst ? v : worst;
     }
-    return true;
+    return worst;
 }
 
 static void wait_add(struct pg *pg, struct pg_group *g)
@@ -561,8 +594,15 @@ static void count_delay(struct pg *pg, pg_gid gid)
 
 bool pg_dom_ready(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 {
-    if (recs_ok(pg, g->domain, m->dep, m->dep_len))
+    enum rec_verdict v = recs_ok(pg, g->domain, m->dep, m->dep_len);
+    if (v == REC_OK)
         return true;
+    if (v == REC_NEVER) { /* g's members deliver m; this node never can: it leaves g as failed */
+        pg_sometimes(pg, g->gid, PG_ST_DOM_NEVER,
+                     "a message depends on one of a group this node was excluded from");
+        pg_view_exclude(pg, g, "a message of it depends on one this node can no longer get");
+        return false;
+    }
     wait_add(pg, g);
     if (!m->dom_delayed) {
         m->dom_delayed = true;
@@ -776,7 +816,7 @@ static bool p2p_deliver_all(struct pg *pg)
             assert(p);
             if (pm->seq != p->delivered + 1)
                 continue;
-            if (!recs_ok(pg, pm->did, pm->buf, pm->dep_len)) {
+            if (recs_ok(pg, pm->did, pm->buf, pm->dep_len) != REC_OK) { /* never: blocks */
                 if (!pm->delayed) {
                     pm->delayed = true;
                     pm->arrived_ns = pg_now(pg);

@@ -21,7 +21,8 @@
 
 #include "pg.h"
 
-#define PG_CAP PG_MAX_MEMBERS_CAP
+#define PG_CAP         PG_MAX_MEMBERS_CAP
+#define PG_REPORTS_MAX 16u /* suspicion reports a coordinator judges at once (more: dropped) */
 
 /* ---- the byte codec of every pg message and record (pg_wire.c, pg_domain.c) ----
  * A writer or reader over a bounded buffer: a write past cap or a read past
@@ -174,7 +175,9 @@ struct pg_req {
 
 /* A proposal / decision: the next view's lists. key orders attempts. */
 struct pg_prop {
-    uint64_t key; /* attempt << 8 | (255 - coordinator rank); 0 = none */
+    uint64_t key;    /* attempt << 8 | (255 - coordinator rank); 0 = none */
+    pg_node_id left; /* the member removed at its own request (pg_leave, pg_del), or NONE:
+                        it takes part in the flush and leaves once it delivered all of v */
     uint32_t n_members;
     pg_node_id members[PG_CAP];
     uint32_t n_clients;
@@ -235,8 +238,11 @@ struct pg_group {
     struct pg_rset acks;        /* ranks of v that acked dec */
     pg_node_id jackers[PG_CAP]; /* joiner: distinct ackers of dec */
     uint32_t n_jackers;
-    uint32_t need_sent_view;
+    uint32_t need_sent_view; /* NEED multicast (no committed member known): view and key */
     uint64_t need_key;
+    struct pg_rset need_asked; /* ranks of v asked point to point for the current dec.key */
+    uint64_t need_asked_key;
+    bool dec_installed;   /* the decision's ACK came from a member that installed it */
     struct pg_rset heard; /* ranks heard from in the current view */
     /* the decision that installed the current view, kept to answer late takeovers */
     struct pg_prop last_dec;
@@ -244,6 +250,14 @@ struct pg_group {
     uint16_t last_dec_old_n;
     struct pg_req *reqs;
     uint32_t n_reqs;
+    /* coordinator: suspicions reported by members about members it still
+     * hears (REQ FAILED), judged at `due` (pg_view.c on_failed) */
+    struct pg_report {
+        uint8_t reporter, pid; /* ranks of the current view */
+        int64_t due_ns;
+    } reports[PG_REPORTS_MAX];
+    uint32_t n_reports;
+    bool left_clean; /* EXCLUDED after leaving at its request: it delivered all of its last view */
 
     struct pg_queue held, future, outbox;
 
@@ -255,6 +269,12 @@ struct pg_group {
     void *fctx;
     bool fpending;
     uint32_t f_view, f_seq;
+    /* pg_flush: this node's causal VT when its own messages 1..f_seq were all
+     * handed to its application (f_snap_ok): once every member delivered
+     * that much causally, each holds every message and ORDER record it needs
+     * to hand them over too (pg_cb_check_flush) */
+    bool f_snap_ok;
+    uint32_t f_snap[PG_CAP];
     pg_node_id contact;
     int64_t retry_due_ns;
     struct pg_ab *ab; /* abcast state (pg_abcast.c), allocated with the group */
@@ -300,14 +320,18 @@ enum pg_sometimes {
     PG_ST_AB_TOKEN = 1u << 8,  /* abcast token passed */
 
     /* pg_domain.c */
-    PG_ST_DOM_DELAYED = 1u << 16, /* delayed by a cross-group (or p2p) timestamp */
-    PG_ST_DOM_HELD = 1u << 17,    /* view install postponed by a cross-group timestamp */
-    PG_ST_DOM_LOST = 1u << 18,    /* a timestamp entry found lost (its holders failed) */
-    PG_ST_CL_FWD = 1u << 9,       /* client message forwarded by its contact */
-    PG_ST_CL_STALE = 1u << 10,    /* stale-view retry: a client message sent again */
-    PG_ST_CL_FAIL = 1u << 11,     /* a client changed contact after a failure */
-    PG_ST_CL_DUP = 1u << 12,      /* a second copy of a client message not delivered */
-    PG_ST_CL_RELAY = 1u << 13,    /* diffusion relayed to a client */
+    PG_ST_DOM_DELAYED = 1u << 16,  /* delayed by a cross-group (or p2p) timestamp */
+    PG_ST_DOM_HELD = 1u << 17,     /* view install postponed by a cross-group timestamp */
+    PG_ST_DOM_LOST = 1u << 18,     /* a timestamp entry found lost (its holders failed) */
+    PG_ST_CL_FWD = 1u << 9,        /* client message forwarded by its contact */
+    PG_ST_CL_STALE = 1u << 10,     /* stale-view retry: a client message sent again */
+    PG_ST_CL_FAIL = 1u << 11,      /* a client changed contact after a failure */
+    PG_ST_CL_DUP = 1u << 12,       /* a second copy of a client message not delivered */
+    PG_ST_CL_RELAY = 1u << 13,     /* diffusion relayed to a client */
+    PG_ST_OUT = 1u << 19,          /* a removed member told it is out (OUT notice) */
+    PG_ST_REPORT = 1u << 20,       /* a suspicion reported to the coordinator */
+    PG_ST_REPORTER_OUT = 1u << 21, /* a member that cannot hear one the coordinator hears */
+    PG_ST_DOM_NEVER = 1u << 22, /* a message waits for one of a group this node was excluded from */
 };
 
 /* pg.c */
@@ -350,10 +374,11 @@ void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const str
 void pg_cb_deliver(struct pg *pg, struct pg_group *g);
 /* Delivers every deliverable message, discards the rest (view install). */
 void pg_cb_finish_view(struct pg *pg, struct pg_group *g);
-/* Multicasts FWD copies of the current (or previous) view's messages whose
- * sender rank is in `senders`. */
+/* Sends FWD copies of the current (or previous) view's messages whose
+ * sender rank is in `senders`: multicast (to == PG_NODE_NONE), or to the one
+ * member `to` through the outbox (in order with what follows to it). */
 void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
-                   const struct pg_rset *senders);
+                   const struct pg_rset *senders, pg_node_id to);
 void pg_cb_stable_tick(struct pg *pg, struct pg_group *g);
 void pg_cb_check_flush(struct pg *pg, struct pg_group *g);
 uint32_t pg_cb_unstable_own(const struct pg_group *g);
@@ -392,6 +417,11 @@ void pg_dom_on_p2p(struct pg *pg, pg_node_id from, const struct pg_wmsg *m);
 bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g);
 
 /* pg_view.c */
+/* The coordinator's earliest report deadline (PG_TIMER_NEVER: none), and its expiry. */
+int64_t pg_view_due(const struct pg_group *g);
+void pg_view_tick(struct pg *pg, struct pg_group *g, int64_t now_ns);
+/* An OUT notice: a view later than this node's does not list it. */
+void pg_view_on_out(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
 /* Installs the decided view if it is due (after pg_dom_hold_install released it). */
 void pg_view_retry_install(struct pg *pg, struct pg_group *g);
 int pg_rank_of(const pg_node_id *members, uint32_t n, pg_node_id pid);
@@ -402,15 +432,25 @@ void pg_view_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed);
 void pg_view_check(struct pg *pg, struct pg_group *g);
 /* The coordinator: the lowest rank of the view this node still listens to. */
 uint32_t pg_view_coord(const struct pg_group *g);
+/* This node is out of g as failed (fail-stop conversion, section 5):
+ * suspected by the others, a minority partition, a view without it that it
+ * did not ask for, a resource limit, a message it can never deliver. It
+ * delivers nothing more in g (monitor upcall with excluded true) and tells
+ * the members of its view (REQ FAILED naming itself), so that they stop
+ * waiting for it even if its links work. */
 void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why);
+/* The same without telling anyone: the members already know (it left at its
+ * request, a later view excludes it, it told them itself). */
+void pg_view_exclude_quiet(struct pg *pg, struct pg_group *g, const char *why);
 void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_prop *p,
                            uint32_t view_id);
 void pg_view_add_req(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id pid);
 bool pg_view_flushing(const struct pg_group *g);
 void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from,
                         const struct pg_wmsg *m);
-void pg_view_on_prev(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
-void pg_view_on_future(struct pg *pg, struct pg_group *g);
+void pg_view_on_prev(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m);
+/* A message of view v+1 from `from` arrived while this node is in v. */
+void pg_view_on_future(struct pg *pg, struct pg_group *g, pg_node_id from);
 /* A joiner installs its decision once a majority of the old view committed to
  * it and pg_state_joiner_ready says its state is here. */
 void pg_view_joiner_install(struct pg *pg, struct pg_group *g);
@@ -476,6 +516,8 @@ void pg_ab_free(struct pg_group *g);
 /* Sends an own abcast now (not during a flush). PG_E_FULL: too many own
  * abcasts not yet delivered, or as pg_cb_send. */
 int pg_ab_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
+/* Messages of rank handed to the application (or passed through) in this view. */
+uint32_t pg_ab_app_count(const struct pg_group *g, uint32_t rank);
 /* The token holder as this node knows it (PG_NODE_NONE: none yet). */
 pg_node_id pg_ab_holder(const struct pg_group *g);
 

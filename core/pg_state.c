@@ -150,8 +150,9 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
 
 /* ---- joiner side ---- */
 
-/* The transfer failed: tells the application, asks the members of the join
- * view to remove this node, and leaves the group. */
+/* The transfer failed: tells the application, tells the members of the join
+ * view that this node is out (a FAILED request naming itself: they stop
+ * waiting for it at once, pg_view.c), and leaves the group. */
 static void state_fail(struct pg *pg, struct pg_group *g, int err, bool tell)
 {
     struct pg_xfer *x = g->xfer;
@@ -167,11 +168,11 @@ static void state_fail(struct pg *pg, struct pg_group *g, int err, bool tell)
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
     m.view_id = g->view.view_id + 1;
-    m.op = PG_REQ_DEL_MEMBER;
+    m.op = PG_REQ_FAILED;
     m.pid = pg->self;
     pg->stats.control_sent++;
     (void)pg_send(pg, g, &m);
-    pg_view_exclude(pg, g, "state transfer failed");
+    pg_view_exclude_quiet(pg, g, "state transfer failed");
 }
 
 bool pg_state_joiner_ready(struct pg *pg, struct pg_group *g)

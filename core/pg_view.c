@@ -66,9 +66,38 @@ static struct pg_rset prop_mask(const struct pg_group *g, const struct pg_prop *
     return m;
 }
 
+/* The rank of p's leaving member in the current view, or -1 (none, or not here). */
+static int left_rank(const struct pg_group *g, const struct pg_prop *p)
+{
+    if (p->left == PG_NODE_NONE)
+        return -1;
+    assert(pg_rank_of(p->members, p->n_members, p->left) < 0);
+    return pg_rank_of(g->view.members, g->view.n_members, p->left);
+}
+
+/* The ranks whose messages of v the flush of p must gather: p's members, and
+ * the member leaving at its request unless it failed meanwhile (it takes
+ * part, so that it delivers every message of v before it leaves). */
+static struct pg_rset flush_mask(const struct pg_group *g, const struct pg_prop *p)
+{
+    struct pg_rset m = prop_mask(g, p);
+    int l = left_rank(g, p);
+    if (l >= 0 && !pg_rs_has(&g->dead, (uint32_t)l))
+        pg_rs_add(&m, (uint32_t)l);
+    return m;
+}
+
+/* Whether this node takes part in the flush of p: a member of it, or the
+ * member it removes at its own request. */
+static bool in_flush(const struct pg *pg, const struct pg_prop *p)
+{
+    return pg_rank_of(p->members, p->n_members, pg->self) >= 0 || p->left == pg->self;
+}
+
 static void prop_from_msg(struct pg_prop *p, const struct pg_wmsg *m)
 {
     p->key = pg_key(m->attempt, m->rank);
+    p->left = m->pid;
     p->n_members = m->n_members;
     memcpy(p->members, m->members, m->n_members * sizeof(pg_node_id));
     p->n_clients = m->n_clients;
@@ -79,6 +108,7 @@ static void prop_to_msg(const struct pg_prop *p, struct pg_wmsg *m)
 {
     m->attempt = key_attempt(p->key);
     m->rank = (uint8_t)key_coord(p->key);
+    m->pid = p->left;
     m->n_members = p->n_members;
     memcpy(m->members, p->members, p->n_members * sizeof(pg_node_id));
     m->n_clients = p->n_clients;
@@ -91,9 +121,16 @@ static void send_ctl(struct pg *pg, struct pg_group *g, struct pg_wmsg *m)
     pg_send(pg, g, m);
 }
 
+/* The `full` byte of an ACK. */
+enum ack_full {
+    ACK_PLAIN = 0,     /* the sender committed to the decision */
+    ACK_FULL = 1,      /* ... and forwarded every message of v it holds before it */
+    ACK_INSTALLED = 2, /* ... and installed it already: a majority of v committed */
+};
+
 /* ---- exclusion ---- */
 
-void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
+void pg_view_exclude_quiet(struct pg *pg, struct pg_group *g, const char *why)
 {
     if (g->st == PG_GS_EXCLUDED || g->st == PG_GS_FREE)
         return;
@@ -113,6 +150,32 @@ void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
         g->mon(g->mon_ctx, &g->view, true);
 }
 
+/* REQ FAILED naming `pid`: to every member of the current view (to ==
+ * PG_NODE_NONE), or to the one member `to`. */
+static void send_failed(struct pg *pg, struct pg_group *g, pg_node_id pid, pg_node_id to)
+{
+    struct pg_wmsg m;
+    memset(&m, 0, sizeof m);
+    m.type = PG_MT_REQ;
+    m.view_id = g->view.view_id;
+    m.op = PG_REQ_FAILED;
+    m.pid = pid;
+    pg->stats.control_sent++;
+    pg->stats.failed_reports++;
+    if (to == PG_NODE_NONE)
+        (void)pg_send(pg, g, &m);
+    else
+        (void)pg_send_to_q(pg, g, to, &m);
+}
+
+void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
+{
+    bool member = g->st == PG_GS_MEMBER;
+    pg_view_exclude_quiet(pg, g, why);
+    if (member) /* the members stop waiting for it (the outbox was cleared: sent at once) */
+        send_failed(pg, g, pg->self, PG_NODE_NONE);
+}
+
 /* ---- requests ---- */
 
 static bool req_satisfied(const struct pg_group *g, const struct pg_req *q)
@@ -129,6 +192,8 @@ static bool req_satisfied(const struct pg_group *g, const struct pg_req *q)
         return is_c;
     case PG_REQ_DEL_CLIENT:
         return !is_c;
+    case PG_REQ_FAILED: /* kept while a view lists it: a member installing one marks it dead */
+        return !is_m;
     default:
         return true;
     }
@@ -168,8 +233,7 @@ static bool req_applicable(const struct pg *pg, const struct pg_group *g, const 
         return alive < pg->cfg.max_members && !phys_is_faulty(pg->ph, q->pid);
     case PG_REQ_DEL_MEMBER: {
         int r = pg_rank_of(g->view.members, n, q->pid);
-        return r >= 0 && !pg_rs_has(&g->dead, (uint32_t)r) && q->pid != pg->self &&
-               (alive - 1) * 2 > n;
+        return r >= 0 && !pg_rs_has(&g->dead, (uint32_t)r) && (alive - 1) * 2 > n;
     }
     case PG_REQ_ADD_CLIENT:
         return g->view.n_clients < pg->cfg.max_clients;
@@ -178,9 +242,11 @@ static bool req_applicable(const struct pg *pg, const struct pg_group *g, const 
     }
 }
 
+/* Whether q is not a member operation of prop_compute: client requests are
+ * batched, and a FAILED request's pid is simply dead (install_first). */
 static bool req_is_client(const struct pg_req *q)
 {
-    return q->op == PG_REQ_ADD_CLIENT || q->op == PG_REQ_DEL_CLIENT;
+    return q->op == PG_REQ_ADD_CLIENT || q->op == PG_REQ_DEL_CLIENT || q->op == PG_REQ_FAILED;
 }
 
 /* The client list of the next view: every pending client request applied
@@ -223,12 +289,14 @@ static void prop_compute(const struct pg *pg, const struct pg_group *g, struct p
     }
     if (q && q->op == PG_REQ_ADD_MEMBER)
         p->members[p->n_members++] = q->pid;
+    p->left = q && q->op == PG_REQ_DEL_MEMBER ? q->pid : PG_NODE_NONE;
     prop_clients(pg, g, p);
 }
 
 static bool view_same(const struct pg_group *g, const struct pg_prop *p)
 {
-    return g->view.n_members == p->n_members && g->view.n_clients == p->n_clients &&
+    return p->left == PG_NODE_NONE && g->view.n_members == p->n_members &&
+           g->view.n_clients == p->n_clients &&
            !memcmp(g->view.members, p->members, p->n_members * sizeof(pg_node_id)) &&
            !memcmp(g->view.clients, p->clients, p->n_clients * sizeof(pg_node_id));
 }
@@ -284,7 +352,8 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
         return;
     if (g->coord_key != 0 && g->acc.key == g->coord_key &&
         pg_rs_empty(pg_rs_and(prop_mask(g, &g->acc), g->dead)))
-        return; /* this attempt is under way and none of its members failed */
+        return; /* this attempt is under way and none of its members failed (a leaving
+                   member that failed is no longer waited for: flush_mask) */
     if (g->coord_key != 0 && g->acc.key != g->coord_key)
         return; /* my FLUSH is still in my own inbox */
     coord_start(pg, g, &p);
@@ -292,9 +361,11 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
 
 /* ---- deciding, committing, installing ---- */
 
+/* The decision's ACK (full: enum ack_full) to every member, or to `to` alone. */
 static void send_ack(struct pg *pg, struct pg_group *g, uint32_t view_id, const struct pg_prop *p,
-                     uint32_t old_n, bool full)
+                     uint32_t old_n, uint8_t full, pg_node_id to)
 {
+    assert(full <= ACK_INSTALLED);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_ACK;
@@ -302,7 +373,12 @@ static void send_ack(struct pg *pg, struct pg_group *g, uint32_t view_id, const 
     m.full = full;
     m.n_old = (uint16_t)old_n;
     prop_to_msg(p, &m);
-    send_ctl(pg, g, &m);
+    if (to == PG_NODE_NONE) {
+        send_ctl(pg, g, &m);
+        return;
+    }
+    pg->stats.control_sent++;
+    (void)pg_send_to_q(pg, g, to, &m);
 }
 
 static void add_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
@@ -312,7 +388,8 @@ static void add_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop 
             (void)phys_add(pg->ph, g->gid, p->members[i]); /* EXISTS for old members */
 }
 
-static void send_need(struct pg *pg, struct pg_group *g, uint64_t key)
+/* NEED to every member (no committed member is known to ask): once per key. */
+static void need_multicast(struct pg *pg, struct pg_group *g, uint64_t key)
 {
     if (g->need_sent_view == g->view.view_id && g->need_key >= key)
         return;
@@ -327,26 +404,70 @@ static void send_need(struct pg *pg, struct pg_group *g, uint64_t key)
     send_ctl(pg, g, &m);
 }
 
+/* NEED to rank r of v alone, once per decision key: r answers with every
+ * message of v it holds and a full ACK, to this node only. One member
+ * answers, not all of them: each answer forwards every retained message of
+ * v, so answers from everyone cost members x lagging members x retained
+ * datagrams at one instant (issue: the forwarding storm after an abcast view
+ * change under loss). */
+static void need_ask(struct pg *pg, struct pg_group *g, uint32_t r)
+{
+    assert(r < g->view.n_members && r != g->my_rank);
+    if (g->need_asked_key != g->dec.key) {
+        g->need_asked_key = g->dec.key;
+        g->need_asked = pg_rs_none();
+    }
+    if (pg_rs_has(&g->need_asked, r))
+        return;
+    pg_rs_add(&g->need_asked, r);
+    struct pg_wmsg m;
+    memset(&m, 0, sizeof m);
+    m.type = PG_MT_NEED;
+    m.view_id = g->view.view_id;
+    m.attempt = key_attempt(g->dec.key);
+    m.rank = (uint8_t)g->my_rank;
+    pg->stats.control_sent++;
+    (void)pg_send_to_q(pg, g, g->view.members[r], &m);
+}
+
+/* This node has the decision but not every message of v: it asks a member
+ * that committed to it (it holds every message of v), the lowest live rank
+ * not asked yet, else every member. */
+static void need_missing(struct pg *pg, struct pg_group *g)
+{
+    struct pg_rset can = pg_rs_minus(pg_rs_and(g->acks, pg_rs_all(g->view.n_members)), g->dead);
+    if (g->need_asked_key == g->dec.key)
+        can = pg_rs_minus(can, g->need_asked);
+    for (uint32_t r = 0; r < g->view.n_members; r++) {
+        if (r != g->my_rank && pg_rs_has(&can, r)) {
+            need_ask(pg, g, r);
+            return;
+        }
+    }
+    need_multicast(pg, g, g->dec.key);
+}
+
 /* Commits to dec once every message of v held by a proposed member is here. */
 static void try_commit(struct pg *pg, struct pg_group *g)
 {
     if (g->committed || g->dec.key == 0)
         return;
-    struct pg_rset need = prop_mask(g, &g->dec), missing = pg_rs_minus(need, g->fok);
+    struct pg_rset need = flush_mask(g, &g->dec), missing = pg_rs_minus(need, g->fok);
     bool have_all = g->dec_full || (g->fok_key == g->dec.key && pg_rs_empty(missing));
     if (!have_all) {
         if (!pg_rs_empty(pg_rs_and(missing, g->dead)) || g->fok_key != g->dec.key)
-            send_need(pg, g, g->dec.key);
+            need_missing(pg, g);
         return;
     }
-    if (pg_rank_of(g->dec.members, g->dec.n_members, pg->self) < 0) {
+    if (!in_flush(pg, &g->dec)) {
         pg_view_exclude(pg, g, "excluded by the new view");
         return;
     }
     g->committed = true;
     g->coord_key = 0;
-    add_joiners(pg, g, &g->dec);
-    send_ack(pg, g, g->view.view_id, &g->dec, g->view.n_members, false);
+    if (g->dec.left != pg->self)
+        add_joiners(pg, g, &g->dec);
+    send_ack(pg, g, g->view.view_id, &g->dec, g->view.n_members, ACK_PLAIN, PG_NODE_NONE);
 }
 
 static void coord_try_decide(struct pg *pg, struct pg_group *g)
@@ -354,7 +475,7 @@ static void coord_try_decide(struct pg *pg, struct pg_group *g)
     if (g->coord_key == 0 || g->acc.key != g->coord_key || g->fok_key != g->coord_key ||
         g->committed || g->dec.key >= g->coord_key)
         return;
-    struct pg_rset need = prop_mask(g, &g->acc), unheard = pg_rs_and(g->fok_dead, need);
+    struct pg_rset need = flush_mask(g, &g->acc), unheard = pg_rs_and(g->fok_dead, need);
     if (!pg_rs_empty(unheard)) { /* a proposed member stopped hearing another: shrink */
         g->dead = pg_rs_or(g->dead, pg_rs_minus(unheard, bit(g->my_rank)));
         g->coord_key = 0;
@@ -363,7 +484,7 @@ static void coord_try_decide(struct pg *pg, struct pg_group *g)
     }
     if (!pg_rs_empty(pg_rs_minus(need, g->fok)))
         return;
-    if (pg_rs_count(need) * 2 <= g->view.n_members) {
+    if (pg_rs_count(prop_mask(g, &g->acc)) * 2 <= g->view.n_members) {
         pg_view_exclude(pg, g, "minority partition: excluded");
         return;
     }
@@ -374,7 +495,33 @@ static void coord_try_decide(struct pg *pg, struct pg_group *g)
     try_commit(pg, g);
 }
 
-/* Installs dec as view v+1 (section 3.1: after every message of v). */
+/* The members of v that dec removes: phys stops multicasting to them, and
+ * one removed as failed (not at its request) that this node does not deem
+ * faulty is told that it is out (fail-stop conversion, section 5): a live
+ * one (a false suspicion, the far side of a bridge, an asymmetric cut) may
+ * not know, and would wait in v for ever. */
+static void drop_removed(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
+{
+    const struct pg_view *v = &g->view;
+    struct pg_wmsg m;
+    memset(&m, 0, sizeof m);
+    m.type = PG_MT_OUT;
+    m.view_id = v->view_id + 1;
+    for (uint32_t r = 0; r < v->n_members; r++) {
+        pg_node_id id = v->members[r];
+        if (pg_rank_of(p->members, p->n_members, id) >= 0)
+            continue;
+        (void)phys_del(pg->ph, g->gid, id);
+        if (id == p->left || phys_is_faulty(pg->ph, id))
+            continue;
+        pg->stats.out_notices++;
+        pg_sometimes(pg, g->gid, PG_ST_OUT, "a removed member told it is out");
+        (void)pg_send_to_q(pg, g, id, &m);
+    }
+}
+
+/* Installs dec as view v+1 (section 3.1: after every message of v). A
+ * member leaving at its request delivers every message of v, then leaves. */
 static void install(struct pg *pg, struct pg_group *g)
 {
     pg_cb_finish_view(pg, g);
@@ -382,9 +529,13 @@ static void install(struct pg *pg, struct pg_group *g)
         return;
     struct pg_view *v = &g->view;
     const struct pg_prop *p = &g->dec;
-    for (uint32_t r = 0; r < v->n_members; r++)
-        if (pg_rank_of(p->members, p->n_members, v->members[r]) < 0)
-            (void)phys_del(pg->ph, g->gid, v->members[r]);
+    if (p->left == pg->self) {
+        g->left_clean = true;
+        pg_view_exclude_quiet(pg, g, "left the group");
+        return;
+    }
+    assert(pg_rank_of(p->members, p->n_members, pg->self) >= 0);
+    drop_removed(pg, g, p);
     add_joiners(pg, g, p);
     g->last_dec = g->dec;
     g->last_dec_view = v->view_id;
@@ -398,8 +549,8 @@ static void try_install(struct pg *pg, struct pg_group *g)
     if (!g->committed)
         return;
     uint32_t n = g->view.n_members;
-    if (pg_rs_count(pg_rs_and(g->acks, pg_rs_all(n))) * 2 <= n)
-        return;
+    if (!g->dec_installed && pg_rs_count(pg_rs_and(g->acks, pg_rs_all(n))) * 2 <= n)
+        return; /* a majority of v must have committed (section 3.1) */
     if (pg_dom_hold_install(pg, g))
         return; /* pg_dom_kick retries (pg_domain.c) */
     install(pg, g);
@@ -418,7 +569,10 @@ static void reset_change(struct pg_group *g)
     g->promise = g->fok_key = g->coord_key = 0;
     g->fok = g->fok_dead = g->acks = pg_rs_none();
     g->max_attempt = 0;
-    g->dec_full = g->committed = false;
+    g->dec_full = g->committed = g->dec_installed = false;
+    g->need_asked = pg_rs_none();
+    g->need_asked_key = 0;
+    g->n_reports = 0;
     g->n_jackers = 0;
     g->dead = pg_rs_none();
 }
@@ -448,6 +602,11 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
         if (p->members[r] != pg->self && phys_is_faulty(pg->ph, p->members[r]))
             pg_rs_add(&g->dead, r);
     req_purge(g);
+    for (uint32_t i = 0; i < g->n_reqs; i++) { /* it said it is out (a failed joiner) */
+        int r = pg_rank_of(p->members, p->n_members, g->reqs[i].pid);
+        if (g->reqs[i].op == PG_REQ_FAILED && r >= 0 && g->reqs[i].pid != pg->self)
+            pg_rs_add(&g->dead, (uint32_t)r);
+    }
     pg->stats.views_installed++;
     struct pg_blob b;
     while (g->st == PG_GS_MEMBER && pg_queue_pop(&g->held, &b)) {
@@ -470,12 +629,16 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
 
 /* ---- handlers ---- */
 
+/* Forwards every message of store s and sends the full ACK of dec after
+ * them: to every member (to == PG_NODE_NONE) or to `to` alone. */
 static void respond_full(struct pg *pg, struct pg_group *g, const struct pg_store *s,
-                         const struct pg_prop *dec, uint32_t view_id, uint32_t old_n)
+                         const struct pg_prop *dec, uint32_t view_id, uint32_t old_n, uint8_t full,
+                         pg_node_id to)
 {
+    assert(full == ACK_FULL || full == ACK_INSTALLED);
     struct pg_rset all = pg_rs_all(s->n);
-    pg_cb_forward(pg, g, s, &all);
-    send_ack(pg, g, view_id, dec, old_n, true);
+    pg_cb_forward(pg, g, s, &all, to);
+    send_ack(pg, g, view_id, dec, old_n, full, to);
 }
 
 static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
@@ -489,21 +652,26 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
         g->max_attempt = m->attempt;
     if (g->committed) {
         if (key > g->dec.key)
-            respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members);
+            respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL,
+                         PG_NODE_NONE);
         return;
     }
     if (key <= g->acc.key || key < g->promise)
         return; /* an older attempt */
     struct pg_prop p;
     prop_from_msg(&p, m);
-    if (pg_rank_of(p.members, p.n_members, pg->self) < 0) {
+    if (!in_flush(pg, &p)) {
         pg_view_exclude(pg, g, "excluded by the coordinator");
         return;
     }
     g->acc = p;
     if (g->coord_key != key)
         g->coord_key = 0;
-    struct pg_rset out = pg_rs_minus(pg_rs_all(g->view.n_members), prop_mask(g, &p));
+    struct pg_rset keep = prop_mask(g, &p);
+    int l = left_rank(g, &p);
+    if (l >= 0)
+        pg_rs_add(&keep, (uint32_t)l); /* still heard: it takes part */
+    struct pg_rset out = pg_rs_minus(pg_rs_all(g->view.n_members), keep);
     for (uint32_t k = 0; k < g->view.n_members; k++)
         if (pg_rs_has(&out, k) && !pg_rs_has(&g->dead, k))
             (void)phys_del(pg->ph, g->gid, g->view.members[k]);
@@ -512,7 +680,7 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
         g->fok_key = key;
         g->fok = g->fok_dead = pg_rs_none();
     }
-    pg_cb_forward(pg, g, &g->cur, &g->dead);
+    pg_cb_forward(pg, g, &g->cur, &g->dead, PG_NODE_NONE);
     struct pg_wmsg ok;
     memset(&ok, 0, sizeof ok);
     ok.type = PG_MT_FLUSH_OK;
@@ -536,6 +704,16 @@ static void on_flush_ok(struct pg *pg, struct pg_group *g, uint32_t r, const str
     }
     pg_rs_add(&g->fok, r);
     g->fok_dead = pg_rs_or(g->fok_dead, pg_rs_and(m->mask, pg_rs_all(g->view.n_members)));
+    if (m->attempt > g->max_attempt)
+        g->max_attempt = m->attempt;
+    if (g->coord_key != 0 && key > g->coord_key && !g->committed) {
+        /* r promised a higher attempt than mine (one whose FLUSH I never got:
+         * its coordinator failed before its copy to me got through), so r
+         * ignores my FLUSH: start again above it */
+        g->coord_key = 0;
+        pg_view_check(pg, g);
+        return;
+    }
     coord_try_decide(pg, g);
     if (g->st == PG_GS_MEMBER)
         try_commit(pg, g);
@@ -556,12 +734,15 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
 {
     uint64_t key = pg_key(m->attempt, m->rank);
     if (g->committed) {
-        if (key == g->dec.key)
+        if (key == g->dec.key) {
             pg_rs_add(&g->acks, r);
+            g->dec_installed = g->dec_installed || m->full == ACK_INSTALLED;
+        }
         try_install(pg, g);
         return;
     }
-    if (key == g->dec.key && !(m->full && !g->dec_full)) {
+    if (key == g->dec.key && !(m->full != ACK_PLAIN && !g->dec_full) &&
+        !(m->full == ACK_INSTALLED && !g->dec_installed)) {
         pg_rs_add(&g->acks, r);
         try_commit(pg, g);
         return;
@@ -570,15 +751,18 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
         return;
     struct pg_prop p;
     prop_from_msg(&p, m);
-    if (pg_rank_of(p.members, p.n_members, pg->self) < 0) {
+    if (!in_flush(pg, &p)) {
         pg_view_exclude(pg, g, "excluded by the new view");
         return;
     }
-    if (key != g->dec.key)
+    if (key != g->dec.key) {
         g->acks = pg_rs_none();
+        g->dec_installed = false;
+    }
     g->dec = p;
     g->dec_old_n = m->n_old;
-    g->dec_full = g->dec_full || m->full;
+    g->dec_full = g->dec_full || m->full != ACK_PLAIN;
+    g->dec_installed = g->dec_installed || m->full == ACK_INSTALLED;
     pg_rs_add(&g->acks, r);
     if (g->coord_key != key)
         g->coord_key = 0;
@@ -587,15 +771,105 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
         try_install(pg, g);
 }
 
-static void on_need(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
+/* A member of v without the decision or without every message of v asks. */
+static void on_need(struct pg *pg, struct pg_group *g, pg_node_id from)
 {
-    if (g->committed)
-        respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members);
+    if (g->committed && from != pg->self)
+        respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL, from);
+}
+
+/* Member `pid` of the current view is dead here, as on a suspicion, but
+ * without reporting it: somebody told us. */
+static void mark_dead(struct pg *pg, struct pg_group *g, pg_node_id pid)
+{
+    int r = pg_rank_of(g->view.members, g->view.n_members, pid);
+    if (r < 0 || pid == pg->self || pg_rs_has(&g->dead, (uint32_t)r))
+        return;
+    pg_rs_add(&g->dead, (uint32_t)r);
+    try_commit(pg, g);
+    pg_view_check(pg, g);
+}
+
+/* REQ FAILED(pid) from `from` (r: its rank, or -1). pid == from: it is out
+ * (excluded, or a joiner that gave up): every member stops waiting for it.
+ * Otherwise `from` stopped hearing pid; the coordinator judges (fail-stop
+ * conversion means one of the two goes): if it stopped hearing pid too, pid
+ * goes with its own suspicion; if pid is the coordinator, the reporter goes
+ * (it cannot hear the coordinator); otherwise the report waits report_wait_ns
+ * for the coordinator's own suspicion of pid (a crash is noticed at about
+ * the same time everywhere), after which the reporter goes (an asymmetric
+ * cut, or a member whose incoming links fail: removing pid instead would let
+ * one bad member remove every other). */
+static void on_failed(struct pg *pg, struct pg_group *g, pg_node_id from, int r, pg_node_id pid)
+{
+    if (pid == from) {
+        pg_view_add_req(pg, g, PG_REQ_FAILED, pid);
+        mark_dead(pg, g, pid);
+        return;
+    }
+    int rp = pg_rank_of(g->view.members, g->view.n_members, pid);
+    if (r < 0 || rp < 0 || pg_rs_has(&g->dead, (uint32_t)r) || pg_view_coord(g) != g->my_rank)
+        return;
+    if (pid == pg->self) {
+        pg_sometimes(pg, g->gid, PG_ST_REPORTER_OUT, "a member that cannot hear the coordinator");
+        mark_dead(pg, g, from);
+        return;
+    }
+    if (pg_rs_has(&g->dead, (uint32_t)rp) || g->n_reports == PG_REPORTS_MAX)
+        return;
+    g->reports[g->n_reports++] = (struct pg_report){
+        .reporter = (uint8_t)r, .pid = (uint8_t)rp, .due_ns = pg_now(pg) + pg->cfg.report_wait_ns};
+}
+
+int64_t pg_view_due(const struct pg_group *g)
+{
+    int64_t d = PG_TIMER_NEVER;
+    for (uint32_t i = 0; i < g->n_reports; i++)
+        d = g->reports[i].due_ns < d ? g->reports[i].due_ns : d;
+    return d;
+}
+
+void pg_view_tick(struct pg *pg, struct pg_group *g, int64_t now_ns)
+{
+    assert(g->n_reports <= PG_REPORTS_MAX);
+    assert(g->st == PG_GS_MEMBER || g->n_reports == 0);
+    if (g->n_reports == 0)
+        return;
+    uint32_t k = 0;
+    struct pg_rset out = pg_rs_none();
+    for (uint32_t i = 0; i < g->n_reports; i++) {
+        const struct pg_report *q = &g->reports[i];
+        if (q->due_ns > now_ns) {
+            g->reports[k++] = *q;
+            continue;
+        }
+        if (!pg_rs_has(&g->dead, q->pid) && !pg_rs_has(&g->dead, q->reporter))
+            pg_rs_add(&out, q->reporter); /* the coordinator still hears pid */
+    }
+    g->n_reports = k;
+    if (pg_rs_empty(out) || pg_view_coord(g) != g->my_rank)
+        return;
+    pg_sometimes(pg, g->gid, PG_ST_REPORTER_OUT,
+                 "a member that cannot hear one the coordinator hears");
+    g->dead = pg_rs_or(g->dead, out);
+    try_commit(pg, g);
+    pg_view_check(pg, g);
+}
+
+void pg_view_on_out(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
+{
+    if (g->st != PG_GS_MEMBER || m->view_id <= g->view.view_id)
+        return; /* views are totally ordered: a later one that does not list it is final */
+    pg_view_exclude_quiet(pg, g, "a later view does not list it");
 }
 
 static void on_req(struct pg *pg, struct pg_group *g, pg_node_id from, int r,
                    const struct pg_wmsg *m)
 {
+    if (m->op == PG_REQ_FAILED) {
+        on_failed(pg, g, from, r, m->pid);
+        return;
+    }
     if (r < 0) { /* a joiner asks through us: tell every member */
         struct pg_wmsg q = *m;
         q.view_id = g->view.view_id;
@@ -667,7 +941,7 @@ void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank
         on_ack(pg, g, r, m);
         break;
     case PG_MT_NEED:
-        on_need(pg, g, m);
+        on_need(pg, g, from);
         break;
     default:
         pg->stats.malformed_dropped++;
@@ -675,22 +949,30 @@ void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank
     }
 }
 
-/* A FLUSH or NEED about the view before the current one: answer with the
- * decision that installed the current view, if this node has it. */
-void pg_view_on_prev(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
+/* A FLUSH or NEED about the view before the current one, from `from`:
+ * answer it alone with the decision that installed the current view (it
+ * may install at once: ACK_INSTALLED), if this node has it and `from` is a
+ * member now (a process left out of it was deemed faulty at the install). */
+void pg_view_on_prev(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)
 {
     if (g->last_dec.key == 0 || g->last_dec_view != m->view_id || g->prev.view_id != m->view_id)
         return;
     if (m->type == PG_MT_FLUSH && pg_key(m->attempt, m->rank) <= g->last_dec.key)
         return;
-    respond_full(pg, g, &g->prev, &g->last_dec, m->view_id, g->last_dec_old_n);
+    if (from == pg->self || pg_rank_of(g->view.members, g->view.n_members, from) < 0)
+        return;
+    respond_full(pg, g, &g->prev, &g->last_dec, m->view_id, g->last_dec_old_n, ACK_INSTALLED, from);
 }
 
-/* A message of view v+1 arrived while this node is in v: others installed. */
-void pg_view_on_future(struct pg *pg, struct pg_group *g)
+/* A message of view v+1 arrived while this node is in v: `from` installed
+ * v+1, so it holds the decision and every message of v. */
+void pg_view_on_future(struct pg *pg, struct pg_group *g, pg_node_id from)
 {
-    if (!g->committed)
-        send_need(pg, g, g->dec.key);
+    if (g->committed)
+        return;
+    int r = pg_rank_of(g->view.members, g->view.n_members, from);
+    if (r >= 0 && (uint32_t)r != g->my_rank && !pg_rs_has(&g->dead, (uint32_t)r))
+        need_ask(pg, g, (uint32_t)r);
 }
 
 void pg_view_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed)
@@ -698,9 +980,19 @@ void pg_view_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed)
     if (g->st != PG_GS_MEMBER)
         return;
     int r = pg_rank_of(g->view.members, g->view.n_members, failed);
-    if (r < 0 || failed == pg->self)
+    if (r < 0 || failed == pg->self || pg_rs_has(&g->dead, (uint32_t)r))
         return;
+    uint32_t coord = pg_view_coord(g);
     pg_rs_add(&g->dead, (uint32_t)r);
+    if (coord != g->my_rank) {
+        /* the coordinator may still hear it (an asymmetric cut): tell it.
+         * When the coordinator is the one suspected, the link layer sends it
+         * nothing any more: a live one then stops hearing this node and
+         * removes it in turn. */
+        pg_sometimes(pg, g->gid, PG_ST_REPORT, "a suspicion reported to the coordinator");
+        send_failed(pg, g, failed, g->view.members[coord]);
+    }
     try_commit(pg, g);
-    pg_view_check(pg, g);
+    if (g->st == PG_GS_MEMBER)
+        pg_view_check(pg, g);
 }

@@ -12,14 +12,17 @@
  *            varint len, len bytes in pg_domain.c's record format (pg_dom_valid)
  *   P2P      varint domain, varint seq (>= 1), varint len, len bytes of records, payload
  *   STABLE   u8 full (0: delivered vector, 1: stable vector), varint n, n x varint
- *   FLUSH    varint attempt, u8 coord, varint nm, nm x u32, varint nc, nc x u32
+ *   FLUSH    varint attempt, u8 coord, varint nm, nm x u32, varint nc, nc x u32, [LEFT]
  *   FLUSH_OK varint attempt, u8 coord, rset mask
- *   ACK      varint attempt, u8 coord, u8 full, varint n_old, varint nm, nm x u32, varint nc,
- *            nc x u32
+ *   ACK      varint attempt, u8 coord, u8 full (0..2), varint n_old, varint nm, nm x u32,
+ *            varint nc, nc x u32, [LEFT]
+ *   LEFT     (FLUSH/ACK whose type byte has bit 0x20) u32 pid, not 0 and not among the
+ *            members: the member the proposal removes at its own request (pg_leave, pg_del)
  * A rank set (rset) is varint nw (<= PG_RSET_WORDS, trailing zero words
  * omitted), then nw varints, rank r being bit r%64 of word r/64.
  *   NEED     varint attempt, u8 coord
- *   REQ      u8 op, u32 pid
+ *   REQ      u8 op (enum pg_req_op), u32 pid
+ *   OUT      (nothing: view_id is the view that does not list the receiver)
  *   STATE    u8 status, varint total, varint offset, chunk (the rest); a chunk
  *            lies within total (<= PG_MAX_STATE_CAP); a status other than 0
  *            (a negated PG_E_* code) has total, offset and chunk 0
@@ -39,6 +42,7 @@
 #define PGW_MAGIC 0xB5u
 #define PGW_AB    0x80u /* type-byte bit: DATA/FWD with the abcast extension */
 #define PGW_DOM   0x40u /* type-byte bit: DATA/FWD with cross-group timestamps */
+#define PGW_LEFT  0x20u /* type-byte bit: FLUSH/ACK naming the member removed by request */
 
 static void out_u32(struct pgw_out *o, uint32_t v)
 {
@@ -228,6 +232,8 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
         }
         out_ids(o, m->members, m->n_members);
         out_ids(o, m->clients, m->n_clients);
+        if (m->pid != PG_NODE_NONE)
+            out_u32(o, m->pid);
         break;
     case PG_MT_FLUSH_OK:
         pgw_out_var(o, m->attempt);
@@ -241,6 +247,8 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
     case PG_MT_REQ:
         pgw_out_u8(o, m->op);
         out_u32(o, m->pid);
+        break;
+    case PG_MT_OUT:
         break;
     case PG_MT_STATE:
         assert(m->st_off <= m->st_total && m->len <= m->st_total - m->st_off);
@@ -290,7 +298,10 @@ size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
     pgw_out_u8(&o, PGW_MAGIC);
     bool cast = m->type == PG_MT_DATA || m->type == PG_MT_FWD;
     bool dom = cast && m->dep_len > 0;
-    pgw_out_u8(&o, (uint32_t)m->type | (m->ab ? PGW_AB : 0u) | (dom ? PGW_DOM : 0u));
+    bool left = (m->type == PG_MT_FLUSH || m->type == PG_MT_ACK) && m->pid != PG_NODE_NONE;
+    assert(!left || pg_rank_of(m->members, m->n_members, m->pid) < 0);
+    pgw_out_u8(&o, (uint32_t)m->type | (m->ab ? PGW_AB : 0u) | (dom ? PGW_DOM : 0u) |
+                       (left ? PGW_LEFT : 0u));
     pgw_out_var(&o, m->view_id);
     enc_body(m, &o);
     if (m->ab)
@@ -415,7 +426,7 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
         if (m->type == PG_MT_ACK) {
             m->full = (uint8_t)pgw_in_u8(in);
             uint32_t n_old = pgw_in_var32(in);
-            if (m->full > 1 || n_old == 0 || n_old > PG_MAX_MEMBERS_CAP)
+            if (m->full > 2 || n_old == 0 || n_old > PG_MAX_MEMBERS_CAP)
                 in->ok = false;
             m->n_old = (uint16_t)(in->ok ? n_old : 0);
         }
@@ -436,8 +447,10 @@ static void dec_body(struct pgw_in *in, struct pg_wmsg *m)
     case PG_MT_REQ:
         m->op = (uint8_t)pgw_in_u8(in);
         m->pid = in_u32(in);
-        if (m->op < PG_REQ_ADD_MEMBER || m->op > PG_REQ_DEL_CLIENT || m->pid == PG_NODE_NONE)
+        if (m->op < PG_REQ_ADD_MEMBER || m->op > PG_REQ_FAILED || m->pid == PG_NODE_NONE)
             in->ok = false;
+        break;
+    case PG_MT_OUT:
         break;
     case PG_MT_STATE:
         m->st_status = (uint8_t)pgw_in_u8(in);
@@ -508,14 +521,20 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     if (pgw_in_u8(&in) != PGW_MAGIC || !in.ok)
         return PG_E_MALFORMED;
     uint32_t t = pgw_in_u8(&in);
-    m->type = (enum pg_msg_type)(t & ~(PGW_AB | PGW_DOM));
+    m->type = (enum pg_msg_type)(t & ~(PGW_AB | PGW_DOM | PGW_LEFT));
     m->view_id = pgw_in_var32(&in);
     if (!in.ok)
         return PG_E_MALFORMED;
     bool cast = m->type == PG_MT_DATA || m->type == PG_MT_FWD;
-    if ((t & (PGW_AB | PGW_DOM)) && !cast)
+    bool prop = m->type == PG_MT_FLUSH || m->type == PG_MT_ACK;
+    if (((t & (PGW_AB | PGW_DOM)) && !cast) || ((t & PGW_LEFT) && !prop))
         return PG_E_MALFORMED;
     dec_body(&in, m);
+    if ((t & PGW_LEFT) && in.ok) {
+        m->pid = in_u32(&in);
+        if (m->pid == PG_NODE_NONE || pg_rank_of(m->members, m->n_members, m->pid) >= 0)
+            in.ok = false;
+    }
     if ((t & PGW_AB) && in.ok)
         dec_ab(&in, m);
     if ((t & PGW_DOM) && in.ok) {

@@ -1189,10 +1189,16 @@ int phys_send(struct phys *ph, phys_gid gid, pg_node_id to, const uint8_t *paylo
         return PG_E_INVAL;
     if (len > PHYS_MAX_PAYLOAD)
         return PG_E_TOOBIG;
-    if (!group_has(g, ph->self) || !group_has(g, to))
+    if (!group_has(g, ph->self))
         return PG_E_NOTMEMBER;
+    if (to == PG_NODE_NONE)
+        return PG_E_INVAL;
+    if (phys_is_faulty(ph, to))
+        return PG_E_SUSPECTED;
     struct phys_chan *c = chan_find(ph, to);
-    assert(c && c->n_groups > 0);
+    assert(!c || !group_has(g, to) || c->n_groups > 0);
+    if (!c && !(c = chan_open(ph, to))) /* `to` left the group: a channel of its own */
+        return PG_E_FULL;
     if (c->faulty)
         return PG_E_SUSPECTED;
     if (c->next_seq - c->acked >= ph->cfg.window ||

@@ -116,13 +116,15 @@ int phys_entry(struct phys *ph, phys_gid gid, phys_entry_fn fn, void *ctx);
  * PG_E_FULL, PG_E_NOTMEMBER (self not a member). */
 int phys_mcast(struct phys *ph, phys_gid gid, const uint8_t *payload, size_t len);
 
-/* Reliable FIFO send of `payload` to one member `to` of `gid`, on the same
- * channel as the group's multicasts (so ordered with them). Not delivered
- * locally. The receiver gets it through the group's entry upcall, like a
- * multicast. (Addition to Table 2: acknowledgements sent to one process.)
- * Errors: PG_E_NOGROUP, PG_E_TOOBIG, PG_E_NOTMEMBER (self or `to` not a
- * member), PG_E_INVAL (`to` is self), PG_E_SUSPECTED (`to` deemed faulty),
- * PG_E_FULL (its window is full). */
+/* Reliable FIFO send of `payload` to `to`, tagged with group `gid`, on the
+ * same channel as the group's multicasts (so ordered with them). Not
+ * delivered locally. The receiver gets it through the group's entry upcall,
+ * like a multicast. `to` is normally a member; it may also be a process that
+ * is not (any more): a view change tells a removed member that it is out.
+ * (Addition to Table 2: acknowledgements and notices sent to one process.)
+ * Errors: PG_E_NOGROUP, PG_E_TOOBIG, PG_E_NOTMEMBER (self not a member),
+ * PG_E_INVAL (`to` is self or NONE), PG_E_SUSPECTED (`to` deemed faulty),
+ * PG_E_FULL (its window is full, or no channel to it can be opened). */
 int phys_send(struct phys *ph, phys_gid gid, pg_node_id to, const uint8_t *payload, size_t len);
 
 /* Starts failure monitoring of `peer` even if it shares no group with us yet

@@ -132,6 +132,10 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
     if (s->suspect_timeout_ns > cfg->state_timeout_ns / 4) /* providers fail over first */
         cfg->state_timeout_ns = 4 * s->suspect_timeout_ns;
     cfg->max_domains = s->n_domains;
+    /* a crash is suspected everywhere within about a heartbeat period; a
+     * report older than a whole suspect timeout means the coordinator still
+     * hears the reported member */
+    cfg->report_wait_ns = s->suspect_timeout_ns;
 }
 
 /* The `domain` event of every process group (TRACE.md): group, domain, no
@@ -327,13 +331,55 @@ static void run_summary(const struct sim_world *w, FILE *out)
                 (unsigned long long)w->sometimes[i]);
 }
 
-/* Prints the rules and the verdict; returns the exit status. */
+/* The summary counter a `bound` line names. */
+static uint64_t run_bound_value(const struct sim_world *w, enum scn_bound_key k)
+{
+    const struct sim_totals *t = &w->tot;
+    switch (k) {
+    case SCN_BOUND_DATAGRAMS:
+        return t->datagrams;
+    case SCN_BOUND_LINK_RETAINED_MAX:
+        return t->retained_max;
+    case SCN_BOUND_PG_RETAINED_MAX:
+        return t->pg_retained_max;
+    case SCN_BOUND_FORWARDED:
+        return t->pg_forwarded;
+    case SCN_BOUND_CONTROL:
+        return t->pg_control;
+    default:
+        assert(!"run_bound_value: unknown key");
+        return 0;
+    }
+}
+
+/* Prints each `bound` of the scenario; false if one was exceeded. */
+static bool run_bounds(const struct sim_world *w, FILE *out)
+{
+    const struct scn *s = w->scn;
+    bool ok = true;
+    if (s->n_bounds)
+        fprintf(out, "bounds:\n");
+    for (uint32_t i = 0; i < s->n_bounds; i++) {
+        const struct scn_bound *b = &s->bounds[i];
+        uint64_t v = run_bound_value(w, b->key);
+        fprintf(out, "  %s %s %llu <= %llu (line %u)\n", v <= b->max ? "PASS" : "FAIL",
+                scn_bound_names[b->key], (unsigned long long)v, (unsigned long long)b->max,
+                b->line);
+        ok &= v <= b->max;
+    }
+    return ok;
+}
+
+/* Prints the rules, the bounds and the verdict; returns the exit status. */
 static int run_verdict(const struct sim_world *w, FILE *out)
 {
     const struct scn *s = w->scn;
     fprintf(out, "rules:\n");
     chk_report(w->chk, out);
-    bool ok = chk_verdict(w->chk, out);
+    bool bounds_ok = run_bounds(w, out);
+    bool ok = bounds_ok && chk_verdict(w->chk, out);
+    if (!bounds_ok)
+        fprintf(out, "verdict: FAIL (a bound was exceeded)\n");
     if (!ok)
         fprintf(out, "reproduce with: pgroup run %s --seed %llu\n", s->file,
                 (unsigned long long)w->seed);

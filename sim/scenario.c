@@ -1373,6 +1373,32 @@ static int cmd_quiet(struct parser *p)
     return no_more(p, 2);
 }
 
+const char *const scn_bound_names[SCN_BOUND_N] = {
+    "datagrams", "link_retained_max", "pg_retained_max", "forwarded", "control",
+};
+
+/* `bound KEY N` */
+static int cmd_bound(struct parser *p)
+{
+    struct scn *s = p->s;
+    if (need(p, 1, "a counter (datagrams, link_retained_max, pg_retained_max, forwarded, control)"))
+        return -1;
+    int k = find_word(scn_bound_names, SCN_BOUND_N, p->tok[1].s);
+    if (k < 0)
+        return unknown_word(p, 1, "bound counter", scn_bound_names, SCN_BOUND_N);
+    if (s->n_bounds == SCN_MAX_BOUNDS)
+        return perr_tok(p, 0, "too many `bound` lines (at most %d)", SCN_MAX_BOUNDS);
+    if (need(p, 2, "the largest value allowed (a whole number)"))
+        return -1;
+    struct scn_bound *b = &s->bounds[s->n_bounds];
+    if (val_uint(p, 2, 0, UINT64_MAX, &b->max))
+        return -1;
+    b->key = (enum scn_bound_key)k;
+    b->line = p->line;
+    s->n_bounds++;
+    return no_more(p, 3);
+}
+
 static int cmd_expect(struct parser *p)
 {
     struct scn *s = p->s;
@@ -1411,7 +1437,7 @@ static const struct command commands[] = {
     {"set", cmd_set},       {"processes", cmd_processes}, {"place", cmd_place},
     {"group", cmd_group},   {"send", cmd_send},           {"at", cmd_at},
     {"run", cmd_run},       {"quiet", cmd_quiet},         {"expect", cmd_expect},
-    {"domain", cmd_domain}, {"relay", cmd_relay},
+    {"domain", cmd_domain}, {"relay", cmd_relay},         {"bound", cmd_bound},
 };
 #define SCN_N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -1862,6 +1888,9 @@ static void print_settings(const struct scn *s, FILE *out)
         fprintf(out, "  expect: violation %s\n", s->expect_rule);
     else
         fprintf(out, "  expect: pass\n");
+    for (uint32_t i = 0; i < s->n_bounds; i++)
+        fprintf(out, "  bound %s %llu\n", scn_bound_names[s->bounds[i].key],
+                (unsigned long long)s->bounds[i].max);
 }
 
 static void print_procs(const struct scn *s, FILE *out)

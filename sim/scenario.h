@@ -31,6 +31,7 @@
 #define SCN_MAX_RELAYS  4096       /* relay lines */
 #define SCN_MAX_HOPS    64         /* hops of one relay chain */
 #define SCN_NO_GROUP    UINT32_MAX /* a p2p workload's group */
+#define SCN_MAX_BOUNDS  16         /* `bound` lines */
 
 /* Message orderings a workload may ask for. Only FIFO exists in the link-level
  * harness; the group layer adds the others. */
@@ -140,6 +141,24 @@ struct scn_relay {
 
 enum scn_expect { SCN_EXPECT_PASS, SCN_EXPECT_VIOLATION };
 
+/* `bound KEY N`: a counter of the run summary that must not exceed N (a cost
+ * regression test: a protocol change that floods the network fails it). */
+enum scn_bound_key {
+    SCN_BOUND_DATAGRAMS,         /* every datagram put on the network */
+    SCN_BOUND_LINK_RETAINED_MAX, /* most messages a node's link layer held unacked */
+    SCN_BOUND_PG_RETAINED_MAX,   /* most messages a node's group layer retained */
+    SCN_BOUND_FORWARDED,         /* copies forwarded in flushes */
+    SCN_BOUND_CONTROL,           /* pg control messages */
+    SCN_BOUND_N
+};
+extern const char *const scn_bound_names[SCN_BOUND_N];
+
+struct scn_bound {
+    enum scn_bound_key key;
+    uint64_t max;
+    uint32_t line;
+};
+
 struct scn_proc {
     char name[SCN_NAME_MAX];
     char host[SCN_NAME_MAX]; /* "" = placed round-robin on the platform's hosts */
@@ -172,6 +191,8 @@ struct scn {
 
     enum scn_expect expect; /* `expect pass` (default) | `expect violation RULE` */
     char expect_rule[SCN_NAME_MAX];
+    uint32_t n_bounds;
+    struct scn_bound bounds[SCN_MAX_BOUNDS];
 
     uint32_t n_procs;
     struct scn_proc *procs;

@@ -733,7 +733,7 @@ static const struct {
      "t.scn:1:1: unknown keyword 'proceses' (did you mean 'processes'?)"},
     {"frobnicate\n",
      "t.scn:1:1: unknown keyword 'frobnicate' (expected one of: name, seed, platform, set, "
-     "processes, place, group, send, at, run, quiet, expect, domain, relay)"},
+     "processes, place, group, send, at, run, quiet, expect, domain, relay, bound)"},
     {"run 10s extra\n", "t.scn:1:9: unexpected 'extra' at the end of `run`"},
     {"run 10s\nrun 5s\n", "t.scn:2:1: `run` given twice (first at line 1)"},
     {"seed\n", "t.scn:1:1: expected a seed (a whole number) after 'seed'"},
