@@ -199,6 +199,7 @@ void chk_free(struct chk *c)
     chk_map_free(&c->ng_map);
     free(c->views);
     chk_map_free(&c->view_map);
+    chk_map_free(&c->suspected);
     free(c->pool);
     free(c->msgv);
     chk_map_free(&c->delivered);
@@ -300,6 +301,11 @@ const struct chk_view *chk_msg_view(const struct chk *c, const struct chk_msg *m
 {
     if (m->group == CHK_NONE)
         return NULL;
+    if (!m->by_member && m->dl_view >= 0) {
+        const struct chk_view *d = chk_view_find(c, m->group, m->dl_view);
+        if (d)
+            return d;
+    }
     const struct chk_view *w = m->view >= 0 ? chk_view_find(c, m->group, m->view) : NULL;
     if (!w && m->sender_view != CHK_NONE)
         w = &c->views[m->sender_view];
@@ -468,7 +474,8 @@ static bool chk_apply_send(struct chk *c, const struct chk_cur *cur)
                         .view = e->view,
                         .line = e->line,
                         .sender_view = cur->ng ? cur->ng->view : CHK_NONE,
-                        .by_member = chk_ng_member(cur->ng)};
+                        .by_member = chk_ng_member(cur->ng),
+                        .dl_view = -1};
     if (e->to && (m.to = chk_intern_node(c, e->to)) == CHK_NONE)
         return false;
     c->msgv[cur->msg] = m;
@@ -484,7 +491,26 @@ static bool chk_apply_deliver(struct chk *c, const struct chk_cur *cur)
     if (!chk_map_upsert(&c->delivered, cur->node, cur->msg, cur->e->line, &created))
         return false;
     struct chk_ng *ng = cur->ng;
+    struct chk_msg *m = &c->msgv[cur->msg];
+    if (m->dl_view < 0 && cur->e->view >= 0 && chk_ng_member(ng))
+        m->dl_view = cur->e->view;
     return !ng || chk_log_add(&ng->dlog, &ng->n_dlog, &ng->dlog_cap, cur->msg);
+}
+
+/* Diagnostics: a `suspect` event is remembered (node, peer). */
+static bool chk_apply_other(struct chk *c, const struct chk_cur *cur)
+{
+    const struct chk_event *e = cur->e;
+    if (!e->ev_name || strcmp(e->ev_name, "suspect") || !e->peer || cur->node == CHK_NONE)
+        return true;
+    uint32_t peer = chk_intern_node(c, e->peer);
+    bool created;
+    return peer != CHK_NONE && chk_map_upsert(&c->suspected, cur->node, peer, e->line, &created);
+}
+
+bool chk_suspected_pair(const struct chk *c, uint32_t a, uint32_t b)
+{
+    return chk_map_get(&c->suspected, a, b) || chk_map_get(&c->suspected, b, a);
 }
 
 static bool chk_apply(struct chk *c, const struct chk_cur *cur)
@@ -508,7 +534,9 @@ static bool chk_apply(struct chk *c, const struct chk_cur *cur)
         return chk_apply_send(c, cur);
     case CHK_EV_DELIVER:
         return chk_apply_deliver(c, cur);
-    default: /* domain, flush, state, fault, diagnostics: no shared state yet */
+    case CHK_EV_OTHER:
+        return chk_apply_other(c, cur);
+    default: /* domain, flush, state, fault: no shared state yet */
         return true;
     }
 }

@@ -120,6 +120,7 @@ struct chk_msg {
     uint64_t line;
     uint32_t sender_view; /* index into chk.views of the sender's view of group when it sent */
     bool by_member;       /* the sender was a member of group when it sent */
+    int64_t dl_view;      /* the view of its first delivery by a member, -1 before one */
 };
 
 /* One event as the rule modules see it: ids resolved, records found. */
@@ -199,6 +200,7 @@ struct chk {
     struct chk_msg *msgv; /* by msg id */
     size_t msgv_cap;
     struct chk_map delivered; /* (node, msg) -> line of the node's first delivery */
+    struct chk_map suspected; /* (node, peer) -> line of node's first `suspect` of peer */
 
     size_t n_mods;
     const struct chk_module *mods[CHK_MODULES_MAX];
@@ -236,10 +238,16 @@ bool chk_delivered(const struct chk *c, uint32_t node, uint32_t msg);
  * group it is a member of to view v + 1 (it installs both v and v + 1); the
  * msgs it delivered in v are then cur->ng->dlog[dlog_view .. n_dlog). */
 bool chk_view_closes(const struct chk *c, const struct chk_cur *cur);
+/* Whether a or b wrote a `suspect` event naming the other (the link layer
+ * deems a suspected peer faulty for good: fail-stop conversion). */
+bool chk_suspected_pair(const struct chk *c, uint32_t a, uint32_t b);
 /* Line of node's first delivery of msg, or 0 when it has not delivered it. */
 uint64_t chk_delivered_line(const struct chk *c, uint32_t node, uint32_t msg);
 /* The view record msg was sent in: the reference record of (group, send's
- * `view`), else the sender's view when it sent; NULL for p2p or when unknown. */
+ * `view`), else the sender's view when it sent; NULL for p2p or when unknown.
+ * A msg whose sender was not a member (a client's: its `view` is the view it
+ * had cached, and its contact multicasts it in the contact's view) was sent
+ * in the view its members deliver it in, once one did. */
 const struct chk_view *chk_msg_view(const struct chk *c, const struct chk_msg *m);
 
 /* Violations: counts one violation of `r`; when it is the rule's first,

@@ -224,7 +224,8 @@ static bool cz_owed(const struct chk *c, uint32_t q, uint32_t msg, const struct 
     if (m->group == CHK_NONE)
         return m->to == q;
     if (!*wm || (*wm)->group != m->group || (*wm)->view != m->view ||
-        (*wm)->sender_view != m->sender_view) {
+        (*wm)->sender_view != m->sender_view || (*wm)->by_member != m->by_member ||
+        (*wm)->dl_view != m->dl_view) {
         *w = chk_msg_view(c, m);
         *wm = m;
     }

@@ -8,10 +8,13 @@
  * legitimately lost with its minority view), or that a live client sent to it
  * (still a client at the end), was delivered by every live node that was a
  * member of the view it was sent in (the send's `view`, for a client the view
- * it cached, else the sender's view when it sent) and is still a live member
- * at the end; a p2p message was delivered by its `to` node if that node is
- * live. Each missing (node, msg) delivery and each node ending in another
- * view is one violation.
+ * it cached until a member delivered it, and then the view of that delivery:
+ * chk_msg_view; else the sender's view when it sent) and is still a live
+ * member at the end; a p2p message was delivered by its `to` node if that
+ * node is live and neither of the two wrote a `suspect` event naming the
+ * other (fail-stop conversion: each deems the other failed, and the link
+ * that carried the message is gone for good). Each missing (node, msg)
+ * delivery and each node ending in another view is one violation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,15 +80,6 @@ static void live_missed(struct chk *c, uint32_t msg, uint32_t node, const struct
     chk_vio_view(c, v, ng);
 }
 
-/* The members of the view msg was sent in, or NULL when the trace does not say. */
-static const struct chk_view *live_send_view(const struct chk *c, const struct chk_msg *m)
-{
-    const struct chk_view *w = m->view >= 0 ? chk_view_find(c, m->group, m->view) : NULL;
-    if (!w && m->sender_view != CHK_NONE)
-        w = &c->views[m->sender_view];
-    return w;
-}
-
 static void live_deliveries(struct chk *c)
 {
     for (uint32_t id = 0; id < c->msgs.n; id++) {
@@ -93,14 +87,15 @@ static void live_deliveries(struct chk *c)
         if (!chk_node_live(c, m->sender))
             continue;
         if (m->group == CHK_NONE) {
-            if (m->to != CHK_NONE && chk_node_live(c, m->to) && !chk_delivered(c, m->to, id))
+            if (m->to != CHK_NONE && chk_node_live(c, m->to) && !chk_delivered(c, m->to, id) &&
+                !chk_suspected_pair(c, m->sender, m->to))
                 live_missed(c, id, m->to, NULL);
             continue;
         }
         const struct chk_ng *sng = chk_ng_find(c, m->sender, m->group);
         if (!sng || !(live_member(c, sng) || chk_ng_client(c, sng)))
             continue;
-        const struct chk_view *w = live_send_view(c, m);
+        const struct chk_view *w = chk_msg_view(c, m);
         for (uint32_t i = 0; w && i < w->n_members; i++) {
             uint32_t q = c->pool[w->members + i];
             const struct chk_ng *ng = chk_ng_find(c, q, m->group);

@@ -365,7 +365,13 @@ static void on_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
                           const struct pg_wmsg *m)
 {
     int r = pg_rank_of(g->view.members, g->view.n_members, from);
+    if (r >= 0 && pg_rs_has(&g->dead, (uint32_t)r) && m->type == PG_MT_FLUSH) {
+        pg_view_on_msg(pg, g, from, r, m); /* a competing coordinator: pg_view.c decides */
+        return;
+    }
     if (r < 0 || pg_rs_has(&g->dead, (uint32_t)r)) {
+        if (r >= 0 && (m->type == PG_MT_DATA || m->type == PG_MT_FWD))
+            pg_rs_add(&g->dropped, (uint32_t)r); /* this node may now lack what others hold */
         pg->stats.stale_dropped++;
         return;
     }

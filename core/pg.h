@@ -592,11 +592,16 @@ int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did);
  * s is delivered in s's order and under the same rule.
  *
  * View changes. A message waiting for a record does not block forever: the
- * record is satisfied when q installs the next view of G, and when q's flush
- * of G has committed (q holds every message of the view any survivor holds)
- * an entry whose next message q does not hold can never be delivered: it is
- * treated as satisfied. A p2p entry whose sender q deems faulty, and whose
- * message q does not hold, likewise. Conversely q postpones installing the
+ * record is satisfied when q installs the next view of G. When q's flush of
+ * G has committed (q holds every message of the view any survivor holds), an
+ * entry whose next message q does not hold was lost with every process that
+ * held it; a p2p entry whose sender q deems faulty, and whose message q does
+ * not hold, likewise. q owes that message (TRACE.md rule 6), so the message
+ * that names it can never be delivered at q: q leaves its group B as failed
+ * (pg_view_exclude) rather than deliver an effect without its cause. So does
+ * a record about a group q was excluded from as failed (protocol item 8),
+ * and a record naming the join view (or later) of a group q is still
+ * joining waits until q is a member. Conversely q postpones installing the
  * next view of B while a message of B that is otherwise deliverable waits for
  * a record (it must be delivered in B's current view, as at every member);
  * such a wait ends when G progresses, and waits cannot form a cycle since
@@ -606,11 +611,17 @@ int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did);
  * of group A (it gets its place in A's next view only at the install), a
  * send of this node to another group of A's domain, or a p2p send in it,
  * could not name it in its timestamps and would overtake it: cbcast, abcast
- * and pg_p2p refuse it with PG_E_BUSY until A's view is installed.
+ * and pg_p2p refuse it with PG_E_BUSY until A's view is installed. Likewise
+ * while an own abcast of A (or an own message sent after one) waits here for
+ * its position: the timestamps of a message to B name it at the pg layer,
+ * where a member of A and B receives it before its position, and could hand
+ * the message to B to its application first (the sender's own send order is
+ * causal order, TRACE.md rule 6).
  *
  * Limit (the paper's stability problem, section 3.2): if every process that
- * delivered m1 in G fails before G's flush, m1 is lost although a message that
- * causally follows it in another group may be delivered. pg_flush on G before
+ * delivered m1 in G fails before G's flush, m1 is lost; a message that
+ * causally follows it in another group B is then delivered only by members
+ * of B that did not owe m1, and the others leave B. pg_flush on G before
  * sending elsewhere avoids it (m1 is then stable).
  *
  * Cost: per DATA message, the changed records (a few bytes per changed entry;

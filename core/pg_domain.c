@@ -490,19 +490,22 @@ static void note_lost(struct pg *pg, pg_gid gid)
 }
 
 /* Whether entry k of G (view of the record) reaching value v is satisfied at
- * this node, G being a member group in that very view. */
-static bool entry_ok(struct pg *pg, const struct pg_group *G, uint32_t k, uint32_t v)
+ * this node, G being a member group in that very view. Once G's flush
+ * committed, every message of the view a survivor holds is here: one that is
+ * not was lost with every process that held it (the paper's stability
+ * limit, section 3.2), and the message that names it can never be delivered
+ * here in causal order (TRACE.md rule 6). */
+static enum rec_verdict entry_ok(struct pg *pg, const struct pg_group *G, uint32_t k, uint32_t v)
 {
     if (k >= G->view.n_members || G->vt[k] >= v || (k == G->my_rank && G->my_seq >= v))
-        return true;
+        return REC_OK;
     if (!G->committed)
-        return false;
-    /* the flush committed: every message of the view any survivor holds is here */
+        return REC_WAIT;
     for (const struct pg_msg *m = G->cur.head[k]; m; m = m->next)
         if (m->seq == G->vt[k] + 1)
-            return false; /* held: G's install delivers or discards it */
+            return REC_WAIT; /* held: G's install delivers or discards it */
     note_lost(pg, G->gid);
-    return true;
+    return REC_NEVER;
 }
 
 /* A record about G, a group this node is no longer in (EXCLUDED). A member
@@ -539,8 +542,8 @@ static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct drec_in
         if (p && p->delivered >= x->val[0])
             return REC_OK;
         if (phys_is_faulty(pg->ph, x->a) && !p2p_held(pg, x->a, p ? p->delivered + 1 : 1)) {
-            note_lost(pg, 0);
-            return REC_OK;
+            note_lost(pg, 0); /* lost with its sender: never deliverable here in causal order */
+            return REC_NEVER;
         }
         return REC_WAIT;
     }
@@ -549,14 +552,18 @@ static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct drec_in
         return REC_OK;
     if (G->st == PG_GS_EXCLUDED)
         return rec_after_exit(G, x);
+    if (G->st == PG_GS_JOINING) /* it will owe the messages of its join view and later */
+        return G->dec.key != 0 && x->view <= G->view.view_id ? REC_OK : REC_WAIT;
     if (G->st != PG_GS_MEMBER)
-        return REC_OK; /* not a member yet (joining), or a client: it owes nothing */
+        return REC_OK; /* a client: it owes nothing */
     if (G->view.view_id != x->view)
         return G->view.view_id > x->view ? REC_OK : REC_WAIT;
-    for (uint32_t i = 0; i < x->n; i++)
-        if (!entry_ok(pg, G, x->rank[i], x->val[i]))
-            return REC_WAIT;
-    return REC_OK;
+    enum rec_verdict worst = REC_OK;
+    for (uint32_t i = 0; i < x->n && worst != REC_NEVER; i++) {
+        enum rec_verdict v = entry_ok(pg, G, x->rank[i], x->val[i]);
+        worst = v > worst ? v : worst;
+    }
+    return worst;
 }
 
 static enum rec_verdict recs_ok(struct pg *pg, uint32_t did, const uint8_t *dep, size_t len)
@@ -717,11 +724,23 @@ bool pg_dom_kick(struct pg *pg)
     return pg->stats.delivered + pg->stats.views_installed + pg->stats.p2p_delivered != before;
 }
 
+/* An own message of h that its application has not got yet: held for a
+ * flush, or sent but waiting here for its abcast position (or behind one).
+ * A send to another group of the domain would follow it in the sender's
+ * causal past (TRACE.md rule 6: local order), yet its timestamp would name
+ * it only at the pg layer, where it is delivered before its position is
+ * known; so a member of both groups could hand the later message to its
+ * application first. */
+static bool own_pending(const struct pg_group *h)
+{
+    return h->held.count > 0 || pg_ab_app_count(h, h->my_rank) < h->my_seq;
+}
+
 bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g)
 {
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
         const struct pg_group *h = &pg->groups[i];
-        if (h != g && h->st == PG_GS_MEMBER && h->domain == did && h->held.count > 0)
+        if (h != g && h->st == PG_GS_MEMBER && h->domain == did && own_pending(h))
             return true;
     }
     return false;

@@ -224,10 +224,11 @@ struct pg_group {
     struct pg_store cur, prev;
 
     /* view change (pg_view.c) */
-    struct pg_rset dead; /* ranks of the view this node no longer listens to */
-    uint64_t promise;    /* highest key this node sent FLUSH_OK for */
-    struct pg_prop acc;  /* accepted flush proposal (key 0: none) */
-    uint64_t fok_key;    /* FLUSH_OKs gathered for this key */
+    struct pg_rset dead;    /* ranks of the view this node no longer listens to */
+    struct pg_rset dropped; /* dead ranks whose DATA or FWD this node dropped in this view */
+    uint64_t promise;       /* highest key this node sent FLUSH_OK for */
+    struct pg_prop acc;     /* accepted flush proposal (key 0: none) */
+    uint64_t fok_key;       /* FLUSH_OKs gathered for this key */
     struct pg_rset fok, fok_dead;
     uint64_t coord_key; /* my running attempt as coordinator, 0 if none */
     uint32_t max_attempt;
@@ -332,6 +333,7 @@ enum pg_sometimes {
     PG_ST_REPORT = 1u << 20,       /* a suspicion reported to the coordinator */
     PG_ST_REPORTER_OUT = 1u << 21, /* a member that cannot hear one the coordinator hears */
     PG_ST_DOM_NEVER = 1u << 22, /* a message waits for one of a group this node was excluded from */
+    PG_ST_REVIVED = 1u << 24,   /* a FLUSH from a member left out by the accepted attempt wins */
 };
 
 /* pg.c */
@@ -411,9 +413,11 @@ bool pg_dom_hold_install(struct pg *pg, struct pg_group *g);
 /* Retries everything waiting for a record; true if anything progressed. */
 bool pg_dom_kick(struct pg *pg);
 void pg_dom_on_p2p(struct pg *pg, pg_node_id from, const struct pg_wmsg *m);
-/* Whether a group of domain did other than g holds own application messages
- * for a flush: a send elsewhere in did would overtake them (its timestamps
- * cannot name them yet), so it is refused with PG_E_BUSY. */
+/* Whether a group of domain did other than g has own application messages
+ * its application has not got: held for a flush, or waiting for an abcast
+ * position. A send elsewhere in did would overtake them (its timestamps
+ * cannot name them yet, or name them only at the pg layer), so it is refused
+ * with PG_E_BUSY. */
 bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g);
 
 /* pg_view.c */

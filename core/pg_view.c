@@ -168,12 +168,18 @@ static void send_failed(struct pg *pg, struct pg_group *g, pg_node_id pid, pg_no
         (void)pg_send_to_q(pg, g, to, &m);
 }
 
+/* Tells every member of the view (not only those of the phys group: one
+ * that an accepted proposal left out may still wait for this node) that it
+ * is out: REQ FAILED naming itself, point to point. */
 void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
 {
     bool member = g->st == PG_GS_MEMBER;
     pg_view_exclude_quiet(pg, g, why);
-    if (member) /* the members stop waiting for it (the outbox was cleared: sent at once) */
-        send_failed(pg, g, pg->self, PG_NODE_NONE);
+    for (uint32_t r = 0; member && r < g->view.n_members; r++) {
+        pg_node_id id = g->view.members[r];
+        if (id != pg->self && !phys_is_faulty(pg->ph, id))
+            send_failed(pg, g, pg->self, id);
+    }
 }
 
 /* ---- requests ---- */
@@ -574,7 +580,7 @@ static void reset_change(struct pg_group *g)
     g->need_asked_key = 0;
     g->n_reports = 0;
     g->n_jackers = 0;
-    g->dead = pg_rs_none();
+    g->dead = g->dropped = pg_rs_none();
 }
 
 /* Installs view `view_id` with lists `p` (a fresh group, a joiner, or the
@@ -641,6 +647,27 @@ static void respond_full(struct pg *pg, struct pg_group *g, const struct pg_stor
     send_ack(pg, g, view_id, dec, old_n, full, to);
 }
 
+/* A FLUSH outranking the attempt this node accepted comes from r, which this
+ * node left out of that attempt's proposal (two members that stopped hearing
+ * each other both took over, and this node heard the other first). It
+ * follows r if it can: r is not deemed faulty and no DATA or FWD of r was
+ * dropped meanwhile (else it may lack messages that r's attempt counts on);
+ * otherwise it tells r that it cannot (REQ FAILED naming r: r removes it,
+ * on_failed) rather than leave r's attempt waiting for it for ever. */
+static bool revive_coord(struct pg *pg, struct pg_group *g, uint32_t r)
+{
+    pg_node_id id = g->view.members[r];
+    assert(pg_rs_has(&g->dead, r) && r != g->my_rank);
+    if (phys_is_faulty(pg->ph, id) || pg_rs_has(&g->dropped, r)) {
+        send_failed(pg, g, id, id);
+        return false;
+    }
+    g->dead = pg_rs_minus(g->dead, bit(r));
+    (void)phys_add(pg->ph, g->gid, id);
+    pg_sometimes(pg, g->gid, PG_ST_REVIVED, "a member left out follows a competing coordinator");
+    return true;
+}
+
 static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
 {
     uint64_t key = pg_key(m->attempt, m->rank);
@@ -651,13 +678,15 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
     if (m->attempt > g->max_attempt)
         g->max_attempt = m->attempt;
     if (g->committed) {
-        if (key > g->dec.key)
+        if (key > g->dec.key && !pg_rs_has(&g->dead, r))
             respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL,
                          PG_NODE_NONE);
         return;
     }
     if (key <= g->acc.key || key < g->promise)
         return; /* an older attempt */
+    if (pg_rs_has(&g->dead, r) && !revive_coord(pg, g, r))
+        return;
     struct pg_prop p;
     prop_from_msg(&p, m);
     if (!in_flush(pg, &p)) {

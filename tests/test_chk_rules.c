@@ -465,6 +465,49 @@ static void test_causal_violations(void **state)
     tb_free(b);
 }
 
+/* A client's msg is sent in the view its members deliver it in, not in the
+ * view the client cached (its `send` view): c1 sends c1/1 with view 1
+ * cached; p3 leaves after view 1 and the contact p1 multicasts c1/1 in view
+ * 2. p3 never owes it, even though p2/1, in another group, follows it. The
+ * same trace with p3 still a member of view 2 is a violation. */
+static void causal_client_trace(bool p3_stays)
+{
+    struct tb *b = tb_rules();
+    const char *v1 = "p1 p2 p3", *v2 = p3_stays ? "p1 p2 p3" : "p1 p2";
+    for (int i = 1; i <= 3; i++) {
+        char p[4];
+        snprintf(p, sizeof p, "p%d", i);
+        tb_view(b, p, "g1", 1, v1);
+        tb_view(b, p, "g2", 1, "p1 p2 p3");
+    }
+    struct chk_event cv = {.ev = CHK_EV_VIEW, .node = "c1", .group = "g1", .view = 1};
+    const char *cm[] = {"p1", "p2", "p3"}, *cc[] = {"c1"};
+    cv.members = cm, cv.n_members = 3, cv.clients = cc, cv.n_clients = 1;
+    tb_feed(b, &cv);
+    tb_send(b, "c1", "c1/1", "cbcast", "g1", 1); /* cached view 1 */
+    tb_view(b, "p1", "g1", 2, v2);
+    tb_view(b, "p2", "g1", 2, v2);
+    if (p3_stays)
+        tb_view(b, "p3", "g1", 2, v2);
+    else
+        tb_ev(b, CHK_EV_EXCLUDED, "p3", "g1");
+    tb_deliver(b, "p1", "c1/1", "c1", "cbcast", "g1", 2);
+    tb_deliver(b, "p2", "c1/1", "c1", "cbcast", "g1", 2);
+    tb_send(b, "p2", "p2/1", "cbcast", "g2", 1);
+    assert_int_equal(tb_deliver(b, "p3", "p2/1", "p2", "cbcast", "g2", 1), p3_stays ? 1 : 0);
+    char *rep = tb_finish(b);
+    assert_int_equal(chk_violations(b->c, CHK_R_CAUSAL), p3_stays ? 1 : 0);
+    free(rep);
+    tb_free(b);
+}
+
+static void test_causal_client_view(void **state)
+{
+    (void)state;
+    causal_client_trace(false);
+    causal_client_trace(true);
+}
+
 static void test_causal_domains_and_p2p(void **state)
 {
     (void)state;
@@ -897,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_failure_atomicity_retroactive),
         cmocka_unit_test(test_causal_pass_and_fifo_exempt),
         cmocka_unit_test(test_causal_violations),
+        cmocka_unit_test(test_causal_client_view),
         cmocka_unit_test(test_causal_domains_and_p2p),
         cmocka_unit_test(test_causal_p2p_domain_and_chain),
         cmocka_unit_test(test_total_order_violation),

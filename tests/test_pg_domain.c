@@ -269,9 +269,11 @@ static void test_foreign_view_change_releases(void **state)
 
 /* The paper's stability limit: every holder of m1 fails before g1's flush
  * (node 1 sent it, node 2 delivered and relayed it). g1's survivors never
- * deliver m1; m3, which waited for it at node 0, is released when node 0's
- * flush of g1 has committed without it (the entry is lost), not blocked. */
-static void test_lost_predecessor_does_not_block(void **state)
+ * deliver m1. Node 0, a member of m1's view, owes m1 (TRACE.md rule 6), so
+ * it can never deliver m3, which waited for it: once its flush of g1 has
+ * committed without m1 (the entry is lost), it leaves g3 as failed instead
+ * of delivering m3 without its cause, and stays in g1. */
+static void test_lost_predecessor_excludes(void **state)
 {
     (void)state;
     struct pgnet *pn = pgnet_new(6, 5, NULL);
@@ -298,10 +300,12 @@ static void test_lost_predecessor_does_not_block(void **state)
     pgnet_run_for(pn, 5000 * MS);
     pg_node_id p0 = pgnet_id(pn, 0);
     assert_true(deliver_at(pn, p0, m1) < 0);
-    assert_true(deliver_at(pn, p0, c.tags[1]) >= 0); /* released, not blocked forever */
+    assert_true(deliver_at(pn, p0, c.tags[1]) < 0); /* never without its cause */
+    assert_true(pg_excluded(pgnet_pg(pn, 0), 3));
     struct pg_view v;
     assert_int_equal(pg_getview(pgnet_pg(pn, 0), 1, &v), PG_OK);
     assert_true(v.view_id >= 2);
+    check_group(pn, 1, true);
     pgnet_free(pn);
 }
 
@@ -436,7 +440,7 @@ int main(void)
         cmocka_unit_test(test_p2p_after_group_message),
         cmocka_unit_test(test_p2p_before_group_message),
         cmocka_unit_test(test_foreign_view_change_releases),
-        cmocka_unit_test(test_lost_predecessor_does_not_block),
+        cmocka_unit_test(test_lost_predecessor_excludes),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_many_groups),
         cmocka_unit_test(test_codec_domain),
