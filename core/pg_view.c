@@ -526,6 +526,19 @@ static void drop_removed(struct pg *pg, struct pg_group *g, const struct pg_prop
     }
 }
 
+/* Each joiner of p gets an ACK "installed" from every member that installs
+ * p: a majority of v committed, so it may install too (it may not hear a
+ * majority's own ACKs: one that deems it faulty, or a crash). */
+static void tell_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
+{
+    const struct pg_view *v = &g->view;
+    for (uint32_t i = 0; i < p->n_members; i++) {
+        pg_node_id id = p->members[i];
+        if (pg_rank_of(v->members, v->n_members, id) < 0 && !phys_is_faulty(pg->ph, id))
+            send_ack(pg, g, v->view_id, p, v->n_members, ACK_INSTALLED, id);
+    }
+}
+
 /* Installs dec as view v+1 (section 3.1: after every message of v). A
  * member leaving at its request delivers every message of v, then leaves. */
 static void install(struct pg *pg, struct pg_group *g)
@@ -543,6 +556,7 @@ static void install(struct pg *pg, struct pg_group *g)
     assert(pg_rank_of(p->members, p->n_members, pg->self) >= 0);
     drop_removed(pg, g, p);
     add_joiners(pg, g, p);
+    tell_joiners(pg, g, p);
     g->last_dec = g->dec;
     g->last_dec_view = v->view_id;
     g->last_dec_old_n = (uint16_t)v->n_members;
@@ -583,6 +597,19 @@ static void reset_change(struct pg_group *g)
     g->dead = g->dropped = pg_rs_none();
 }
 
+/* A member this node deems faulty at the install (a joiner it suspected
+ * before, a member it stopped hearing during the flush): the coordinator may
+ * still hear it, so it is told, as for a suspicion (pg_view_on_suspect). */
+static void report_dead(struct pg *pg, struct pg_group *g)
+{
+    uint32_t coord = pg_view_coord(g);
+    if (coord == g->my_rank || pg_rs_empty(g->dead))
+        return;
+    for (uint32_t r = 0; r < g->view.n_members; r++)
+        if (pg_rs_has(&g->dead, r))
+            send_failed(pg, g, g->view.members[r], g->view.members[coord]);
+}
+
 /* Installs view `view_id` with lists `p` (a fresh group, a joiner, or the
  * next view of a member). Sends held messages, replays the next view's
  * messages that arrived early, then reports the view. */
@@ -613,6 +640,7 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
         if (g->reqs[i].op == PG_REQ_FAILED && r >= 0 && g->reqs[i].pid != pg->self)
             pg_rs_add(&g->dead, (uint32_t)r);
     }
+    report_dead(pg, g);
     pg->stats.views_installed++;
     struct pg_blob b;
     while (g->st == PG_GS_MEMBER && pg_queue_pop(&g->held, &b)) {
@@ -921,8 +949,10 @@ static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
         prop_from_msg(&g->dec, m);
         g->dec_old_n = m->n_old;
         g->n_jackers = 0;
+        g->dec_installed = false;
         g->view.view_id = m->view_id;
     }
+    g->dec_installed = g->dec_installed || m->full == ACK_INSTALLED;
     if (pg_rank_of(g->jackers, g->n_jackers, from) < 0 && g->n_jackers < PG_CAP)
         g->jackers[g->n_jackers++] = from;
     assert(m->view_id == g->view.view_id);
@@ -932,7 +962,8 @@ static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
 void pg_view_joiner_install(struct pg *pg, struct pg_group *g)
 {
     assert(g->st == PG_GS_JOINING && g->dec.key != 0);
-    if (g->n_jackers * 2 <= g->dec_old_n || !pg_state_joiner_ready(pg, g))
+    bool ready = pg_state_joiner_ready(pg, g); /* arms the state timeout at the first decision */
+    if (!ready || (!g->dec_installed && g->n_jackers * 2 <= g->dec_old_n))
         return;
     struct pg_prop p = g->dec;
     const pg_node_id *cur;
