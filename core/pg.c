@@ -820,6 +820,8 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
         return PG_E_BUSY; /* pg_domain.c: it would overtake a message held for a flush */
     bool ab = flags == PG_AB_ABCAST;
     uint32_t vid = g->view.view_id;
+    if (pg_view_flushing(g) && (g->acc.left == pg->self || g->dec.left == pg->self))
+        return PG_E_NOTMEMBER; /* it leaves at this view change: no next view to hold it for */
     enter(pg);
     if (pg_view_flushing(g)) {
         rc = pg_queue_push(&g->held, payload, len, pg->self, gid, flags) ? PG_OK : PG_E_FULL;

@@ -523,10 +523,9 @@ static enum rec_verdict rec_after_exit(const struct pg_group *G, const struct dr
         return REC_OK;
     if (x->view > G->view.view_id)
         return REC_NEVER;
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0; i < x->n; i++) { /* what its application got: it gets no more */
         uint32_t k = x->rank[i], v = x->val[i];
-        bool ok = k >= G->view.n_members || G->vt[k] >= v || (k == G->my_rank && G->my_seq >= v);
-        if (!ok)
+        if (k < G->view.n_members && pg_ab_app_count(G, k) < v)
             return REC_NEVER;
     }
     return REC_OK;
@@ -736,11 +735,26 @@ static bool own_pending(const struct pg_group *h)
     return h->held.count > 0 || pg_ab_app_count(h, h->my_rank) < h->my_seq;
 }
 
+/* Whether h is a group this node was excluded from with own messages that
+ * its application never got: sent in its last view (excluded as failed), or
+ * accepted for the next view and dropped at the exclusion. Its members owe
+ * them (TRACE.md rule 6), so it must not send anything later in the domain,
+ * which would follow them. */
+static bool own_lost(const struct pg_group *h)
+{
+    if (h->st != PG_GS_EXCLUDED)
+        return false;
+    return h->held_lost > 0 ||
+           (!h->left_clean && h->view.view_id != 0 && pg_ab_app_count(h, h->my_rank) < h->my_seq);
+}
+
 bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g)
 {
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
         const struct pg_group *h = &pg->groups[i];
-        if (h != g && h->st == PG_GS_MEMBER && h->domain == did && own_pending(h))
+        if (h == g || h->domain != did)
+            continue;
+        if ((h->st == PG_GS_MEMBER && own_pending(h)) || own_lost(h))
             return true;
     }
     return false;

@@ -259,6 +259,7 @@ struct pg_group {
     } reports[PG_REPORTS_MAX];
     uint32_t n_reports;
     bool left_clean; /* EXCLUDED after leaving at its request: it delivered all of its last view */
+    uint32_t held_lost; /* application sends held for a flush, dropped at the exclusion */
 
     struct pg_queue held, future, outbox;
 

@@ -138,6 +138,7 @@ void pg_view_exclude_quiet(struct pg *pg, struct pg_group *g, const char *why)
     g->st = PG_GS_EXCLUDED;
     pg->stats.exclusions++;
     pg_sometimes(pg, g->gid, PG_ST_EXCLUDED, why);
+    g->held_lost += g->held.count; /* accepted for a view it will not be in (pg_domain.c) */
     pg_queue_clear(&g->held);
     pg_queue_clear(&g->future);
     pg_queue_clear(&g->outbox);
@@ -733,7 +734,7 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
         if (pg_rs_has(&out, k) && !pg_rs_has(&g->dead, k))
             (void)phys_del(pg->ph, g->gid, g->view.members[k]);
     g->dead = pg_rs_or(g->dead, out);
-    if (g->fok_key != key) {
+    if (key > g->fok_key) { /* FLUSH_OKs of a later attempt may be here before its FLUSH */
         g->fok_key = key;
         g->fok = g->fok_dead = pg_rs_none();
     }
