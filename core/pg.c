@@ -31,6 +31,7 @@ void pg_config_default(struct pg_config *cfg)
         .stable_delay_ns = 20000000, /* stability gossip: n members x 50/s at most */
         .retry_ns = 1000000,
         .report_wait_ns = 1000000000,
+        .join_timeout_ns = 10000000000,
         .max_abcast_unordered = 256,
         .abcast_token_follow = true,
         .abcast_token_streak = 8,
@@ -431,6 +432,7 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
         return;
     }
     if (g->st == PG_GS_JOINING) {
+        g->join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns; /* it hears from the group */
         if (m.type == PG_MT_ACK)
             pg_view_on_joining(pg, g, from, &m);
         else if (g->dec.key != 0 && m.view_id == g->view.view_id + 1)
@@ -497,6 +499,7 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
     assert(cfg->max_msgs > 0 && cfg->max_unstable_own > 0 && cfg->max_held > 0);
     assert(cfg->max_future > 0 && cfg->max_outbox > 0 && cfg->max_requests > 0);
     assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0 && cfg->report_wait_ns > 0);
+    assert(cfg->join_timeout_ns > 0);
     assert(cfg->max_abcast_unordered > 0 && cfg->abcast_token_streak > 0);
     assert(cfg->max_state_bytes <= PG_MAX_STATE_CAP && cfg->state_timeout_ns > 0);
     assert(cfg->max_client_unacked > 0 && cfg->max_client_pending > 0);
@@ -654,6 +657,7 @@ int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact)
         return rc;
     g->st = PG_GS_JOINING;
     g->contact = contact;
+    g->join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns;
     struct pg_wmsg m = {.type = PG_MT_REQ, .op = PG_REQ_ADD_MEMBER, .pid = pg->self};
     enter(pg);
     pg->stats.control_sent++;
@@ -932,6 +936,10 @@ int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx)
     if (g->held.count) {
         g->f_view++;
         g->f_seq = g->held.count;
+    } else if (g->my_seq == 0 && g->ever_sent) {
+        /* own messages of an earlier view: a member delivers them at its
+         * install of this view, which may be still to come (check_flush) */
+        g->f_view--;
     }
     enter(pg);
     pg_cb_check_flush(pg, g);

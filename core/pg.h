@@ -212,6 +212,7 @@ struct pg_config {
     uint32_t max_payload;      /* cbcast payload bytes (<= PG_MAX_PAYLOAD) */
     int64_t stable_delay_ns;   /* idle time before a standalone STABLE message */
     int64_t retry_ns;          /* retry period for a full phys window */
+    int64_t join_timeout_ns;   /* a joiner that hears nothing of its group this long gives up */
     int64_t report_wait_ns;    /* coordinator: how long a member's report that it stopped
                                   hearing another may wait for the coordinator's own
                                   suspicion before the reporter is removed instead (more
@@ -271,6 +272,7 @@ struct pg_stats {
     uint64_t out_notices;          /* OUT notices sent to members a view change removed as failed */
     uint64_t
         failed_reports; /* REQ FAILED sent: a suspicion told the coordinator, or own exclusion */
+    uint64_t joins_given_up;    /* joins given up: nothing heard of the group for join_timeout_ns */
     uint64_t flush_carriers;    /* pg_flush calls that outlived a view change: waited for an own
                                    message of the new view */
     uint64_t header_bytes;      /* pg header bytes of DATA messages sent (VT included) */

@@ -233,6 +233,7 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
             return rc;
     }
     g->my_seq++;
+    g->ever_sent = true;
     pg_dom_sent(pg, g, dom_epoch);
     pg_dom_note(pg, g, g->my_rank, g->my_seq);
     pg->stats.dom_header_bytes += m.dep_len;

@@ -145,6 +145,8 @@ struct pg_cl {
     uint32_t dview, dlast[PG_CAP];
     uint32_t retry_oldest; /* oldest unacked cseq at the previous retry tick */
     int64_t due_ns;
+    struct pg_rset declined; /* ranks of the cached view that redirected it since it was
+                                last served: a failover tries each member once */
 };
 
 static pg_gid cl_pgid(const struct pg_group *g)
@@ -905,13 +907,16 @@ int pg_cl_cbcast(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len
     return PG_OK;
 }
 
-/* The most senior member of the cached view that can serve us, skipping `not`. */
+/* The most senior member of the cached view that can serve us, skipping `not`
+ * and the members that redirected us (two excluded members would otherwise
+ * send the client back and forth for ever). */
 static pg_node_id cl_pick(const struct pg *pg, const struct pg_group *g, pg_node_id not_a,
                           pg_node_id not_b)
 {
     for (uint32_t r = 0; r < g->view.n_members; r++) {
         pg_node_id id = g->view.members[r];
-        if (id != not_a && id != not_b && !phys_is_faulty(pg->ph, id))
+        if (id != not_a && id != not_b && !phys_is_faulty(pg->ph, id) &&
+            !pg_rs_has(&g->cl->declined, r))
             return id;
     }
     return PG_NODE_NONE;
@@ -958,6 +963,7 @@ static void cl_cache(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 {
     if (m->view_id <= g->view.view_id)
         return;
+    g->cl->declined = pg_rs_none(); /* ranks of the new view */
     g->view.view_id = m->view_id;
     g->view.n_members = m->n_members;
     memcpy(g->view.members, m->members, m->n_members * sizeof(pg_node_id));
@@ -977,9 +983,13 @@ static void cl_on_cview(struct pg *pg, struct pg_group *g, pg_node_id from, cons
     if (m->cflags & PG_CV_GONE) {
         cl_client_exclude(pg, g);
     } else if (m->cflags & PG_CV_REDIRECT) {
+        int r = pg_rank_of(g->view.members, g->view.n_members, from);
+        if (r >= 0)
+            pg_rs_add(&cl->declined, (uint32_t)r);
         cl_failover(pg, g, from, from);
     } else if ((m->cflags & PG_CV_CONTACT) && cl->st == CS_WAIT) {
         cl->st = CS_NORMAL;
+        cl->declined = pg_rs_none();
         cl->dview = g->view.view_id; /* diffusions from the first view it is served in */
         cl_send_from(pg, g, 0, false);
     } else if (cl->st == CS_NORMAL &&
@@ -1007,6 +1017,7 @@ static void cl_on_cack(struct pg *pg, struct pg_group *g, pg_node_id from, const
     if (!hello)
         return;
     cl->st = CS_NORMAL;
+    cl->declined = pg_rs_none();
     cl->contact = cl->target;
     cl->target = cl->failed = PG_NODE_NONE;
     cl_send_from(pg, g, 0, true);

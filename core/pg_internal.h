@@ -259,7 +259,8 @@ struct pg_group {
     } reports[PG_REPORTS_MAX];
     uint32_t n_reports;
     bool left_clean; /* EXCLUDED after leaving at its request: it delivered all of its last view */
-    uint32_t held_lost; /* application sends held for a flush, dropped at the exclusion */
+    uint32_t held_lost;  /* application sends held for a flush, dropped at the exclusion */
+    int64_t join_due_ns; /* joiner: gives up unless it installs (or hears a new decision) by then */
 
     struct pg_queue held, future, outbox;
 
@@ -277,6 +278,7 @@ struct pg_group {
      * to hand them over too (pg_cb_check_flush) */
     bool f_snap_ok;
     uint32_t f_snap[PG_CAP];
+    bool ever_sent; /* an own DATA message went out in some view of g */
     pg_node_id contact;
     int64_t retry_due_ns;
     struct pg_ab *ab; /* abcast state (pg_abcast.c), allocated with the group */
@@ -335,6 +337,7 @@ enum pg_sometimes {
     PG_ST_REPORTER_OUT = 1u << 21, /* a member that cannot hear one the coordinator hears */
     PG_ST_DOM_NEVER = 1u << 22, /* a message waits for one of a group this node was excluded from */
     PG_ST_REVIVED = 1u << 24,   /* a FLUSH from a member left out by the accepted attempt wins */
+    PG_ST_JOIN_TIMEOUT = 1u << 25, /* a joiner gave up */
 };
 
 /* pg.c */

@@ -172,15 +172,21 @@ static void send_failed(struct pg *pg, struct pg_group *g, pg_node_id pid, pg_no
 /* Tells every member of the view (not only those of the phys group: one
  * that an accepted proposal left out may still wait for this node) that it
  * is out: REQ FAILED naming itself, point to point. */
-void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
+static void tell_out(struct pg *pg, struct pg_group *g)
 {
-    bool member = g->st == PG_GS_MEMBER;
-    pg_view_exclude_quiet(pg, g, why);
-    for (uint32_t r = 0; member && r < g->view.n_members; r++) {
+    for (uint32_t r = 0; r < g->view.n_members; r++) {
         pg_node_id id = g->view.members[r];
         if (id != pg->self && !phys_is_faulty(pg->ph, id))
             send_failed(pg, g, pg->self, id);
     }
+}
+
+void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
+{
+    bool member = g->st == PG_GS_MEMBER;
+    pg_view_exclude_quiet(pg, g, why);
+    if (member)
+        tell_out(pg, g);
 }
 
 /* ---- requests ---- */
@@ -549,9 +555,10 @@ static void install(struct pg *pg, struct pg_group *g)
         return;
     struct pg_view *v = &g->view;
     const struct pg_prop *p = &g->dec;
-    if (p->left == pg->self) {
+    if (p->left == pg->self) { /* a member still flushing v stops counting on it */
         g->left_clean = true;
         pg_view_exclude_quiet(pg, g, "left the group");
+        tell_out(pg, g);
         return;
     }
     assert(pg_rank_of(p->members, p->n_members, pg->self) >= 0);
@@ -881,14 +888,45 @@ static void on_failed(struct pg *pg, struct pg_group *g, pg_node_id from, int r,
 
 int64_t pg_view_due(const struct pg_group *g)
 {
+    if (g->st == PG_GS_JOINING)
+        return g->join_due_ns;
     int64_t d = PG_TIMER_NEVER;
     for (uint32_t i = 0; i < g->n_reports; i++)
         d = g->reports[i].due_ns < d ? g->reports[i].due_ns : d;
     return d;
 }
 
+/* A joiner that heard nothing of its group for cfg.join_timeout_ns gives up
+ * (the group may have lost its majority, or its contact the request): while
+ * it joins, a record naming its future view holds its other groups'
+ * deliveries (pg_domain.c). It says so, in case a view lists it already,
+ * and leaves. */
+static void join_give_up(struct pg *pg, struct pg_group *g)
+{
+    assert(g->st == PG_GS_JOINING);
+    pg->stats.joins_given_up++;
+    pg_sometimes(pg, g->gid, PG_ST_JOIN_TIMEOUT, "a joiner gave up");
+    for (uint32_t i = 0; i < g->dec.n_members; i++)
+        if (g->dec.members[i] != pg->self)
+            (void)phys_add(pg->ph, g->gid, g->dec.members[i]);
+    struct pg_wmsg m;
+    memset(&m, 0, sizeof m);
+    m.type = PG_MT_REQ;
+    m.view_id = g->view.view_id + 1;
+    m.op = PG_REQ_FAILED;
+    m.pid = pg->self;
+    pg->stats.control_sent++;
+    (void)pg_send(pg, g, &m);
+    pg_view_exclude_quiet(pg, g, "join given up");
+}
+
 void pg_view_tick(struct pg *pg, struct pg_group *g, int64_t now_ns)
 {
+    if (g->st == PG_GS_JOINING) {
+        if (now_ns >= g->join_due_ns)
+            join_give_up(pg, g);
+        return;
+    }
     assert(g->n_reports <= PG_REPORTS_MAX);
     assert(g->st == PG_GS_MEMBER || g->n_reports == 0);
     if (g->n_reports == 0)

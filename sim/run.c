@@ -136,6 +136,9 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
      * report older than a whole suspect timeout means the coordinator still
      * hears the reported member */
     cfg->report_wait_ns = s->suspect_timeout_ns;
+    /* a group that went silent on a joiner has failed or lost it: a view
+     * change settles that within a few suspect timeouts */
+    cfg->join_timeout_ns = 4 * s->suspect_timeout_ns;
 }
 
 /* The `domain` event of every process group (TRACE.md): group, domain, no
