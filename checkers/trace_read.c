@@ -185,26 +185,25 @@ static bool rd_text_ok(struct chk_reader *r, const char *s, size_t n)
  * (>= 0 in a list) name it in the message. */
 static bool rd_name(struct chk_reader *r, const char *key, long index, const char *s)
 {
-    char where[64];
+    size_t n = strlen(s), i = 0, len = 1;
+    const unsigned char *u = (const unsigned char *)s;
+    while (i < n && u[i] >= 0x20 && u[i] != 0x7f &&
+           (len = u[i] < 0x80 ? 1 : rd_utf8_len(u + i, n - i)) > 0)
+        i += len;
+    if (n > 0 && n <= CHK_NAME_MAX && i == n)
+        return true;
+    char where[64]; /* formatted only for the message: names are on the hot path */
     if (index >= 0)
         snprintf(where, sizeof where, "\"%s\"[%ld]", key, index);
     else
         snprintf(where, sizeof where, "\"%s\"", key);
-    size_t n = strlen(s);
     if (n == 0 || n > CHK_NAME_MAX)
         return rd_fail(r, "field %s is %s: a name has 1 to %u bytes", where,
                        n ? "too long" : "empty", CHK_NAME_MAX);
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        if (u[i] < 0x20 || u[i] == 0x7f)
-            return rd_fail(r, "field %s holds the control character 0x%02x: not a name", where,
-                           (unsigned)u[i]);
-        size_t len = rd_utf8_len(u + i, n - i);
-        if (len == 0)
-            return rd_fail(r, "field %s is not UTF-8", where);
-        i += len;
-    }
-    return true;
+    if (len == 0)
+        return rd_fail(r, "field %s is not UTF-8", where);
+    return rd_fail(r, "field %s holds the control character 0x%02x: not a name", where,
+                   (unsigned)u[i]);
 }
 
 /* Parses the current line (r->copy, n bytes) into a JSON object, or NULL after an error. */
