@@ -39,6 +39,20 @@ static const char *const chk_ev_names[] = {
     [CHK_EV_FAULT] = "fault",
 };
 
+/* Diagnostics the simulator writes (sim/world.c, env_trace), kept and not judged. */
+static const char *const chk_ev_diagnostics[] = {"suspect", "garbled", "dropped", "sometimes",
+                                                 "core"};
+
+bool chk_ev_documented(const char *ev)
+{
+    if (chk_ev_parse(ev) != CHK_EV_OTHER)
+        return true;
+    for (size_t i = 0; i < sizeof chk_ev_diagnostics / sizeof chk_ev_diagnostics[0]; i++)
+        if (!strcmp(ev, chk_ev_diagnostics[i]))
+            return true;
+    return false;
+}
+
 const char *chk_rule_name(enum chk_rule r)
 {
     assert(r >= 0 && r < CHK_R_COUNT);

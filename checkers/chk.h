@@ -1,8 +1,8 @@
 /* checkers/chk.h: the trace checker, one library used online and offline.
  *
- * Owns: the trace format of ../shared/TRACE.md (writing one event as a JSON
- * line, reading a JSON Lines file with cJSON) and the rules every run is held
- * to. It never includes core/ headers: it judges from trace events alone.
+ * Owns: the trace format of checkers/TRACE.md (writing one event as a JSON
+ * line, reading a JSON Lines file with cJSON, the reader's limits) and the
+ * rules every run is held to. It never includes core/ headers: it judges from trace events alone.
  *
  * Online, the simulation builds a `struct chk_event`, writes it with
  * chk_event_write() and feeds it with chk_feed(). Offline, chk_read_trace()
@@ -16,6 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* Limits of a trace (TRACE.md, "Limits"); the reader refuses more, and the
+ * writer asserts it never writes more. */
+#define CHK_LINE_MAX (1u << 20) /* bytes of one line, without its '\n' */
+#define CHK_NAME_MAX 255u       /* bytes of a name (node, group, msg, order, ...) */
 
 enum chk_ev {
     CHK_EV_START,
@@ -31,6 +36,12 @@ enum chk_ev {
     CHK_EV_FAULT,
     CHK_EV_OTHER, /* any other `ev` (diagnostics such as "suspect"): kept, not judged */
 };
+
+/* Whether `ev` names an event of TRACE.md: a judged kind, or one of the
+ * diagnostics the checkers keep without judging ("suspect", "garbled",
+ * "dropped", "sometimes", "core"). The reader counts the others and reports
+ * them on stderr; the simulator asserts it writes none. */
+bool chk_ev_documented(const char *ev);
 
 /* One trace event. Strings are borrowed for the duration of the call. Fields
  * an event does not have are NULL / 0. */
@@ -137,8 +148,13 @@ int chk_header_write(const struct chk_header *h, char *buf, size_t cap);
 int chk_event_write(const struct chk_event *e, char *buf, size_t cap);
 
 /* Reading: parses `path` (JSON Lines) and feeds every event to a new checker
- * built from its header, then calls chk_finish. Malformed lines are reported
- * as `PATH:LINE: message` on `err` and make it return NULL. */
+ * built from its header, then calls chk_finish. Malformed lines (including
+ * one over a limit: CHK_LINE_MAX, CHK_NAME_MAX, a fault kind or value out of
+ * range, an event after the header's `end`) are reported as `PATH:LINE:
+ * message` on `err` and make it return NULL, having read at most one line
+ * past the last good one: memory stays bounded by CHK_LINE_MAX plus what the
+ * checker keeps. Events of undocumented kinds (chk_ev_documented) are kept,
+ * not judged, and counted in one note on `err`. */
 struct chk *chk_read_trace(const char *path, FILE *err);
 /* The same for a trace held in memory (`len` bytes, no NUL needed); `name`
  * stands for PATH in messages. Both go through one line parser. */

@@ -45,7 +45,7 @@ static uint32_t app_get_u32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Writes the trace id of a message, `SENDER/SEQ` (TRACE.md), into buf. This is
+/* Writes the trace id of a message, `SENDER/SEQ` (checkers/TRACE.md), into buf. This is
  * on the per-delivery path, hence no snprintf. */
 static void app_msg_name(char *buf, size_t cap, const char *sender, uint64_t seq)
 {

@@ -1,8 +1,9 @@
 /* sim/main.c: the `pgroup` command.
  *
- * Owns: the command line. Subcommands: run, check, sweep. Exit status: 0 when every
- * rule holds (or the scenario's expected violation happened), 1 when a rule
- * was violated, 2 for bad input or bad usage.
+ * Owns: the command line. Subcommands: run, check, sweep; and --version.
+ * Options are parsed by cli.h. Exit status: 0 when every rule holds (or the
+ * scenario's expected violation happened), 1 when a rule was violated, 2 for
+ * bad input, bad usage, or a failed write (standard output included).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <simgrid/engine.h> /* before version.h, which needs its declarations */
+#include <simgrid/version.h>
+
 #include "chk.h"
+#include "cli.h"
+#include "outfile.h"
+#include "pgroup_version.h"
 #include "scenario.h"
 #include "sweep.h"
 #include "world.h"
@@ -19,7 +26,7 @@ static const char usage_main[] =
     "usage: pgroup COMMAND [ARGS]\n"
     "\n"
     "Simulates Isis-style process groups on SimGrid and checks every run against\n"
-    "the rules of TRACE.md.\n"
+    "the rules of checkers/TRACE.md (the trace format and the rules).\n"
     "\n"
     "commands:\n"
     "  run SCENARIO [--seed N] [--trace FILE] [--brief]   simulate a scenario and check it online\n"
@@ -27,8 +34,11 @@ static const char usage_main[] =
     "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, "
     "report\n"
     "\n"
-    "`pgroup COMMAND --help` tells more. Exit status: 0 every rule holds (or the\n"
-    "scenario's expected violation happened), 1 a rule was violated, 2 bad input or usage.\n";
+    "  --version                                          version, commit, SimGrid version\n"
+    "\n"
+    "`pgroup COMMAND --help` tells more. Options take `--name VALUE` or `--name=VALUE`,\n"
+    "each at most once. Exit status: 0 every rule holds (or the scenario's expected\n"
+    "violation happened), 1 a rule was violated, 2 bad input, bad usage or a failed write.\n";
 
 static const char usage_run[] =
     "usage: pgroup run SCENARIO [--seed N] [--trace FILE] [--brief] [--metrics FILE]\n"
@@ -38,8 +48,9 @@ static const char usage_run[] =
     "simulates it on SimGrid with every rule checked online, and prints a summary:\n"
     "simulated time, events, messages, deliveries, and each rule passed or failed.\n"
     "\n"
-    "  --seed N      seed of every random stream (default: the scenario's `seed`, else 1)\n"
-    "  --trace FILE  also write the trace (JSON Lines, TRACE.md) to FILE\n"
+    "  --seed N      seed of every random stream, a decimal integer from 0 to 2^64-1\n"
+    "                (default: the scenario's `seed`, else 1)\n"
+    "  --trace FILE  also write the trace (JSON Lines, checkers/TRACE.md) to FILE\n"
     "  --brief       do not print the resolved scenario (the seed and summary still are)\n"
     "  --metrics FILE      write the run's measurements (latency, throughput, datagrams and\n"
     "                      header bytes per multicast, retention, causal delays, view-change\n"
@@ -48,16 +59,22 @@ static const char usage_run[] =
     "                      t_send_s,t_deliver_s,latency_ms,order,from,to\n"
     "\n"
     "Same scenario and seed give a byte-identical trace. A failing run prints the\n"
-    "command that reproduces it. Exit status: 0 pass (or the expected violation\n"
-    "happened), 1 a rule was violated, 2 bad scenario or usage.\n";
+    "command that reproduces it. When stderr is a terminal, a run that lasts more than\n"
+    "a second shows its progress there (simulated time, speed, time left).\n"
+    "Exit status: 0 pass (or the expected violation happened), 1 a rule was violated,\n"
+    "2 bad scenario or platform, bad usage, or a failed write.\n";
 
 static const char usage_check[] =
     "usage: pgroup check TRACE\n"
     "\n"
-    "Reads a trace written by `pgroup run --trace` (or any tool that follows TRACE.md)\n"
-    "and judges it with the same checkers the simulation runs online. Prints each rule\n"
-    "as PASS or FAIL, and for a failed rule the events that show the violation.\n"
-    "Exit status: 0 every rule holds, 1 a rule was violated, 2 unreadable or malformed trace.\n";
+    "Reads a trace written by `pgroup run --trace` (or any tool that follows\n"
+    "checkers/TRACE.md) and judges it with the same checkers the simulation runs online.\n"
+    "Prints each rule as PASS or FAIL, and for a failed rule the events that show the\n"
+    "violation. A line longer than 1 MiB, a bad name, an unknown fault kind or an event\n"
+    "after the header's `end` is an error (PATH:LINE: message); events of unknown kinds\n"
+    "are kept, not judged, and counted on stderr.\n"
+    "Exit status: 0 every rule holds, 1 a rule was violated, 2 unreadable or malformed\n"
+    "trace, bad usage, or a failed write.\n";
 
 static const char usage_sweep[] =
     "usage: pgroup sweep SPEC --out DIR [--jobs N]\n"
@@ -79,129 +96,101 @@ static const char usage_sweep[] =
     "DIR/results.csv with verdict PASS or FAIL (ERROR rows, e.g. a run that could not start,\n"
     "run again) and then redraws the plots and the report. Rows are deterministic except\n"
     "wall_s. Exit status: 0 every row PASS, 1 some row FAIL or ERROR (or gnuplot failed),\n"
-    "2 bad spec (FILE:LINE:COL: message) or usage, 130 interrupted.\n";
+    "2 bad spec (FILE:LINE:COL: message), usage or a failed write, 130 interrupted.\n";
 
 static bool is_help(const char *a)
 {
     return !strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help");
 }
 
-static int parse_seed(const char *s, uint64_t *out)
+static int cmd_run(int argc, char **argv, const char *prog)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || end == s || *end || s[0] == '-')
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int cmd_run(int argc, char **argv)
-{
-    struct sim_opts o = {0};
-    const char *path = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (is_help(argv[i])) {
-            fputs(usage_run, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-            if (parse_seed(argv[++i], &o.seed) != 0) {
-                fprintf(stderr, "pgroup run: --seed takes a non-negative integer, not '%s'\n",
-                        argv[i]);
-                return 2;
-            }
-            o.seed_given = true;
-        } else if (!strcmp(argv[i], "--trace") && i + 1 < argc) {
-            o.trace_path = argv[++i];
-        } else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
-            o.metrics_path = argv[++i];
-        } else if (!strcmp(argv[i], "--latency-csv") && i + 1 < argc) {
-            o.latency_csv = argv[++i];
-        } else if (!strcmp(argv[i], "--brief")) {
-            o.quiet = true;
-        } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "pgroup run: unexpected argument '%s'\n%s", argv[i], usage_run);
-            return 2;
-        } else {
-            path = argv[i];
-        }
-    }
-    if (!path) {
+    struct cli_opt opts[] = {{"--seed", "N", NULL},           {"--trace", "FILE", NULL},
+                             {"--brief", NULL, NULL},         {"--metrics", "FILE", NULL},
+                             {"--latency-csv", "FILE", NULL}, {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup run",
+                    .usage = usage_run,
+                    .opts = opts,
+                    .max_pos = 1,
+                    .pos_name = "scenario"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    struct sim_opts o = {.prog = prog};
+    const char *seed = cli_value(&c, "--seed");
+    if (seed && cli_uint(&c, "--seed", seed, 0, UINT64_MAX, &o.seed) != 0)
+        return 2;
+    o.seed_given = seed != NULL;
+    o.trace_path = cli_value(&c, "--trace");
+    o.metrics_path = cli_value(&c, "--metrics");
+    o.latency_csv = cli_value(&c, "--latency-csv");
+    o.quiet = cli_value(&c, "--brief") != NULL;
+    if (c.n_pos == 0) {
         fprintf(stderr, "pgroup run: no scenario given\n%s", usage_run);
         return 2;
     }
     struct scn s;
-    if (scn_parse(path, &s, stderr) != 0)
+    if (scn_parse(c.pos[0], &s, stderr) != 0)
         return 2;
     fflush(stdout);
-    int rc = sim_run(&s, &o, stdout, NULL);
+    rc = sim_run(&s, &o, stdout, NULL);
     scn_free(&s);
     return rc;
 }
 
 static int cmd_check(int argc, char **argv)
 {
-    if (argc == 1 && is_help(argv[0])) {
-        fputs(usage_check, stdout);
-        return 0;
-    }
-    if (argc != 1) {
+    struct cli_opt opts[] = {{NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup check",
+                    .usage = usage_check,
+                    .opts = opts,
+                    .max_pos = 1,
+                    .pos_name = "trace"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    if (c.n_pos != 1) {
         fprintf(stderr, "pgroup check: expected one trace file\n%s", usage_check);
         return 2;
     }
-    struct chk *c = chk_read_trace(argv[0], stderr);
-    if (!c)
+    const char *path = c.pos[0];
+    struct chk *ck = chk_read_trace(path, stderr);
+    if (!ck)
         return 2;
-    const struct chk_counts *n = chk_counts(c);
-    printf("pgroup check %s\n", argv[0]);
+    const struct chk_counts *n = chk_counts(ck);
+    printf("pgroup check %s\n", path);
     printf("summary: %llu events; %llu sends; %llu deliveries; %llu views; %llu crashes; %llu "
            "faults\n",
            (unsigned long long)n->events, (unsigned long long)n->sends,
            (unsigned long long)n->deliveries, (unsigned long long)n->views,
            (unsigned long long)n->crashes, (unsigned long long)n->faults);
     printf("rules:\n");
-    chk_report(c, stdout);
-    bool ok = chk_verdict(c, stdout);
-    chk_free(c);
+    chk_report(ck, stdout);
+    bool ok = chk_verdict(ck, stdout);
+    chk_free(ck);
     return ok ? 0 : 1;
-}
-
-static int parse_jobs(const char *s, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v < 1 || v > 1024)
-        return -1;
-    *out = (unsigned)v;
-    return 0;
 }
 
 static int cmd_sweep(int argc, char **argv)
 {
+    struct cli_opt opts[] = {{"--out", "DIR", NULL}, {"--jobs", "N", NULL}, {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup sweep",
+                    .usage = usage_sweep,
+                    .opts = opts,
+                    .max_pos = 1,
+                    .pos_name = "spec"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    struct swp_opts o = {.jobs = ncpu > 0 ? (unsigned)ncpu : 1};
-    const char *spec = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (is_help(argv[i])) {
-            fputs(usage_sweep, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            o.out_dir = argv[++i];
-        } else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) {
-            if (parse_jobs(argv[++i], &o.jobs) != 0) {
-                fprintf(stderr, "pgroup sweep: --jobs takes a number from 1 to 1024, not '%s'\n",
-                        argv[i]);
-                return 2;
-            }
-        } else if (argv[i][0] == '-' || spec) {
-            fprintf(stderr, "pgroup sweep: unexpected argument '%s'\n%s", argv[i], usage_sweep);
-            return 2;
-        } else {
-            spec = argv[i];
-        }
-    }
+    struct swp_opts o = {.jobs = ncpu > 0 ? (unsigned)ncpu : 1, .out_dir = cli_value(&c, "--out")};
+    const char *jobs = cli_value(&c, "--jobs");
+    uint64_t nj;
+    if (jobs && cli_uint(&c, "--jobs", jobs, 1, 1024, &nj) != 0)
+        return 2;
+    if (jobs)
+        o.jobs = (unsigned)nj;
+    const char *spec = c.n_pos ? c.pos[0] : NULL;
     if (!spec || !o.out_dir) {
         fprintf(stderr, "pgroup sweep: %s\n%s", spec ? "no --out DIR given" : "no spec given",
                 usage_sweep);
@@ -218,14 +207,25 @@ static int cmd_sweep(int argc, char **argv)
     struct swp_spec s;
     if (swp_parse(spec, &s, stderr) != 0)
         return 2;
-    int rc = swp_expand(&s, 0, stderr);
+    rc = swp_expand(&s, 0, stderr);
     if (rc == 0)
         rc = swp_run(&s, &o, stdout);
     swp_free(&s);
     return rc;
 }
 
-int main(int argc, char **argv)
+/* `pgroup --version`: this build's version and commit, and SimGrid's. */
+static int cmd_version(void)
+{
+    int major, minor, patch;
+    sg_version_get(&major, &minor, &patch);
+    printf("pgroup %s (commit %s)\n", PG_VERSION, PG_GIT_COMMIT);
+    printf("SimGrid %d.%d.%d (built against %d.%d.%d)\n", major, minor, patch,
+           SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR, SIMGRID_VERSION_PATCH);
+    return 0;
+}
+
+static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_main, stderr);
@@ -235,12 +235,27 @@ int main(int argc, char **argv)
         fputs(usage_main, stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "--version") && argc == 2)
+        return cmd_version();
+    if (!strcmp(argv[1], "--version")) {
+        fprintf(stderr, "pgroup: --version takes no argument, not '%s'\n", argv[2]);
+        return 2;
+    }
     if (!strcmp(argv[1], "run"))
-        return cmd_run(argc - 2, argv + 2);
+        return cmd_run(argc - 2, argv + 2, argv[0]);
     if (!strcmp(argv[1], "check"))
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "sweep"))
         return cmd_sweep(argc - 2, argv + 2);
     fprintf(stderr, "pgroup: unknown command '%s'\n%s", argv[1], usage_main);
     return 2;
+}
+
+/* Every command's standard output is checked at the end: a failed write is exit 2. */
+int main(int argc, char **argv)
+{
+    int rc = run_command(argc, argv);
+    if (sim_out_close(stdout, "standard output", 0) != 0)
+        rc = 2;
+    return rc;
 }

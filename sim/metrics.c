@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outfile.h"
 #include "world.h"
 
 /* Send times of one incarnation's multicasts, by seq - 1. */
@@ -38,7 +39,8 @@ struct mt_glat {
 struct sim_metrics {
     const struct scn *scn;
     struct mt_glat *glat; /* by scenario group, then one for p2p */
-    FILE *csv;
+    FILE *csv;            /* --latency-csv, or NULL */
+    const char *csv_path;
     struct mt_sends *sends; /* by incarnation id - 1 */
     uint32_t n_incs;
     int64_t *lat_ns; /* remote delivery latencies, for percentiles */
@@ -62,9 +64,9 @@ struct sim_metrics *sim_metrics_new(const struct scn *s, const char *latency_csv
     assert(m->sends && m->glat);
     if (!latency_csv)
         return m;
-    m->csv = fopen(latency_csv, "w");
+    m->csv_path = latency_csv;
+    m->csv = sim_out_open(latency_csv, "w");
     if (!m->csv) {
-        perror(latency_csv);
         sim_metrics_free(m);
         return NULL;
     }
@@ -96,9 +98,18 @@ void sim_metrics_free(struct sim_metrics *m)
     free(m->sends);
     free(m->glat);
     free(m->lat_ns);
-    if (m->csv && fclose(m->csv) != 0)
-        perror("latency dump");
+    if (m->csv)
+        fclose(m->csv); /* not closed by sim_metrics_close_csv: the run failed anyway */
     free(m);
+}
+
+int sim_metrics_close_csv(struct sim_metrics *m)
+{
+    if (!m || !m->csv)
+        return 0;
+    FILE *f = m->csv;
+    m->csv = NULL;
+    return sim_out_close(f, m->csv_path, 0);
 }
 
 static void *mt_grow(void *arr, size_t *cap, size_t need, size_t elem, size_t max)
@@ -394,11 +405,9 @@ int sim_metrics_write(struct sim_metrics *m, const struct sim_totals *t, bool pg
                       int exit_status, const char *path)
 {
     assert(m && t && path);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
+    FILE *f = sim_out_open(path, "w");
+    if (!f)
         return 2;
-    }
     fprintf(f, "layer=%s\nexit=%d\nverdict=%s\n", pg_layer ? "pg" : "link", exit_status,
             exit_status == 0 ? "PASS" : "FAIL");
     mt_write_latency(m, t, f);
@@ -406,9 +415,5 @@ int sim_metrics_write(struct sim_metrics *m, const struct sim_totals *t, bool pg
     mt_write_crashes(m, f);
     fprintf(f, "sim_s=%.6f\nsim_events=%llu\nwall_s=%.6f\npeak_rss_mib=%.1f\n", t->sim_s,
             (unsigned long long)t->events, t->wall_s, (double)t->peak_rss_kib / 1024.0);
-    if (fclose(f) != 0) {
-        perror(path);
-        return 2;
-    }
-    return 0;
+    return sim_out_close(f, path, 0);
 }

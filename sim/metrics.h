@@ -120,6 +120,10 @@ void sim_metrics_event(struct sim_metrics *m, const struct chk_event *e);
 /* Retention at one node after an input. */
 void sim_metrics_retained(struct sim_metrics *m, size_t pg_retained, size_t link_retained);
 
+/* Flushes and closes the latency dump, if any: 0, or 2 after `pgroup: cannot
+ * write PATH: REASON` on stderr (sim/outfile.h). */
+int sim_metrics_close_csv(struct sim_metrics *m);
+
 /* Writes the metrics file to `path` (see above). `pg_layer`: some group runs
  * the process-group layer. `exit_status`: the run's. Returns 0, or 2 after a
  * message on stderr if the file cannot be written. */

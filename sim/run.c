@@ -1,8 +1,10 @@
 /* sim/run.c: one simulation run, from a parsed scenario to a verdict.
  *
- * Owns: SimGrid initialisation (CM02 model, sequential contexts, quiet logs),
- * the platform (a file, or a built-in cluster of one host per process), the
- * resolved-configuration print, the run summary and the verdict.
+ * Owns: the order of a run (SimGrid and the platform through platform.h, the
+ * output files, the simulation, the summary), the resolved-configuration
+ * print, the run summary, the verdict and the command that reproduces the
+ * run, and the checked closing of everything the run wrote (outfile.h): a
+ * failed write makes the run exit 2.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -14,26 +16,11 @@
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 
+#include "cli.h"
+#include "outfile.h"
+#include "platform.h"
+#include "progress.h"
 #include "world_internal.h"
-
-static void run_platform_cluster(const struct scn *s)
-{
-    char path[] = "/tmp/pgroup-platform-XXXXXX";
-    int fd = mkstemp(path);
-    assert(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert(f);
-    uint32_t n = s->n_procs ? s->n_procs : 1;
-    fprintf(f, "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM "
-               "\"https://simgrid.org/simgrid.dtd\">\n<platform version=\"4.1\">\n");
-    fprintf(f,
-            "<cluster id=\"cluster\" prefix=\"h\" suffix=\"\" radical=\"0-%u\" speed=\"1Gf\" "
-            "bw=\"%.0fBps\" lat=\"%.9fs\"/>\n</platform>\n",
-            n - 1, s->cluster_bandwidth_Bps, (double)s->cluster_latency_ns / 1e9);
-    fclose(f);
-    simgrid_load_platform(path);
-    unlink(path);
-}
 
 /* Hosts in placement order: h0, h1, ... for the built-in cluster, by name otherwise. */
 static void run_hosts(struct sim_world *w)
@@ -50,19 +37,6 @@ static void run_hosts(struct sim_world *w)
         w->hosts[i] = sg_host_by_name(name);
         assert(w->hosts[i]);
     }
-}
-
-static void run_init_simgrid(const struct scn *s)
-{
-    static char arg0[] = "pgroup", log[] = "--log=root.thres:critical",
-                model[] = "--cfg=network/model:CM02", ctx[] = "--cfg=contexts/nthreads:1";
-    char *argv[] = {arg0, log, model, ctx, NULL};
-    int argc = 4;
-    simgrid_init(&argc, argv);
-    if (s->platform_file[0])
-        simgrid_load_platform(s->platform_file);
-    else
-        run_platform_cluster(s);
 }
 
 /* The most groups one process is ever in: its static groups (as a member or
@@ -141,7 +115,7 @@ static void run_pg_config(const struct scn *s, struct pg_config *cfg)
     cfg->join_timeout_ns = 4 * s->suspect_timeout_ns;
 }
 
-/* The `domain` event of every process group (TRACE.md): group, domain, no
+/* The `domain` event of every process group (checkers/TRACE.md): group, domain, no
  * node; when the scenario names a domain (else every group is in "default",
  * which the trace says by omission). */
 static void run_emit_domains(struct sim_world *w)
@@ -159,17 +133,35 @@ static void run_emit_domains(struct sim_world *w)
     }
 }
 
+/* The command that runs this again, as the user can paste it: the program as
+ * invoked, the scenario, the seed, and the trace when one is written (a
+ * violation's evidence cites its lines). --brief, --metrics and
+ * --latency-csv do not change the run. */
+static void run_print_command(const struct sim_world *w, FILE *out)
+{
+    cli_quote(out, w->opts.prog ? w->opts.prog : "pgroup");
+    fputs(" run ", out);
+    cli_quote(out, w->scn->file);
+    fprintf(out, " --seed %llu", (unsigned long long)w->seed);
+    if (w->opts.trace_path) {
+        fputs(" --trace ", out);
+        cli_quote(out, w->opts.trace_path);
+    }
+    fputc('\n', out);
+}
+
 static void run_print_config(const struct sim_world *w, FILE *out)
 {
     const struct scn *s = w->scn;
-    fprintf(out, "pgroup run %s --seed %llu\n", s->file, (unsigned long long)w->seed);
+    run_print_command(w, out);
     fprintf(out, "simgrid: network/model CM02 (latency factor 1), sequential contexts\n");
     fprintf(out, "trace: %s\n", w->opts.trace_path ? w->opts.trace_path : "(online checking only)");
     if (!w->opts.quiet)
         scn_print(s, out);
 }
 
-static void run_open_trace(struct sim_world *w)
+/* Starts the checker and opens the trace file, if any: 0, or 2 if it cannot be opened. */
+static int run_open_trace(struct sim_world *w)
 {
     w->linecap = 4096;
     w->linebuf = malloc(w->linecap);
@@ -182,16 +174,16 @@ static void run_open_trace(struct sim_world *w)
     assert(w->chk);
     w->line = 1;
     if (!w->opts.trace_path)
-        return;
-    w->trace = fopen(w->opts.trace_path, "w");
-    if (!w->trace) {
-        perror(w->opts.trace_path);
-        exit(2);
-    }
+        return 0;
+    w->trace = sim_out_open(w->opts.trace_path, "w");
+    if (!w->trace)
+        return 2;
     setvbuf(w->trace, NULL, _IOFBF, 1 << 20);
     int n = chk_header_write(&h, w->linebuf, w->linecap);
     assert(n > 0);
-    fwrite(w->linebuf, 1, (size_t)n, w->trace);
+    if (fwrite(w->linebuf, 1, (size_t)n, w->trace) != (size_t)n)
+        sim_out_failed(&w->trace_errno);
+    return 0;
 }
 
 static struct sim_world *run_world_new(const struct scn *s, const struct sim_opts *o, FILE *out)
@@ -376,17 +368,20 @@ static bool run_bounds(const struct sim_world *w, FILE *out)
 /* Prints the rules, the bounds and the verdict; returns the exit status. */
 static int run_verdict(const struct sim_world *w, FILE *out)
 {
-    const struct scn *s = w->scn;
     fprintf(out, "rules:\n");
     chk_report(w->chk, out);
     bool bounds_ok = run_bounds(w, out);
     bool ok = bounds_ok && chk_verdict(w->chk, out);
     if (!bounds_ok)
         fprintf(out, "verdict: FAIL (a bound was exceeded)\n");
-    if (!ok)
-        fprintf(out, "reproduce with: pgroup run %s --seed %llu\n", s->file,
-                (unsigned long long)w->seed);
-    return ok ? 0 : 1;
+    if (ok)
+        return 0;
+    fputs("reproduce with: ", out);
+    run_print_command(w, out);
+    if (!chk_passed(w->chk) && !w->opts.trace_path)
+        fprintf(out, "(the lines cited above are lines of the trace, which this run did not "
+                     "write: add --trace FILE to the command above to write it)\n");
+    return 1;
 }
 
 static double run_wall_s(void)
@@ -396,70 +391,17 @@ static double run_wall_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Which groups run the process-group layer: those with non-fifo traffic,
- * clients or membership changes. Returns 2 (after a FILE:LINE:COL message)
- * when a scenario needs what this build cannot do. */
-static int run_group_modes(const struct scn *s, bool *group_pg)
+/* Which groups run the process-group layer: the parser decided (scn_group.pg)
+ * and kept every group within the layer's limits. */
+static void run_group_modes(const struct scn *s, bool *group_pg)
 {
-    for (uint32_t i = 0; i < s->n_workloads; i++) {
-        const struct scn_workload *w = &s->workloads[i];
-        if (w->group != SCN_NO_GROUP)
-            group_pg[w->group] |= w->order != SCN_ORDER_FIFO;
-    }
-    for (uint32_t i = 0; i < s->n_relays; i++) { /* relays run on process groups */
-        const struct scn_relay *r = &s->relays[i];
-        if (r->from != SCN_NO_GROUP)
-            group_pg[r->from] = true;
-        if (!r->to_proc)
-            group_pg[r->to] = true;
-    }
-    for (uint32_t g = 0; g < s->n_groups; g++) /* a group placed in a domain too */
-        group_pg[g] |= s->groups[g].domain != 0;
-    for (uint32_t i = 0; i < s->n_faults; i++)
-        if (s->faults[i].kind == SCN_F_JOIN || s->faults[i].kind == SCN_F_LEAVE ||
-            s->faults[i].kind == SCN_F_FLUSH)
-            group_pg[s->faults[i].group] = true;
-    for (uint32_t g = 0; g < s->n_groups; g++)
-        group_pg[g] |= s->groups[g].n_clients > 0;
-    for (uint32_t i = 0; i < s->n_workloads; i++) {
-        const struct scn_workload *w = &s->workloads[i];
-        if (w->group != SCN_NO_GROUP && group_pg[w->group] && w->order == SCN_ORDER_FIFO) {
-            fprintf(stderr,
-                    "%s:%u:1: group %s runs the process-group layer (it has cbcast, abcast or "
-                    "diffusion traffic, clients, joins, leaves or flushes); its traffic cannot "
-                    "also be fifo\n",
-                    s->file, w->line, s->groups[w->group].name);
-            return 2;
-        }
-    }
+    static_assert(SCN_MAX_MEMBERS <= PG_MAX_MEMBERS_CAP, "scenario limit above the core's");
+    static_assert(SCN_MAX_CLIENTS <= PG_MAX_CLIENTS_CAP, "scenario limit above the core's");
     for (uint32_t g = 0; g < s->n_groups; g++) {
-        if (group_pg[g] && s->groups[g].n_members > PG_MAX_MEMBERS_CAP) {
-            fprintf(stderr, "%s: group %s has %u members; a process group has at most %u\n",
-                    s->file, s->groups[g].name, s->groups[g].n_members, PG_MAX_MEMBERS_CAP);
-            return 2;
-        }
-        if (s->groups[g].n_clients > PG_MAX_CLIENTS_CAP) {
-            fprintf(stderr, "%s: group %s has %u clients; a process group has at most %u\n",
-                    s->file, s->groups[g].name, s->groups[g].n_clients, PG_MAX_CLIENTS_CAP);
-            return 2;
-        }
+        assert(s->groups[g].n_members <= SCN_MAX_MEMBERS);
+        assert(s->groups[g].n_clients <= SCN_MAX_CLIENTS);
+        group_pg[g] = s->groups[g].pg;
     }
-    return 0;
-}
-
-/* A `place` host must exist on the platform; the parser cannot know a file's hosts. */
-static int run_check_places(const struct scn *s)
-{
-    for (uint32_t p = 0; p < s->n_procs; p++) {
-        if (s->procs[p].host[0] && !sg_host_by_name(s->procs[p].host)) {
-            fprintf(stderr, "%s: place %s %s: the platform %s has no host named '%s'\n", s->file,
-                    s->procs[p].name, s->procs[p].host,
-                    s->platform_file[0] ? s->platform_file : "(built-in cluster)",
-                    s->procs[p].host);
-            return 2;
-        }
-    }
-    return 0;
 }
 
 static int run_write_metrics(struct sim_world *w, int rc)
@@ -467,30 +409,39 @@ static int run_write_metrics(struct sim_world *w, int rc)
     return sim_metrics_write(w->metrics, &w->tot, w->any_pg, rc, w->opts.metrics_path);
 }
 
-int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim_totals *totals)
+/* Opens what the run writes (latency dump, trace) and prints its configuration:
+ * 0, or 2 after a message when a file cannot be opened. */
+static int run_open_outputs(struct sim_world *w, FILE *out)
 {
-    struct sim_world *w = run_world_new(s, o, out);
-    if (run_group_modes(s, w->group_pg) != 0) {
-        run_world_free(w);
-        return 2;
-    }
-    for (uint32_t g = 0; g < s->n_groups; g++)
-        w->any_pg |= w->group_pg[g];
-    run_init_simgrid(s);
-    if (run_check_places(s) != 0) {
-        run_world_free(w);
-        return 2;
-    }
-    run_hosts(w);
+    const struct sim_opts *o = &w->opts;
     if (o->metrics_path || o->latency_csv) {
-        w->metrics = sim_metrics_new(s, o->latency_csv);
-        if (!w->metrics) {
-            run_world_free(w);
+        w->metrics = sim_metrics_new(w->scn, o->latency_csv);
+        if (!w->metrics)
             return 2;
-        }
     }
     run_print_config(w, out);
-    run_open_trace(w);
+    return run_open_trace(w);
+}
+
+/* Closes what the run wrote and writes the metrics file: rc, or 2 when a
+ * write failed (after `pgroup: cannot write PATH: REASON`). */
+static int run_close_outputs(struct sim_world *w, int rc)
+{
+    const struct sim_opts *o = &w->opts;
+    if (w->trace && sim_out_close(w->trace, o->trace_path, w->trace_errno) != 0)
+        rc = 2;
+    w->trace = NULL;
+    if (sim_metrics_close_csv(w->metrics) != 0)
+        rc = 2;
+    if (o->metrics_path && run_write_metrics(w, rc) != 0)
+        rc = 2;
+    return rc;
+}
+
+/* Creates every first incarnation, the timeline, and simulates to the end. */
+static void run_simulate(struct sim_world *w, FILE *out)
+{
+    const struct scn *s = w->scn;
     struct phys_config cfg;
     run_phys_config(s, &cfg);
     run_pg_config(s, &w->pg_cfg);
@@ -500,20 +451,40 @@ int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim
     for (uint32_t p = 0; p < s->n_procs; p++)
         sim_inc_start(w->incs[p], &cfg);
     sim_timeline_start(w, &cfg);
+    fflush(out); /* the configuration comes before the progress line */
+    w->progress = sim_progress_new(w->end_ns);
     double t0 = run_wall_s();
     simgrid_run();
     w->tot.wall_s = run_wall_s() - t0;
+    sim_progress_end(w->progress);
+    w->progress = NULL;
     struct rusage ru;
     w->tot.peak_rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss : 0;
     w->tot.sim_s = simgrid_get_clock();
     chk_finish(w->chk);
     w->tot.events = w->line - 1;
-    if (w->trace && fclose(w->trace) != 0)
-        perror(o->trace_path);
+}
+
+int sim_run(const struct scn *s, const struct sim_opts *o, FILE *out, struct sim_totals *totals)
+{
+    struct sim_world *w = run_world_new(s, o, out);
+    run_group_modes(s, w->group_pg);
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        w->any_pg |= w->group_pg[g];
+    if (sim_platform_load(s, stderr) != 0) {
+        run_world_free(w);
+        return 2;
+    }
+    run_hosts(w);
+    if (run_open_outputs(w, out) != 0) {
+        if (w->trace)
+            fclose(w->trace);
+        run_world_free(w);
+        return 2;
+    }
+    run_simulate(w, out);
     run_summary(w, out);
-    int rc = run_verdict(w, out);
-    if (o->metrics_path && run_write_metrics(w, rc) != 0)
-        rc = 2;
+    int rc = run_close_outputs(w, run_verdict(w, out));
     if (totals)
         *totals = w->tot;
     run_world_free(w);

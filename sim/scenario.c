@@ -15,11 +15,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SCN_MAX_PAYLOAD     8176u /* PHYS_MAX_PAYLOAD (8192) minus the app's 16-byte header */
 #define SCN_MAX_DURATION_NS 1000000000000000ll /* 1e6 s */
-#define SCN_MAX_RATE        1e6                /* messages per second per sender */
+#define SCN_MAX_RATE        1e5                /* messages per second per sender */
 #define SCN_MAX_WINDOW      65536u
 #define SCN_HASH_SLOTS      16384u      /* power of two, >= 2 * SCN_MAX_PROCS */
 #define SCN_FILE_MAX        (16u << 20) /* bytes of a scenario file */
@@ -35,7 +36,7 @@ struct tok {
 };
 
 struct proc_pos {
-    uint32_t line, place_line, place_col;
+    uint32_t line;
 };
 
 struct wl_pos {
@@ -75,6 +76,9 @@ struct parser {
     uint32_t stamp[SCN_MAX_PROCS]; /* a proc is in the current set iff stamp == stamp_now */
     uint32_t stamp_now;
     const char *dup_hint; /* appended to "listed twice" for the current set */
+    uint32_t set_cap;     /* processes the current set may hold (after the first cap_base) */
+    uint32_t cap_base;
+    const char *cap_what; /* "members", "clients": what the set holds, for the cap's message */
     uint32_t scratch[SCN_MAX_PROCS];
     struct proc_pos ppos[SCN_MAX_PROCS];
     struct wl_pos wpos[SCN_MAX_WORKLOADS];
@@ -258,6 +262,11 @@ static int lex_line(struct parser *p, const char *b, size_t n)
     p->ntok = 0;
     if (n >= SCN_LINE_MAX)
         return perr(p, p->line, SCN_LINE_MAX, "line longer than %d bytes", SCN_LINE_MAX - 1);
+    for (size_t k = 0; k < n; k++) { /* comments included */
+        unsigned char c = (unsigned char)b[k];
+        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+            return perr(p, p->line, (uint32_t)k + 1, "unexpected control byte 0x%02x", c);
+    }
     size_t i = 0, o = 0;
     while (i < n && b[i] != '#') {
         unsigned char c = (unsigned char)b[i];
@@ -265,8 +274,6 @@ static int lex_line(struct parser *p, const char *b, size_t n)
             i++;
             continue;
         }
-        if (c < 0x20 || c == 0x7f)
-            return perr(p, p->line, (uint32_t)i + 1, "unexpected control byte 0x%02x", c);
         struct tok *t = &p->tok[p->ntok++];
         t->col = (uint32_t)i + 1;
         t->s = p->buf + o;
@@ -438,7 +445,7 @@ static int val_rate(struct parser *p, uint32_t i, double *rate)
         return perr_tok(p, i, "expected a rate (like 50/s or 0.5/s), not '%.*s'", TK(t));
     double v = num_value(&n);
     if (v <= 0 || v > SCN_MAX_RATE)
-        return perr_tok(p, i, "rate '%.*s' is out of range (above 0/s, at most 1000000/s)", TK(t));
+        return perr_tok(p, i, "rate '%.*s' is out of range (above 0/s, at most 100000/s)", TK(t));
     *rate = v;
     return 0;
 }
@@ -664,6 +671,9 @@ static int want_group(struct parser *p, uint32_t i, uint32_t *out)
 static void set_begin(struct parser *p, const char *dup_hint)
 {
     p->dup_hint = dup_hint;
+    p->set_cap = SCN_MAX_PROCS;
+    p->cap_base = 0;
+    p->cap_what = "processes";
     if (++p->stamp_now == 0) {
         memset(p->stamp, 0, sizeof p->stamp);
         p->stamp_now = 1;
@@ -677,6 +687,9 @@ static int mark_proc(struct parser *p, uint32_t i, const char *name, uint32_t *n
         return -1;
     if (p->stamp[idx] == p->stamp_now)
         return perr_tok(p, i, "process '%s' is listed twice%s", name, p->dup_hint);
+    if (*n - p->cap_base >= p->set_cap)
+        return perr_tok(p, i, "a group has at most %u %s; '%s' is one more", p->set_cap,
+                        p->cap_what, name);
     p->stamp[idx] = p->stamp_now;
     assert(*n < SCN_MAX_PROCS && *n < p->s->n_procs);
     p->scratch[(*n)++] = (uint32_t)idx;
@@ -746,8 +759,17 @@ static int platform_file(struct parser *p, uint32_t i)
         n = snprintf(out, SCN_PATH_MAX, "%s%s%s", p->dir, p->dir[dl - 1] == '/' ? "" : "/", path);
     if (n < 0 || n >= SCN_PATH_MAX)
         return perr_tok(p, i, "platform path is longer than %d bytes", SCN_PATH_MAX - 1);
-    if (access(out, R_OK) != 0)
+    struct stat st;
+    if (access(out, R_OK) != 0 || stat(out, &st) != 0)
         return perr_tok(p, i, "cannot read platform file '%s': %s", out, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return perr_tok(p, i, "platform file '%s' is not a regular file", out);
+    if (st.st_size == 0)
+        return perr_tok(p, i, "platform file '%s' is empty", out);
+    if ((uint64_t)st.st_size > SCN_PLATFORM_MAX)
+        return perr_tok(p, i, "platform file '%s' is larger than %u bytes", out, SCN_PLATFORM_MAX);
+    p->s->platform_line = p->line;
+    p->s->platform_col = p->tok[i].col;
     return no_more(p, i + 1);
 }
 
@@ -769,6 +791,12 @@ static int platform_cluster(struct parser *p, uint32_t i)
             return -1;
         if (k == 1 && val_bandwidth(p, i + 1, &p->s->cluster_bandwidth_Bps))
             return -1;
+        if (k == 0 && p->s->cluster_latency_ns > SCN_MAX_LATENCY_NS)
+            return perr_tok(p, i + 1, "latency '%.*s' is out of range (0s to 1000s)",
+                            TK(&p->tok[i + 1]));
+        if (k == 1 && p->s->cluster_bandwidth_Bps < SCN_MIN_BANDWIDTH)
+            return perr_tok(p, i + 1, "bandwidth '%.*s' is out of range (at least 1kbps = 125Bps)",
+                            TK(&p->tok[i + 1]));
     }
     return 0;
 }
@@ -905,14 +933,14 @@ static int cmd_place(struct parser *p)
     uint32_t proc;
     if (need(p, 1, "a process") || want_proc(p, 1, &proc) || need(p, 2, "a host name"))
         return -1;
-    struct proc_pos *pp = &p->ppos[proc];
-    if (pp->place_line)
+    struct scn_proc *pr = &p->s->procs[proc];
+    if (pr->place_line)
         return perr_tok(p, 1, "process '%s' is already placed (line %u)", p->tok[1].s,
-                        pp->place_line);
-    if (val_name(p, 2, "host", true, p->s->procs[proc].host))
+                        pr->place_line);
+    if (val_name(p, 2, "host", true, pr->host))
         return -1;
-    pp->place_line = p->line;
-    pp->place_col = p->tok[2].col;
+    pr->place_line = p->line;
+    pr->place_col = p->tok[2].col;
     return no_more(p, 3);
 }
 
@@ -941,14 +969,21 @@ static int cmd_group(struct parser *p)
     struct scn_group *g = &s->groups[s->n_groups++];
     memset(g, 0, sizeof *g);
     memcpy(g->name, name, sizeof g->name);
+    g->line = p->line;
+    g->col = p->tok[1].col;
     g->clients_in_view = c < p->ntok && !strcmp(p->tok[c].s, "clients-in-view");
     uint32_t n = 0;
     set_begin(p, "");
+    p->set_cap = SCN_MAX_MEMBERS;
+    p->cap_what = "members";
     if (resolve_procs(p, 2, c, &n))
         return -1;
     assert(n >= 1 && n <= SCN_MAX_MEMBERS);
     uint32_t nm = n;
     p->dup_hint = " (among the members and clients of the group)";
+    p->set_cap = SCN_MAX_CLIENTS;
+    p->cap_base = nm;
+    p->cap_what = "clients";
     if (c < p->ntok && resolve_procs(p, c + 1, p->ntok, &n))
         return -1;
     g->members = copy_scratch(p, nm);
@@ -1408,17 +1443,18 @@ static int cmd_expect(struct parser *p)
         return no_more(p, 2);
     if (strcmp(p->tok[1].s, "violation"))
         return perr_tok(p, 1, "expected `pass` or `violation RULE`, not '%.*s'", TK(&p->tok[1]));
-    if (need(p, 2, "a rule name or TRACE.md number"))
+    if (need(p, 2, "a rule name or checkers/TRACE.md number"))
         return -1;
     const char *r = p->tok[2].s;
     int k = find_word(scn_rules, SCN_N_RULES, r);
-    for (int n = 1; n <= 10 && k < 0; n++) { /* TRACE.md numbers rules 1-10 */
+    for (int n = 1; n <= 10 && k < 0; n++) { /* checkers/TRACE.md numbers rules 1-10 */
         char num[4];
         snprintf(num, sizeof num, "%d", n);
         k = strcmp(r, num) ? -1 : n - 1;
     }
     if (k < 0 && is_digit(r[0]))
-        return perr_tok(p, 2, "no rule numbered '%.*s' (TRACE.md numbers its rules 1 to 10)",
+        return perr_tok(p, 2,
+                        "no rule numbered '%.*s' (checkers/TRACE.md numbers its rules 1 to 10)",
                         TK(&p->tok[2]));
     if (k < 0)
         return unknown_word(p, 2, "rule", scn_rules, SCN_N_RULES);
@@ -1488,7 +1524,7 @@ static void check_hosts(struct parser *p)
         uint32_t k;
         if (!h[0] || (h[0] == 'h' && range_num(h + 1, strlen(h + 1), &k) && k < s->n_procs))
             continue;
-        perr(p, p->ppos[i].place_line, p->ppos[i].place_col,
+        perr(p, s->procs[i].place_line, s->procs[i].place_col,
              "host '%s' is not in the built-in cluster (hosts h0..h%u); use `platform file` for "
              "other hosts",
              h, s->n_procs - 1);
@@ -1618,6 +1654,42 @@ static void check_lives(struct parser *p)
     free(down);
 }
 
+/* Which groups run the process-group layer (scn_group.pg): those with
+ * non-fifo traffic, clients, a relay, a domain, or a join, leave or flush.
+ * Such a group's traffic cannot also be fifo. */
+static void check_group_modes(struct parser *p)
+{
+    struct scn *s = p->s;
+    for (uint32_t i = 0; i < s->n_workloads; i++)
+        if (s->workloads[i].group != SCN_NO_GROUP)
+            s->groups[s->workloads[i].group].pg |= s->workloads[i].order != SCN_ORDER_FIFO;
+    for (uint32_t i = 0; i < s->n_relays; i++) {
+        const struct scn_relay *r = &s->relays[i];
+        if (r->from != SCN_NO_GROUP)
+            s->groups[r->from].pg = true;
+        if (!r->to_proc)
+            s->groups[r->to].pg = true;
+    }
+    for (uint32_t i = 0; i < s->n_faults; i++) {
+        enum scn_fault_kind k = s->faults[i].kind;
+        if (k == SCN_F_JOIN || k == SCN_F_LEAVE || k == SCN_F_FLUSH)
+            s->groups[s->faults[i].group].pg = true;
+    }
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        s->groups[g].pg |= s->groups[g].domain != 0 || s->groups[g].n_clients > 0;
+    for (uint32_t i = 0; i < s->n_workloads; i++) {
+        const struct scn_workload *w = &s->workloads[i];
+        const struct wl_pos *wp = &p->wpos[i];
+        if (w->group == SCN_NO_GROUP || !s->groups[w->group].pg || w->order != SCN_ORDER_FIFO)
+            continue;
+        perr(p, w->line, wp->col_order ? wp->col_order : wp->col_send,
+             "group %s runs the process-group layer (it has cbcast, abcast or diffusion traffic, "
+             "clients, a relay, a domain, joins, leaves or flushes); its traffic cannot also be "
+             "fifo",
+             s->groups[w->group].name);
+    }
+}
+
 static void post_check(struct parser *p, uint32_t eof_line, uint32_t eof_col)
 {
     struct scn *s = p->s;
@@ -1641,6 +1713,9 @@ static void post_check(struct parser *p, uint32_t eof_line, uint32_t eof_col)
     check_fault_times(p);
     sort_faults(p);
     check_lives(p);
+    check_group_modes(p);
+    if (s->n_procs == 0) /* reported when nothing above it is */
+        perr(p, eof_line, eof_col, "no processes: declare them with `processes NAMES...`");
 }
 
 /* ---- entry points ---- */

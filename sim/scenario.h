@@ -16,16 +16,27 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Limits. A scenario over any of them is an error at the offending token. */
-#define SCN_NAME_MAX      48   /* bytes of a process, group, host name (with NUL) */
-#define SCN_PATH_MAX      512  /* bytes of a platform path */
-#define SCN_MAX_PROCS     8192 /* processes */
-#define SCN_MAX_GROUPS    4096 /* groups */
-#define SCN_MAX_MEMBERS   8192 /* members (or clients) of one group */
-#define SCN_MAX_WORKLOADS 4096 /* send lines */
-#define SCN_MAX_FAULTS    4096 /* timeline events */
-#define SCN_MAX_BLOCKS    64   /* blocks of one partition */
-#define SCN_LINE_MAX      4096 /* bytes of one line */
+/* Limits. A scenario over any of them is an error at the offending token.
+ * SCN_MAX_MEMBERS is the process-group layer's PG_MAX_MEMBERS_CAP (core/pg.h),
+ * and holds for link-level groups too: a link-level group of n members sends
+ * n(n-1) heartbeats per period, and 257 members took 18 s of wall time to
+ * simulate 2 s of one sender at 10/s. */
+#define SCN_NAME_MAX      48          /* bytes of a process, group, host name (with NUL) */
+#define SCN_PATH_MAX      512         /* bytes of a platform path */
+#define SCN_MAX_PROCS     8192        /* processes */
+#define SCN_MAX_GROUPS    4096        /* groups */
+#define SCN_MAX_MEMBERS   256         /* members of one group, either kind (see above) */
+#define SCN_MAX_CLIENTS   1024        /* clients of one group: PG_MAX_CLIENTS_CAP of core/pg.h */
+#define SCN_MAX_WORKLOADS 4096        /* send lines */
+#define SCN_MAX_FAULTS    4096        /* timeline events */
+#define SCN_MAX_BLOCKS    64          /* blocks of one partition */
+#define SCN_LINE_MAX      4096        /* bytes of one line */
+#define SCN_PLATFORM_MAX  (16u << 20) /* bytes of a platform file */
+/* What SimGrid 3.32 can simulate, with a wide margin (it aborts with "The Impossible
+ * Did Happen" from a 50000 s latency, or a 4 bps bandwidth): the built-in cluster's
+ * range, and what sim/platform.h checks in a platform file. */
+#define SCN_MAX_LATENCY_NS 1000000000000ll /* 1000 s */
+#define SCN_MIN_BANDWIDTH  125.0           /* bytes per second (1kbps) */
 
 #define SCN_MAX_DOMAINS 4096       /* causality domains, "default" included */
 #define SCN_MAX_RELAYS  4096       /* relay lines */
@@ -102,6 +113,9 @@ struct scn_fault {
 
 struct scn_group {
     char name[SCN_NAME_MAX];
+    uint32_t line, col; /* of the name in `group NAME ...`, for messages */
+    bool pg;            /* runs the process-group layer: some non-fifo traffic, clients, a
+                           relay, a domain, a join, leave or flush (else the link layer) */
     uint32_t n_members;
     uint32_t *members; /* proc indices, in rank order */
     uint32_t domain;   /* causality domain: index into scn.domains (0 = "default") */
@@ -161,7 +175,8 @@ struct scn_bound {
 
 struct scn_proc {
     char name[SCN_NAME_MAX];
-    char host[SCN_NAME_MAX]; /* "" = placed round-robin on the platform's hosts */
+    char host[SCN_NAME_MAX];        /* "" = placed round-robin on the platform's hosts */
+    uint32_t place_line, place_col; /* of HOST in `place P HOST` (0: not placed) */
 };
 
 struct scn {
@@ -170,10 +185,11 @@ struct scn {
     uint64_t seed;           /* `seed`, default 1; --seed overrides */
 
     /* `platform cluster [latency T] [bandwidth B]` (default) or `platform file PATH` */
-    char platform_file[SCN_PATH_MAX]; /* "" = built-in cluster; else resolved
-                                         relative to the scenario's directory */
-    int64_t cluster_latency_ns;       /* default 50us */
-    double cluster_bandwidth_Bps;     /* bytes/s, default 125e6 (1Gbps) */
+    char platform_file[SCN_PATH_MAX];     /* "" = built-in cluster; else resolved
+                                             relative to the scenario's directory */
+    uint32_t platform_line, platform_col; /* of PATH in `platform file PATH` */
+    int64_t cluster_latency_ns;           /* default 50us */
+    double cluster_bandwidth_Bps;         /* bytes/s, default 125e6 (1Gbps) */
 
     /* `set KEY VALUE`: link parameters (see struct phys_config) */
     int64_t heartbeat_period_ns; /* default 100ms */

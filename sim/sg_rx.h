@@ -4,8 +4,8 @@
  * comm when sg_comm_wait_any_for() or sg_comm_wait_for() times out (see
  * src/s4u/s4u_Comm.cpp: the reference is re-added only when another comm
  * finished), so from C a pending get cannot outlive a timer wake-up. This
- * shim keeps the s4u::CommPtr alive across waits. It is the only C++ in
- * pgroup and holds no protocol logic.
+ * shim keeps the s4u::CommPtr alive across waits. Like sim/platform.cpp,
+ * the other C++ file of pgroup, it holds no protocol logic.
  */
 #ifndef SIM_SG_RX_H
 #define SIM_SG_RX_H

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "sweep.h"
 
 #define SWP_PATH_MAX 4096
@@ -72,7 +73,9 @@ struct runner {
     struct child *kids;
     uint32_t running, done, failed, errors;
     double t_start, busy_s;
-    FILE *csv;
+    FILE *csv;     /* OUT/results.csv, appended to as runs finish */
+    int csv_errno; /* the first failed append's errno (sim/outfile.h) */
+    char csv_path[SWP_PATH_MAX];
     bool tty;
 };
 
@@ -177,19 +180,19 @@ static int write_sorted(const struct runner *r)
     char path[SWP_PATH_MAX], tmp[SWP_PATH_MAX + 8];
     snprintf(path, sizeof path, "%s/results.csv", r->o->out_dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        perror(tmp);
+    FILE *f = sim_out_open(tmp, "w");
+    if (!f)
         return 2;
-    }
     fprintf(f, "%s\n", r->header);
     for (uint32_t i = 0; i < r->s->n_points; i++)
         if (r->rows[i])
             fprintf(f, "%s\n", r->rows[i]);
     for (uint32_t i = 0; i < r->n_extra; i++)
         fprintf(f, "%s\n", r->extra[i]);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        perror(path);
+    if (sim_out_close(f, tmp, 0) != 0)
+        return 2;
+    if (rename(tmp, path) != 0) {
+        fprintf(stderr, "pgroup: cannot write %s: %s\n", path, strerror(errno));
         return 2;
     }
     return 0;
@@ -273,10 +276,11 @@ static char *make_row(struct runner *r, uint32_t i, int status)
         verdict = "ERROR";
         swp_path(path, r, p->id, ".err");
         read_error(path, err, sizeof err);
-        swp_path(path, r, p->id, ".scn"); /* the output directory is not part of the row */
-        size_t pl = strlen(path), dl = strlen(r->o->out_dir) + strlen("/runs/");
-        if (!strncmp(err, path, pl))
-            memmove(err, err + dl, strlen(err + dl) + 1);
+        /* the output directory is not part of the row (it names the run's files) */
+        snprintf(path, sizeof path, "%s/runs/", r->o->out_dir);
+        char *dir = strstr(err, path);
+        if (dir)
+            memmove(dir, dir + strlen(path), strlen(dir + strlen(path)) + 1);
         if (WIFSIGNALED(status))
             snprintf(err, sizeof err, "killed by signal %d", WTERMSIG(status));
         else if (!err[0])
@@ -399,8 +403,8 @@ static void finish_child(struct runner *r, pid_t pid, int status)
             return; /* interrupted: its row is not kept */
         uint32_t i = c->point;
         r->rows[i] = make_row(r, i, status);
-        fprintf(r->csv, "%s\n", r->rows[i]);
-        fflush(r->csv);
+        if (fprintf(r->csv, "%s\n", r->rows[i]) < 0 || fflush(r->csv) != 0)
+            sim_out_failed(&r->csv_errno); /* reported when the file is closed */
         r->busy_s += swp_now() - c->t0;
         r->done++;
         progress(r, &r->s->points[i], r->rows[i]);
@@ -485,7 +489,15 @@ static void runner_free(struct runner *r)
     free(r->todo);
     free(r->kids);
     if (r->csv)
-        fclose(r->csv);
+        fclose(r->csv); /* not closed by runner_close_csv: the sweep failed anyway */
+}
+
+/* Closes OUT/results.csv, its appends checked: 0, or 2 after the message. */
+static int runner_close_csv(struct runner *r)
+{
+    FILE *f = r->csv;
+    r->csv = NULL;
+    return f ? sim_out_close(f, r->csv_path, r->csv_errno) : 0;
 }
 
 static int runner_init(struct runner *r, const struct swp_spec *s, const struct swp_opts *o,
@@ -503,15 +515,13 @@ static int runner_init(struct runner *r, const struct swp_spec *s, const struct 
         fprintf(stderr, "pgroup sweep: cannot create %s/runs: %s\n", o->out_dir, strerror(errno));
         return 2;
     }
-    char path[SWP_PATH_MAX];
-    snprintf(path, sizeof path, "%s/results.csv", o->out_dir);
+    char *path = r->csv_path;
+    snprintf(path, sizeof r->csv_path, "%s/results.csv", o->out_dir);
     if (load_results(r, path, out) != 0 || write_sorted(r) != 0)
         return 2;
-    r->csv = fopen(path, "a");
-    if (!r->csv) {
-        perror(path);
+    r->csv = sim_out_open(path, "a");
+    if (!r->csv)
         return 2;
-    }
     for (uint32_t i = 0; i < s->n_points; i++)
         if (!r->rows[i])
             r->todo[r->n_todo++] = i;
@@ -540,7 +550,8 @@ int swp_run(const struct swp_spec *s, const struct swp_opts *o, FILE *out)
     bool complete = run_all(&r);
     if (r.tty && r.done < r.n_todo)
         fputc('\n', stderr);
-    rc = write_sorted(&r);
+    rc = runner_close_csv(&r);
+    rc |= write_sorted(&r);
     double el = swp_now() - r.t_start;
     fprintf(out, "ran %u runs in %.1f s wall (%u failed a rule, %u errors)\n", r.done, el, r.failed,
             r.errors);
@@ -565,5 +576,5 @@ int swp_run(const struct swp_spec *s, const struct swp_opts *o, FILE *out)
         fprintf(out, "%u of %u rows are not PASS (see the verdict and error columns)\n", bad,
                 s->n_points);
     int rep = swp_report(s, o->out_dir, out);
-    return bad || rep ? 1 : 0;
+    return rep == 2 ? 2 : bad || rep ? 1 : 0;
 }

@@ -129,12 +129,14 @@ struct swp_opts {
 };
 
 /* Runs every point not already in OUT/results.csv, then writes the plots and
- * the report. Returns 0 (every row PASS), 1 (some row FAIL or ERROR), 2 (bad
- * output directory), 130 (interrupted; finished rows kept). */
+ * the report. Returns 0 (every row PASS), 1 (some row FAIL or ERROR, or
+ * gnuplot failed), 2 (bad output directory, or a file could not be written:
+ * `pgroup: cannot write PATH: REASON`), 130 (interrupted; finished rows kept). */
 int swp_run(const struct swp_spec *s, const struct swp_opts *o, FILE *out);
 
 /* Writes OUT/plots.gp (and its data), runs gnuplot, writes OUT/report.md from
- * OUT/results.csv. Returns 0, or 1 if gnuplot failed (the report says so). */
+ * OUT/results.csv. Returns 0; 1 if gnuplot failed (the report says so); 2 if
+ * a file could not be written (after `pgroup: cannot write PATH: REASON`). */
 int swp_report(const struct swp_spec *s, const char *out_dir, FILE *log);
 
 #endif

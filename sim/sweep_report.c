@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "sweep.h"
 #include "sweep_table.h"
 
@@ -31,16 +32,24 @@ struct rep {
     uint32_t n_plots;
     char plots[64][64]; /* plot names, for the report */
     char captions[64][160];
+    bool write_failed; /* a file could not be written (reported): exit 2 */
 };
 
-static FILE *swr_open(const char *dir, const char *name, const char *mode)
+static FILE *swr_open(struct rep *r, const char *name, const char *mode)
 {
     char path[SWR_PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, mode);
-    if (!f)
-        perror(path);
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    FILE *f = sim_out_open(path, mode);
+    r->write_failed |= !f;
     return f;
+}
+
+/* Flushes and closes a file of swr_open, its errors checked (sim/outfile.h). */
+static void swr_close(struct rep *r, FILE *f, const char *name)
+{
+    char path[SWR_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    r->write_failed |= sim_out_close(f, path, 0) != 0;
 }
 
 /* ---- gnuplot ---- */
@@ -77,13 +86,13 @@ static bool gp_series(struct rep *r, const char *name, uint32_t k)
     for (uint32_t s = 0; s < r->gs->n_series; s++) {
         char file[256];
         snprintf(file, sizeof file, "data/%s_%u.csv", name, s);
-        FILE *f = swr_open(r->dir, file, "w");
+        FILE *f = swr_open(r, file, "w");
         if (!f)
             return false;
         for (uint32_t i = 0; i < r->gs->n; i++)
             if (!strcmp(r->gs->g[i].series, r->gs->series[s]))
                 fprintf(f, "%g,%.9g\n", r->gs->g[i].x, r->gs->g[i].mean[k]);
-        fclose(f);
+        swr_close(r, f, file);
         fprintf(r->gp, "%s'%s' using 1:2 with linespoints lw 2 title \"%s\"",
                 s ? ", \\\n     " : "", file, r->gs->series[s]);
     }
@@ -156,13 +165,13 @@ static bool cdf_row(struct rep *r, uint32_t row, uint32_t k)
     }
     qsort(v, n, sizeof *v, dbl_cmp);
     snprintf(file, sizeof file, "data/latency_cdf_%u.csv", k);
-    FILE *f = swr_open(r->dir, file, "w");
+    FILE *f = swr_open(r, file, "w");
     for (uint32_t i = 0; f && i <= SWR_CDF_PTS; i++) {
         size_t at = (size_t)((double)i / SWR_CDF_PTS * (double)(n - 1));
         fprintf(f, "%.9g,%.6f\n", v[at], (double)(at + 1) / (double)n);
     }
     if (f)
-        fclose(f);
+        swr_close(r, f, file);
     free(v);
     const struct swt *t = &r->t;
     fprintf(r->gp, "%s'%s' using 1:2 with lines lw 2 title \"%s, n=%s, %s sender(s), seed %s\"",
@@ -220,7 +229,7 @@ static bool timeline_data(struct rep *r, uint32_t row, const char *file)
     size_t n = 0;
     double *v = read_latencies(path, &n);
     free(v);
-    FILE *in = fopen(path, "r"), *out = swr_open(r->dir, file, "w");
+    FILE *in = fopen(path, "r"), *out = swr_open(r, file, "w");
     size_t every = n / SWR_TL_POINTS + 1, i = 0;
     while (in && out && fgets(line, sizeof line, in)) {
         if (line[0] == 't' || i++ % every)
@@ -232,7 +241,7 @@ static bool timeline_data(struct rep *r, uint32_t row, const char *file)
     if (in)
         fclose(in);
     if (out)
-        fclose(out);
+        swr_close(r, out, file);
     return in && out && n > 0;
 }
 
@@ -657,6 +666,47 @@ static int swr_mkdir(const char *dir, const char *sub)
     return mkdir(path, 0777) == 0 || access(path, W_OK) == 0 ? 0 : -1;
 }
 
+/* Whether OUT/NAME is a regular, non-empty file whose last bytes are `tail`
+ * (an SVG's closing tag, a PNG's IEND chunk): gnuplot exits 0 even when it
+ * could not write a plot (a full disk), so its files are checked here. */
+static bool swr_complete(const struct rep *r, const char *name, const char *tail, size_t n)
+{
+    char path[SWR_PATH_MAX], buf[64];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof buf)
+        return false;
+    FILE *f = fopen(path, "rb");
+    bool ok = f && fseek(f, -(long)sizeof buf, SEEK_END) == 0 &&
+              fread(buf, 1, sizeof buf, f) == sizeof buf;
+    if (f)
+        fclose(f);
+    size_t end = sizeof buf;
+    while (ok && end > 0 && (buf[end - 1] == '\n' || buf[end - 1] == ' '))
+        end--;
+    return ok && end >= n && !memcmp(buf + end - n, tail, n);
+}
+
+/* Every plot gnuplot was asked for is complete, SVG and PNG; else a write failure. */
+static void swr_check_plots(struct rep *r)
+{
+    static const char svg_end[] = "</svg>", png_end[] = "IEND\xae\x42\x60\x82";
+    for (uint32_t i = 0; i < r->n_plots; i++) {
+        char svg[96], png[96];
+        snprintf(svg, sizeof svg, "%s.svg", r->plots[i]);
+        snprintf(png, sizeof png, "%s.png", r->plots[i]);
+        const char *bad = !swr_complete(r, svg, svg_end, sizeof svg_end - 1)   ? svg
+                          : !swr_complete(r, png, png_end, sizeof png_end - 1) ? png
+                                                                               : NULL;
+        if (!bad)
+            continue;
+        fprintf(stderr,
+                "pgroup: cannot write %s/%s: gnuplot did not write it whole (see %s/gnuplot.log)\n",
+                r->dir, bad, r->dir);
+        r->write_failed = true;
+    }
+}
+
 int swp_report(const struct swp_spec *s, const char *out_dir, FILE *log)
 {
     struct rep r = {.s = s, .dir = out_dir};
@@ -667,17 +717,19 @@ int swp_report(const struct swp_spec *s, const char *out_dir, FILE *log)
         return 1;
     }
     r.gs = malloc(sizeof *r.gs);
-    r.gp = swr_open(out_dir, "plots.gp", "w");
+    r.gp = swr_open(&r, "plots.gp", "w");
     assert(r.gs);
     int rc = 1;
     if (r.gp) {
         fprintf(r.gp, "# Generated by pgroup sweep from results.csv; run `gnuplot plots.gp` "
                       "here to redraw.\n");
         plot_all(&r);
-        fclose(r.gp);
+        swr_close(&r, r.gp, "plots.gp");
         rc = run_gnuplot(out_dir, log) == 0 ? 0 : 1;
+        if (rc == 0)
+            swr_check_plots(&r);
     }
-    r.md = swr_open(out_dir, "report.md", "w");
+    r.md = swr_open(&r, "report.md", "w");
     if (r.md) {
         md_head(&r);
         if (rc)
@@ -691,11 +743,12 @@ int swp_report(const struct swp_spec *s, const char *out_dir, FILE *log)
         md_plots(&r);
         md_tables(&r);
         md_problems(&r);
-        rc |= fclose(r.md) != 0;
+        swr_close(&r, r.md, "report.md");
     }
-    fprintf(log, "wrote %s/report.md, %u plots (SVG and PNG), %s/plots.gp\n", out_dir, r.n_plots,
-            out_dir);
+    if (!r.write_failed)
+        fprintf(log, "wrote %s/report.md, %u plots (SVG and PNG), %s/plots.gp\n", out_dir,
+                r.n_plots, out_dir);
     free(r.gs);
     swt_free(&r.t);
-    return rc;
+    return r.write_failed ? 2 : rc;
 }

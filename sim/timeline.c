@@ -20,14 +20,17 @@ struct timeline {
     const struct phys_config *cfg;
 };
 
-/* Appends `,"key":["a","b"]`-style JSON for fault details into buf. */
-static size_t tl_append(char *buf, size_t cap, size_t at, const char *text)
+/* Appends `text` to the JSON of a fault's details at buf[*at], growing buf. */
+static void tl_append(char **buf, size_t *cap, size_t *at, const char *text)
 {
     size_t n = strlen(text);
-    if (at + n + 1 > cap)
-        return at; /* details are truncated rather than overflow */
-    memcpy(buf + at, text, n + 1);
-    return at + n;
+    if (*at + n + 1 > *cap) {
+        *cap = 2 * (*at + n + 1);
+        *buf = realloc(*buf, *cap);
+        assert(*buf);
+    }
+    memcpy(*buf + *at, text, n + 1);
+    *at += n;
 }
 
 static void tl_emit_fault(struct sim_world *w, const char *kind, const char *extra)
@@ -53,26 +56,29 @@ static void tl_partition(struct sim_world *w, const struct scn_fault *f)
     assert(block_of);
     for (uint32_t i = 0; i < n; i++)
         block_of[i] = none;
-    char extra[4096];
-    size_t at = tl_append(extra, sizeof extra, 0, "\"blocks\":[");
+    /* every name of every block: the trace must say which partition was applied */
+    char *extra = NULL;
+    size_t cap = 0, at = 0;
+    tl_append(&extra, &cap, &at, "\"blocks\":[");
     for (uint32_t b = 0; b < f->n_blocks; b++) {
-        at = tl_append(extra, sizeof extra, at, b ? ",[" : "[");
+        tl_append(&extra, &cap, &at, b ? ",[" : "[");
         for (uint32_t k = 0; k < f->block_len[b]; k++) {
             uint32_t p = f->blocks[b][k];
             block_of[p] = b;
             char item[SCN_NAME_MAX + 8];
             snprintf(item, sizeof item, "%s\"%s\"", k ? "," : "", w->scn->procs[p].name);
-            at = tl_append(extra, sizeof extra, at, item);
+            tl_append(&extra, &cap, &at, item);
         }
-        at = tl_append(extra, sizeof extra, at, "]");
+        tl_append(&extra, &cap, &at, "]");
     }
-    tl_append(extra, sizeof extra, at, "]");
+    tl_append(&extra, &cap, &at, "]");
     for (uint32_t a = 0; a < n; a++)
         for (uint32_t b = 0; b < n; b++)
             if (block_of[a] != none && block_of[b] != none && block_of[a] != block_of[b])
                 tl_set_drop(w, a, b);
     free(block_of);
     tl_emit_fault(w, "partition", extra);
+    free(extra);
 }
 
 static void tl_cut(struct sim_world *w, const struct scn_fault *f)

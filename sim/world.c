@@ -11,6 +11,7 @@
 #include <simgrid/host.h>
 #include <simgrid/mailbox.h>
 
+#include "outfile.h"
 #include "rng.h"
 #include "sg_rx.h"
 #include "world_internal.h"
@@ -31,6 +32,8 @@ void sim_world_sync(struct sim_world *w)
 {
     w->now_s = simgrid_get_clock();
     w->now_ns = (int64_t)llround(w->now_s * 1e9);
+    if (w->progress)
+        sim_progress_tick(w->progress, w->now_ns);
 }
 
 int64_t sim_world_now_ns(struct sim_world *w)
@@ -53,7 +56,7 @@ void sim_emit(struct sim_world *w, struct chk_event *e)
     (void)sim_world_now_ns(w); /* the sampled check of now_s too */
     e->t = w->now_s;
     e->line = ++w->line;
-    if (w->trace) {
+    if (w->trace && !w->trace_errno) {
         int n = chk_event_write(e, w->linebuf, w->linecap);
         while (n < 0) {
             w->linecap *= 2;
@@ -61,7 +64,10 @@ void sim_emit(struct sim_world *w, struct chk_event *e)
             assert(w->linebuf);
             n = chk_event_write(e, w->linebuf, w->linecap);
         }
-        fwrite(w->linebuf, 1, (size_t)n, w->trace);
+        assert((size_t)n <=
+               CHK_LINE_MAX + 1); /* what the reader accepts (checkers/TRACE.md limits) */
+        if (fwrite(w->linebuf, 1, (size_t)n, w->trace) != (size_t)n)
+            sim_out_failed(&w->trace_errno); /* reported and exit 2 at the end of the run */
     }
     if (w->metrics)
         sim_metrics_event(w->metrics, e);
@@ -109,6 +115,7 @@ static void env_trace(void *ctx, const struct pg_trace *t)
         e.ev_name = "core";
         break;
     }
+    assert(chk_ev_documented(e.ev_name)); /* the reader knows every kind written */
     e.node = inc->name;
     if (t->peer != PG_NODE_NONE && t->peer <= inc->w->n_incs)
         e.peer = sim_inc_name(inc->w, t->peer);

@@ -28,6 +28,7 @@
 #include "scenario.h"
 
 struct sim_opts {
+    const char *prog; /* argv[0] as invoked, for the commands a run prints; NULL: "pgroup" */
     uint64_t seed;
     bool seed_given;          /* --seed overrides the scenario's */
     const char *trace_path;   /* --trace FILE, or NULL */

@@ -8,6 +8,7 @@
 #include <simgrid/forward.h>
 
 #include "metrics.h"
+#include "progress.h"
 #include "node.h"
 #include "pg.h"
 #include "phys.h"
@@ -146,8 +147,9 @@ struct sim_world {
 
     /* trace */
     struct chk *chk;
-    FILE *trace;
-    uint64_t line; /* lines written so far (the header is line 1) */
+    FILE *trace;     /* --trace FILE, or NULL */
+    int trace_errno; /* the first failed write's errno (sim_out_failed); writing then stops */
+    uint64_t line;   /* lines written so far (the header is line 1) */
     char *linebuf;
     size_t linecap;
 
@@ -172,7 +174,8 @@ struct sim_world {
     int64_t delay_ns, jitter_ns;
     uint64_t rng_ctl;
 
-    struct sim_metrics *metrics; /* NULL unless --metrics or --latency-csv */
+    struct sim_metrics *metrics;   /* NULL unless --metrics or --latency-csv */
+    struct sim_progress *progress; /* the progress line while simulating, or NULL */
     struct sim_dgram_pool *pool;
 
     struct sim_totals tot;

@@ -47,15 +47,52 @@ sed 's/^expect violation integrity/expect pass/' "$src/scenarios/sabotage-duplic
 expect_rc 1 "violated rule exits 1" "$pgroup" run "$out/dup.scn" --seed 5 --trace "$out/dup.jsonl"
 expect_text "$out/last.out" '^  FAIL integrity' "names the violated rule"
 expect_text "$out/last.out" 'line [0-9]+' "shows the evidence events by trace line"
-expect_text "$out/last.out" "reproduce with: pgroup run $out/dup.scn --seed 5" "prints the reproduce command"
+expect_text "$out/last.out" "^reproduce with: $pgroup run $out/dup.scn --seed 5 --trace $out/dup.jsonl\$" \
+  "prints the reproduce command: the program as invoked, the seed, the trace"
 expect_rc 1 "check exits 1 on the violating trace" "$pgroup" check "$out/dup.jsonl"
 expect_text "$out/last.out" '^  FAIL integrity' "offline check names the same rule"
+# The reproduce line works when pasted: the same verdict and the same trace, byte for byte.
+"$pgroup" run "$out/dup.scn" --seed 5 --trace "$out/dup.jsonl" >"$out/dup.run.out" 2>&1
+line=$(sed -n 's/^reproduce with: //p' "$out/dup.run.out")
+mv "$out/dup.jsonl" "$out/dup.second.jsonl"
+(cd / && bash -c "$line") >"$out/paste.out" 2>&1; rc=$?
+[ $rc -eq 1 ] && cmp -s "$out/dup.jsonl" "$out/dup.second.jsonl" && echo "ok: the pasted reproduce line reruns the run (exit 1, same trace)" \
+  || { echo "FAIL: pasted '$line' from / gave exit $rc or another trace"; fails=$((fails+1)); }
+# Without --trace, the cited lines come with how to get them.
+expect_rc 1 "violated rule without a trace" "$pgroup" run "$out/dup.scn" --seed 5 --brief
+expect_text "$out/last.out" "^reproduce with: $pgroup run $out/dup.scn --seed 5\$" "reproduce line without --trace"
+expect_text "$out/last.out" 'add --trace FILE' "says how to get the cited trace lines"
 
 # The resolved configuration and the seed are printed at the start of every run.
 expect_rc 0 "quickstart passes" "$pgroup" run "$src/scenarios/quickstart.scn"
 head -1 "$out/last.out" | grep -q "pgroup run .*quickstart.scn --seed 42" && echo "ok: first line gives the seed" \
   || { echo "FAIL: first line does not give the seed"; head -3 "$out/last.out"; fails=$((fails+1)); }
 expect_text "$out/last.out" '^  PASS liveness' "quickstart liveness passes"
+
+# Progress: a run of more than a second (this one takes about 3 s of wall time in
+# release, more under ASan) draws it on stderr when stderr is a terminal
+# (script(1) gives it one), and nothing otherwise; the trace is the same either way.
+printf 'processes p1..p8\ngroup g p1..p8\nsend p1..p8 group g order cbcast rate 200/s\nrun 30s\n' >"$out/long.scn"
+if command -v script >/dev/null; then
+  script -qec "$pgroup run $out/long.scn --brief --trace $out/long.tty.jsonl >/dev/null" "$out/long.tty.err" >/dev/null
+  expect_rc 0 "long run, stderr not a terminal" "$pgroup" run "$out/long.scn" --brief --trace "$out/long.jsonl"
+  expect_text "$out/long.tty.err" 'pgroup run: simulated [0-9.]+ s of 30.000 s \([0-9]+%\), [0-9.e+-]+ simulated s per wall s, about [0-9:]+ left' \
+    "progress line on a terminal"
+  sed -i -E '/^==[0-9]+==WARNING: ASan is ignoring requested __asan_handle_no_return/d;
+    /^False positive error reports may follow$/d;
+    /^For details see https:\/\/github.com\/google\/sanitizers\/issues\/189$/d' "$out/last.err"
+  [ ! -s "$out/last.err" ] && echo "ok: no progress when stderr is not a terminal (ASan's notes aside)" \
+    || { echo "FAIL: stderr not a terminal, yet:"; cat "$out/last.err"; fails=$((fails+1)); }
+  cmp -s "$out/long.jsonl" "$out/long.tty.jsonl" && echo "ok: same trace with and without the progress line" \
+    || { echo "FAIL: the progress line changed the trace"; fails=$((fails+1)); }
+else
+  echo "skipped: no script(1) to give the run a terminal"
+fi
+
+# --version: the version, the commit, SimGrid's version.
+expect_rc 0 "pgroup --version" "$pgroup" --version
+expect_text "$out/last.out" '^pgroup [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{12}(-dirty)?|unknown\)' "version and commit"
+expect_text "$out/last.out" '^SimGrid [0-9]+\.[0-9]+\.[0-9]+ \(built against [0-9]+\.[0-9]+\.[0-9]+\)$' "SimGrid version"
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pgroup sweep end to end: a tiny spec gives results.csv with the documented
 # columns and one row per run, deterministic rows (wall_s aside), plots and a
-# report; a run that cannot start is an ERROR row, not the end of the sweep;
+# report; a run that fails (here: it cannot write its latency dump) is an
+# ERROR row, not the end of the sweep;
 # a second run resumes (skips finished rows, reruns a removed one); Ctrl-C
 # (SIGINT) keeps finished rows and exits 130; a bad spec is FILE:LINE:COL, exit 2.
 # usage: e2e_sweep.sh PGROUP SOURCE_DIR OUTDIR
@@ -29,15 +30,17 @@ group_size 3
 senders 1
 crash 0.5s
 dump_latency
-grid broken          # more members than a process group can have: the run cannot start
+grid broken          # its latency dump is made a directory below: the run cannot start
 order cbcast
-group_size 5000
+group_size 4
 senders 1
+dump_latency
 SPEC
 rows() { tail -n +2 "$1/results.csv" | wc -l; }
 col() { head -1 "$1/results.csv" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
 
 # 1. a full sweep; 8 + 1 + 1 = 10 runs; the broken one is an ERROR row (exit 1)
+mkdir -p "$out/a/runs/broken-cbcast-n4-s1-r20-b64-l0-seed1.latency.csv"
 set +e
 "$pgroup" sweep "$out/tiny.sweep" --out "$out/a" --jobs 2 >"$out/a.out" 2>"$out/a.err"
 rc=$?
@@ -51,7 +54,7 @@ for c in id grid order group_size senders rate msg_bytes loss seed verdict laten
 done
 v=$(col "$out/a" verdict)
 [ "$(cut -d, -f"$v" "$out/a/results.csv" | grep -c '^PASS$')" -eq 9 ] || fail "want 9 PASS rows"
-grep -q '^broken-cbcast-n5000.*,ERROR,2,.*has 5000 members' "$out/a/results.csv" \
+grep -q '^broken-cbcast-n4-.*,ERROR,2,.*cannot write broken-.*latency.csv: Is a directory' "$out/a/results.csv" \
   || fail "the broken run is not an ERROR row with its message"
 grep -q '^crash-cbcast-n3-s1-.*crash0.5' "$out/a/results.csv" || fail "no crash row"
 f=$(col "$out/a" flush_ms)
@@ -71,6 +74,7 @@ grep -q '^## Flush duration' "$out/a/report.md" || fail "report has no flush sec
 echo "OK: plots (SVG and PNG) and report.md"
 
 # 3. deterministic rows: a second output directory gives the same rows but wall_s
+mkdir -p "$out/b/runs/broken-cbcast-n4-s1-r20-b64-l0-seed1.latency.csv"
 "$pgroup" sweep "$out/tiny.sweep" --out "$out/b" --jobs 1 >/dev/null 2>&1 || true
 w=$(col "$out/a" wall_s)
 diff <(cut -d, -f"$w" --complement "$out/a/results.csv") \

@@ -1,4 +1,5 @@
-/* tests/support_pgnet.c: pg over fakenet, recorded upcalls, TRACE.md checker. See the header. */
+/* tests/support_pgnet.c: pg over fakenet, recorded upcalls, checkers/TRACE.md checker. See the
+ * header. */
 #include "support_pgnet.h"
 
 #include <assert.h>

@@ -2,8 +2,8 @@
  *
  * Owns: access to each fakenet node's group layer (pg_node_pg), a record of every application-level
  * event (send, deliver, view, excluded, flush call/done) in one global order, and a checker of
- * TRACE.md rules 1-8 and 10 over those records. A message is named by the 8-byte tag its payload
- * starts with.
+ * checkers/TRACE.md rules 1-8 and 10 over those records. A message is named by the 8-byte tag its
+ * payload starts with.
  */
 #ifndef PG_SUPPORT_PGNET_H
 #define PG_SUPPORT_PGNET_H
@@ -94,7 +94,7 @@ size_t pgnet_count(struct pgnet *pn, enum pgnet_kind kind, pg_node_id node, pg_g
 uint32_t pgnet_last_view(struct pgnet *pn, unsigned i, pg_gid gid, struct pgnet_rec *out);
 bool pgnet_delivered(struct pgnet *pn, pg_node_id node, pg_gid gid, uint64_t tag);
 
-/* Checks TRACE.md rules 1-8 over every record; with `quiet` also rule 10
+/* Checks checkers/TRACE.md rules 1-8 over every record; with `quiet` also rule 10
  * for gid over the nodes not crashed or excluded. Returns true if all hold;
  * else writes the first violation to why[0..cap). Clients: a client delivers
  * diffusions only, in the diffusion's view, and caches views in any order of

@@ -460,7 +460,7 @@ static void test_liveness_missing_deliveries(void **state)
     tb_free(b);
 }
 
-/* Clients (TRACE.md rule 1's clients clause): a client delivers diffusions
+/* Clients (checkers/TRACE.md rule 1's clients clause): a client delivers diffusions
  * only (msgs sent to members and clients); its own msgs are owed by the
  * members of the view it cached (liveness). */
 static void test_clients_integrity_liveness(void **state)
@@ -765,7 +765,7 @@ static void test_write_read_round_trip(void **state)
 {
     (void)state;
     struct chk_header h = {
-        .scenario = "rt \"x\"", .seed = UINT64_MAX - 1, .end_s = 99.5, .quiet_from_s = 90};
+        .scenario = "rt \"x\"", .seed = UINT64_MAX - 1, .end_s = 12345.5, .quiet_from_s = 90};
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);

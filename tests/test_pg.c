@@ -1,7 +1,7 @@
 /* tests/test_pg.c: the process-group layer (core/pg.h) on the fake network.
  *
  * Each scenario records every application-level upcall and then checks the
- * TRACE.md rules over the records (support_pgnet.c), plus what the scenario
+ * checkers/TRACE.md rules over the records (support_pgnet.c), plus what the scenario
  * is about (who installed which view, who delivered what, counters).
  */
 #include <setjmp.h>

@@ -5,7 +5,7 @@
  * Chains are built with a delivery hook that relays: when node i delivers a
  * message of group A from another node, it cbcasts in group B. The order of
  * deliveries is read from the pgnet records (one global order); each group
- * is also checked against TRACE.md rules 1-8 and 10 (support_pgnet.c).
+ * is also checked against checkers/TRACE.md rules 1-8 and 10 (support_pgnet.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -52,7 +52,7 @@ static void parse_ok(const char *text, struct scn *s)
 {
     int rc = parse(text, s);
     if (rc != 0)
-        print_error("unexpected error: %s", errbuf);
+        print_error("processes p1\nunexpected error: %s", errbuf);
     assert_int_equal(rc, 0);
     assert_string_equal(errbuf, "");
 }
@@ -77,14 +77,14 @@ static void parse_err(const char *text, const char *want)
 static void test_name_seed(void **state)
 {
     struct scn s;
-    parse_ok("name demo.v2\nseed 18446744073709551615\nrun 1s\n", &s);
+    parse_ok("processes p1\nname demo.v2\nseed 18446744073709551615\nrun 1s\n", &s);
     assert_string_equal(s.name, "demo.v2");
     assert_true(s.seed == UINT64_MAX);
     assert_string_equal(s.file, "t.scn");
     scn_free(&s);
     assert_zeroed(&s);
 
-    assert_int_equal(parse_as("some/dir/my-scen.scn", "run 1s\n", &s), 0);
+    assert_int_equal(parse_as("some/dir/my-scen.scn", "processes p1\nrun 1s\n", &s), 0);
     assert_string_equal(s.name, "my-scen"); /* default: basename without .scn */
     assert_string_equal(s.file, "some/dir/my-scen.scn");
     assert_true(s.seed == 1);
@@ -94,13 +94,13 @@ static void test_name_seed(void **state)
 static void test_platform_cluster(void **state)
 {
     struct scn s;
-    parse_ok("run 1s\n", &s);
+    parse_ok("processes p1\nrun 1s\n", &s);
     assert_string_equal(s.platform_file, "");
     assert_int_equal(s.cluster_latency_ns, 50000);
     assert_true(s.cluster_bandwidth_Bps == 125e6);
     scn_free(&s);
 
-    parse_ok("platform cluster latency 100us bandwidth 1Gbps\nrun 1s\n", &s);
+    parse_ok("processes p1\nplatform cluster latency 100us bandwidth 1Gbps\nrun 1s\n", &s);
     assert_int_equal(s.cluster_latency_ns, 100000);
     assert_true(s.cluster_bandwidth_Bps == 125e6);
     scn_free(&s);
@@ -109,11 +109,11 @@ static void test_platform_cluster(void **state)
         const char *bw;
         double bytes_per_s;
     } cases[] = {{"100Mbps", 12.5e6},  {"125MBps", 125e6}, {"10kbps", 1250},
-                 {"1.5Gbps", 187.5e6}, {"8bps", 1},        {"2GBps", 2e9}};
+                 {"1.5Gbps", 187.5e6}, {"1kbps", 125},     {"2GBps", 2e9}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[128];
-        snprintf(text, sizeof text, "platform cluster bandwidth %s latency 1ms\nrun 1s\n",
-                 cases[i].bw);
+        snprintf(text, sizeof text,
+                 "platform cluster bandwidth %s latency 1ms\nprocesses p1\nrun 1s\n", cases[i].bw);
         parse_ok(text, &s);
         assert_true(s.cluster_bandwidth_Bps == cases[i].bytes_per_s);
         assert_int_equal(s.cluster_latency_ns, 1000000);
@@ -143,7 +143,7 @@ static void test_platform_file(void **state)
     assert_string_equal(s.procs[0].host, "node-7.lan");
     scn_free(&s);
 
-    snprintf(text, sizeof text, "platform file %s\nrun 1s\n", plat); /* absolute: kept */
+    snprintf(text, sizeof text, "platform file %s\nprocesses p1\nrun 1s\n", plat); /* absolute */
     parse_ok(text, &s);
     assert_string_equal(s.platform_file, plat);
     scn_free(&s);
@@ -162,7 +162,7 @@ static void test_platform_file(void **state)
 static void test_set(void **state)
 {
     struct scn s;
-    parse_ok("run 1s\n", &s); /* defaults */
+    parse_ok("processes p1\nrun 1s\n", &s); /* defaults */
     assert_int_equal(s.heartbeat_period_ns, 100000000);
     assert_int_equal(s.suspect_timeout_ns, 1000000000);
     assert_int_equal(s.rto_initial_ns, 20000000);
@@ -172,19 +172,20 @@ static void test_set(void **state)
     assert_false(s.abcast_token_fixed);
     scn_free(&s);
 
-    parse_ok("set abcast_token fixed\nrun 1s\n", &s);
+    parse_ok("processes p1\nset abcast_token fixed\nrun 1s\n", &s);
     assert_true(s.abcast_token_fixed);
     scn_free(&s);
-    parse_ok("set abcast_token follow\nrun 1s\n", &s);
+    parse_ok("processes p1\nset abcast_token follow\nrun 1s\n", &s);
     assert_false(s.abcast_token_fixed);
     scn_free(&s);
-    parse_ok("run 1s\n", &s);
+    parse_ok("processes p1\nrun 1s\n", &s);
     assert_true(s.vt_compress);
     scn_free(&s);
 
-    parse_ok("set heartbeat_period 50ms\nset suspect_timeout 1500ms\nset rto_initial 5ms\n"
-             "set rto_max 1s\nset ack_delay 500us\nset window 64\nrun 1s\n",
-             &s);
+    parse_ok(
+        "processes p1\nset heartbeat_period 50ms\nset suspect_timeout 1500ms\nset rto_initial 5ms\n"
+        "set rto_max 1s\nset ack_delay 500us\nset window 64\nrun 1s\n",
+        &s);
     assert_int_equal(s.heartbeat_period_ns, 50000000);
     assert_int_equal(s.suspect_timeout_ns, 1500000000);
     assert_int_equal(s.rto_initial_ns, 5000000);
@@ -194,10 +195,10 @@ static void test_set(void **state)
     assert_true(s.vt_compress);
     scn_free(&s);
 
-    parse_ok("set vt_compress off\nrun 1s\n", &s);
+    parse_ok("processes p1\nset vt_compress off\nrun 1s\n", &s);
     assert_false(s.vt_compress);
     scn_free(&s);
-    parse_ok("set vt_compress on\nrun 1s\n", &s);
+    parse_ok("processes p1\nset vt_compress on\nrun 1s\n", &s);
     assert_true(s.vt_compress);
     scn_free(&s);
 }
@@ -276,10 +277,10 @@ static void test_group(void **state)
 static void test_send(void **state)
 {
     struct scn s;
-    parse_ok("processes p1..p4\ngroup g p1..p3\n"
+    parse_ok("processes p1..p4\ngroup g p1..p3\ngroup k p1..p3\n"
              "send p1..p2 p4 group g\n"
-             "send p3 group g stop 4s size 2KiB order abcast rate 0.5/s start 1.5s\n"
-             "send p1 group g order cbcast size 8176B\n"
+             "send p3 group k stop 4s size 2KiB order abcast rate 0.5/s start 1.5s\n"
+             "send p1 group k order cbcast size 8176B\n"
              "run 10s\n",
              &s);
     assert_int_equal(s.n_workloads, 3);
@@ -293,7 +294,7 @@ static void test_send(void **state)
     assert_int_equal(w->size_bytes, 64);
     assert_int_equal(w->start_ns, 0);
     assert_int_equal(w->stop_ns, 10000000000); /* the run's end */
-    assert_int_equal(w->line, 3);
+    assert_int_equal(w->line, 4);
     w = &s.workloads[1];
     assert_int_equal(w->order, SCN_ORDER_ABCAST);
     assert_true(w->rate_per_s == 0.5);
@@ -420,7 +421,7 @@ static void test_durations(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[64];
         struct scn s;
-        snprintf(text, sizeof text, "run %s\n", cases[i].text);
+        snprintf(text, sizeof text, "processes p1\nrun %s\n", cases[i].text);
         parse_ok(text, &s);
         assert_int_equal(s.run_ns, cases[i].ns);
         scn_free(&s);
@@ -552,13 +553,13 @@ static void test_crash_restart(void **state)
 static void test_run_quiet_expect(void **state)
 {
     struct scn s;
-    parse_ok("run 10s\n", &s);
+    parse_ok("processes p1\nrun 10s\n", &s);
     assert_int_equal(s.run_ns, 10000000000);
     assert_int_equal(s.quiet_ns, 0);
     assert_int_equal(s.expect, SCN_EXPECT_PASS);
     scn_free(&s);
 
-    parse_ok("run 10s\nquiet 3s\nexpect pass\n", &s);
+    parse_ok("processes p1\nrun 10s\nquiet 3s\nexpect pass\n", &s);
     assert_int_equal(s.quiet_ns, 3000000000);
     assert_int_equal(s.expect, SCN_EXPECT_PASS);
     scn_free(&s);
@@ -571,7 +572,7 @@ static void test_run_quiet_expect(void **state)
                  {"9", "state-transfer"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[128];
-        snprintf(text, sizeof text, "expect violation %s\nrun 1s\n", cases[i].rule);
+        snprintf(text, sizeof text, "expect violation %s\nprocesses p1\nrun 1s\n", cases[i].rule);
         parse_ok(text, &s);
         assert_int_equal(s.expect, SCN_EXPECT_VIOLATION);
         assert_string_equal(s.expect_rule, cases[i].canonical);
@@ -752,7 +753,7 @@ static const struct {
      "sending-view, virtual-synchrony, failure-atomicity, causal-order, total-order, flush, "
      "state-transfer, liveness, fifo)"},
     {"expect violation 11\n",
-     "t.scn:1:18: no rule numbered '11' (TRACE.md numbers its rules 1 to 10)"},
+     "t.scn:1:18: no rule numbered '11' (checkers/TRACE.md numbers its rules 1 to 10)"},
     /* processes and names */
     {"processes p1..p3 p2\n", "t.scn:1:18: process 'p2' is already declared (line 1)"},
     {"processes p1\nprocesses p2 p1\n", "t.scn:2:14: process 'p1' is already declared (line 1)"},
@@ -835,7 +836,7 @@ static const struct {
     {"processes p1\ngroup g p1\nsend p1 group g rate 50\n",
      "t.scn:3:22: expected a rate (like 50/s or 0.5/s), not '50'"},
     {"processes p1\ngroup g p1\nsend p1 group g rate 0/s\n",
-     "t.scn:3:22: rate '0/s' is out of range (above 0/s, at most 1000000/s)"},
+     "t.scn:3:22: rate '0/s' is out of range (above 0/s, at most 100000/s)"},
     {"processes p1\ngroup g p1\nsend p1 group g rate 1/s rate 2/s\n",
      "t.scn:3:26: `rate` given twice"},
     {"processes p1\ngroup g p1\nsend p1 group g stop\n",
@@ -890,6 +891,28 @@ static const struct {
     /* the semantic pass reports the error nearest the top */
     {"processes p1\nat 20s heal\nat 1s restart p1\nrun 5s\n",
      "t.scn:2:4: event at 20s is after the run ends at 5s"},
+    /* a scenario needs processes; reported only when nothing nearer the top is */
+    {"run 1s\n", "t.scn:2:1: no processes: declare them with `processes NAMES...`"},
+    {"at 2s heal\nrun 1s\n", "t.scn:1:4: event at 2s is after the run ends at 1s"},
+    /* control bytes are errors in comments too */
+    {"processes p1 # a \x01 here\nrun 1s\n", "t.scn:1:18: unexpected control byte 0x01"},
+    {"# \x7f\n", "t.scn:1:3: unexpected control byte 0x7f"},
+    /* what SimGrid can simulate: the built-in cluster's ranges */
+    {"platform cluster latency 1000001ms\n",
+     "t.scn:1:26: latency '1000001ms' is out of range (0s to 1000s)"},
+    {"platform cluster bandwidth 999bps\n",
+     "t.scn:1:28: bandwidth '999bps' is out of range (at least 1kbps = 125Bps)"},
+    {"processes p1\ngroup g p1\nsend p1 group g rate 100001/s\nrun 1s\n",
+     "t.scn:3:22: rate '100001/s' is out of range (above 0/s, at most 100000/s)"},
+    /* one group is either link level (fifo) or a process group */
+    {"processes p1 p2\ngroup g p1 p2\nsend p1 group g order cbcast\nsend p2 group g\nrun 1s\n",
+     "t.scn:4:1: group g runs the process-group layer (it has cbcast, abcast or diffusion "
+     "traffic, clients, a relay, a domain, joins, leaves or flushes); its traffic cannot also be "
+     "fifo"},
+    {"processes p1 p2\ngroup g p1\nsend p1 group g order fifo\nat 1s join p2 g\nrun 2s\n",
+     "t.scn:3:23: group g runs the process-group layer (it has cbcast, abcast or diffusion "
+     "traffic, clients, a relay, a domain, joins, leaves or flushes); its traffic cannot also be "
+     "fifo"},
 };
 
 static void test_errors(void **state)
@@ -930,13 +953,21 @@ static void test_limits(void **state)
 {
     struct scn s;
     /* processes: SCN_MAX_PROCS fit, one more does not */
-    parse_ok("processes p1..p8192\ngroup g p1..p8192\nrun 1s\n", &s);
+    parse_ok("processes p1..p8192\ngroup g p1..p256\ngroup h p257..p512 clients p513..p1536\n"
+             "run 1s\n",
+             &s);
     assert_int_equal(s.n_procs, SCN_MAX_PROCS);
-    assert_int_equal(s.groups[0].n_members, SCN_MAX_PROCS);
-    assert_int_equal(s.groups[0].members[8191], 8191);
     assert_int_equal(scn_find_proc(&s, "p8192"), 8191);
+    /* members and clients of a group: SCN_MAX_MEMBERS and SCN_MAX_CLIENTS fit */
+    assert_int_equal(s.groups[0].n_members, SCN_MAX_MEMBERS);
+    assert_int_equal(s.groups[0].members[255], 255);
+    assert_int_equal(s.groups[1].n_clients, SCN_MAX_CLIENTS);
     scn_free(&s);
     parse_err("processes p1..p8192 q\n", "t.scn:1:21: more than 8192 processes");
+    parse_err("processes p1..p300\ngroup g p1 p2..p257\n",
+              "t.scn:2:12: a group has at most 256 members; 'p257' is one more");
+    parse_err("processes p1..p2000\ngroup g p1 clients p2..p1025 p1026\n",
+              "t.scn:2:30: a group has at most 1024 clients; 'p1026' is one more");
 
     char *t = repeat("processes p\n", "group g%u p\n", SCN_MAX_GROUPS + 1, "");
     parse_err(t, "t.scn:4098:1: more than 4096 groups");
@@ -944,7 +975,7 @@ static void test_limits(void **state)
     t = repeat("processes p\ngroup g p\n", "send p group g\n", SCN_MAX_WORKLOADS + 1, "");
     parse_err(t, "t.scn:4099:1: more than 4096 `send` lines");
     free(t);
-    t = repeat("", "at 0s heal\n", SCN_MAX_FAULTS, "run 1s\n");
+    t = repeat("processes p\n", "at 0s heal\n", SCN_MAX_FAULTS, "run 1s\n");
     parse_ok(t, &s);
     assert_int_equal(s.n_faults, SCN_MAX_FAULTS);
     scn_free(&s);
@@ -984,11 +1015,11 @@ static void test_limits(void **state)
     parse_err(text, want);
 
     /* lines: SCN_LINE_MAX - 1 bytes fit */
-    char *line = malloc(SCN_LINE_MAX + 8);
+    char *line = malloc(SCN_LINE_MAX + 16);
     assert_non_null(line);
-    memset(line, ' ', SCN_LINE_MAX + 8);
+    memset(line, ' ', SCN_LINE_MAX + 16);
     memcpy(line, "run 1s", 6);
-    strcpy(line + SCN_LINE_MAX - 1, "\n");
+    strcpy(line + SCN_LINE_MAX - 1, "\nprocesses p\n");
     parse_ok(line, &s);
     scn_free(&s);
     line[SCN_LINE_MAX - 1] = ' ';

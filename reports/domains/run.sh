@@ -87,7 +87,7 @@ done
       "$tmp/$c".*.txt
   done
   echo
-  echo "Every run passes every rule of TRACE.md (the \`verdict\` column), in particular rule 6"
+  echo "Every run passes every rule of checkers/TRACE.md (the \`verdict\` column), in particular rule 6"
   echo "per domain: \`bb\` and \`tq\` keep causal order across each other in both cases."
   echo
   echo "## 2. Timestamp bytes per message as a domain's groups grow"
