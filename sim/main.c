@@ -1,6 +1,6 @@
 /* sim/main.c: the `pgroup` command.
  *
- * Owns: the command line. Subcommands: run, check, sweep. Exit status: 0 when every
+ * Owns: the command line. Subcommands: run, check, sweep, show. Exit status: 0 when every
  * rule holds (or the scenario's expected violation happened), 1 when a rule
  * was violated, 2 for bad input or bad usage.
  */
@@ -12,6 +12,7 @@
 
 #include "chk.h"
 #include "scenario.h"
+#include "show.h"
 #include "sweep.h"
 #include "world.h"
 
@@ -26,13 +27,16 @@ static const char usage_main[] =
     "  check TRACE                                        check a trace file offline\n"
     "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, "
     "report\n"
+    "  show TRACE --svg FILE | --shiviz FILE | --perfetto FILE\n"
+    "                                                     draw a trace (space-time SVG) or export "
+    "it\n"
     "\n"
     "`pgroup COMMAND --help` tells more. Exit status: 0 every rule holds (or the\n"
     "scenario's expected violation happened), 1 a rule was violated, 2 bad input or usage.\n";
 
 static const char usage_run[] =
     "usage: pgroup run SCENARIO [--seed N] [--trace FILE] [--brief] [--metrics FILE]\n"
-    "                  [--latency-csv FILE]\n"
+    "                  [--latency-csv FILE] [--svg FILE]\n"
     "\n"
     "Parses SCENARIO (format: scenarios/README.md), prints the resolved configuration,\n"
     "simulates it on SimGrid with every rule checked online, and prints a summary:\n"
@@ -46,6 +50,8 @@ static const char usage_run[] =
     "                      cost), one key=value per line; keys: sim/metrics.h\n"
     "  --latency-csv FILE  write one line per remote delivery:\n"
     "                      t_send_s,t_deliver_s,latency_ms,order,from,to\n"
+    "  --svg FILE    after the run, draw its trace (needs --trace) as `pgroup show --svg`\n"
+    "                does: the window around the first violation, or the whole run\n"
     "\n"
     "Same scenario and seed give a byte-identical trace. A failing run prints the\n"
     "command that reproduces it. Exit status: 0 pass (or the expected violation\n"
@@ -81,6 +87,27 @@ static const char usage_sweep[] =
     "wall_s. Exit status: 0 every row PASS, 1 some row FAIL or ERROR (or gnuplot failed),\n"
     "2 bad spec (FILE:LINE:COL: message) or usage, 130 interrupted.\n";
 
+static const char usage_show[] =
+    "usage: pgroup show TRACE [--svg FILE] [--shiviz FILE] [--perfetto FILE]\n"
+    "                   [--from T] [--to T] [--nodes LIST] [--group G]\n"
+    "\n"
+    "Reads a trace (TRACE.md), judges it with the same checkers as `pgroup check`, and\n"
+    "writes one or more of:\n"
+    "  --svg FILE       a space-time diagram: one lane per process incarnation, messages as\n"
+    "                   arrows coloured by order, view installs, flush, view-change and\n"
+    "                   state-transfer spans, crashes, partitions, and the evidence of the\n"
+    "                   first violation in red with the rule's sentence as caption; hover an\n"
+    "                   arrow for its message; a crowded window is thinned and says so\n"
+    "  --shiviz FILE    a ShiViz log (vector clocks; the parsing regex is its first line)\n"
+    "  --perfetto FILE  Chrome Trace Event JSON for Perfetto UI or chrome://tracing\n"
+    "\n"
+    "Options of the SVG picture:\n"
+    "  --from T, --to T  the window in simulated time (seconds, or with s, ms, us); without\n"
+    "                    them: the events around the first violation, or the whole run\n"
+    "  --nodes LIST      only these nodes (comma-separated; p3 names p3 and p3#2)\n"
+    "  --group G         only group G's messages, views and spans, and its nodes\n"
+    "Exit status: 0 written, 2 unreadable or malformed trace, bad usage or unwritable output.\n";
+
 static bool is_help(const char *a)
 {
     return !strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help");
@@ -100,7 +127,7 @@ static int parse_seed(const char *s, uint64_t *out)
 static int cmd_run(int argc, char **argv)
 {
     struct sim_opts o = {0};
-    const char *path = NULL;
+    const char *path = NULL, *svg = NULL;
     for (int i = 0; i < argc; i++) {
         if (is_help(argv[i])) {
             fputs(usage_run, stdout);
@@ -118,6 +145,8 @@ static int cmd_run(int argc, char **argv)
             o.metrics_path = argv[++i];
         } else if (!strcmp(argv[i], "--latency-csv") && i + 1 < argc) {
             o.latency_csv = argv[++i];
+        } else if (!strcmp(argv[i], "--svg") && i + 1 < argc) {
+            svg = argv[++i];
         } else if (!strcmp(argv[i], "--brief")) {
             o.quiet = true;
         } else if (argv[i][0] == '-' || path) {
@@ -127,8 +156,10 @@ static int cmd_run(int argc, char **argv)
             path = argv[i];
         }
     }
-    if (!path) {
-        fprintf(stderr, "pgroup run: no scenario given\n%s", usage_run);
+    if (!path || (svg && !o.trace_path)) {
+        fprintf(stderr, "pgroup run: %s\n%s",
+                path ? "--svg draws the trace: give --trace FILE too" : "no scenario given",
+                usage_run);
         return 2;
     }
     struct scn s;
@@ -137,6 +168,11 @@ static int cmd_run(int argc, char **argv)
     fflush(stdout);
     int rc = sim_run(&s, &o, stdout, NULL);
     scn_free(&s);
+    if (svg && rc != 2) {
+        if (show_svg_file(o.trace_path, svg, NULL, stderr) != SHOW_OK)
+            return 2;
+        printf("picture: %s (pgroup show %s --svg %s)\n", svg, o.trace_path, svg);
+    }
     return rc;
 }
 
@@ -225,6 +261,84 @@ static int cmd_sweep(int argc, char **argv)
     return rc;
 }
 
+/* Seconds from "1.5", "1.5s", "200ms" or "350us"; -1 when malformed. */
+static double parse_time_s(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double unit = !strcmp(end, "") || !strcmp(end, "s") ? 1
+                  : !strcmp(end, "ms")                  ? 1e-3
+                  : !strcmp(end, "us")                  ? 1e-6
+                                                        : -1;
+    return errno || end == s || unit < 0 || !(v >= 0) ? -1 : v * unit;
+}
+
+/* Writes what cmd_show was asked for; 0, or 2 after a message. */
+static int show_outputs(const char *trace, const char *svg, const char *shiviz,
+                        const char *perfetto, const struct show_opts *o)
+{
+    struct show_svg_info info;
+    if (svg && show_svg_file_info(trace, svg, o, stderr, &info) != SHOW_OK)
+        return 2;
+    if (svg)
+        printf("svg: %s: %.9g s to %.9g s, %u lanes, %u of %u arrows drawn%s%s\n", svg, info.from_s,
+               info.to_s, info.lanes, info.arrows, info.arrows_in_window,
+               info.rule >= 0 ? "; first violation: " : "; no violation",
+               info.rule >= 0 ? chk_rule_name((enum chk_rule)info.rule) : "");
+    if (shiviz && show_shiviz_file(trace, shiviz, stderr) != SHOW_OK)
+        return 2;
+    if (shiviz)
+        printf("shiviz: %s\n", shiviz);
+    if (perfetto && show_perfetto_file(trace, perfetto, stderr) != SHOW_OK)
+        return 2;
+    if (perfetto)
+        printf("perfetto: %s\n", perfetto);
+    return 0;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    struct show_opts o = show_opts_default();
+    const char *trace = NULL, *svg = NULL, *shiviz = NULL, *perfetto = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double *t = !strcmp(a, "--from") ? &o.from_s : !strcmp(a, "--to") ? &o.to_s : NULL;
+        const char **out = !strcmp(a, "--svg")        ? &svg
+                           : !strcmp(a, "--shiviz")   ? &shiviz
+                           : !strcmp(a, "--perfetto") ? &perfetto
+                           : !strcmp(a, "--nodes")    ? &o.nodes
+                           : !strcmp(a, "--group")    ? &o.group
+                                                      : NULL;
+        if (is_help(a)) {
+            fputs(usage_show, stdout);
+            return 0;
+        } else if ((t || out) && !v) {
+            fprintf(stderr, "pgroup show: %s needs a value\n%s", a, usage_show);
+            return 2;
+        } else if (t && (*t = parse_time_s(v)) < 0) {
+            fprintf(stderr, "pgroup show: %s takes a time (1.5, 1.5s, 200ms, 350us), not '%s'\n", a,
+                    v);
+            return 2;
+        } else if (t || out) {
+            if (out)
+                *out = v;
+            i++;
+        } else if (a[0] == '-' || trace) {
+            fprintf(stderr, "pgroup show: unexpected argument '%s'\n%s", a, usage_show);
+            return 2;
+        } else {
+            trace = a;
+        }
+    }
+    if (!trace || !(svg || shiviz || perfetto)) {
+        fprintf(stderr, "pgroup show: %s\n%s", trace ? "no output given" : "no trace given",
+                usage_show);
+        return 2;
+    }
+    return show_outputs(trace, svg, shiviz, perfetto, &o);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -241,6 +355,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "sweep"))
         return cmd_sweep(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "show"))
+        return cmd_show(argc - 2, argv + 2);
     fprintf(stderr, "pgroup: unknown command '%s'\n%s", argv[1], usage_main);
     return 2;
 }
