@@ -284,7 +284,7 @@ static int show_outputs(const char *trace, const char *svg, const char *shiviz,
     if (svg)
         printf("svg: %s: %.9g s to %.9g s, %u lanes, %u of %u arrows drawn%s%s\n", svg, info.from_s,
                info.to_s, info.lanes, info.arrows, info.arrows_in_window,
-               info.rule >= 0 ? "; first violation: " : "; no violation",
+               info.rule >= 0 ? "; violation drawn: " : "; no violation",
                info.rule >= 0 ? chk_rule_name((enum chk_rule)info.rule) : "");
     if (shiviz && show_shiviz_file(trace, shiviz, stderr) != SHOW_OK)
         return 2;

@@ -30,8 +30,9 @@ enum show_err {
 };
 
 /* A window of the SVG picture. Negative from_s / to_s: not given. With
- * neither given, the window is picked: the events around the first
- * violation, else the whole run. */
+ * neither given, the window is picked: the whole run when it is short, else
+ * the events around the violation drawn (the one the trace's header expects,
+ * when it happened, else the first in the trace), else the whole run. */
 struct show_opts {
     double from_s, to_s;
     const char *nodes; /* comma-separated node or process names (p3 names p3 and p3#2), or NULL */
@@ -50,7 +51,7 @@ int show_svg_file(const char *trace_path, const char *svg_path, const struct sho
 struct show_svg_info {
     double from_s, to_s;
     unsigned lanes, arrows, arrows_in_window; /* arrows drawn / arrows the window holds */
-    int rule;                                 /* the first violated rule (chk_rule), or -1 */
+    int rule; /* the violation drawn (chk_rule: the expected one, else the first), or -1 */
     bool evidence_in_window;                  /* every evidence event is in the window */
 };
 /* The same, filling *info (may be NULL). */

@@ -96,7 +96,9 @@ struct show_model {
     struct show_net *nets;
     uint32_t n_nets, nets_cap;
     struct chk *chk;
-    int rule; /* the first violated rule, or -1 */
+    int expect;     /* the rule the header expects to fail (`expect`), or -1 */
+    int first_rule; /* the rule whose violation came first in the trace, or -1 */
+    int rule;       /* the violation drawn: the expected rule's when it failed, else the first */
     const char *vio_message;
     struct chk_evidence_ref evidence[CHK_EVIDENCE_REFS_MAX];
     uint32_t evidence_ev[CHK_EVIDENCE_REFS_MAX]; /* event index of each, or SHOW_NONE */

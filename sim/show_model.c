@@ -207,6 +207,7 @@ static bool ld_header(void *ctx, const struct chk_header *h)
     m->seed = h->seed;
     m->end_s = h->end_s;
     m->chk = chk_new(h);
+    m->expect = chk_rule_parse(h->expect);
     return m->scenario && m->chk;
 }
 
@@ -340,10 +341,13 @@ static bool index_nodes(struct show_model *m)
     return true;
 }
 
-/* The checker's first violation and its evidence, mapped to events. */
+/* The violation to draw (the one the scenario expects when it happened,
+ * else the first in the trace) and its evidence, mapped to events. */
 static void index_violation(struct show_model *m)
 {
-    m->rule = chk_first_failed(m->chk);
+    m->first_rule = chk_first_failed(m->chk);
+    bool expected = m->expect >= 0 && chk_rule_failed(m->chk, (enum chk_rule)m->expect);
+    m->rule = expected ? m->expect : m->first_rule;
     if (m->rule < 0)
         return;
     m->vio_message = chk_violation_message(m->chk, (enum chk_rule)m->rule);
@@ -357,7 +361,7 @@ static void index_violation(struct show_model *m)
 int show_model_load_buf(struct show_model *m, const char *name, const char *buf, size_t len,
                         FILE *err)
 {
-    *m = (struct show_model){.rule = -1};
+    *m = (struct show_model){.rule = -1, .first_rule = -1, .expect = -1};
     struct show_loader ld = {.m = m};
     struct chk_trace_sink sink = {.on_header = ld_header, .on_event = ld_event, .ctx = &ld};
     if (!chk_parse_trace_buf(name, buf, len, err, &sink))
@@ -380,7 +384,7 @@ int show_model_load_buf(struct show_model *m, const char *name, const char *buf,
 
 int show_model_load(struct show_model *m, const char *path, FILE *err)
 {
-    *m = (struct show_model){.rule = -1};
+    *m = (struct show_model){.rule = -1, .first_rule = -1, .expect = -1};
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (err)
@@ -437,7 +441,7 @@ void show_model_free(struct show_model *m)
         free(a);
     }
     memset(m, 0, sizeof *m);
-    m->rule = -1;
+    m->rule = m->first_rule = m->expect = -1;
 }
 
 void show_xml_text(FILE *f, const char *s)

@@ -147,6 +147,13 @@ static void sv_caption_lines(struct sv *s)
         snprintf(text, sizeof text, "FAIL %s: %s", chk_rule_name(r),
                  m->vio_message ? m->vio_message : "");
         caption_wrap(s, 'r', text);
+        if (m->rule != m->first_rule) {
+            snprintf(text, sizeof text,
+                     "(The scenario expects this violation; the first one in the trace is of "
+                     "%s: pgroup check lists every rule.)",
+                     chk_rule_name((enum chk_rule)m->first_rule));
+            caption_wrap(s, 'n', text);
+        }
         char rule[32] = "Project rule";
         if (num)
             snprintf(rule, sizeof rule, "Rule %d", num);

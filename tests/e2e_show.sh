@@ -26,7 +26,7 @@ grep -q "^picture: $out/run.svg" "$out/run.out" && ok "run --svg names its pictu
   || bad "run --svg printed no picture line: $(tail -2 "$out/run.out")"
 "$pgroup" show "$out/causal.jsonl" --svg "$out/causal.svg" >"$out/show.out" 2>&1 \
   || bad "pgroup show exited $?: $(cat "$out/show.out")"
-grep -q 'first violation: causal-order' "$out/show.out" && ok "show names the first violation" \
+grep -q 'violation drawn: causal-order' "$out/show.out" && ok "show names the violation it draws" \
   || bad "show: $(cat "$out/show.out")"
 cmp -s "$out/run.svg" "$out/causal.svg" && ok "run --svg and show --svg draw the same picture" \
   || bad "run --svg and show --svg differ"
@@ -46,6 +46,14 @@ grep -q 'FAIL causal-order: p3 delivered p1/52 before p1/51' "$out/causal.svg" \
   && ok "the caption gives the violation and the rule's sentence" || bad "caption lacks the violation"
 grep -c '<title>p1/' "$out/causal.svg" | grep -qv '^0$' && ok "arrows carry hover titles" \
   || bad "no <title> on the arrows"
+
+# the violation a scenario expects is the one drawn, even when another comes first
+"$pgroup" run "$src/scenarios/sabotage-fatomic.scn" --brief --trace "$out/fatomic.jsonl" >/dev/null 2>&1
+"$pgroup" show "$out/fatomic.jsonl" --svg "$out/fatomic.svg" >"$out/fatomic.out" 2>&1
+grep -q 'violation drawn: failure-atomicity' "$out/fatomic.out" \
+  && grep -q 'The scenario expects this violation; the first one in the trace is of causal-order' \
+    "$out/fatomic.svg" && ok "sabotage-fatomic: the expected violation is drawn, and the caption says so" \
+  || bad "sabotage-fatomic: $(cat "$out/fatomic.out")"
 
 # 2. a crowded window is thinned and the caption says so
 "$pgroup" run "$src/scenarios/quickstart.scn" --brief --trace "$out/quick.jsonl" >/dev/null 2>&1
