@@ -107,6 +107,12 @@ bool chk_rule_implemented(enum chk_rule r)
     return false;
 }
 
+const char *chk_ev_name(enum chk_ev ev)
+{
+    assert(ev >= 0 && ev <= CHK_EV_OTHER);
+    return ev == CHK_EV_OTHER ? NULL : chk_ev_names[ev];
+}
+
 const char *chk_ev_string(const struct chk_event *e)
 {
     if (e->ev == CHK_EV_OTHER)

@@ -32,6 +32,10 @@ enum chk_ev {
     CHK_EV_OTHER, /* any other `ev` (diagnostics such as "suspect"): kept, not judged */
 };
 
+/* The `ev` string of a kind ("deliver"); NULL for CHK_EV_OTHER, whose events
+ * carry their own (chk_event.ev_name). */
+const char *chk_ev_name(enum chk_ev ev);
+
 /* One trace event. Strings are borrowed for the duration of the call. Fields
  * an event does not have are NULL / 0. */
 struct chk_event {

@@ -187,6 +187,12 @@ bool show_positioned(const struct show_layout *l, const struct show_model *m, ui
 /* Event i in a few words ("deliver p1/52 cbcast g1 view 1 from p1") into buf. */
 const char *show_ev_describe(const struct show_model *m, uint32_t i, char *buf, size_t cap);
 
+/* Opens an output file for writing; NULL after a message on err. */
+FILE *show_out_open(const char *path, FILE *err);
+/* Closes it: SHOW_E_OUTPUT after a message when writing failed and rc was
+ * SHOW_OK, else rc. */
+int show_out_close(FILE *f, const char *path, FILE *err, int rc);
+
 /* Writes text to f with the characters XML reserves escaped. */
 void show_xml_text(FILE *f, const char *s);
 /* Writes s as a JSON string (quoted, escaped). */

@@ -480,17 +480,9 @@ void show_json_str(FILE *f, const char *s)
 
 static const char *ev_kind(const struct show_ev *v)
 {
-    static const char *const names[] = {
-        [CHK_EV_START] = "start",           [CHK_EV_CRASH] = "crash",
-        [CHK_EV_DOMAIN] = "domain",         [CHK_EV_VIEW] = "view",
-        [CHK_EV_EXCLUDED] = "excluded",     [CHK_EV_SEND] = "send",
-        [CHK_EV_DELIVER] = "deliver",       [CHK_EV_FLUSH_CALL] = "flush_call",
-        [CHK_EV_FLUSH_DONE] = "flush_done", [CHK_EV_STATE] = "state",
-        [CHK_EV_FAULT] = "fault",
-    };
     if (v->ev == CHK_EV_OTHER || v->ev == CHK_EV_FAULT)
         return v->name ? v->name : "?";
-    return v->ev < CHK_EV_OTHER ? names[v->ev] : "?";
+    return chk_ev_name(v->ev);
 }
 
 const char *show_ev_describe(const struct show_model *m, uint32_t i, char *buf, size_t cap)
@@ -522,4 +514,24 @@ const char *show_ev_describe(const struct show_model *m, uint32_t i, char *buf, 
         SHOW_PUT(" %s", v->text);
 #undef SHOW_PUT
     return buf;
+}
+
+FILE *show_out_open(const char *path, FILE *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f && err)
+        fprintf(err, "%s: cannot write: %s\n", path, strerror(errno));
+    return f;
+}
+
+int show_out_close(FILE *f, const char *path, FILE *err, int rc)
+{
+    bool bad = ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    if (bad && rc == SHOW_OK) {
+        if (err)
+            fprintf(err, "%s: write error\n", path);
+        return SHOW_E_OUTPUT;
+    }
+    return rc;
 }

@@ -13,7 +13,6 @@
  * faults are global instant events. Times: ts and dur in microseconds.
  */
 #define _GNU_SOURCE /* qsort_r */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,23 +150,16 @@ int show_perfetto_file(const char *trace_path, const char *out_path, FILE *err)
 {
     struct show_model m;
     int rc = show_model_load(&m, trace_path, err);
-    FILE *f = rc == SHOW_OK ? fopen(out_path, "w") : NULL;
-    if (rc == SHOW_OK && !f) {
-        if (err)
-            fprintf(err, "%s: cannot write: %s\n", out_path, strerror(errno));
+    FILE *f = rc == SHOW_OK ? show_out_open(out_path, err) : NULL;
+    if (rc == SHOW_OK && !f)
         rc = SHOW_E_OUTPUT;
-    }
     if (f) {
         pf_meta(&m, f);
         pf_events(&m, f);
         if (!pf_spans(&m, f))
             rc = SHOW_E_LIMIT;
         fprintf(f, "\n]}\n");
-        if (fclose(f) != 0 && rc == SHOW_OK) {
-            if (err)
-                fprintf(err, "%s: write error\n", out_path);
-            rc = SHOW_E_OUTPUT;
-        }
+        rc = show_out_close(f, out_path, err, rc);
     }
     show_model_free(&m);
     return rc;

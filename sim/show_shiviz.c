@@ -8,7 +8,6 @@
  * ShiViz, which draws an edge to the event whose own entry a clock raises,
  * draws every delivery's arrow from its send.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,12 +138,9 @@ int show_shiviz_file(const char *trace_path, const char *out_path, FILE *err)
         z.snap_n = calloc(m.msgs.n ? m.msgs.n : 1, sizeof *z.snap_n);
         rc = z.vc && z.snap && z.snap_n ? SHOW_OK : SHOW_E_LIMIT;
     }
-    FILE *f = rc == SHOW_OK ? fopen(out_path, "w") : NULL;
-    if (rc == SHOW_OK && !f) {
-        if (err)
-            fprintf(err, "%s: cannot write: %s\n", out_path, strerror(errno));
+    FILE *f = rc == SHOW_OK ? show_out_open(out_path, err) : NULL;
+    if (rc == SHOW_OK && !f)
         rc = SHOW_E_OUTPUT;
-    }
     if (f) {
         fprintf(f, "%s\n\n", SHOW_SHIVIZ_REGEX);
         if (!write_events(&z, f)) {
@@ -152,11 +148,7 @@ int show_shiviz_file(const char *trace_path, const char *out_path, FILE *err)
                 fprintf(err, "pgroup show: too many clock entries for the ShiViz export\n");
             rc = SHOW_E_LIMIT;
         }
-        if (fclose(f) != 0 && rc == SHOW_OK) {
-            if (err)
-                fprintf(err, "%s: write error\n", out_path);
-            rc = SHOW_E_OUTPUT;
-        }
+        rc = show_out_close(f, out_path, err, rc);
     }
     free(z.vc);
     free(z.snap);

@@ -5,7 +5,6 @@
  */
 #define _GNU_SOURCE /* open_memstream */
 #include <assert.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -779,19 +778,11 @@ int show_svg_file_info(const char *trace_path, const char *svg_path, const struc
     int rc = show_model_load(&m, trace_path, err);
     if (rc == SHOW_OK)
         rc = show_layout_build(&l, &m, o ? o : &dflt, err);
-    FILE *out = NULL;
-    if (rc == SHOW_OK && !(out = fopen(svg_path, "w"))) {
-        if (err)
-            fprintf(err, "%s: cannot write: %s\n", svg_path, strerror(errno));
+    FILE *out = rc == SHOW_OK ? show_out_open(svg_path, err) : NULL;
+    if (rc == SHOW_OK && !out)
         rc = SHOW_E_OUTPUT;
-    }
-    if (rc == SHOW_OK)
-        rc = sv_write(&m, &l, out);
-    if (out && (fclose(out) != 0 || rc != SHOW_OK) && rc == SHOW_OK) {
-        if (err)
-            fprintf(err, "%s: write error\n", svg_path);
-        rc = SHOW_E_OUTPUT;
-    }
+    if (out)
+        rc = show_out_close(out, svg_path, err, sv_write(&m, &l, out));
     if (rc == SHOW_OK && info) {
         *info = (struct show_svg_info){.from_s = l.from,
                                        .to_s = l.to,

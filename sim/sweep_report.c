@@ -233,6 +233,23 @@ static void series_title(uint32_t k, const char *name, bool lettered, char *buf,
         snprintf(buf, cap, "%s", name);
 }
 
+/* Writes curve k's points (x, y) to the data file `file` and its clause of the
+ * plot command (`with` adds to its style, e.g. " pi 40"). */
+static void gp_curve(struct rep *r, const char *file, uint32_t k, const double *xs,
+                     const double *ys, uint32_t n, const char *name, bool lettered,
+                     const char *with)
+{
+    FILE *f = swr_open(r->dir, file, "w");
+    for (uint32_t i = 0; f && i < n; i++)
+        fprintf(f, "%.9g,%.9g\n", xs[i], ys[i]);
+    if (f)
+        fclose(f);
+    char title[160];
+    series_title(k, name, lettered, title, sizeof title);
+    fprintf(r->gp, "%s'%s' using 1:2 with linespoints ls %u%s title \"%s\"", k ? ", \\\n     " : "",
+            file, k + 1, with, title);
+}
+
 /* Writes one data file per series of r->gs (x, then the mean of value k),
  * the styles, the footnote and the plot command; the coincidence sentence
  * into `note` for the caption. False if there is nothing to plot. */
@@ -265,15 +282,7 @@ static bool gp_series(struct rep *r, const char *name, uint32_t k, char *note, s
     for (uint32_t s = 0; s < gs->n_series; s++) {
         char file[256];
         snprintf(file, sizeof file, "data/%s_%u.csv", name, s);
-        FILE *f = swr_open(r->dir, file, "w");
-        for (uint32_t i = 0; f && i < ns[s]; i++)
-            fprintf(f, "%g,%.9g\n", xs[s][i], ys[s][i]);
-        if (f)
-            fclose(f);
-        char title[160];
-        series_title(s, gs->series[s], g > 0, title, sizeof title);
-        fprintf(r->gp, "%s'%s' using 1:2 with linespoints ls %u title \"%s\"",
-                s ? ", \\\n     " : "", file, s + 1, title);
+        gp_curve(r, file, s, xs[s], ys[s], ns[s], gs->series[s], g > 0, "");
     }
     fprintf(r->gp, "\n");
     free(xs);
@@ -396,15 +405,7 @@ static void cdf_write(struct rep *r, const struct cdf *c, uint32_t groups, const
     for (uint32_t k = 0; k < c->n; k++) {
         char file[256];
         snprintf(file, sizeof file, "data/latency_cdf_%u.csv", k);
-        FILE *f = swr_open(r->dir, file, "w");
-        for (uint32_t i = 0; f && i <= SWR_CDF_PTS; i++)
-            fprintf(f, "%.9g,%.6f\n", c->q[k][i], c->p[i]);
-        if (f)
-            fclose(f);
-        char title[160];
-        series_title(k, c->names[k], groups > 0, title, sizeof title);
-        fprintf(r->gp, "%s'%s' using 1:2 with linespoints ls %u pi 40 title \"%s\"",
-                k ? ", \\\n     " : "", file, k + 1, title);
+        gp_curve(r, file, k, c->q[k], c->p, SWR_CDF_PTS + 1, c->names[k], groups > 0, " pi 40");
     }
     fprintf(r->gp, "\n");
 }
