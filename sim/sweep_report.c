@@ -75,8 +75,10 @@ static void gp_begin(struct rep *r, const char *name, const char *title, const c
 {
     fprintf(r->gp, "\n# ---- %s ----\nreset\nset encoding utf8\nset datafile separator ','\n",
             name);
-    fprintf(r->gp, "set grid\nset key below center horizontal Left reverse samplen 4 spacing 1.15 "
-                   "width 1 font ',10'\n");
+    fprintf(
+        r->gp,
+        "set grid\nset key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 "
+        "width 1 font ',10'\n");
     fprintf(r->gp, "set title \"%s\" font ',13'\nset xlabel \"%s\"\nset ylabel \"%s\"\n", title,
             xlabel, ylabel);
     snprintf(r->xlabel, sizeof r->xlabel, "%s", xlabel);
@@ -300,6 +302,16 @@ static void plot_vs_n(struct rep *r, const char *name, const char *col, const ch
     char title[160], note[SWR_CAPTION_MAX], cap[SWR_CAPTION_MAX];
     snprintf(title, sizeof title, "%s vs group size", ylabel);
     gp_begin(r, name, title, "group size (members)", ylabel, true);
+    double lo = INFINITY, hi = 0;
+    for (uint32_t i = 0; i < r->gs->n; i++)
+        if (r->gs->g[i].mean[0] > 0) {
+            lo = fmin(lo, r->gs->g[i].mean[0]);
+            hi = fmax(hi, r->gs->g[i].mean[0]);
+        }
+    if (hi > 30 * lo) { /* both the flat and the growing series readable */
+        gp_value_axis(r, 'y', lo, hi, false);
+        fprintf(r->gp, "set ylabel \"%s, log scale\"\n", ylabel);
+    }
     gp_series(r, name, 0, note, sizeof note);
     snprintf(cap, sizeof cap, "%s.%s%s", caption, note[0] ? " " : "", note);
     gp_end(r, name, cap);

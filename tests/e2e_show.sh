@@ -85,6 +85,8 @@ expect2() { # expect2 WHAT CMD...
   "$@" >"$out/last.out" 2>&1; local rc=$?
   [ $rc -eq 2 ] && ok "$what: exit 2 ($(head -1 "$out/last.out"))" || bad "$what: exit $rc, want 2"
 }
+"$pgroup" show --help >"$out/help.out" 2>&1 && grep -q '^usage: pgroup show TRACE' "$out/help.out" \
+  && ok "show --help" || bad "show --help: $(head -2 "$out/help.out")"
 expect2 "show without output" "$pgroup" show "$out/causal.jsonl"
 expect2 "show without trace" "$pgroup" show --svg "$out/x.svg"
 expect2 "missing trace" "$pgroup" show "$out/nope.jsonl" --svg "$out/x.svg"
