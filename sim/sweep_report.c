@@ -541,16 +541,17 @@ static void timeline_bands(struct rep *r, double tc, double ts, double tv, char 
                                "title \"crash to suspicion (%.0f ms)\"",
                                (ts - tc) * 1e3);
     }
-    if (ts >= 0 && tv > ts && at < cap)
-        fprintf(r->gp,
-                "set object 2 rect from %.9g, graph 0 to %.9g, graph 1 front "
-                "fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2\n",
-                ts, tv),
-            snprintf(keys + at, cap - at,
-                     ", \\\n     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 "
-                     "border lc rgb '#b00000' title \"view change (flush): suspicion to the last "
-                     "install, %.1f ms\"",
-                     (tv - ts) * 1e3);
+    if (ts < 0 || tv <= ts || at >= cap)
+        return;
+    fprintf(r->gp,
+            "set object 2 rect from %.9g, graph 0 to %.9g, graph 1 front "
+            "fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2\n",
+            ts, tv);
+    snprintf(keys + at, cap - at,
+             ", \\\n     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 "
+             "border lc rgb '#b00000' title \"view change (flush): suspicion to the last "
+             "install, %.1f ms\"",
+             (tv - ts) * 1e3);
 }
 
 static void plot_timeline(struct rep *r, uint32_t row)
