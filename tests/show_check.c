@@ -45,9 +45,12 @@ static char *slurp(const char *path, size_t *len)
         return NULL;
     size_t cap = 1 << 20, n = 0, got;
     char *buf = malloc(cap + 1);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0)
-        if ((n += got) == cap && !(buf = realloc(buf, (cap *= 2) + 1)))
-            break;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        char *more = (n += got) == cap ? realloc(buf, (cap *= 2) + 1) : buf;
+        if (!more)
+            free(buf);
+        buf = more;
+    }
     fclose(f);
     if (buf)
         buf[n] = '\0';
