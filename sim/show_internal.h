@@ -46,7 +46,8 @@ struct show_ev {
     int64_t view;     /* -1 when absent */
     const char *name; /* CHK_EV_OTHER: its `ev`; fault: its kind */
     const char *text; /* view: members (space separated); fault: a label; other: detail */
-    const char *arg;  /* fault: the process it names (join, leave, isolate, sabotage), or NULL */
+    const char *arg;  /* fault: the processes it names (join, leave, isolate, sabotage: one;
+                         cut: "src,dst"), comma-separated, or NULL */
 };
 
 struct show_msg {
@@ -71,11 +72,14 @@ struct show_span {
     bool open;    /* never ended: t1 is the node's end */
 };
 
-/* A network fault (partition, isolate, cut) from its fault event to the next heal. */
+/* A network fault (partition, isolate, cut) from its fault event to the next
+ * heal. A partition involves every process; an isolation or a cut only the
+ * processes it names. */
 struct show_net {
     double t0, t1;
     bool open;
     const char *label;
+    const char *procs; /* comma-separated process names, or NULL: all */
 };
 
 struct show_arena;

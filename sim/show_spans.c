@@ -44,9 +44,9 @@ static void label_blocks(const cJSON *j, char *buf, size_t cap)
     }
 }
 
-static void label_fault(const char *kind, const cJSON *j, char *buf, size_t cap)
+static void label_fault(const char *kind, const cJSON *j, const char *group, char *buf, size_t cap)
 {
-    const char *proc = jstr(j, "proc"), *group = jstr(j, "group");
+    const char *proc = jstr(j, "proc");
     if (!strcmp(kind, "partition"))
         label_blocks(j, buf, cap);
     else if (!strcmp(kind, "isolate"))
@@ -79,11 +79,14 @@ void show_fault_describe(struct show_model *m, const struct chk_event *e, struct
         snprintf(obj, sizeof obj, "{%s}", e->extra_json ? e->extra_json : "");
         j = cJSON_Parse(obj);
     }
-    label_fault(kind, j, label, sizeof label);
+    const char *group = e->group ? e->group : jstr(j, "group"); /* the reader knows `group` */
+    label_fault(kind, j, group, label, sizeof label);
     ev->name = show_dup(m, kind);
     ev->text = show_dup(m, label);
-    ev->arg = show_dup(m, jstr(j, "proc"));
-    const char *group = jstr(j, "group");
+    char procs[512];
+    snprintf(procs, sizeof procs, "%s,%s", jstr(j, "src") ? jstr(j, "src") : "",
+             jstr(j, "dst") ? jstr(j, "dst") : "");
+    ev->arg = show_dup(m, jstr(j, "proc") ? jstr(j, "proc") : strcmp(kind, "cut") ? NULL : procs);
     if (group && ev->group == SHOW_NONE)
         ev->group = show_tab_intern(m, &m->groups, group);
     cJSON_Delete(j);
@@ -102,13 +105,13 @@ static bool add_span(struct show_model *m, struct show_span s)
     return true;
 }
 
-static bool add_net(struct show_model *m, double t0, const char *label)
+static bool add_net(struct show_model *m, double t0, const char *label, const char *procs)
 {
     if (m->n_nets == SHOW_SPANS_MAX ||
         (m->n_nets == m->nets_cap && !show_grow((void **)&m->nets, &m->nets_cap, sizeof *m->nets)))
         return false;
     m->nets[m->n_nets++] =
-        (struct show_net){.t0 = t0, .t1 = m->end_s, .open = true, .label = label};
+        (struct show_net){.t0 = t0, .t1 = m->end_s, .open = true, .label = label, .procs = procs};
     return true;
 }
 
@@ -231,7 +234,7 @@ static bool on_fault(struct spans_state *s, const struct show_ev *v)
         return true;
     }
     if (!strcmp(k, "partition") || !strcmp(k, "isolate") || !strcmp(k, "cut"))
-        return add_net(m, v->t, v->text);
+        return add_net(m, v->t, v->text, strcmp(k, "partition") ? v->arg : NULL);
     bool join = !strcmp(k, "join");
     if ((join || !strcmp(k, "leave")) && v->group != SHOW_NONE)
         trigger(s, v->group, v->t);

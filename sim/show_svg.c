@@ -317,10 +317,12 @@ static void sv_faults(struct sv *s, const struct sv_label *lab, const unsigned *
         if (w->t1 < l->from || w->t0 > l->to)
             continue;
         double x1 = show_x_of_t(l, w->t0), x2 = show_x_of_t(l, w->t1);
-        fprintf(s->f,
-                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"url(#hatch)\" "
-                "opacity=\"0.8\"/>\n",
-                x1, s->top, fmax(x2 - x1, 1.5), s->lanes_bottom - s->top);
+        for (uint32_t k = 0; k < l->n_lanes; k++) /* the lanes of the processes it cuts off */
+            if (!w->procs || show_node_listed(m, l->lanes[k], w->procs))
+                fprintf(s->f,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                        "fill=\"url(#hatch)\" opacity=\"0.8\"/>\n",
+                        x1, s->top + k * s->lane_h, fmax(x2 - x1, 1.5), s->lane_h);
         s->net_used = true;
     }
     fprintf(s->f, "</g>\n");

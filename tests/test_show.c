@@ -139,6 +139,8 @@ static void test_spans_and_nets(void **state)
         "{\"t\":4,\"ev\":\"fault\",\"kind\":\"partition\",\"blocks\":[[\"p1\"],[\"p2\",\"p4\"]]}");
     put(&t, "{\"t\":4.5,\"ev\":\"fault\",\"kind\":\"heal\"}");
     put(&t, "{\"t\":5,\"ev\":\"fault\",\"kind\":\"isolate\",\"proc\":\"p2\"}");
+    put(&t, "{\"t\":5.5,\"ev\":\"fault\",\"kind\":\"cut\",\"src\":\"p1\",\"dst\":\"p3\","
+            "\"both\":true}");
     struct show_model m;
     load(&m, &t);
     const struct show_span *vc1 = find_span(&m, SHOW_SPAN_VIEW_CHANGE, "p1");
@@ -155,11 +157,18 @@ static void test_spans_and_nets(void **state)
     const struct show_span *fl = find_span(&m, SHOW_SPAN_FLUSH, "p1");
     assert_non_null(fl);
     assert_true(fl->t0 == 3 && fl->t1 == 3.25 && !fl->open);
-    assert_int_equal(m.n_nets, 2);
+    assert_int_equal(m.n_nets, 3);
     assert_string_equal(m.nets[0].label, "partition p1 | p2 p4");
     assert_true(m.nets[0].t0 == 4 && m.nets[0].t1 == 4.5 && !m.nets[0].open);
+    assert_null(m.nets[0].procs); /* every process */
     assert_string_equal(m.nets[1].label, "p2 isolated");
+    assert_string_equal(m.nets[1].procs, "p2");
     assert_true(m.nets[1].open && m.nets[1].t1 == 6); /* never healed: to the end */
+    assert_string_equal(m.nets[2].label, "cut p1 <-> p3");
+    assert_string_equal(m.nets[2].procs, "p1,p3");
+    uint32_t join = show_event_at_line(&m, 11); /* the join fault */
+    assert_true(join != SHOW_NONE && m.ev[join].ev == CHK_EV_FAULT);
+    assert_string_equal(m.ev[join].text, "p4 joins g1");
     assert_int_equal(m.rule, -1);
     show_model_free(&m);
     free(t.p);
