@@ -488,6 +488,10 @@ static const char *ev_kind(const struct show_ev *v)
 const char *show_ev_describe(const struct show_model *m, uint32_t i, char *buf, size_t cap)
 {
     const struct show_ev *v = &m->ev[i];
+    if (v->ev == CHK_EV_FAULT) { /* its label says what it is: "cut p1 -> p5" */
+        snprintf(buf, cap, "fault: %s", v->text ? v->text : ev_kind(v));
+        return buf;
+    }
     size_t at = (size_t)snprintf(buf, cap, "%s", ev_kind(v));
 #define SHOW_PUT(...)                                                                              \
     do {                                                                                           \
