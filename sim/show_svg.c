@@ -177,9 +177,9 @@ static void sv_caption_notes(struct sv *s)
     if (l->thin_k > 1) {
         snprintf(text, sizeof text,
                  "Thinned: %u of the %u message arrows of this window are drawn (about one "
-                 "message in %u, and every message the evidence names); pass --from/--to, "
-                 "--nodes or --group to see them all.",
-                 l->arrows, l->arrows_all, l->thin_k);
+                 "message in %u%s); pass --from/--to, --nodes or --group to see them all.",
+                 l->arrows, l->arrows_all, l->thin_k,
+                 s->m->n_evidence ? ", and every message the evidence names" : "");
         caption_wrap(s, 'n', text);
     }
     if (l->n_bp)
