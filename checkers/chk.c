@@ -30,6 +30,34 @@ static const char *const chk_rule_names[CHK_R_COUNT] = {
     [CHK_R_FIFO] = "fifo",
 };
 
+static const char *const chk_rule_sentences[CHK_R_COUNT] = {
+    [CHK_R_INTEGRITY] =
+        "every delivered message was sent, by the node named as its sender; no node "
+        "delivers a message twice; a node delivers a group message only while it "
+        "is a member (or, for diffusion, a client) of the group.",
+    [CHK_R_VIEW_AGREEMENT] = "all nodes that install view v of a group list the same members; "
+                             "each node's views increase; a node that stays a member installs "
+                             "every view between.",
+    [CHK_R_SENDING_VIEW] = "a message sent by a member in view v is delivered in view v at every "
+                           "node that delivers it.",
+    [CHK_R_VSYNC] = "two nodes that both install view v and view v+1 of a group delivered the "
+                    "same messages of that group in view v.",
+    [CHK_R_FAILURE_ATOMIC] = "if the sender of m, or any node that delivered m, installs view "
+                             "v+1, every node that installs v and v+1 delivered m in v.",
+    [CHK_R_CAUSAL] = "if send(m1) happened before send(m2) in one causality domain, a node that "
+                     "delivers m2 and was a member of m1's view delivers m1 first.",
+    [CHK_R_TOTAL] = "two nodes that both deliver abcasts a and b of one group deliver them in the "
+                    "same order.",
+    [CHK_R_FLUSH] = "when pg_flush returns at p, every message p sent to the group before the "
+                    "call was delivered by every member of p's view that was in the message's "
+                    "view (except members that crash or are excluded).",
+    [CHK_R_STATE] = "all state digests written for one view of a group are equal.",
+    [CHK_R_LIVENESS] = "after the quiet period, all live members end in the same view and every "
+                       "message a live member sent was delivered by every live member.",
+    [CHK_R_FIFO] = "a sender's fifo messages to a group in one view are delivered in the order "
+                   "sent, without gaps.",
+};
+
 static const char *const chk_ev_names[] = {
     [CHK_EV_START] = "start",           [CHK_EV_CRASH] = "crash",
     [CHK_EV_DOMAIN] = "domain",         [CHK_EV_VIEW] = "view",
@@ -59,6 +87,12 @@ const char *chk_rule_name(enum chk_rule r)
     return chk_rule_names[r];
 }
 
+const char *chk_rule_sentence(enum chk_rule r)
+{
+    assert(r >= 0 && r < CHK_R_COUNT);
+    return chk_rule_sentences[r];
+}
+
 int chk_rule_number(enum chk_rule r)
 {
     assert(r >= 0 && r < CHK_R_COUNT);
@@ -85,6 +119,12 @@ bool chk_rule_implemented(enum chk_rule r)
         if (chk_modules[i]->rule == r)
             return true;
     return false;
+}
+
+const char *chk_ev_name(enum chk_ev ev)
+{
+    assert(ev >= 0 && ev <= CHK_EV_OTHER);
+    return ev == CHK_EV_OTHER ? NULL : chk_ev_names[ev];
 }
 
 const char *chk_ev_string(const struct chk_event *e)

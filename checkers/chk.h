@@ -42,6 +42,9 @@ enum chk_ev {
  * "dropped", "sometimes", "core"). The reader counts the others and reports
  * them on stderr; the simulator asserts it writes none. */
 bool chk_ev_documented(const char *ev);
+/* The `ev` string of a kind ("deliver"); NULL for CHK_EV_OTHER, whose events
+ * carry their own (chk_event.ev_name). */
+const char *chk_ev_name(enum chk_ev ev);
 
 /* One trace event. Strings are borrowed for the duration of the call. Fields
  * an event does not have are NULL / 0. */
@@ -134,6 +137,27 @@ bool chk_verdict(const struct chk *c, FILE *out);
  * then for each failed rule its first violation in plain words with its
  * evidence events, one per line, each prefixed by its trace line number. */
 void chk_report(const struct chk *c, FILE *out);
+
+/* The first violation, for tools that draw it (pgroup show). The rule whose
+ * first violation was found earliest in the trace (ties: the lower rule in
+ * enum order; a violation found by chk_finish comes after every event), or -1
+ * when no rule failed. */
+int chk_first_failed(const struct chk *c);
+/* A failed rule's first violation in plain words (the sentence chk_report
+ * prints), or NULL when the rule did not fail. Valid until chk_free. */
+const char *chk_violation_message(const struct chk *c, enum chk_rule r);
+/* Its evidence events, sorted by trace line: copies up to `cap` of them into
+ * out and returns how many there are (0 when the rule did not fail). The
+ * texts are the renderings chk_report prints, valid until chk_free. */
+struct chk_evidence_ref {
+    uint64_t line; /* line in the trace file (the header is line 1) */
+    const char *text;
+};
+#define CHK_EVIDENCE_REFS_MAX 8 /* a violation keeps at most this many evidence events */
+size_t chk_violation_evidence(const struct chk *c, enum chk_rule r, struct chk_evidence_ref *out,
+                              size_t cap);
+/* One sentence stating the rule (TRACE.md's statement, shortened). */
+const char *chk_rule_sentence(enum chk_rule r);
 
 /* Counters for summaries. */
 struct chk_counts {

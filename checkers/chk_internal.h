@@ -18,10 +18,11 @@
 
 #include "chk.h"
 
-#define CHK_NONE         UINT32_MAX
-#define CHK_TAB_MAX      (1u << 28) /* names per table, entries per map, records per vector */
-#define CHK_EVIDENCE_MAX 8          /* evidence events kept for a rule's first violation */
-#define CHK_RENDER_MAX   384        /* bytes of one rendered evidence event */
+#define CHK_NONE    UINT32_MAX
+#define CHK_TAB_MAX (1u << 28) /* names per table, entries per map, records per vector */
+#define CHK_EVIDENCE_MAX                                                                           \
+    CHK_EVIDENCE_REFS_MAX  /* evidence events kept for a rule's first violation */
+#define CHK_RENDER_MAX 384 /* bytes of one rendered evidence event */
 
 /* ---- tables (chk_table.c) ---- */
 
@@ -145,6 +146,7 @@ struct chk_vio {
     char *message;
     struct chk_evidence ev[CHK_EVIDENCE_MAX];
     size_t n_ev;
+    uint64_t found_at; /* events fed when it was found; UINT64_MAX: found by chk_finish */
 };
 
 /* ---- rule modules ---- */

@@ -87,6 +87,7 @@ struct chk_vio *chk_violation(struct chk *c, enum chk_rule r, const char *fmt, .
     if (c->n_vio[r]++ > 0)
         return NULL;
     struct chk_vio *v = &c->first[r];
+    v->found_at = c->finished ? UINT64_MAX : c->counts.events;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
@@ -204,4 +205,32 @@ void chk_report(const struct chk *c, FILE *out)
         for (size_t i = 0; i < v->n_ev; i++)
             fprintf(out, "    line %llu: %s\n", (unsigned long long)v->ev[i].line, v->ev[i].text);
     }
+}
+
+int chk_first_failed(const struct chk *c)
+{
+    int best = -1;
+    for (int r = 0; r < CHK_R_COUNT; r++)
+        if (c->n_vio[r] && (best < 0 || c->first[r].found_at < c->first[best].found_at))
+            best = r;
+    return best;
+}
+
+const char *chk_violation_message(const struct chk *c, enum chk_rule r)
+{
+    assert(r >= 0 && r < CHK_R_COUNT);
+    if (c->n_vio[r] == 0)
+        return NULL;
+    return c->first[r].message ? c->first[r].message : "(no memory for the message)";
+}
+
+size_t chk_violation_evidence(const struct chk *c, enum chk_rule r, struct chk_evidence_ref *out,
+                              size_t cap)
+{
+    assert(r >= 0 && r < CHK_R_COUNT && (out || cap == 0));
+    const struct chk_vio *v = &c->first[r];
+    size_t n = c->n_vio[r] ? v->n_ev : 0;
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = (struct chk_evidence_ref){.line = v->ev[i].line, .text = v->ev[i].text};
+    return n;
 }

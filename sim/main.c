@@ -1,6 +1,6 @@
 /* sim/main.c: the `pgroup` command.
  *
- * Owns: the command line. Subcommands: run, check, sweep; and --version.
+ * Owns: the command line. Subcommands: run, check, sweep, show; and --version.
  * Options are parsed by cli.h. Exit status: 0 when every rule holds (or the
  * scenario's expected violation happened), 1 when a rule was violated, 2 for
  * bad input, bad usage, or a failed write (standard output included).
@@ -19,6 +19,7 @@
 #include "outfile.h"
 #include "pgroup_version.h"
 #include "scenario.h"
+#include "show.h"
 #include "sweep.h"
 #include "world.h"
 
@@ -33,6 +34,9 @@ static const char usage_main[] =
     "  check TRACE                                        check a trace file offline\n"
     "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, "
     "report\n"
+    "  show TRACE --svg FILE | --shiviz FILE | --perfetto FILE\n"
+    "                                                     draw a trace (space-time SVG) or export "
+    "it\n"
     "\n"
     "  --version                                          version, commit, SimGrid version\n"
     "\n"
@@ -42,7 +46,7 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "usage: pgroup run SCENARIO [--seed N] [--trace FILE] [--brief] [--metrics FILE]\n"
-    "                  [--latency-csv FILE]\n"
+    "                  [--latency-csv FILE] [--svg FILE]\n"
     "\n"
     "Parses SCENARIO (format: scenarios/README.md), prints the resolved configuration,\n"
     "simulates it on SimGrid with every rule checked online, and prints a summary:\n"
@@ -57,12 +61,36 @@ static const char usage_run[] =
     "                      cost), one key=value per line; keys: sim/metrics.h\n"
     "  --latency-csv FILE  write one line per remote delivery:\n"
     "                      t_send_s,t_deliver_s,latency_ms,order,from,to\n"
+    "  --svg FILE    after the run, draw its trace (needs --trace) as `pgroup show --svg`\n"
+    "                does: the window around the violation, or the whole run\n"
     "\n"
     "Same scenario and seed give a byte-identical trace. A failing run prints the\n"
     "command that reproduces it. When stderr is a terminal, a run that lasts more than\n"
     "a second shows its progress there (simulated time, speed, time left).\n"
     "Exit status: 0 pass (or the expected violation happened), 1 a rule was violated,\n"
     "2 bad scenario or platform, bad usage, or a failed write.\n";
+
+static const char usage_show[] =
+    "usage: pgroup show TRACE [--svg FILE] [--shiviz FILE] [--perfetto FILE]\n"
+    "                   [--from T] [--to T] [--nodes LIST] [--group G]\n"
+    "\n"
+    "Reads a trace (checkers/TRACE.md), judges it with the same checkers as `pgroup check`,\n"
+    "and writes one or more of:\n"
+    "  --svg FILE       a space-time diagram: one lane per process incarnation, messages as\n"
+    "                   arrows coloured by order, view installs, flush, view-change and\n"
+    "                   state-transfer spans, crashes, partitions, and the evidence of the\n"
+    "                   violation (the one the scenario expects, else the first) in red with\n"
+    "                   the rule's sentence as caption; hover an arrow for its message; a\n"
+    "                   crowded window is thinned and says so\n"
+    "  --shiviz FILE    a ShiViz log (vector clocks; the parsing regex is its first line)\n"
+    "  --perfetto FILE  Chrome Trace Event JSON for Perfetto UI or chrome://tracing\n"
+    "\n"
+    "Options of the SVG picture:\n"
+    "  --from T, --to T  the window in simulated time (seconds, or with s, ms, us); without\n"
+    "                    them: the events around the violation, or the whole run\n"
+    "  --nodes LIST      only these nodes (comma-separated; p3 names p3 and p3#2)\n"
+    "  --group G         only group G's messages, views and spans, and its nodes\n"
+    "Exit status: 0 written, 2 unreadable or malformed trace, bad usage or unwritable output.\n";
 
 static const char usage_check[] =
     "usage: pgroup check TRACE\n"
@@ -107,7 +135,8 @@ static int cmd_run(int argc, char **argv, const char *prog)
 {
     struct cli_opt opts[] = {{"--seed", "N", NULL},           {"--trace", "FILE", NULL},
                              {"--brief", NULL, NULL},         {"--metrics", "FILE", NULL},
-                             {"--latency-csv", "FILE", NULL}, {NULL, NULL, NULL}};
+                             {"--latency-csv", "FILE", NULL}, {"--svg", "FILE", NULL},
+                             {NULL, NULL, NULL}};
     struct cli c = {.cmd = "pgroup run",
                     .usage = usage_run,
                     .opts = opts,
@@ -125,8 +154,11 @@ static int cmd_run(int argc, char **argv, const char *prog)
     o.metrics_path = cli_value(&c, "--metrics");
     o.latency_csv = cli_value(&c, "--latency-csv");
     o.quiet = cli_value(&c, "--brief") != NULL;
-    if (c.n_pos == 0) {
-        fprintf(stderr, "pgroup run: no scenario given\n%s", usage_run);
+    const char *svg = cli_value(&c, "--svg");
+    if (c.n_pos == 0 || (svg && !o.trace_path)) {
+        fprintf(stderr, "pgroup run: %s\n%s",
+                c.n_pos ? "--svg draws the trace: give --trace FILE too" : "no scenario given",
+                usage_run);
         return 2;
     }
     struct scn s;
@@ -135,7 +167,91 @@ static int cmd_run(int argc, char **argv, const char *prog)
     fflush(stdout);
     rc = sim_run(&s, &o, stdout, NULL);
     scn_free(&s);
+    if (svg && rc != 2) {
+        if (show_svg_file(o.trace_path, svg, NULL, stderr) != SHOW_OK)
+            return 2;
+        printf("picture: %s (pgroup show %s --svg %s)\n", svg, o.trace_path, svg);
+    }
     return rc;
+}
+
+/* Seconds from "1.5", "1.5s", "200ms" or "350us"; -1 when malformed. */
+static double parse_time_s(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double unit = !strcmp(end, "") || !strcmp(end, "s") ? 1
+                  : !strcmp(end, "ms")                  ? 1e-3
+                  : !strcmp(end, "us")                  ? 1e-6
+                                                        : -1;
+    return errno || end == s || unit < 0 || !(v >= 0) ? -1 : v * unit;
+}
+
+/* Writes what cmd_show was asked for; 0, or 2 after a message. */
+static int show_outputs(const char *trace, const char *svg, const char *shiviz,
+                        const char *perfetto, const struct show_opts *o)
+{
+    struct show_svg_info info;
+    if (svg && show_svg_file_info(trace, svg, o, stderr, &info) != SHOW_OK)
+        return 2;
+    if (svg)
+        printf("svg: %s: %.9g s to %.9g s, %u lanes, %u of %u arrows drawn%s%s\n", svg, info.from_s,
+               info.to_s, info.lanes, info.arrows, info.arrows_in_window,
+               info.rule >= 0 ? "; violation drawn: " : "; no violation",
+               info.rule >= 0 ? chk_rule_name((enum chk_rule)info.rule) : "");
+    if (shiviz && show_shiviz_file(trace, shiviz, stderr) != SHOW_OK)
+        return 2;
+    if (shiviz)
+        printf("shiviz: %s\n", shiviz);
+    if (perfetto && show_perfetto_file(trace, perfetto, stderr) != SHOW_OK)
+        return 2;
+    if (perfetto)
+        printf("perfetto: %s\n", perfetto);
+    return 0;
+}
+
+/* A time option of `pgroup show` into *out; 0, or 2 after a message. */
+static int show_time(const char *name, const char *v, double *out)
+{
+    if (!v)
+        return 0;
+    *out = parse_time_s(v);
+    if (*out >= 0)
+        return 0;
+    fprintf(stderr, "pgroup show: %s takes a time (1.5, 1.5s, 200ms, 350us), not '%s'\n%s", name,
+            v, usage_show);
+    return 2;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    struct cli_opt opts[] = {{"--svg", "FILE", NULL},  {"--shiviz", "FILE", NULL},
+                             {"--perfetto", "FILE", NULL}, {"--from", "T", NULL},
+                             {"--to", "T", NULL},       {"--nodes", "LIST", NULL},
+                             {"--group", "G", NULL},    {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup show",
+                    .usage = usage_show,
+                    .opts = opts,
+                    .max_pos = 1,
+                    .pos_name = "trace"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    struct show_opts o = show_opts_default();
+    if (show_time("--from", cli_value(&c, "--from"), &o.from_s) ||
+        show_time("--to", cli_value(&c, "--to"), &o.to_s))
+        return 2;
+    o.nodes = cli_value(&c, "--nodes");
+    o.group = cli_value(&c, "--group");
+    const char *svg = cli_value(&c, "--svg"), *shiviz = cli_value(&c, "--shiviz"),
+               *perfetto = cli_value(&c, "--perfetto");
+    if (c.n_pos == 0 || !(svg || shiviz || perfetto)) {
+        fprintf(stderr, "pgroup show: %s\n%s", c.n_pos ? "no output given" : "no trace given",
+                usage_show);
+        return 2;
+    }
+    return show_outputs(c.pos[0], svg, shiviz, perfetto, &o);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -247,6 +363,8 @@ static int run_command(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "sweep"))
         return cmd_sweep(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "show"))
+        return cmd_show(argc - 2, argv + 2);
     fprintf(stderr, "pgroup: unknown command '%s'\n%s", argv[1], usage_main);
     return 2;
 }

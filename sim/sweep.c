@@ -6,7 +6,8 @@
  * the sweep alone: the sweep then stops its children, keeps the rows already
  * written and exits 130. A finished run appends its row to OUT/results.csv at
  * once; rows with verdict PASS or FAIL are skipped when the same command runs
- * again (ERROR rows run again). At the end the file is rewritten in spec order.
+ * again (ERROR rows run again, and so do rows of a `dump_latency` grid whose
+ * latency dump is gone). At the end the file is rewritten in spec order.
  */
 #define _GNU_SOURCE
 #include <assert.h>
@@ -136,7 +137,19 @@ static unsigned verdict_col(const struct runner *r)
     return SWP_FIXED_COLS + r->s->n_set_keys + 1; /* after the seed */
 }
 
-/* Keeps the PASS and FAIL rows of an earlier results.csv. 2 if its columns differ. */
+/* Whether point p's files are all there: a grid with `dump_latency` needs its
+ * latency dump for the CDF and timeline plots (a copy of the output without
+ * runs/ then reruns just those points). */
+static bool point_files_ok(const struct runner *r, uint32_t p)
+{
+    const struct swp_point *pt = &r->s->points[p];
+    char path[SWP_PATH_MAX];
+    swp_path(path, r, pt->id, ".latency.csv");
+    return !r->s->grids[pt->grid].dump_latency || access(path, R_OK) == 0;
+}
+
+/* Keeps the PASS and FAIL rows of an earlier results.csv (a row whose latency
+ * dump is missing runs again). 2 if its columns differ. */
 static int load_results(struct runner *r, const char *path, FILE *out)
 {
     FILE *f = fopen(path, "r");
@@ -161,6 +174,8 @@ static int load_results(struct runner *r, const char *path, FILE *out)
         if (!(vl == 4 && (!strncmp(v, "PASS", 4) || !strncmp(v, "FAIL", 4))))
             continue; /* ERROR rows run again */
         int p = find_point(r->s, line, il);
+        if (p >= 0 && !point_files_ok(r, (uint32_t)p))
+            continue;
         if (p >= 0 && !r->rows[p]) {
             r->rows[p] = strdup(line);
         } else if (p < 0) {

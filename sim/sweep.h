@@ -128,10 +128,11 @@ struct swp_opts {
     const char *self; /* the pgroup binary to exec */
 };
 
-/* Runs every point not already in OUT/results.csv, then writes the plots and
- * the report. Returns 0 (every row PASS), 1 (some row FAIL or ERROR, or
- * gnuplot failed), 2 (bad output directory, or a file could not be written:
- * `pgroup: cannot write PATH: REASON`), 130 (interrupted; finished rows kept). */
+/* Runs every point not already in OUT/results.csv (with its latency dump, for
+ * a `dump_latency` grid), then writes the plots and the report. Returns 0
+ * (every row PASS), 1 (some row FAIL or ERROR, or gnuplot failed), 2 (bad
+ * output directory, or a file could not be written: `pgroup: cannot write
+ * PATH: REASON`), 130 (interrupted; finished rows kept). */
 int swp_run(const struct swp_spec *s, const struct swp_opts *o, FILE *out);
 
 /* Writes OUT/plots.gp (and its data), runs gnuplot, writes OUT/report.md from

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,9 +20,13 @@
 #include "sweep.h"
 #include "sweep_table.h"
 
-#define SWR_PATH_MAX  4096
-#define SWR_CDF_PTS   400   /* points of one CDF curve */
-#define SWR_TL_POINTS 20000 /* points of one timeline (every k-th delivery) */
+#define SWR_PATH_MAX    4096
+#define SWR_CDF_PTS     400   /* points of one CDF curve */
+#define SWR_TL_POINTS   20000 /* points of one timeline (every k-th delivery) */
+#define SWR_CAPTION_MAX 1024
+#define SWR_COINCIDE    0.01 /* series closer than this (relative) coincide */
+#define SWR_PLOT_W      960
+#define SWR_PLOT_H      600
 
 struct rep {
     const struct swp_spec *s;
@@ -31,7 +36,8 @@ struct rep {
     struct swt_groups *gs;
     uint32_t n_plots;
     char plots[64][64]; /* plot names, for the report */
-    char captions[64][160];
+    char captions[64][SWR_CAPTION_MAX];
+    char xlabel[128];  /* of the plot being written */
     bool write_failed; /* a file could not be written (reported): exit 2 */
 };
 
@@ -54,49 +60,244 @@ static void swr_close(struct rep *r, FILE *f, const char *name)
 
 /* ---- gnuplot ---- */
 
+/* Every series has its own colour, dash type and point type: colours repeat
+ * after 16 series, (dash, point) pairs after 65. Text is not "enhanced" (no
+ * `_` subscripts): the terminals are set `noenhanced`. */
+static const char *const swr_colours[] = {
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#882255",
+    "#117733", "#332288", "#999933", "#aa4499", "#44aa99", "#7f7f7f", "#661100", "#6699cc",
+};
+static const unsigned swr_points[] = {7, 5, 9, 11, 13, 6, 4, 8, 10, 12, 1, 2, 14};
+#define SWR_N_COLOURS (sizeof swr_colours / sizeof swr_colours[0])
+#define SWR_N_POINTS  (sizeof swr_points / sizeof swr_points[0])
+#define SWR_N_DASHES  5
+
+static void gp_styles(struct rep *r, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        fprintf(r->gp, "set style line %u lc rgb '%s' dt %u pt %u ps 1.2 lw 2\n", k + 1,
+                swr_colours[k % SWR_N_COLOURS], k % SWR_N_DASHES + 1, swr_points[k % SWR_N_POINTS]);
+}
+
 static void gp_begin(struct rep *r, const char *name, const char *title, const char *xlabel,
                      const char *ylabel, bool logx)
 {
-    fprintf(r->gp, "\n# ---- %s ----\nreset\nset datafile separator ','\nset grid\n", name);
-    fprintf(r->gp, "set key outside right top\nset title \"%s\"\n", title);
-    fprintf(r->gp, "set xlabel \"%s\"\nset ylabel \"%s\"\n", xlabel, ylabel);
+    fprintf(r->gp, "\n# ---- %s ----\nreset\nset encoding utf8\nset datafile separator ','\n",
+            name);
+    fprintf(
+        r->gp,
+        "set grid\nset key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 "
+        "width 1 font ',10'\n");
+    fprintf(r->gp, "set title \"%s\" font ',13'\nset xlabel \"%s\"\nset ylabel \"%s\"\n", title,
+            xlabel, ylabel);
+    snprintf(r->xlabel, sizeof r->xlabel, "%s", xlabel);
+    fprintf(r->gp, "set format y '%%g'\nset format x '%%g'\n");
     if (logx)
         fprintf(r->gp, "set logscale x 2\n");
-    fprintf(r->gp, "set terminal svg size 960,540 background rgb 'white'\n");
-    fprintf(r->gp, "set output '%s.svg'\n", name);
+    fprintf(r->gp,
+            "set terminal svg size %d,%d noenhanced background rgb 'white' font "
+            "'DejaVu Sans,12'\nset output '%s.svg'\n",
+            SWR_PLOT_W, SWR_PLOT_H, name);
 }
 
 static void gp_end(struct rep *r, const char *name, const char *caption)
 {
-    fprintf(r->gp, "set terminal pngcairo size 960,540\nset output '%s.png'\nreplot\n", name);
-    fprintf(r->gp, "set output\n");
+    fprintf(r->gp,
+            "set terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,11'\n"
+            "set output '%s.png'\nreplot\nset output\n",
+            SWR_PLOT_W, SWR_PLOT_H, name);
     if (r->n_plots < 64) {
         snprintf(r->plots[r->n_plots], sizeof r->plots[0], "%s", name);
         snprintf(r->captions[r->n_plots++], sizeof r->captions[0], "%s", caption);
     }
 }
 
-/* Writes one data file per series of r->gs (x, then the mean of value k) and
- * the plot command. False if there is nothing to plot. */
-static bool gp_series(struct rep *r, const char *name, uint32_t k)
+/* An axis of values from lo to hi (> 0): linear (from 0 when from_zero,
+ * with room above the data), or, when the values span more than a factor of
+ * 30, logarithmic with ticks at 1, 2 and 5 times the powers of ten the data
+ * covers (gnuplot's own log ticks label only the powers of ten). Returns
+ * whether it is logarithmic. */
+static bool gp_value_axis(struct rep *r, char axis, double lo, double hi, bool from_zero)
 {
-    if (r->gs->n == 0)
+    if (hi <= 30 * lo) {
+        if (from_zero)
+            fprintf(r->gp, "set %crange [0:%g]\n", axis, hi * 1.2);
+        else
+            fprintf(r->gp, "set %crange [%g:%g]\n", axis, lo - (hi - lo) * 0.08 - hi * 1e-3,
+                    hi + (hi - lo) * 0.08 + hi * 1e-3);
         return false;
+    }
+    fprintf(r->gp, "set logscale %c 10\nset %ctics (", axis, axis);
+    bool first = true;
+    for (double d = pow(10, floor(log10(lo))); d <= hi * 10; d *= 10)
+        for (int k = 0; k < 3; k++) {
+            double v = d * (k == 0 ? 1 : k == 1 ? 2 : 5);
+            if (v < lo / 2.5 || v > hi * 2.5)
+                continue;
+            fprintf(r->gp, "%s\"%g\" %g", first ? "" : ", ", v, v);
+            first = false;
+        }
+    fprintf(r->gp, ")\nset %crange [%g:%g]\n", axis, lo / 1.5, hi * 1.5);
+    return true;
+}
+
+/* Whether two curves coincide: the same x (or quantiles), each y within
+ * SWR_COINCIDE of the larger. */
+static bool curves_coincide(const double *xa, const double *ya, uint32_t na, const double *xb,
+                            const double *yb, uint32_t nb)
+{
+    if (na != nb || na == 0)
+        return false;
+    for (uint32_t i = 0; i < na; i++) {
+        double m = fmax(fabs(ya[i]), fabs(yb[i]));
+        if (xa[i] != xb[i] || fabs(ya[i] - yb[i]) > SWR_COINCIDE * m)
+            return false;
+    }
+    return true;
+}
+
+/* The letter that names series k in a legend: a, b, ..., z, aa, ab, ... */
+static void series_letter(uint32_t k, char *buf)
+{
+    if (k < 26)
+        snprintf(buf, 4, "%c", 'a' + k);
+    else
+        snprintf(buf, 4, "%c%c", 'a' + (k / 26 - 1) % 26, 'a' + k % 26);
+}
+
+/* Groups of series that coincide (each with the first of its group): the
+ * number of groups; `full` names them ("A = B; C = D"), `letters` by their
+ * legend letters ("a = c; b = d"). */
+static uint32_t coincide_groups(const char (*names)[128], const double *const *xs,
+                                const double *const *ys, const uint32_t *ns, uint32_t n, char *full,
+                                char *letters, size_t cap)
+{
+    bool taken[64] = {false};
+    uint32_t groups = 0;
+    size_t at = 0, al = 0;
+    full[0] = letters[0] = '\0';
+    for (uint32_t a = 0; a < n && a < 64; a++) {
+        bool any = false;
+        for (uint32_t b = a + 1; !taken[a] && b < n && b < 64; b++) {
+            if (taken[b] || !curves_coincide(xs[a], ys[a], ns[a], xs[b], ys[b], ns[b]))
+                continue;
+            char la[4], lb[4];
+            series_letter(a, la);
+            series_letter(b, lb);
+            if (!any && at < cap && al < cap) {
+                at += (size_t)snprintf(full + at, cap - at, "%s%s", groups ? "; " : "", names[a]);
+                al += (size_t)snprintf(letters + al, cap - al, "%s%s", groups ? "; " : "", la);
+            }
+            if (at < cap && al < cap) {
+                at += (size_t)snprintf(full + at, cap - at, " = %s", names[b]);
+                al += (size_t)snprintf(letters + al, cap - al, " = %s", lb);
+            }
+            taken[b] = any = true;
+        }
+        groups += any;
+    }
+    return groups;
+}
+
+/* The caption's sentence saying which series lie on each other ("" if none). */
+static void coincide_sentence(uint32_t groups, const char *names, char *buf, size_t cap)
+{
+    if (groups)
+        snprintf(buf, cap,
+                 "Series that coincide within 1%% at every point, drawn on top of each other: "
+                 "%.900s.",
+                 names);
+    else
+        buf[0] = '\0';
+}
+
+/* The same under the x label of the plot, by legend letters, wrapped. */
+static void gp_footnote(struct rep *r, uint32_t groups, const char *letters)
+{
+    if (!groups)
+        return;
+    char buf[SWR_CAPTION_MAX];
+    size_t n = (size_t)snprintf(buf, sizeof buf,
+                                "Within 1%% at every point, drawn on top of each other: ");
+    size_t line = n;
+    for (const char *p = letters; *p && n + 4 < sizeof buf; p++, line++) {
+        if (*p == ' ' && p[-1] == ';' && line > 90) {
+            memcpy(buf + n, "\\n", 2);
+            n += 2;
+            line = 0;
+            continue;
+        }
+        buf[n++] = *p;
+    }
+    buf[n] = '\0';
+    fprintf(r->gp, "set xlabel \"%s\\n\\n%s\"\n", r->xlabel, buf);
+}
+
+/* A series' legend title: prefixed by its letter when a footnote names it. */
+static void series_title(uint32_t k, const char *name, bool lettered, char *buf, size_t cap)
+{
+    char l[4];
+    series_letter(k, l);
+    if (lettered)
+        snprintf(buf, cap, "%s: %s", l, name);
+    else
+        snprintf(buf, cap, "%s", name);
+}
+
+/* Writes curve k's points (x, y) to the data file `file` and its clause of the
+ * plot command (`with` adds to its style, e.g. " pi 40"). */
+static void gp_curve(struct rep *r, const char *file, uint32_t k, const double *xs,
+                     const double *ys, uint32_t n, const char *name, bool lettered,
+                     const char *with)
+{
+    FILE *f = swr_open(r, file, "w");
+    for (uint32_t i = 0; f && i < n; i++)
+        fprintf(f, "%.9g,%.9g\n", xs[i], ys[i]);
+    if (f)
+        swr_close(r, f, file);
+    char title[160];
+    series_title(k, name, lettered, title, sizeof title);
+    fprintf(r->gp, "%s'%s' using 1:2 with linespoints ls %u%s title \"%s\"", k ? ", \\\n     " : "",
+            file, k + 1, with, title);
+}
+
+/* Writes one data file per series of r->gs (x, then the mean of value k),
+ * the styles, the footnote and the plot command; the coincidence sentence
+ * into `note` for the caption. False if there is nothing to plot. */
+static bool gp_series(struct rep *r, const char *name, uint32_t k, char *note, size_t cap)
+{
+    const struct swt_groups *gs = r->gs;
+    if (gs->n == 0)
+        return false;
+    enum { PTS = SWT_MAX_GROUPS / 8 };
+    double(*xs)[PTS] = malloc(64 * sizeof *xs), (*ys)[PTS] = malloc(64 * sizeof *ys);
+    assert(xs && ys);
+    const double *xp[64], *yp[64];
+    uint32_t ns[64] = {0};
+    for (uint32_t s = 0; s < gs->n_series && s < 64; s++) {
+        xp[s] = xs[s];
+        yp[s] = ys[s];
+        for (uint32_t i = 0; i < gs->n && ns[s] < PTS; i++)
+            if (!strcmp(gs->g[i].series, gs->series[s])) {
+                xs[s][ns[s]] = gs->g[i].x;
+                ys[s][ns[s]++] = gs->g[i].mean[k];
+            }
+    }
+    char full[SWR_CAPTION_MAX], letters[SWR_CAPTION_MAX];
+    uint32_t g = coincide_groups((const char(*)[128])gs->series, xp, yp, ns, gs->n_series, full,
+                                 letters, sizeof full);
+    coincide_sentence(g, full, note, cap);
+    gp_styles(r, gs->n_series);
+    gp_footnote(r, g, letters);
     fprintf(r->gp, "plot ");
-    for (uint32_t s = 0; s < r->gs->n_series; s++) {
+    for (uint32_t s = 0; s < gs->n_series; s++) {
         char file[256];
         snprintf(file, sizeof file, "data/%s_%u.csv", name, s);
-        FILE *f = swr_open(r, file, "w");
-        if (!f)
-            return false;
-        for (uint32_t i = 0; i < r->gs->n; i++)
-            if (!strcmp(r->gs->g[i].series, r->gs->series[s]))
-                fprintf(f, "%g,%.9g\n", r->gs->g[i].x, r->gs->g[i].mean[k]);
-        swr_close(r, f, file);
-        fprintf(r->gp, "%s'%s' using 1:2 with linespoints lw 2 title \"%s\"",
-                s ? ", \\\n     " : "", file, r->gs->series[s]);
+        gp_curve(r, file, s, xs[s], ys[s], ns[s], gs->series[s], g > 0, "");
     }
     fprintf(r->gp, "\n");
+    free(xs);
+    free(ys);
     return true;
 }
 
@@ -107,11 +308,22 @@ static void plot_vs_n(struct rep *r, const char *name, const char *col, const ch
     swt_group(&r->t, f, by, cols, 1, r->gs);
     if (r->gs->n == 0)
         return;
-    char title[160];
+    char title[160], note[SWR_CAPTION_MAX], cap[SWR_CAPTION_MAX];
     snprintf(title, sizeof title, "%s vs group size", ylabel);
     gp_begin(r, name, title, "group size (members)", ylabel, true);
-    gp_series(r, name, 0);
-    gp_end(r, name, caption);
+    double lo = INFINITY, hi = 0;
+    for (uint32_t i = 0; i < r->gs->n; i++)
+        if (r->gs->g[i].mean[0] > 0) {
+            lo = fmin(lo, r->gs->g[i].mean[0]);
+            hi = fmax(hi, r->gs->g[i].mean[0]);
+        }
+    if (hi > 30 * lo) { /* both the flat and the growing series readable */
+        gp_value_axis(r, 'y', lo, hi, false);
+        fprintf(r->gp, "set ylabel \"%s, log scale\"\n", ylabel);
+    }
+    gp_series(r, name, 0, note, sizeof note);
+    snprintf(cap, sizeof cap, "%s.%s%s", caption, note[0] ? " " : "", note);
+    gp_end(r, name, cap);
 }
 
 static int dbl_cmp(const void *a, const void *b)
@@ -153,9 +365,22 @@ static void dump_path(const struct rep *r, uint32_t row, const char *suffix, cha
     snprintf(buf, SWR_PATH_MAX, "%s/runs/%s%s", r->dir, swt_cell(&r->t, row, "id"), suffix);
 }
 
-static bool cdf_row(struct rep *r, uint32_t row, uint32_t k)
+/* ---- the latency CDF ---- */
+
+#define SWR_CDF_MAX 16 /* curves of the CDF plot */
+
+struct cdf {
+    uint32_t n;
+    uint32_t rows[SWR_CDF_MAX];
+    char names[SWR_CDF_MAX][128];
+    double q[SWR_CDF_MAX][SWR_CDF_PTS + 1]; /* quantile i/SWR_CDF_PTS of each curve */
+    double p[SWR_CDF_PTS + 1];              /* the fraction of deliveries at or below it */
+};
+
+/* Reads row's dump into curve c->n; false when there is none. */
+static bool cdf_curve(struct rep *r, struct cdf *c, uint32_t row)
 {
-    char path[SWR_PATH_MAX], file[256];
+    char path[SWR_PATH_MAX], snd[48];
     dump_path(r, row, ".latency.csv", path);
     size_t n;
     double *v = read_latencies(path, &n);
@@ -164,43 +389,80 @@ static bool cdf_row(struct rep *r, uint32_t row, uint32_t k)
         return false;
     }
     qsort(v, n, sizeof *v, dbl_cmp);
-    snprintf(file, sizeof file, "data/latency_cdf_%u.csv", k);
-    FILE *f = swr_open(r, file, "w");
-    for (uint32_t i = 0; f && i <= SWR_CDF_PTS; i++) {
+    for (uint32_t i = 0; i <= SWR_CDF_PTS; i++) {
         size_t at = (size_t)((double)i / SWR_CDF_PTS * (double)(n - 1));
-        fprintf(f, "%.9g,%.6f\n", v[at], (double)(at + 1) / (double)n);
+        c->q[c->n][i] = v[at];
+        c->p[i] = (double)i / SWR_CDF_PTS; /* the same fractions for every curve */
     }
-    if (f)
-        swr_close(r, f, file);
     free(v);
     const struct swt *t = &r->t;
-    fprintf(r->gp, "%s'%s' using 1:2 with lines lw 2 title \"%s, n=%s, %s sender(s), seed %s\"",
-            k ? ", \\\n     " : "", file, swt_cell(t, row, "order"), swt_cell(t, row, "group_size"),
-            swt_cell(t, row, "senders"), swt_cell(t, row, "seed"));
+    swt_senders_label(t, row, snd, sizeof snd);
+    snprintf(c->names[c->n], sizeof c->names[0], "%s, %s members, %s, seed %s",
+             swt_cell(t, row, "order"), swt_cell(t, row, "group_size"), snd,
+             swt_cell(t, row, "seed"));
+    c->rows[c->n++] = row;
     return true;
+}
+
+static void cdf_write(struct rep *r, const struct cdf *c, uint32_t groups, const char *letters)
+{
+    double lo = INFINITY, hi = 0;
+    for (uint32_t k = 0; k < c->n; k++)
+        for (uint32_t i = 0; i <= SWR_CDF_PTS; i++)
+            if (c->q[k][i] > 0) {
+                lo = fmin(lo, c->q[k][i]);
+                hi = fmax(hi, c->q[k][i]);
+            }
+    gp_begin(r, "latency_cdf", "Latency CDF of remote deliveries", "latency (ms)",
+             "fraction of deliveries", false);
+    if (hi > 0 && gp_value_axis(r, 'x', lo, hi, false)) {
+        fprintf(r->gp, "set xlabel \"latency (ms, log scale)\"\n");
+        snprintf(r->xlabel, sizeof r->xlabel, "latency (ms, log scale)");
+    }
+    fprintf(r->gp, "set yrange [0:1.02]\n");
+    gp_styles(r, c->n);
+    gp_footnote(r, groups, letters);
+    fprintf(r->gp, "plot ");
+    for (uint32_t k = 0; k < c->n; k++) {
+        char file[256];
+        snprintf(file, sizeof file, "data/latency_cdf_%u.csv", k);
+        gp_curve(r, file, k, c->q[k], c->p, SWR_CDF_PTS + 1, c->names[k], groups > 0, " pi 40");
+    }
+    fprintf(r->gp, "\n");
 }
 
 static void plot_cdf(struct rep *r)
 {
     struct swt_filter f = {.crash = 0, .any_set = true};
-    uint32_t k = 0;
-    for (uint32_t row = 0; row < r->t.n_rows; row++) {
+    struct cdf *c = calloc(1, sizeof *c);
+    assert(c);
+    for (uint32_t row = 0; row < r->t.n_rows && c->n < SWR_CDF_MAX; row++) {
         char path[SWR_PATH_MAX];
         dump_path(r, row, ".latency.csv", path);
-        if (!swt_keep(&r->t, row, &f) || access(path, R_OK) != 0)
-            continue;
-        if (k == 0) {
-            gp_begin(r, "latency_cdf", "Latency CDF (remote deliveries)", "latency (ms)",
-                     "fraction of deliveries", false);
-            fprintf(r->gp, "set logscale x 10\nset key right bottom inside\nplot ");
-        }
-        k += cdf_row(r, row, k);
+        if (swt_keep(&r->t, row, &f) && access(path, R_OK) == 0)
+            cdf_curve(r, c, row);
     }
-    if (k == 0)
-        return;
-    fprintf(r->gp, "\n");
-    gp_end(r, "latency_cdf",
-           "Latency CDF: every remote delivery of the runs of the grids with `dump_latency`");
+    if (c->n) {
+        const double *xs[SWR_CDF_MAX], *ys[SWR_CDF_MAX];
+        uint32_t ns[SWR_CDF_MAX];
+        for (uint32_t k = 0; k < c->n; k++) { /* compare the quantiles at equal fractions */
+            xs[k] = c->p;
+            ys[k] = c->q[k];
+            ns[k] = SWR_CDF_PTS + 1;
+        }
+        char full[SWR_CAPTION_MAX], letters[SWR_CAPTION_MAX], note[SWR_CAPTION_MAX];
+        char cap[SWR_CAPTION_MAX];
+        uint32_t g = coincide_groups((const char(*)[128])c->names, xs, ys, ns, c->n, full, letters,
+                                     sizeof full);
+        coincide_sentence(g, full, note, sizeof note);
+        cdf_write(r, c, g, letters);
+        snprintf(cap, sizeof cap,
+                 "Latency CDF: every remote delivery of the runs of the grids with "
+                 "`dump_latency` and no crash.%s%s",
+                 note[0] ? " " : "", note);
+        gp_end(r, "latency_cdf", cap);
+    }
+    free(c);
 }
 
 /* ---- the timeline of a run with a crash ---- */
@@ -222,63 +484,112 @@ static double metric(const struct rep *r, uint32_t row, const char *key, double 
     return v;
 }
 
-static bool timeline_data(struct rep *r, uint32_t row, const char *file)
+struct timeline {
+    size_t n, every; /* deliveries in the dump; one in `every` is plotted */
+    double lo, hi;   /* the smallest and largest latency plotted (ms) */
+};
+
+/* Writes every k-th remote delivery (time, latency) of row's dump to file. */
+static bool timeline_data(struct rep *r, uint32_t row, const char *file, struct timeline *tl)
 {
     char path[SWR_PATH_MAX], line[512];
     dump_path(r, row, ".latency.csv", path);
-    size_t n = 0;
-    double *v = read_latencies(path, &n);
+    double *v = read_latencies(path, &tl->n);
     free(v);
     FILE *in = fopen(path, "r"), *out = swr_open(r, file, "w");
-    size_t every = n / SWR_TL_POINTS + 1, i = 0;
+    tl->every = tl->n / SWR_TL_POINTS + 1;
+    tl->lo = INFINITY;
+    tl->hi = 0;
+    size_t i = 0;
     while (in && out && fgets(line, sizeof line, in)) {
-        if (line[0] == 't' || i++ % every)
+        if (line[0] == 't' || i++ % tl->every)
             continue;
         char *c1 = strchr(line, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
-        if (c2)
-            fprintf(out, "%.9g,%.9g\n", strtod(c1 + 1, NULL), strtod(c2 + 1, NULL));
+        if (!c2)
+            continue;
+        double lat = strtod(c2 + 1, NULL);
+        tl->lo = lat > 0 && lat < tl->lo ? lat : tl->lo;
+        tl->hi = fmax(tl->hi, lat);
+        fprintf(out, "%.9g,%.9g\n", strtod(c1 + 1, NULL), lat);
     }
     if (in)
         fclose(in);
     if (out)
         swr_close(r, out, file);
-    return in && out && n > 0;
+    return in && out && tl->n > 0 && tl->hi > 0;
+}
+
+/* A file name that says what the plot is: latency_over_time_cbcast_n8_all_send. */
+static void timeline_name(const struct swt *t, uint32_t row, char *buf, size_t cap)
+{
+    char snd[48];
+    swt_senders_label(t, row, snd, sizeof snd);
+    int n = snprintf(buf, cap, "latency_over_time_%s_n%s_%s", swt_cell(t, row, "order"),
+                     swt_cell(t, row, "group_size"), snd);
+    for (int i = 0; i < n && (size_t)i < cap; i++)
+        if (!((buf[i] >= 'a' && buf[i] <= 'z') || (buf[i] >= '0' && buf[i] <= '9')))
+            buf[i] = '_';
+    while (n > 0 && buf[n - 1] == '_') /* "(not p1)" ends in "_" */
+        buf[--n] = '\0';
+}
+
+/* The crash (tc), the suspicion (ts) and the new view (tv) as shaded bands
+ * drawn to scale; the flush band has a border so that a short one stays
+ * visible; the legend gives each duration. */
+static void timeline_bands(struct rep *r, double tc, double ts, double tv, char *keys, size_t cap)
+{
+    size_t at = 0;
+    keys[0] = '\0';
+    if (tc >= 0 && ts > tc) {
+        fprintf(r->gp,
+                "set object 1 rect from %.9g, graph 0 to %.9g, graph 1 behind "
+                "fc rgb '#ffd8a0' fs solid 0.6 noborder\n",
+                tc, ts);
+        at += (size_t)snprintf(keys + at, cap - at,
+                               ", \\\n     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder "
+                               "title \"crash to suspicion (%.0f ms)\"",
+                               (ts - tc) * 1e3);
+    }
+    if (ts < 0 || tv <= ts || at >= cap)
+        return;
+    fprintf(r->gp,
+            "set object 2 rect from %.9g, graph 0 to %.9g, graph 1 front "
+            "fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2\n",
+            ts, tv);
+    snprintf(keys + at, cap - at,
+             ", \\\n     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 "
+             "border lc rgb '#b00000' title \"view change (flush): suspicion to the last "
+             "install, %.1f ms\"",
+             (tv - ts) * 1e3);
 }
 
 static void plot_timeline(struct rep *r, uint32_t row)
 {
     const struct swt *t = &r->t;
-    char name[96], file[160], title[256];
-    snprintf(name, sizeof name, "timeline_%u", r->n_plots);
+    char name[128], file[192], title[256], snd[48], keys[1024], cap[SWR_CAPTION_MAX];
+    timeline_name(t, row, name, sizeof name);
     snprintf(file, sizeof file, "data/%s.csv", name);
-    if (!timeline_data(r, row, file))
+    struct timeline tl;
+    if (!timeline_data(r, row, file, &tl))
         return;
     double tc = metric(r, row, "crash.0.t_s", -1), ts = metric(r, row, "crash.0.suspect_s", -1),
            tv = metric(r, row, "crash.0.view_s", -1);
-    snprintf(title, sizeof title, "Latency over time, %s, n=%s, %s sender(s), crash at %s s",
-             swt_cell(t, row, "order"), swt_cell(t, row, "group_size"), swt_cell(t, row, "senders"),
+    swt_senders_label(t, row, snd, sizeof snd);
+    snprintf(title, sizeof title, "Latency over time: %s, %s members, %s, a member crashes at %s s",
+             swt_cell(t, row, "order"), swt_cell(t, row, "group_size"), snd,
              swt_cell(t, row, "crash_s"));
     gp_begin(r, name, title, "delivery time (s, simulated)", "latency (ms)", false);
-    fprintf(r->gp, "set logscale y 10\n");
-    double end = ts >= 0 ? ts : tc;
-    if (tc >= 0 && end > tc)
-        fprintf(r->gp,
-                "set object 1 rect from %.9g, graph 0 to %.9g, graph 1 behind "
-                "fc rgb '#ffe0b0' fs solid 0.6 noborder\n",
-                tc, end);
-    if (ts >= 0 && tv > ts)
-        fprintf(r->gp,
-                "set object 2 rect from %.9g, graph 0 to %.9g, graph 1 behind "
-                "fc rgb '#ff9090' fs solid 0.6 noborder\n",
-                ts, tv);
-    fprintf(r->gp,
-            "plot '%s' using 1:2 with points pt 7 ps 0.3 title \"remote deliveries\", \\\n"
-            "     NaN with boxes fc rgb '#ffe0b0' fs solid title \"crash to suspicion\", \\\n"
-            "     NaN with boxes fc rgb '#ff9090' fs solid title \"view change (flush)\"\n",
-            file);
-    char cap[160];
+    if (gp_value_axis(r, 'y', tl.lo, tl.hi, true))
+        fprintf(r->gp, "set ylabel \"latency (ms, log scale)\"\n");
+    timeline_bands(r, tc, ts, tv, keys, sizeof keys);
+    char what[96] = "remote deliveries";
+    if (tl.every > 1)
+        snprintf(what, sizeof what, "remote deliveries (1 in %zu of %zu)", tl.every, tl.n);
+    fprintf(r->gp, "plot '%s' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title \"%s\"%s\n",
+            file, what, keys);
     snprintf(cap, sizeof cap,
-             "Latency over time in run `%s`: crash, detection and view change shaded",
+             "Latency over time in run `%s`: the crash, its detection (suspicion) and the view "
+             "change, shaded to scale.",
              swt_cell(t, row, "id"));
     gp_end(r, name, cap);
 }
@@ -389,8 +700,9 @@ static void md_head(struct rep *r)
     }
     fprintf(r->md,
             "# Sweep `%s`\n\nGenerated by `pgroup sweep %s --out %s` from `results.csv` "
-            "(one row per run) and the runs' files in `runs/`. Every number below is "
-            "printed by the tool from that data.\n\n",
+            "(one row per run); the latency CDF and the timelines also read the latency dumps "
+            "and metrics the runs wrote in `runs/` (their plotted points are kept in `data/`). "
+            "Every number below is printed by the tool from that data.\n\n",
             r->s->name, r->s->file, r->dir);
     fprintf(r->md,
             "Runs: %u (%u PASS, %u FAIL, %u ERROR). Latency is send to delivery in "

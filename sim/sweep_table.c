@@ -139,19 +139,24 @@ bool swt_keep(const struct swt *t, uint32_t r, const struct swt_filter *f)
     return f->any_set || swt_sets_ok(t, r, f->allow_set);
 }
 
+void swt_senders_label(const struct swt *t, uint32_t r, char *buf, size_t cap)
+{
+    double k = swt_num(t, r, "senders"), n = swt_num(t, r, "group_size");
+    if (k == 1 && swt_num(t, r, "first_sender") > 1)
+        snprintf(buf, cap, "1 sender (not p1)");
+    else if (k == 1)
+        snprintf(buf, cap, "1 sender");
+    else if (k == n)
+        snprintf(buf, cap, "all send");
+    else
+        snprintf(buf, cap, "%g senders", k);
+}
+
 static void swt_label(const struct swt *t, uint32_t r, enum swt_series by, const char *set,
                       char *buf, size_t cap)
 {
-    double k = swt_num(t, r, "senders"), n = swt_num(t, r, "group_size");
     char snd[48];
-    if (k == 1 && swt_num(t, r, "first_sender") > 1)
-        snprintf(snd, sizeof snd, "1 sender (not p1)");
-    else if (k == 1)
-        snprintf(snd, sizeof snd, "1 sender");
-    else if (k == n)
-        snprintf(snd, sizeof snd, "all send");
-    else
-        snprintf(snd, sizeof snd, "%g senders", k);
+    swt_senders_label(t, r, snd, sizeof snd);
     const char *o = swt_cell(t, r, "order");
     const char *sv = set ? swt_cell(t, r, set) : "";
     switch (by) {

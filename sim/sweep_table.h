@@ -11,6 +11,7 @@
 #define SIM_SWEEP_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SWT_MAX_COLS   96
@@ -66,6 +67,9 @@ struct swt_groups {
 };
 
 bool swt_keep(const struct swt *t, uint32_t r, const struct swt_filter *f);
+/* Who sends in row r, as series labels say it: "1 sender", "1 sender (not p1)"
+ * (only the last member sends), "all send", "3 senders". */
+void swt_senders_label(const struct swt *t, uint32_t r, char *buf, size_t cap);
 /* Groups the kept rows by series and group size, averaging `cols` (n_cols <=
  * SWT_MAX_VALS). Groups come sorted by series (first appearance) then x. */
 void swt_group(const struct swt *t, const struct swt_filter *f, enum swt_series by,

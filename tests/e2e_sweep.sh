@@ -66,7 +66,16 @@ echo "OK: 10 rows, documented columns, 9 PASS, the broken run recorded as ERROR"
 for p in latency_mean_vs_n throughput_vs_n header_bytes_vs_n flush_vs_n; do
   [ -s "$out/a/$p.svg" ] && [ -s "$out/a/$p.png" ] || fail "plot $p missing"
 done
-ls "$out/a"/timeline_*.svg >/dev/null 2>&1 || fail "no timeline plot"
+[ -s "$out/a/latency_over_time_cbcast_n3_1_sender.png" ] || fail "no timeline plot named for its run"
+# fit for a paper: text not enhanced (no subscripts), each series its own colour, dash and point
+grep -q "set terminal svg .*noenhanced" "$out/a/plots.gp" && grep -q "set terminal pngcairo .*noenhanced" \
+  "$out/a/plots.gp" || fail "plots.gp does not turn enhanced text off"
+awk '/^# ---- /{delete colour; delete mark} /^set style line/{if ($7 in colour || ($9" "$11) in mark) bad=1;
+     colour[$7]=1; mark[$9" "$11]=1} END{exit bad}' "$out/a/plots.gp" \
+  || fail "two series of one plot share a colour, or a dash and point type"
+grep -q 'sender(s)' "$out/a/plots.gp" && fail "a title says sender(s)"
+grep -q 'Series that coincide within 1% at every point, drawn on top of each other: ' "$out/a/report.md" \
+  || fail "report.md does not say which series coincide"
 [ -s "$out/a/runs/crash-cbcast-n3-s1-r20-b64-l0-crash0.5-seed1.latency.csv" ] || fail "no latency dump"
 grep -q '^## Claim: "cbcast is at least a factor of two faster than abcast"' "$out/a/report.md" \
   || fail "report has no speed claim section"
@@ -92,6 +101,13 @@ grep -v '^main-cbcast-n3-s3' "$out/before.csv" >"$out/a/results.csv"
 grep -q '10 runs, 8 already in .*, 2 to run' "$out/r2.out" || fail "resume: $(head -1 "$out/r2.out")"
 [ "$(rows "$out/a")" -eq 10 ] || fail "after resume $(rows "$out/a") rows"
 echo "OK: resume skips finished rows and reruns the missing one"
+
+# a latency dump that is gone (a copy of the output without runs/) runs its point again
+rm "$out/a/runs/crash-cbcast-n3-s1-r20-b64-l0-crash0.5-seed1.latency.csv"
+"$pgroup" sweep "$out/tiny.sweep" --out "$out/a" >"$out/r3.out" 2>&1 || true
+grep -q '10 runs, 8 already in .*, 2 to run' "$out/r3.out" || fail "resume: $(head -1 "$out/r3.out")"
+[ -s "$out/a/runs/crash-cbcast-n3-s1-r20-b64-l0-crash0.5-seed1.latency.csv" ] || fail "dump not rewritten"
+echo "OK: a point whose latency dump is missing runs again"
 
 # 5. SIGINT keeps finished rows, exits 130; the same command then completes
 cat >"$out/slow.sweep" <<'SPEC'

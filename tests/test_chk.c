@@ -180,6 +180,50 @@ static void test_integrity_twice(void **state)
     tb_free(b);
 }
 
+/* chk_first_failed names the rule whose first violation came first in the
+ * trace, and the accessors give back the sentence and evidence chk_report prints. */
+static void test_first_violation_accessors(void **state)
+{
+    (void)state;
+    struct tb *b = tb_group3(5);
+    assert_int_equal(chk_first_failed(b->c), -1);
+    assert_int_equal(tb_send(b, "p1", "p1/1", "fifo", "g1"), 0); /* line 8 */
+    assert_int_equal(tb_send(b, "p1", "p1/2", "fifo", "g1"), 0); /* line 9 */
+    assert_int_equal(tb_deliver(b, "p2", "p1/2", "p1"), 1);      /* line 10: fifo gap */
+    assert_int_equal(tb_deliver(b, "p3", "p1/7", "p1"), 1);      /* line 11: never sent */
+    char *rep = tb_finish(b);                                    /* liveness fails at the end */
+    assert_true(chk_rule_failed(b->c, CHK_R_LIVENESS));
+    assert_int_equal(chk_first_failed(b->c), CHK_R_FIFO);
+    assert_null(chk_violation_message(b->c, CHK_R_CAUSAL));
+    assert_int_equal(chk_violation_evidence(b->c, CHK_R_CAUSAL, NULL, 0), 0);
+    const char *msg = chk_violation_message(b->c, CHK_R_FIFO);
+    assert_non_null(msg);
+    assert_contains(rep, msg);
+    struct chk_evidence_ref ev[CHK_EVIDENCE_REFS_MAX];
+    size_t n = chk_violation_evidence(b->c, CHK_R_FIFO, ev, CHK_EVIDENCE_REFS_MAX);
+    assert_true(n >= 1 && n <= CHK_EVIDENCE_REFS_MAX);
+    assert_int_equal(ev[n - 1].line, 10);
+    for (size_t i = 0; i < n; i++) {
+        char want[512];
+        snprintf(want, sizeof want, "    line %llu: %s\n", (unsigned long long)ev[i].line,
+                 ev[i].text);
+        assert_contains(rep, want);
+        assert_true(i == 0 || ev[i - 1].line < ev[i].line);
+    }
+    assert_int_equal(chk_violation_evidence(b->c, CHK_R_FIFO, ev, 0),
+                     n); /* counts without copying */
+    for (int r = 0; r < CHK_R_COUNT; r++)
+        assert_true(strlen(chk_rule_sentence((enum chk_rule)r)) > 20);
+    free(rep);
+    tb_free(b);
+
+    b = tb_group3(5); /* only an end-of-run violation: it is the first */
+    assert_int_equal(tb_send(b, "p1", "p1/1", "fifo", "g1"), 0);
+    free(tb_finish(b));
+    assert_int_equal(chk_first_failed(b->c), CHK_R_LIVENESS);
+    tb_free(b);
+}
+
 static void test_integrity_never_sent_and_from(void **state)
 {
     (void)state;
@@ -1040,6 +1084,7 @@ int main(void)
         cmocka_unit_test(test_rule_names),
         cmocka_unit_test(test_good_trace_passes),
         cmocka_unit_test(test_integrity_twice),
+        cmocka_unit_test(test_first_violation_accessors),
         cmocka_unit_test(test_integrity_never_sent_and_from),
         cmocka_unit_test(test_integrity_group_order_mismatch),
         cmocka_unit_test(test_integrity_membership),

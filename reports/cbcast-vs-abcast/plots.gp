@@ -2,309 +2,408 @@
 
 # ---- latency_mean_vs_n ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "mean latency (ms) vs group size"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "mean latency (ms) vs group size" font ',13'
 set xlabel "group size (members)"
 set ylabel "mean latency (ms)"
+set format y '%g'
+set format x '%g'
 set logscale x 2
-set terminal svg size 960,540 background rgb 'white'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_mean_vs_n.svg'
-plot 'data/latency_mean_vs_n_0.csv' using 1:2 with linespoints lw 2 title "fifo, 1 sender", \
-     'data/latency_mean_vs_n_1.csv' using 1:2 with linespoints lw 2 title "fifo, 1 sender (not p1)", \
-     'data/latency_mean_vs_n_2.csv' using 1:2 with linespoints lw 2 title "fifo, all send", \
-     'data/latency_mean_vs_n_3.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender", \
-     'data/latency_mean_vs_n_4.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender (not p1)", \
-     'data/latency_mean_vs_n_5.csv' using 1:2 with linespoints lw 2 title "cbcast, all send", \
-     'data/latency_mean_vs_n_6.csv' using 1:2 with linespoints lw 2 title "abcast, 1 sender", \
-     'data/latency_mean_vs_n_7.csv' using 1:2 with linespoints lw 2 title "abcast, 1 sender (not p1)", \
-     'data/latency_mean_vs_n_8.csv' using 1:2 with linespoints lw 2 title "abcast, all send"
-set terminal pngcairo size 960,540
+set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
+set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
+set style line 3 lc rgb '#009e73' dt 3 pt 9 ps 1.2 lw 2
+set style line 4 lc rgb '#cc79a7' dt 4 pt 11 ps 1.2 lw 2
+set style line 5 lc rgb '#e69f00' dt 5 pt 13 ps 1.2 lw 2
+set style line 6 lc rgb '#56b4e9' dt 1 pt 6 ps 1.2 lw 2
+set style line 7 lc rgb '#000000' dt 2 pt 4 ps 1.2 lw 2
+set style line 8 lc rgb '#882255' dt 3 pt 8 ps 1.2 lw 2
+set style line 9 lc rgb '#117733' dt 4 pt 10 ps 1.2 lw 2
+set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b; c = d"
+plot 'data/latency_mean_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: fifo, 1 sender", \
+     'data/latency_mean_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: fifo, 1 sender (not p1)", \
+     'data/latency_mean_vs_n_2.csv' using 1:2 with linespoints ls 3 title "c: fifo, all send", \
+     'data/latency_mean_vs_n_3.csv' using 1:2 with linespoints ls 4 title "d: cbcast, 1 sender", \
+     'data/latency_mean_vs_n_4.csv' using 1:2 with linespoints ls 5 title "e: cbcast, 1 sender (not p1)", \
+     'data/latency_mean_vs_n_5.csv' using 1:2 with linespoints ls 6 title "f: cbcast, all send", \
+     'data/latency_mean_vs_n_6.csv' using 1:2 with linespoints ls 7 title "g: abcast, 1 sender", \
+     'data/latency_mean_vs_n_7.csv' using 1:2 with linespoints ls 8 title "h: abcast, 1 sender (not p1)", \
+     'data/latency_mean_vs_n_8.csv' using 1:2 with linespoints ls 9 title "i: abcast, all send"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_mean_vs_n.png'
 replot
 set output
 
 # ---- latency_p99_vs_n ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "p99 latency (ms) vs group size"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "p99 latency (ms) vs group size" font ',13'
 set xlabel "group size (members)"
 set ylabel "p99 latency (ms)"
+set format y '%g'
+set format x '%g'
 set logscale x 2
-set terminal svg size 960,540 background rgb 'white'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_p99_vs_n.svg'
-plot 'data/latency_p99_vs_n_0.csv' using 1:2 with linespoints lw 2 title "fifo, 1 sender", \
-     'data/latency_p99_vs_n_1.csv' using 1:2 with linespoints lw 2 title "fifo, 1 sender (not p1)", \
-     'data/latency_p99_vs_n_2.csv' using 1:2 with linespoints lw 2 title "fifo, all send", \
-     'data/latency_p99_vs_n_3.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender", \
-     'data/latency_p99_vs_n_4.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender (not p1)", \
-     'data/latency_p99_vs_n_5.csv' using 1:2 with linespoints lw 2 title "cbcast, all send", \
-     'data/latency_p99_vs_n_6.csv' using 1:2 with linespoints lw 2 title "abcast, 1 sender", \
-     'data/latency_p99_vs_n_7.csv' using 1:2 with linespoints lw 2 title "abcast, 1 sender (not p1)", \
-     'data/latency_p99_vs_n_8.csv' using 1:2 with linespoints lw 2 title "abcast, all send"
-set terminal pngcairo size 960,540
+set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
+set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
+set style line 3 lc rgb '#009e73' dt 3 pt 9 ps 1.2 lw 2
+set style line 4 lc rgb '#cc79a7' dt 4 pt 11 ps 1.2 lw 2
+set style line 5 lc rgb '#e69f00' dt 5 pt 13 ps 1.2 lw 2
+set style line 6 lc rgb '#56b4e9' dt 1 pt 6 ps 1.2 lw 2
+set style line 7 lc rgb '#000000' dt 2 pt 4 ps 1.2 lw 2
+set style line 8 lc rgb '#882255' dt 3 pt 8 ps 1.2 lw 2
+set style line 9 lc rgb '#117733' dt 4 pt 10 ps 1.2 lw 2
+set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b; c = d"
+plot 'data/latency_p99_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: fifo, 1 sender", \
+     'data/latency_p99_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: fifo, 1 sender (not p1)", \
+     'data/latency_p99_vs_n_2.csv' using 1:2 with linespoints ls 3 title "c: fifo, all send", \
+     'data/latency_p99_vs_n_3.csv' using 1:2 with linespoints ls 4 title "d: cbcast, 1 sender", \
+     'data/latency_p99_vs_n_4.csv' using 1:2 with linespoints ls 5 title "e: cbcast, 1 sender (not p1)", \
+     'data/latency_p99_vs_n_5.csv' using 1:2 with linespoints ls 6 title "f: cbcast, all send", \
+     'data/latency_p99_vs_n_6.csv' using 1:2 with linespoints ls 7 title "g: abcast, 1 sender", \
+     'data/latency_p99_vs_n_7.csv' using 1:2 with linespoints ls 8 title "h: abcast, 1 sender (not p1)", \
+     'data/latency_p99_vs_n_8.csv' using 1:2 with linespoints ls 9 title "i: abcast, all send"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_p99_vs_n.png'
 replot
 set output
 
 # ---- throughput_vs_n ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "deliveries per second per member vs group size"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "deliveries per second per member vs group size" font ',13'
 set xlabel "group size (members)"
 set ylabel "deliveries per second per member"
+set format y '%g'
+set format x '%g'
 set logscale x 2
-set terminal svg size 960,540 background rgb 'white'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'throughput_vs_n.svg'
-plot 'data/throughput_vs_n_0.csv' using 1:2 with linespoints lw 2 title "fifo, 1 sender", \
-     'data/throughput_vs_n_1.csv' using 1:2 with linespoints lw 2 title "fifo, 1 sender (not p1)", \
-     'data/throughput_vs_n_2.csv' using 1:2 with linespoints lw 2 title "fifo, all send", \
-     'data/throughput_vs_n_3.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender", \
-     'data/throughput_vs_n_4.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender (not p1)", \
-     'data/throughput_vs_n_5.csv' using 1:2 with linespoints lw 2 title "cbcast, all send", \
-     'data/throughput_vs_n_6.csv' using 1:2 with linespoints lw 2 title "abcast, 1 sender", \
-     'data/throughput_vs_n_7.csv' using 1:2 with linespoints lw 2 title "abcast, 1 sender (not p1)", \
-     'data/throughput_vs_n_8.csv' using 1:2 with linespoints lw 2 title "abcast, all send"
-set terminal pngcairo size 960,540
+set logscale y 10
+set ytics ("10" 10, "20" 20, "50" 50, "100" 100, "200" 200, "500" 500, "1000" 1000, "2000" 2000)
+set yrange [6.83671:1920.16]
+set ylabel "deliveries per second per member, log scale"
+set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
+set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
+set style line 3 lc rgb '#009e73' dt 3 pt 9 ps 1.2 lw 2
+set style line 4 lc rgb '#cc79a7' dt 4 pt 11 ps 1.2 lw 2
+set style line 5 lc rgb '#e69f00' dt 5 pt 13 ps 1.2 lw 2
+set style line 6 lc rgb '#56b4e9' dt 1 pt 6 ps 1.2 lw 2
+set style line 7 lc rgb '#000000' dt 2 pt 4 ps 1.2 lw 2
+set style line 8 lc rgb '#882255' dt 3 pt 8 ps 1.2 lw 2
+set style line 9 lc rgb '#117733' dt 4 pt 10 ps 1.2 lw 2
+set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b = d = e = g = h; c = f = i"
+plot 'data/throughput_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: fifo, 1 sender", \
+     'data/throughput_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: fifo, 1 sender (not p1)", \
+     'data/throughput_vs_n_2.csv' using 1:2 with linespoints ls 3 title "c: fifo, all send", \
+     'data/throughput_vs_n_3.csv' using 1:2 with linespoints ls 4 title "d: cbcast, 1 sender", \
+     'data/throughput_vs_n_4.csv' using 1:2 with linespoints ls 5 title "e: cbcast, 1 sender (not p1)", \
+     'data/throughput_vs_n_5.csv' using 1:2 with linespoints ls 6 title "f: cbcast, all send", \
+     'data/throughput_vs_n_6.csv' using 1:2 with linespoints ls 7 title "g: abcast, 1 sender", \
+     'data/throughput_vs_n_7.csv' using 1:2 with linespoints ls 8 title "h: abcast, 1 sender (not p1)", \
+     'data/throughput_vs_n_8.csv' using 1:2 with linespoints ls 9 title "i: abcast, all send"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'throughput_vs_n.png'
 replot
 set output
 
 # ---- header_bytes_vs_n ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "pg header bytes per multicast vs group size"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "pg header bytes per multicast vs group size" font ',13'
 set xlabel "group size (members)"
 set ylabel "pg header bytes per multicast"
+set format y '%g'
+set format x '%g'
 set logscale x 2
-set terminal svg size 960,540 background rgb 'white'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'header_bytes_vs_n.svg'
-plot 'data/header_bytes_vs_n_0.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender, vt_compress default", \
-     'data/header_bytes_vs_n_1.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender (not p1), vt_compress default", \
-     'data/header_bytes_vs_n_2.csv' using 1:2 with linespoints lw 2 title "cbcast, all send, vt_compress default", \
-     'data/header_bytes_vs_n_3.csv' using 1:2 with linespoints lw 2 title "abcast, 1 sender, vt_compress default", \
-     'data/header_bytes_vs_n_4.csv' using 1:2 with linespoints lw 2 title "abcast, 1 sender (not p1), vt_compress default", \
-     'data/header_bytes_vs_n_5.csv' using 1:2 with linespoints lw 2 title "abcast, all send, vt_compress default", \
-     'data/header_bytes_vs_n_6.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender, vt_compress on", \
-     'data/header_bytes_vs_n_7.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender, vt_compress off", \
-     'data/header_bytes_vs_n_8.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender (not p1), vt_compress on", \
-     'data/header_bytes_vs_n_9.csv' using 1:2 with linespoints lw 2 title "cbcast, 1 sender (not p1), vt_compress off", \
-     'data/header_bytes_vs_n_10.csv' using 1:2 with linespoints lw 2 title "cbcast, all send, vt_compress on", \
-     'data/header_bytes_vs_n_11.csv' using 1:2 with linespoints lw 2 title "cbcast, all send, vt_compress off"
-set terminal pngcairo size 960,540
+set logscale y 10
+set ytics ("5" 5, "10" 10, "20" 20, "50" 50, "100" 100, "200" 200, "500" 500)
+set yrange [4.66667:393]
+set ylabel "pg header bytes per multicast, log scale"
+set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
+set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
+set style line 3 lc rgb '#009e73' dt 3 pt 9 ps 1.2 lw 2
+set style line 4 lc rgb '#cc79a7' dt 4 pt 11 ps 1.2 lw 2
+set style line 5 lc rgb '#e69f00' dt 5 pt 13 ps 1.2 lw 2
+set style line 6 lc rgb '#56b4e9' dt 1 pt 6 ps 1.2 lw 2
+set style line 7 lc rgb '#000000' dt 2 pt 4 ps 1.2 lw 2
+set style line 8 lc rgb '#882255' dt 3 pt 8 ps 1.2 lw 2
+set style line 9 lc rgb '#117733' dt 4 pt 10 ps 1.2 lw 2
+set style line 10 lc rgb '#332288' dt 5 pt 12 ps 1.2 lw 2
+set style line 11 lc rgb '#999933' dt 1 pt 1 ps 1.2 lw 2
+set style line 12 lc rgb '#aa4499' dt 2 pt 2 ps 1.2 lw 2
+set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b = g = i; c = k; d = e; h = j = l"
+plot 'data/header_bytes_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: cbcast, 1 sender, vt_compress default", \
+     'data/header_bytes_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: cbcast, 1 sender (not p1), vt_compress default", \
+     'data/header_bytes_vs_n_2.csv' using 1:2 with linespoints ls 3 title "c: cbcast, all send, vt_compress default", \
+     'data/header_bytes_vs_n_3.csv' using 1:2 with linespoints ls 4 title "d: abcast, 1 sender, vt_compress default", \
+     'data/header_bytes_vs_n_4.csv' using 1:2 with linespoints ls 5 title "e: abcast, 1 sender (not p1), vt_compress default", \
+     'data/header_bytes_vs_n_5.csv' using 1:2 with linespoints ls 6 title "f: abcast, all send, vt_compress default", \
+     'data/header_bytes_vs_n_6.csv' using 1:2 with linespoints ls 7 title "g: cbcast, 1 sender, vt_compress on", \
+     'data/header_bytes_vs_n_7.csv' using 1:2 with linespoints ls 8 title "h: cbcast, 1 sender, vt_compress off", \
+     'data/header_bytes_vs_n_8.csv' using 1:2 with linespoints ls 9 title "i: cbcast, 1 sender (not p1), vt_compress on", \
+     'data/header_bytes_vs_n_9.csv' using 1:2 with linespoints ls 10 title "j: cbcast, 1 sender (not p1), vt_compress off", \
+     'data/header_bytes_vs_n_10.csv' using 1:2 with linespoints ls 11 title "k: cbcast, all send, vt_compress on", \
+     'data/header_bytes_vs_n_11.csv' using 1:2 with linespoints ls 12 title "l: cbcast, all send, vt_compress off"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'header_bytes_vs_n.png'
 replot
 set output
 
 # ---- flush_vs_n ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "flush duration (ms) vs group size"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "flush duration (ms) vs group size" font ',13'
 set xlabel "group size (members)"
 set ylabel "flush duration (ms)"
+set format y '%g'
+set format x '%g'
 set logscale x 2
-set terminal svg size 960,540 background rgb 'white'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'flush_vs_n.svg'
-plot 'data/flush_vs_n_0.csv' using 1:2 with linespoints lw 2 title "cbcast", \
-     'data/flush_vs_n_1.csv' using 1:2 with linespoints lw 2 title "abcast"
-set terminal pngcairo size 960,540
+set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
+set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
+set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b"
+plot 'data/flush_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: cbcast", \
+     'data/flush_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: abcast"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'flush_vs_n.png'
 replot
 set output
 
 # ---- latency_cdf ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency CDF (remote deliveries)"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency CDF of remote deliveries" font ',13'
 set xlabel "latency (ms)"
 set ylabel "fraction of deliveries"
-set terminal svg size 960,540 background rgb 'white'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_cdf.svg'
-set logscale x 10
-set key right bottom inside
-plot 'data/latency_cdf_0.csv' using 1:2 with lines lw 2 title "fifo, n=16, 16 sender(s), seed 1", \
-     'data/latency_cdf_1.csv' using 1:2 with lines lw 2 title "cbcast, n=16, 16 sender(s), seed 1", \
-     'data/latency_cdf_2.csv' using 1:2 with lines lw 2 title "abcast, n=16, 16 sender(s), seed 1"
-set terminal pngcairo size 960,540
+set xrange [0.130325:0.265099]
+set yrange [0:1.02]
+set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
+set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
+set style line 3 lc rgb '#009e73' dt 3 pt 9 ps 1.2 lw 2
+plot 'data/latency_cdf_0.csv' using 1:2 with linespoints ls 1 pi 40 title "fifo, 16 members, all send, seed 1", \
+     'data/latency_cdf_1.csv' using 1:2 with linespoints ls 2 pi 40 title "cbcast, 16 members, all send, seed 1", \
+     'data/latency_cdf_2.csv' using 1:2 with linespoints ls 3 pi 40 title "abcast, 16 members, all send, seed 1"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_cdf.png'
 replot
 set output
 
-# ---- timeline_6 ----
+# ---- latency_over_time_cbcast_n4_1_sender ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency over time, cbcast, n=4, 1 sender(s), crash at 2 s"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency over time: cbcast, 4 members, 1 sender, a member crashes at 2 s" font ',13'
 set xlabel "delivery time (s, simulated)"
 set ylabel "latency (ms)"
-set terminal svg size 960,540 background rgb 'white'
-set output 'timeline_6.svg'
-set logscale y 10
-set object 1 rect from 2, graph 0 to 2.48156811, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.48156811, graph 0 to 2.49450879, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
-plot 'data/timeline_6.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
-     NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
-     NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
-set terminal pngcairo size 960,540
-set output 'timeline_6.png'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
+set output 'latency_over_time_cbcast_n4_1_sender.svg'
+set yrange [0:0.129763]
+set object 1 rect from 2, graph 0 to 2.48156811, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.48156811, graph 0 to 2.49450879, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+plot 'data/latency_over_time_cbcast_n4_1_sender.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (482 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 12.9 ms"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
+set output 'latency_over_time_cbcast_n4_1_sender.png'
 replot
 set output
 
-# ---- timeline_7 ----
+# ---- latency_over_time_cbcast_n4_all_send ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency over time, cbcast, n=4, 4 sender(s), crash at 2 s"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency over time: cbcast, 4 members, all send, a member crashes at 2 s" font ',13'
 set xlabel "delivery time (s, simulated)"
 set ylabel "latency (ms)"
-set terminal svg size 960,540 background rgb 'white'
-set output 'timeline_7.svg'
-set logscale y 10
-set object 1 rect from 2, graph 0 to 2.4751083, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.4751083, graph 0 to 2.49450879, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
-plot 'data/timeline_7.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
-     NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
-     NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
-set terminal pngcairo size 960,540
-set output 'timeline_7.png'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
+set output 'latency_over_time_cbcast_n4_all_send.svg'
+set yrange [0:0.129965]
+set object 1 rect from 2, graph 0 to 2.4751083, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.4751083, graph 0 to 2.49450879, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+plot 'data/latency_over_time_cbcast_n4_all_send.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (475 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 19.4 ms"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
+set output 'latency_over_time_cbcast_n4_all_send.png'
 replot
 set output
 
-# ---- timeline_8 ----
+# ---- latency_over_time_cbcast_n8_1_sender ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency over time, cbcast, n=8, 1 sender(s), crash at 2 s"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency over time: cbcast, 8 members, 1 sender, a member crashes at 2 s" font ',13'
 set xlabel "delivery time (s, simulated)"
 set ylabel "latency (ms)"
-set terminal svg size 960,540 background rgb 'white'
-set output 'timeline_8.svg'
-set logscale y 10
-set object 1 rect from 2, graph 0 to 2.45647842, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.45647842, graph 0 to 2.49452799, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
-plot 'data/timeline_8.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
-     NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
-     NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
-set terminal pngcairo size 960,540
-set output 'timeline_8.png'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
+set output 'latency_over_time_cbcast_n8_1_sender.svg'
+set yrange [0:0.142781]
+set object 1 rect from 2, graph 0 to 2.45647842, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.45647842, graph 0 to 2.49452799, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+plot 'data/latency_over_time_cbcast_n8_1_sender.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (456 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 38.0 ms"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
+set output 'latency_over_time_cbcast_n8_1_sender.png'
 replot
 set output
 
-# ---- timeline_9 ----
+# ---- latency_over_time_cbcast_n8_all_send ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency over time, cbcast, n=8, 8 sender(s), crash at 2 s"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency over time: cbcast, 8 members, all send, a member crashes at 2 s" font ',13'
 set xlabel "delivery time (s, simulated)"
 set ylabel "latency (ms)"
-set terminal svg size 960,540 background rgb 'white'
-set output 'timeline_9.svg'
-set logscale y 10
-set object 1 rect from 2, graph 0 to 2.48761979, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.48761979, graph 0 to 2.49452799, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
-plot 'data/timeline_9.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
-     NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
-     NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
-set terminal pngcairo size 960,540
-set output 'timeline_9.png'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
+set output 'latency_over_time_cbcast_n8_all_send.svg'
+set yrange [0:0.14375]
+set object 1 rect from 2, graph 0 to 2.48761979, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.48761979, graph 0 to 2.49452799, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+plot 'data/latency_over_time_cbcast_n8_all_send.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (488 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 6.9 ms"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
+set output 'latency_over_time_cbcast_n8_all_send.png'
 replot
 set output
 
-# ---- timeline_10 ----
+# ---- latency_over_time_cbcast_n16_1_sender ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency over time, cbcast, n=16, 1 sender(s), crash at 2 s"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency over time: cbcast, 16 members, 1 sender, a member crashes at 2 s" font ',13'
 set xlabel "delivery time (s, simulated)"
 set ylabel "latency (ms)"
-set terminal svg size 960,540 background rgb 'white'
-set output 'timeline_10.svg'
-set logscale y 10
-set object 1 rect from 2, graph 0 to 2.45077511, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.45077511, graph 0 to 2.49457593, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
-plot 'data/timeline_10.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
-     NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
-     NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
-set terminal pngcairo size 960,540
-set output 'timeline_10.png'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
+set output 'latency_over_time_cbcast_n16_1_sender.svg'
+set yrange [0:0.168816]
+set object 1 rect from 2, graph 0 to 2.45077511, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.45077511, graph 0 to 2.49457593, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+plot 'data/latency_over_time_cbcast_n16_1_sender.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (451 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 43.8 ms"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
+set output 'latency_over_time_cbcast_n16_1_sender.png'
 replot
 set output
 
-# ---- timeline_11 ----
+# ---- latency_over_time_cbcast_n16_all_send ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency over time, cbcast, n=16, 16 sender(s), crash at 2 s"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency over time: cbcast, 16 members, all send, a member crashes at 2 s" font ',13'
 set xlabel "delivery time (s, simulated)"
 set ylabel "latency (ms)"
-set terminal svg size 960,540 background rgb 'white'
-set output 'timeline_11.svg'
-set logscale y 10
-set object 1 rect from 2, graph 0 to 2.4938943, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.4938943, graph 0 to 2.49436304, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
-plot 'data/timeline_11.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
-     NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
-     NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
-set terminal pngcairo size 960,540
-set output 'timeline_11.png'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
+set output 'latency_over_time_cbcast_n16_all_send.svg'
+set yrange [0:0.173165]
+set object 1 rect from 2, graph 0 to 2.4938943, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.4938943, graph 0 to 2.49436304, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+plot 'data/latency_over_time_cbcast_n16_all_send.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (494 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.5 ms"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
+set output 'latency_over_time_cbcast_n16_all_send.png'
 replot
 set output
 
-# ---- timeline_12 ----
+# ---- latency_over_time_cbcast_n32_1_sender ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency over time, cbcast, n=32, 1 sender(s), crash at 2 s"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency over time: cbcast, 32 members, 1 sender, a member crashes at 2 s" font ',13'
 set xlabel "delivery time (s, simulated)"
 set ylabel "latency (ms)"
-set terminal svg size 960,540 background rgb 'white'
-set output 'timeline_12.svg'
-set logscale y 10
-set object 1 rect from 2, graph 0 to 2.45552707, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.45552707, graph 0 to 2.49471007, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
-plot 'data/timeline_12.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
-     NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
-     NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
-set terminal pngcairo size 960,540
-set output 'timeline_12.png'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
+set output 'latency_over_time_cbcast_n32_1_sender.svg'
+set yrange [0:0.220886]
+set object 1 rect from 2, graph 0 to 2.45552707, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.45552707, graph 0 to 2.49471007, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+plot 'data/latency_over_time_cbcast_n32_1_sender.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (456 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 39.2 ms"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
+set output 'latency_over_time_cbcast_n32_1_sender.png'
 replot
 set output
 
-# ---- timeline_13 ----
+# ---- latency_over_time_cbcast_n32_all_send ----
 reset
+set encoding utf8
 set datafile separator ','
 set grid
-set key outside right top
-set title "Latency over time, cbcast, n=32, 32 sender(s), crash at 2 s"
+set key below center horizontal Left reverse samplen 4 spacing 1.15 height 1.5 width 1 font ',10'
+set title "Latency over time: cbcast, 32 members, all send, a member crashes at 2 s" font ',13'
 set xlabel "delivery time (s, simulated)"
 set ylabel "latency (ms)"
-set terminal svg size 960,540 background rgb 'white'
-set output 'timeline_13.svg'
-set logscale y 10
-set object 1 rect from 2, graph 0 to 2.49707447, graph 1 behind fc rgb '#ffe0b0' fs solid 0.6 noborder
-set object 2 rect from 2.49707447, graph 0 to 2.49766967, graph 1 behind fc rgb '#ff9090' fs solid 0.6 noborder
-plot 'data/timeline_13.csv' using 1:2 with points pt 7 ps 0.3 title "remote deliveries", \
-     NaN with boxes fc rgb '#ffe0b0' fs solid title "crash to suspicion", \
-     NaN with boxes fc rgb '#ff9090' fs solid title "view change (flush)"
-set terminal pngcairo size 960,540
-set output 'timeline_13.png'
+set format y '%g'
+set format x '%g'
+set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
+set output 'latency_over_time_cbcast_n32_all_send.svg'
+set yrange [0:0.241066]
+set object 1 rect from 2, graph 0 to 2.49707447, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.49707447, graph 0 to 2.49766967, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+plot 'data/latency_over_time_cbcast_n32_all_send.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries (1 in 2 of 38440)", \
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (497 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.6 ms"
+set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
+set output 'latency_over_time_cbcast_n32_all_send.png'
 replot
 set output
