@@ -1,8 +1,8 @@
 /* sim/main.c: the `pgroup` command.
  *
- * Owns: the command line. Subcommands: run, check, sweep. Exit status: 0 when every
- * rule holds (or the scenario's expected violation happened), 1 when a rule
- * was violated, 2 for bad input or bad usage.
+ * Owns: the command line. Subcommands: run, check, sweep, shrink, explore. Exit status: 0 when
+ * every rule holds (or the scenario's expected violation happened), 1 when a rule was violated, 2
+ * for bad input or bad usage.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,8 +12,11 @@
 
 #include "chk.h"
 #include "scenario.h"
+#include "shrink.h"
 #include "sweep.h"
 #include "world.h"
+
+static int pgroup_main(int argc, char **argv);
 
 static const char usage_main[] =
     "usage: pgroup COMMAND [ARGS]\n"
@@ -26,6 +29,7 @@ static const char usage_main[] =
     "  check TRACE                                        check a trace file offline\n"
     "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, "
     "report\n"
+    "  shrink FAILING.scn --out MINIMAL.scn [--seed N]    make a failing scenario minimal\n"
     "\n"
     "`pgroup COMMAND --help` tells more. Exit status: 0 every rule holds (or the\n"
     "scenario's expected violation happened), 1 a rule was violated, 2 bad input or usage.\n";
@@ -80,6 +84,32 @@ static const char usage_sweep[] =
     "run again) and then redraws the plots and the report. Rows are deterministic except\n"
     "wall_s. Exit status: 0 every row PASS, 1 some row FAIL or ERROR (or gnuplot failed),\n"
     "2 bad spec (FILE:LINE:COL: message) or usage, 130 interrupted.\n";
+
+static const char usage_shrink[] =
+    "usage: pgroup shrink FAILING.scn --out MINIMAL.scn [--seed N] [--rule RULE] [--jobs N]\n"
+    "                     [--timeout S] [--max-runs N]\n"
+    "\n"
+    "Delta debugging over a failing scenario: drops `at` lines, `send` lines, relays,\n"
+    "groups and processes (a process goes from every list that names it), puts `set`\n"
+    "keys back to their defaults, cuts the run short and halves rates, as long as the\n"
+    "same rule still fails under the same seed. Each candidate is a `pgroup run`\n"
+    "child. Prints each step (lines before and after, the rule that still fails) and\n"
+    "ends with the command that reproduces the minimal run.\n"
+    "\n"
+    "  --out FILE    where the minimal scenario goes (required)\n"
+    "  --seed N      the seed (default: the scenario's `seed`, else 1)\n"
+    "  --rule RULE   the rule to keep failing (default: the rule of an `expect violation`\n"
+    "                line if it fails, else the first failing rule in TRACE.md order)\n"
+    "  --jobs N      candidates run at a time (default 1); the result is the same for any N\n"
+    "  --timeout S   wall-clock limit of one candidate run, seconds (default: 10 x the\n"
+    "                input's run, at least 10); a candidate over it does not count as failing\n"
+    "  --max-runs N  candidate runs at most (default 5000)\n"
+    "\n"
+    "A scenario with `expect violation RULE` whose rule fails passes as a run; shrink keeps\n"
+    "that rule failing and the minimal file keeps its `expect` line.\n"
+    "Exit status: 0 shrunk (MINIMAL.scn written), 2 bad scenario (FILE:LINE:COL), bad\n"
+    "usage, unwritable output, or nothing to shrink (every rule holds), 130 interrupted\n"
+    "(the smallest scenario so far is written).\n";
 
 static bool is_help(const char *a)
 {
@@ -225,7 +255,108 @@ static int cmd_sweep(int argc, char **argv)
     return rc;
 }
 
-int main(int argc, char **argv)
+static int self_path(char *buf, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n <= 0) {
+        perror("/proc/self/exe");
+        return 2;
+    }
+    buf[n] = '\0';
+    return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > 0) || v > 1e6)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_count(const char *s, uint32_t *out)
+{
+    unsigned v;
+    if (parse_jobs(s, &v) == 0) { /* 1 .. 1024 */
+        *out = v;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long w = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || w < 1 || w > 10000000)
+        return -1;
+    *out = (uint32_t)w;
+    return 0;
+}
+
+/* One option with a value of `pgroup shrink`; 1 if it was one, -1 on a bad value. */
+static int shrink_option(int argc, char **argv, int *i, struct shr_opts *o)
+{
+    const char *a = argv[*i];
+    if (*i + 1 >= argc)
+        return 0;
+    const char *v = argv[*i + 1];
+    int bad = 0;
+    if (!strcmp(a, "--out"))
+        o->out = v;
+    else if (!strcmp(a, "--rule"))
+        o->rule = v;
+    else if (!strcmp(a, "--seed"))
+        bad = parse_seed(v, &o->seed), o->seed_given = true;
+    else if (!strcmp(a, "--jobs"))
+        bad = parse_jobs(v, &o->jobs);
+    else if (!strcmp(a, "--timeout"))
+        bad = parse_seconds(v, &o->timeout_s);
+    else if (!strcmp(a, "--max-runs"))
+        bad = parse_count(v, &o->max_runs);
+    else
+        return 0;
+    if (bad) {
+        fprintf(stderr, "pgroup shrink: bad value '%s' for %s\n%s", v, a, usage_shrink);
+        return -1;
+    }
+    (*i)++;
+    return 1;
+}
+
+static int cmd_shrink(int argc, char **argv)
+{
+    struct shr_opts o = {.jobs = 1, .main_fn = pgroup_main};
+    for (int i = 0; i < argc; i++) {
+        int k = shrink_option(argc, argv, &i, &o);
+        if (k < 0)
+            return 2;
+        if (k > 0)
+            continue;
+        if (is_help(argv[i])) {
+            fputs(usage_shrink, stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' || o.path) {
+            fprintf(stderr, "pgroup shrink: unexpected argument '%s'\n%s", argv[i], usage_shrink);
+            return 2;
+        }
+        o.path = argv[i];
+    }
+    if (!o.path || !o.out) {
+        fprintf(stderr, "pgroup shrink: %s\n%s",
+                o.path ? "no --out FILE given" : "no scenario given", usage_shrink);
+        return 2;
+    }
+    char self[4096];
+    if (self_path(self, sizeof self) != 0)
+        return 2;
+    o.self = self;
+    fflush(stdout);
+    return shr_run(&o, stdout);
+}
+
+/* The command line; also the entry point of a forked child (jobs.h fork mode). */
+static int pgroup_main(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_main, stderr);
@@ -241,6 +372,13 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "sweep"))
         return cmd_sweep(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "shrink"))
+        return cmd_shrink(argc - 2, argv + 2);
     fprintf(stderr, "pgroup: unknown command '%s'\n%s", argv[1], usage_main);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    return pgroup_main(argc, argv);
 }
