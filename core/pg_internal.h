@@ -308,6 +308,11 @@ enum pg_sometimes {
     PG_ST_CL_FAIL = 1u << 11,     /* a client changed contact after a failure */
     PG_ST_CL_DUP = 1u << 12,      /* a second copy of a client message not delivered */
     PG_ST_CL_RELAY = 1u << 13,    /* diffusion relayed to a client */
+
+    /* dangerous moments that `pgroup explore` aims at (its coverage table) */
+    PG_ST_JOIN_FAIL = 1u << 14, /* a view change adds a joiner and removes a failed member */
+    PG_ST_XFER_VIEW = 1u << 15, /* a flush starts while a joiner's state transfer is under way */
+    PG_ST_AB_HOLDER = 1u << 19, /* the token holder left the view with abcasts unordered */
 };
 
 /* pg.c */
