@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "chk.h"
+#include "explore.h"
 #include "scenario.h"
 #include "shrink.h"
 #include "sweep.h"
@@ -30,6 +31,9 @@ static const char usage_main[] =
     "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, "
     "report\n"
     "  shrink FAILING.scn --out MINIMAL.scn [--seed N]    make a failing scenario minimal\n"
+    "  explore SPEC --seeds A..B --out DIR [--jobs N]     search fault schedules over seeds;\n"
+    "                                                     each failure shrunk and reproducible\n"
+    "  explore --merge DIR... --out DIR                   combine sharded explore runs\n"
     "\n"
     "`pgroup COMMAND --help` tells more. Exit status: 0 every rule holds (or the\n"
     "scenario's expected violation happened), 1 a rule was violated, 2 bad input or usage.\n";
@@ -110,6 +114,42 @@ static const char usage_shrink[] =
     "Exit status: 0 shrunk (MINIMAL.scn written), 2 bad scenario (FILE:LINE:COL), bad\n"
     "usage, unwritable output, or nothing to shrink (every rule holds), 130 interrupted\n"
     "(the smallest scenario so far is written).\n";
+
+static const char usage_explore[] =
+    "usage: pgroup explore SPEC --seeds A..B --out DIR [--jobs N] [--shard K/N]\n"
+    "                      [--check-determinism] [--timeout S] [--shrink N|all] [--print]\n"
+    "       pgroup explore --merge DIR1 DIR2 ... --out DIR\n"
+    "\n"
+    "Draws one scenario per seed from SPEC (an explore spec, scenarios/explore/README.md,\n"
+    "or a plain .scn whose processes, groups and traffic are kept and whose faults are\n"
+    "drawn), runs each as its own `pgroup run` child, N at a time, with every rule\n"
+    "checked, and writes into DIR:\n"
+    "  seeds.jsonl        one record per seed: verdict, failed rules, situations reached\n"
+    "  failures/SEED/     scenario.scn (standalone: `pgroup run` reproduces the failure),\n"
+    "                     trace.jsonl and run.txt (that reproduction), minimal.scn and\n"
+    "                     shrink.txt (pgroup shrink), first-run.txt\n"
+    "  summary.json, summary.md   seeds, verdicts, violations by rule, failures, the\n"
+    "                     \"sometimes\" coverage table (targets never reached listed),\n"
+    "                     determinism, wall time and seeds per second\n"
+    "\n"
+    "  --seeds A..B          the seed range (A alone: one seed)\n"
+    "  --out DIR             output directory (created); it may hold earlier seeds of the\n"
+    "                        same spec, which are kept and not run again\n"
+    "  --jobs N              runs at a time (default: the number of cores)\n"
+    "  --shard K/N           only the K-th of N equal slices of the seed range (one per\n"
+    "                        machine or job-array task; combine them with --merge)\n"
+    "  --check-determinism   run every seed twice and compare the traces byte for byte\n"
+    "  --timeout S           wall-clock limit of one run, seconds (default 60); over it the\n"
+    "                        seed is a TIMEOUT\n"
+    "  --shrink N|all        shrink the first N failures of each rule (default all; 0: none)\n"
+    "  --print               print the scenario of each seed and run nothing\n"
+    "  --merge DIR...        combine the output directories of one spec into --out DIR:\n"
+    "                        the summary equals that of one unsharded run\n"
+    "\n"
+    "A progress bar (seeds done, violations so far, ETA) is drawn when stderr is a terminal.\n"
+    "Ctrl-C keeps the finished seeds; the same command again resumes. Exit status: 0 no\n"
+    "violation, timeout, error or determinism mismatch; 1 some; 2 bad spec (FILE:LINE:COL),\n"
+    "bad usage or unwritable DIR (before any run); 130 interrupted.\n";
 
 static bool is_help(const char *a)
 {
@@ -355,6 +395,160 @@ static int cmd_shrink(int argc, char **argv)
     return shr_run(&o, stdout);
 }
 
+static int parse_seed_range(const char *s, uint64_t *a, uint64_t *b)
+{
+    char first[64];
+    const char *dots = strstr(s, "..");
+    size_t n = dots ? (size_t)(dots - s) : strlen(s);
+    if (n == 0 || n >= sizeof first)
+        return -1;
+    memcpy(first, s, n);
+    first[n] = '\0';
+    if (parse_seed(first, a) != 0 || (dots ? parse_seed(dots + 2, b) : (*b = *a, 0)) != 0)
+        return -1;
+    return *a <= *b && *b - *a < 100000000 ? 0 : -1;
+}
+
+static int parse_shard(const char *s, uint32_t *k, uint32_t *n)
+{
+    unsigned a, b;
+    char c;
+    if (sscanf(s, "%u/%u%c", &a, &b, &c) != 2 || a < 1 || b < 1 || a > b || b > 100000)
+        return -1;
+    *k = a;
+    *n = b;
+    return 0;
+}
+
+struct explore_args {
+    struct xpl_opts o;
+    bool seeds_given, print;
+    const char *merge[256];
+    uint32_t n_merge;
+};
+
+/* One option with a value of `pgroup explore`; 1 if it was one, -1 on a bad value. */
+static int explore_option(int argc, char **argv, int *i, struct explore_args *a)
+{
+    const char *k = argv[*i];
+    if (*i + 1 >= argc)
+        return 0;
+    const char *v = argv[*i + 1];
+    int bad = 0;
+    if (!strcmp(k, "--out"))
+        a->o.out_dir = v;
+    else if (!strcmp(k, "--seeds"))
+        bad = parse_seed_range(v, &a->o.first, &a->o.last), a->seeds_given = true;
+    else if (!strcmp(k, "--jobs"))
+        bad = parse_jobs(v, &a->o.jobs);
+    else if (!strcmp(k, "--shard"))
+        bad = parse_shard(v, &a->o.shard, &a->o.shards);
+    else if (!strcmp(k, "--timeout"))
+        bad = parse_seconds(v, &a->o.timeout_s);
+    else if (!strcmp(k, "--shrink") && !strcmp(v, "all"))
+        a->o.shrink_max = -1;
+    else if (!strcmp(k, "--shrink"))
+        bad = !strcmp(v, "0") ? (a->o.shrink_max = 0, 0)
+                              : parse_count(v, (uint32_t *)&a->o.shrink_max);
+    else
+        return 0;
+    if (bad) {
+        fprintf(stderr, "pgroup explore: bad value '%s' for %s\n%s", v, k, usage_explore);
+        return -1;
+    }
+    (*i)++;
+    return 1;
+}
+
+static int explore_args(int argc, char **argv, struct explore_args *a)
+{
+    for (int i = 0; i < argc; i++) {
+        int k = explore_option(argc, argv, &i, a);
+        if (k < 0)
+            return 2;
+        if (k > 0)
+            continue;
+        if (!strcmp(argv[i], "--check-determinism")) {
+            a->o.check_determinism = true;
+        } else if (!strcmp(argv[i], "--print")) {
+            a->print = true;
+        } else if (!strcmp(argv[i], "--merge")) {
+            while (i + 1 < argc && argv[i + 1][0] != '-' && a->n_merge < 256)
+                a->merge[a->n_merge++] = argv[++i];
+            if (a->n_merge == 0) {
+                fprintf(stderr, "pgroup explore: --merge needs directories\n%s", usage_explore);
+                return 2;
+            }
+        } else if (argv[i][0] == '-' || a->o.spec_path) {
+            fprintf(stderr, "pgroup explore: unexpected argument '%s'\n%s", argv[i], usage_explore);
+            return 2;
+        } else {
+            a->o.spec_path = argv[i];
+        }
+    }
+    return 0;
+}
+
+static int explore_print(const struct xpl_spec *s, const struct xpl_opts *o)
+{
+    for (uint64_t seed = o->first;; seed++) {
+        char *text = xpl_generate(s, seed, NULL);
+        printf("%s%s", seed > o->first ? "\n" : "", text);
+        free(text);
+        if (seed == o->last)
+            break;
+    }
+    return 0;
+}
+
+static int cmd_explore(int argc, char **argv)
+{
+    if (argc == 1 && is_help(argv[0])) {
+        fputs(usage_explore, stdout);
+        return 0;
+    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct explore_args a = {.o = {.jobs = ncpu > 0 ? (unsigned)ncpu : 1,
+                                   .shard = 1,
+                                   .shards = 1,
+                                   .timeout_s = 60,
+                                   .shrink_max = -1,
+                                   .main_fn = pgroup_main}};
+    int rc = explore_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    char cmdline[4096] = "pgroup explore";
+    for (int i = 0; i < argc; i++)
+        snprintf(cmdline + strlen(cmdline), sizeof cmdline - strlen(cmdline), " %s", argv[i]);
+    a.o.cmdline = cmdline;
+    if (a.n_merge) {
+        if (a.o.spec_path || !a.o.out_dir) {
+            fprintf(stderr, "pgroup explore: --merge takes directories and --out DIR only\n%s",
+                    usage_explore);
+            return 2;
+        }
+        return xpl_merge(a.merge, a.n_merge, a.o.out_dir, stdout);
+    }
+    if (!a.o.spec_path || !a.seeds_given || (!a.o.out_dir && !a.print)) {
+        fprintf(stderr, "pgroup explore: %s\n%s",
+                !a.o.spec_path   ? "no spec given"
+                : !a.seeds_given ? "no --seeds A..B given"
+                                 : "no --out DIR given",
+                usage_explore);
+        return 2;
+    }
+    char self[4096];
+    if (self_path(self, sizeof self) != 0)
+        return 2;
+    a.o.self = self;
+    struct xpl_spec s;
+    if (xpl_parse(a.o.spec_path, &s, stderr) != 0)
+        return 2;
+    rc = a.print ? explore_print(&s, &a.o) : xpl_run(&s, &a.o, stdout);
+    xpl_free(&s);
+    return rc;
+}
+
 /* The command line; also the entry point of a forked child (jobs.h fork mode). */
 static int pgroup_main(int argc, char **argv)
 {
@@ -374,6 +568,8 @@ static int pgroup_main(int argc, char **argv)
         return cmd_sweep(argc - 2, argv + 2);
     if (!strcmp(argv[1], "shrink"))
         return cmd_shrink(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "explore"))
+        return cmd_explore(argc - 2, argv + 2);
     fprintf(stderr, "pgroup: unknown command '%s'\n%s", argv[1], usage_main);
     return 2;
 }
