@@ -303,10 +303,11 @@ static int check_set(struct xparser *p, uint32_t vi, const char *key, const char
         free(msg);
         return 0;
     }
-    const char *m = strstr(msg, ": ");
-    m = m ? strstr(m + 2, ": ") : NULL; /* after x.scn:1:COL: */
-    unsigned at = strncmp(msg, "x.scn:1:5:", 10) ? vi : 1;
-    xerr_tok(p, at, "%s", m ? m + 2 : "bad setting");
+    unsigned line = 0, col = 0;
+    int off = 0;
+    sscanf(msg, "x.scn:%u:%u: %n", &line, &col, &off); /* the parser's FILE:LINE:COL: */
+    msg[strcspn(msg, "\n")] = '\0';
+    xerr_tok(p, col == 5 ? 1 : vi, "%s", off > 0 ? msg + off : "bad setting");
     free(msg);
     return 2;
 }
@@ -391,7 +392,7 @@ static int fault_words(struct xparser *p, uint32_t *i, uint32_t *mask, const cha
     if (*i == start)
         return *i < p->ntok
                    ? unknown(p, *i, what, names, n)
-                   : xerr_tok(p, start - 1, "expected %s after '%s'", what, p->tok[start - 1].s);
+                   : xerr_tok(p, start - 1, "expected a %s after '%s'", what, p->tok[start - 1].s);
     return 0;
 }
 
@@ -422,7 +423,7 @@ static int fault_option(struct xparser *p, uint32_t *i, enum xpl_fault kind,
         return xrange(p, (*i)++, XK_DURATION, &f->jitter, false);
     default:
         assert(k == 4); /* `kinds` is read by cmd_fault */
-        return fault_words(p, i, &f->shapes, xs_names, XS_N, "a partition shape");
+        return fault_words(p, i, &f->shapes, xs_names, XS_N, "partition shape");
     }
 }
 
@@ -432,7 +433,7 @@ static int sabotage_kinds(struct xparser *p, uint32_t *i, uint32_t *mask)
     size_t n = 0;
     for (; n < 9; n++)
         names[n] = scn_sabotage_name((enum scn_sabotage)n);
-    return fault_words(p, i, mask, names, n, "a sabotage kind");
+    return fault_words(p, i, mask, names, n, "sabotage kind");
 }
 
 static int cmd_fault(struct xparser *p)
