@@ -408,7 +408,7 @@ int xpl_run(const struct xpl_spec *s, const struct xpl_opts *o, FILE *out)
                             .timeout_s = o->timeout_s,
                             .self = o->self,
                             .main_fn = o->main_fn,
-                            .unit = "runs",
+                            .unit = x.parts == 2 ? "runs (2 a seed)" : "seeds",
                             .ctx = &x,
                             .start = xr_start,
                             .finish = xr_finish,

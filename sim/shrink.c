@@ -57,6 +57,7 @@ struct shrink {
     uint32_t lines, lines0, steps, runs;
     double timeout_s;
     bool interrupted, budget_out;
+    bool keep_quiet; /* the rule is liveness and the input's quiet period is sound */
 };
 
 /* ---- states ---- */
@@ -165,6 +166,39 @@ static bool shr_run_batch(struct shrink *sh, uint32_t n)
 typedef bool (*shr_make_fn)(struct shrink *sh, void *arg, uint32_t i, struct shr_state *st,
                             char *desc, size_t cap);
 
+/* Liveness (rule 10) is judged after the quiet period. A candidate that
+ * fails it only because a partition, cut or isolation stays in force into
+ * the quiet period, because the quiet period became too short to suspect a
+ * failure and change the view (4 x suspect_timeout + 200ms, what explore
+ * gives), or because heartbeats became too rare for the suspect timeout
+ * (under 3 per timeout: live peers suspected at random), says nothing about
+ * the protocol: such candidates are not run when the input had none of these
+ * problems. */
+static bool shr_quiet_ok(const struct scn *t)
+{
+    bool split = false;
+    for (uint32_t i = 0; i < t->n_faults; i++) {
+        enum scn_fault_kind k = t->faults[i].kind;
+        if (k == SCN_F_PARTITION || k == SCN_F_CUT || k == SCN_F_ISOLATE)
+            split = true;
+        else if (k == SCN_F_HEAL)
+            split = false;
+    }
+    return t->quiet_ns > 0 && !split && t->quiet_ns >= 4 * t->suspect_timeout_ns + 200000000 &&
+           3 * t->heartbeat_period_ns <= t->suspect_timeout_ns;
+}
+
+/* Whether the candidate text parses and keeps what the rule needs. */
+static bool shr_valid(const struct shrink *sh, const char *text)
+{
+    struct scn t;
+    if (scn_parse_text(sh->s.file, text, strlen(text), &t, NULL) != 0)
+        return false;
+    bool ok = !sh->keep_quiet || shr_quiet_ok(&t);
+    scn_free(&t);
+    return ok;
+}
+
 /* Tries candidates 0..n-1 in order, `jobs` at a time; the first that keeps
  * the failure becomes the current state (printed as a step). True if one did. */
 static bool shr_first(struct shrink *sh, uint32_t n, shr_make_fn make, void *arg)
@@ -178,10 +212,7 @@ static bool shr_first(struct shrink *sh, uint32_t n, shr_make_fn make, void *arg
             if (!sh->valid[k])
                 continue;
             char *text = st_text(sh, &sh->cand[k]);
-            struct scn t;
-            sh->valid[k] = scn_parse_text(sh->s.file, text, strlen(text), &t, NULL) == 0;
-            if (sh->valid[k])
-                scn_free(&t);
+            sh->valid[k] = shr_valid(sh, text);
             free(text);
         }
         if (!shr_run_batch(sh, m)) {
@@ -524,6 +555,7 @@ static int shr_start_search(struct shrink *sh)
         return rc;
     if (sh->timeout_s <= 0)
         sh->timeout_s = r.wall_s * 10 + 1 > 10 ? r.wall_s * 10 + 1 : 10;
+    sh->keep_quiet = sh->target == CHK_R_LIVENESS && shr_quiet_ok(&sh->s);
     char list[512];
     failing_list(r.failed, list, sizeof list);
     fprintf(sh->out, "pgroup shrink %s --seed %llu: %u lines; failing: %s; keeping: %s\n",

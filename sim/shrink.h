@@ -21,6 +21,13 @@
  * to 1/8 .. 7/8, then a shorter quiet period) and halved rates. Candidates
  * are tried `jobs` at a time in a fixed order and the first that keeps the
  * failure wins, so the result does not depend on `jobs`.
+ *
+ * Liveness is judged after the quiet period: when the kept rule is liveness
+ * and the input ends its partitions before a quiet period of at least 4 x
+ * suspect_timeout + 200ms, every candidate must too (else a candidate would
+ * fail liveness only because a partition stays in force, or because the
+ * quiet period is too short for a view change); and suspect_timeout stays at
+ * least 3 heartbeat periods.
  */
 #ifndef SIM_SHRINK_H
 #define SIM_SHRINK_H

@@ -80,6 +80,28 @@ grep -q ': 0 to run' "$out/a2.out" || fail "resume: $(head -1 "$out/a2.out")"
 [ "$(wc -l <"$out/a/seeds.jsonl")" -eq 4 ] || fail "resume changed seeds.jsonl"
 echo "OK: the same command again runs nothing"
 
+# 3b. Ctrl-C (SIGINT) keeps the finished seeds and exits 130; the same command completes
+"$pgroup" explore "$src/scenarios/explore/default.explore" --seeds 1..400 --out "$out/i" --jobs 1 \
+  --shrink 0 >"$out/i.out" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  [ -f "$out/i/seeds.jsonl" ] && [ "$(wc -l <"$out/i/seeds.jsonl")" -ge 2 ] && break
+  sleep 0.05
+done
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+[ "$rc" -eq 130 ] || fail "interrupted explore exit $rc, want 130"
+n=$(wc -l <"$out/i/seeds.jsonl")
+[ "$n" -ge 2 ] && [ "$n" -lt 400 ] || fail "interrupted explore kept $n seeds"
+grep -q '^interrupted: ' "$out/i.out" || fail "no interruption message"
+"$pgroup" explore "$src/scenarios/explore/default.explore" --seeds 1..$((n + 3)) --out "$out/i" \
+  --jobs 2 --shrink 0 >"$out/i2.out" 2>&1 || true
+grep -q ": 3 to run" "$out/i2.out" || fail "resume after SIGINT: $(head -1 "$out/i2.out")"
+echo "OK: SIGINT kept $n seeds (exit 130); the same command ran only the 3 new ones"
+
 # 4. determinism, --print, a .scn as the spec
 "$pgroup" explore "$src/scenarios/explore/default.explore" --seeds 1..8 --out "$out/d" --jobs 2 \
   --check-determinism --shrink 0 >"$out/d.out" 2>&1 || true

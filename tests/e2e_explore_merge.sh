@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pgroup explore --shard and --merge, through GNU parallel (the README's
-# recipe with --sshlogin, here on this machine): three shards of seeds 1..12
-# merged give the summary of one unsharded run of 1..12 (the same seeds,
+# recipe with --sshlogin; here `--sshlogin 2/:`: this machine, 2 at a time):
+# three shards of seeds 1..12 merged give the summary of one unsharded run of
+# 1..12 (the same seeds,
 # verdicts, violations, failures and coverage; only `timing` differs), the
 # same seed records and the same failure files; a merge of directories of two
 # specs is refused.
@@ -33,7 +34,7 @@ cover held during flush
 cover view change with messages in flight
 SPEC
 
-parallel --will-cite -j2 "$pgroup" explore "$out/m.explore" --seeds 1..12 --shard {}/3 \
+parallel --will-cite --sshlogin 2/: "$pgroup" explore "$out/m.explore" --seeds 1..12 --shard {}/3 \
   --out "$out/shard{}" --jobs 1 --shrink 0 ">" "$out/shard{}.out" "2>&1" "||" true ::: 1 2 3
 for k in 1 2 3; do
   [ -s "$out/shard$k/summary.json" ] || { cat "$out/shard$k.out"; fail "shard $k wrote no summary"; }

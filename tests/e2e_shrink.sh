@@ -3,7 +3,8 @@
 # shrinks back to the lines the violation needs, and the minimal file fails the
 # same rule under `pgroup run`; the result is the same with --jobs 1 and 2; a
 # scenario with `expect violation` keeps that rule failing and its `expect`
-# line (the minimal run passes as the scenario wants); a passing scenario is
+# line (the minimal run passes as the scenario wants); liveness is kept with a
+# sound quiet period; a passing scenario is
 # refused (exit 2, "nothing to shrink: every rule holds"); a bad scenario is
 # FILE:LINE:COL, exit 2; an unwritable --out is exit 2 before any run.
 # usage: e2e_shrink.sh PGROUP SOURCE_DIR OUTDIR
@@ -83,6 +84,31 @@ grep -q '^expect violation integrity$' "$out/min3.scn" || fail "the expect line 
 "$pgroup" run "$out/min3.scn" --brief >"$out/min3.run" 2>&1 || fail "the minimal expect scenario does not pass"
 grep -q '^  FAIL integrity' "$out/min3.run" || fail "the minimal expect scenario does not fail integrity"
 echo "OK: expect violation integrity kept ($(lines "$out/min3.scn") lines; the run passes as expected)"
+
+# 3b. liveness: the quiet period stays sound (long enough, partitions healed before it)
+cat >"$out/live.scn" <<'SCN'
+name live
+set heartbeat_period 20ms
+set suspect_timeout 100ms
+processes p1..p4
+group g1 p1..p4
+send p1 p2 group g1 order cbcast rate 40/s
+at 300ms partition p1 p2 | p3 p4
+at 350ms heal
+at 500ms sabotage drop p3
+at 700ms isolate p4
+at 760ms heal
+run 2s
+quiet 1s
+SCN
+"$pgroup" shrink "$out/live.scn" --rule liveness --out "$out/min4.scn" >"$out/shrink4.out" 2>&1 || fail "shrink of the liveness scenario"
+grep -q 'keeping: liveness' "$out/shrink4.out" || fail "liveness: $(head -1 "$out/shrink4.out")"
+grep -q '^quiet 1s$' "$out/min4.scn" || fail "the quiet period was cut: $(grep quiet "$out/min4.scn")"
+grep -q '^set suspect_timeout 100ms$' "$out/min4.scn" || fail "suspect_timeout went back to 1s (quiet too short)"
+if grep -qE ' (partition|isolate|cut) ' "$out/min4.scn"; then
+  grep -q ' heal$' "$out/min4.scn" || fail "a partition is left in force into the quiet period"
+fi
+echo "OK: liveness kept with a sound quiet period ($(lines "$out/min4.scn") lines)"
 
 # 4. --rule: a rule that holds is refused
 set +e
