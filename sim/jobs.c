@@ -135,8 +135,11 @@ static void job_child(const struct job_pool *p, const struct job_cmd *cmd)
     for (uint32_t i = 0; i < cmd->argc; i++)
         argv[i] = (char *)cmd->arg[i];
     argv[cmd->argc] = NULL;
-    if (p->main_fn)
-        exit(p->main_fn((int)cmd->argc, argv)); /* exit, not _exit: stdio is flushed */
+    if (p->main_fn) { /* stdio flushed, but no library destructors: nothing they do matters */
+        int rc = p->main_fn((int)cmd->argc, argv);
+        fflush(NULL);
+        _exit(rc);
+    }
     execv(p->self, argv);
     fprintf(stderr, "cannot run %s: %s\n", p->self, strerror(errno));
     _exit(127);

@@ -12,7 +12,10 @@
  * mode (`main_fn` set), calls main_fn(argc, argv) in the forked copy of this
  * process and exits with its result: the same code path as `pgroup ARGV...`
  * without loading the binary and its libraries again, which costs about 50 ms
- * per process here (SimGrid and its dependencies), more than a short run.
+ * per process here (SimGrid and its dependencies), more than a short run. The
+ * forked child flushes stdio and leaves with _exit: the libraries' static
+ * destructors (ns-3's among them) would cost it a third of its time. A main_fn
+ * must therefore close the files it writes before it returns.
  * The pool never looks at what a child does: the caller's callbacks read the
  * child's files.
  */
