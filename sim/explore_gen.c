@@ -47,7 +47,8 @@ struct xg_group {
     uint32_t senders[XPL_MAX_PROCS], n_senders;
     bool pg; /* the process-group layer (else link-level fifo) */
     enum xpl_order order;
-    int abcast_sole; /* the only abcast sender (the token follows it), or -1 */
+    int abcast_sole;   /* the only abcast sender (the token follows it), or -1 */
+    uint32_t n_abcast; /* mixed: the last n_abcast senders also send abcast */
     double rate;
     uint32_t size;
     uint32_t domain; /* 0: default */
@@ -211,7 +212,8 @@ static void xg_traffic(struct xg *x, struct xg_group *g)
     g->abcast_sole = -1;
     if (g->order == XO_ABCAST && k == 1)
         g->abcast_sole = (int)g->senders[0];
-    if (g->order == XO_MIXED && k >= 2) /* the last sender sends abcast alone */
+    g->n_abcast = g->order == XO_MIXED && k >= 1 ? xg_int(x, 1, k) : 0; /* the last ones */
+    if (g->n_abcast == 1)
         g->abcast_sole = (int)g->senders[k - 1];
     g->rate = floor(xg_between(x, s->rate.lo, s->rate.hi) * 10) / 10;
     if (g->rate < 0.1)
@@ -887,9 +889,9 @@ static void xg_write_sends(const struct xg *x, FILE *f, const struct xg_group *g
     static const char *const main_order[XO_N] = {"fifo",      "cbcast", "abcast",
                                                  "diffusion", "cbcast", "cbcast"};
     uint32_t n = g->n_senders;
-    if (g->order == XO_MIXED && n >= 2) { /* cbcast, and one abcast sender */
-        xg_send_line(x, f, g, g->senders, n - 1, "cbcast");
-        xg_send_line(x, f, g, g->senders + n - 1, 1, "abcast");
+    if (g->order == XO_MIXED) { /* cbcast from every sender, abcast from the last n_abcast */
+        xg_send_line(x, f, g, g->senders, n, "cbcast");
+        xg_send_line(x, f, g, g->senders + n - g->n_abcast, g->n_abcast, "abcast");
     } else {
         xg_send_line(x, f, g, g->senders, n, main_order[g->order]);
     }
