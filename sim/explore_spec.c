@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "explore.h"
+#include "speclex.h"
 
 #define XPL_ECHO 48
 
@@ -55,17 +56,12 @@ const char *xpl_order_name(enum xpl_order o)
     return xo_names[o];
 }
 
-struct xtok {
-    const char *s;
-    uint32_t len, col;
-};
-
 struct xparser {
     const char *path;
     struct xpl_spec *s;
     FILE *err;
     uint32_t line, ntok;
-    struct xtok tok[SCN_LINE_MAX];
+    struct slex_tok tok[SCN_LINE_MAX];
     char buf[SCN_LINE_MAX + 1];
     uint32_t seen_line[XPL_N_KEYWORDS]; /* one-off keywords: where given */
 };
@@ -94,27 +90,12 @@ static int xlex(struct xparser *p, const char *b, size_t n)
     p->ntok = 0;
     if (n >= SCN_LINE_MAX)
         return xerr(p, SCN_LINE_MAX, "line longer than %d bytes", SCN_LINE_MAX - 1);
-    memcpy(p->buf, b, n);
-    p->buf[n] = '\0';
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)p->buf[i];
-        if (c == '#') {
-            p->buf[i] = '\0';
-            break;
-        }
-        if (c == ' ' || c == '\t' || c == '\r') {
-            p->buf[i++] = '\0';
-            continue;
-        }
-        if (c < 0x20 || c == 0x7f)
-            return xerr(p, (uint32_t)i + 1, "unexpected control byte 0x%02x", c);
-        size_t start = i;
-        while (i < n && p->buf[i] != ' ' && p->buf[i] != '\t' && p->buf[i] != '\r' &&
-               p->buf[i] != '#' && (unsigned char)p->buf[i] >= 0x20 && p->buf[i] != 0x7f)
-            i++;
-        p->tok[p->ntok++] =
-            (struct xtok){p->buf + start, (uint32_t)(i - start), (uint32_t)start + 1};
-    }
+    uint32_t col;
+    unsigned char bad;
+    int k = slex_split(b, n, p->buf, p->tok, &col, &bad);
+    if (k < 0)
+        return xerr(p, col, "unexpected control byte 0x%02x", bad);
+    p->ntok = (uint32_t)k;
     return 0;
 }
 
@@ -205,7 +186,7 @@ static int xvalue(enum xkind k, const char *s, double *out, char *msg, size_t ca
 static int xrange(struct xparser *p, uint32_t i, enum xkind k, struct xpl_range *r, bool all_ok)
 {
     char a[SCN_LINE_MAX], msg[300];
-    const struct xtok *t = &p->tok[i];
+    const struct slex_tok *t = &p->tok[i];
     const char *dots = strstr(t->s, "..");
     size_t al = dots ? (size_t)(dots - t->s) : t->len;
     memcpy(a, t->s, al);
@@ -241,7 +222,7 @@ static int once(struct xparser *p, int kw)
 
 static int cmd_name(struct xparser *p)
 {
-    const struct xtok *t = &p->tok[1];
+    const struct slex_tok *t = &p->tok[1];
     if (need(p, 1, "a name") || no_more(p, 2))
         return 2;
     for (uint32_t k = 0; k < t->len; k++)
