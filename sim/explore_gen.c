@@ -82,7 +82,7 @@ struct xg {
     bool crashed[XPL_MAX_PROCS];
     bool cut_used, link_used[4];
     uint32_t n_sets;
-    char sets[XPL_MAX_SETS][2 * XPL_TOK_MAX];
+    char sets[XPL_MAX_SETS][3 * XPL_TOK_MAX];
 };
 
 /* ---- draws ---- */

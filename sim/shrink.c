@@ -383,7 +383,8 @@ static bool make_places(struct shrink *sh, void *arg, uint32_t i, struct shr_sta
 }
 
 /* Candidates 0..6: the active part (before the quiet period) cut to
- * (i+1)/8 of what it is; 7, 8: the quiet period cut to 1/4, 1/2. */
+ * (i+1)/8 of what it is; 7: no quiet period; 8, 9: the quiet period cut to
+ * 1/4, 1/2. */
 static bool make_shorter(struct shrink *sh, void *arg, uint32_t i, struct shr_state *st, char *desc,
                          size_t cap)
 {
@@ -399,14 +400,17 @@ static bool make_shorter(struct shrink *sh, void *arg, uint32_t i, struct shr_st
         snprintf(desc, cap, "shorter run: the part before the quiet period %s -> %s", a, b);
         return true;
     }
-    int64_t nq = i == 7 ? q / 4 : q / 2;
-    if (q <= 0 || nq < 1000000)
+    int64_t nq = i == 7 ? 0 : i == 8 ? q / 4 : q / 2;
+    if (q <= 0 || (nq < 1000000 && i != 7))
         return false;
     st->quiet_ns = nq;
     st->run_ns = active + nq;
     scn_fmt_duration(a, sizeof a, q);
     scn_fmt_duration(b, sizeof b, nq);
-    snprintf(desc, cap, "shorter quiet period %s -> %s", a, b);
+    if (i == 7)
+        snprintf(desc, cap, "no quiet period (was %s)", a);
+    else
+        snprintf(desc, cap, "shorter quiet period %s -> %s", a, b);
     return true;
 }
 
@@ -433,7 +437,7 @@ static bool shr_round(struct shrink *sh)
     while (shr_first(sh, SCN_SET_N, make_set, NULL))
         any = true;
     any |= shr_first(sh, 1, make_places, NULL);
-    while (shr_first(sh, 9, make_shorter, NULL))
+    while (shr_first(sh, 10, make_shorter, NULL))
         any = true;
     while (shr_first(sh, sh->n[SHR_WORKLOAD], make_rate, NULL))
         any = true;

@@ -18,7 +18,7 @@
  * removing all of them, then halves, quarters, ... down to single ones; a
  * removal that keeps the failure is accepted at once); then each `set` key
  * back to its default, the `place` lines, a shorter run (the active part cut
- * to 1/8 .. 7/8, then a shorter quiet period) and halved rates. Candidates
+ * to 1/8 .. 7/8, then no quiet period or a shorter one) and halved rates. Candidates
  * are tried `jobs` at a time in a fixed order and the first that keeps the
  * failure wins, so the result does not depend on `jobs`.
  *

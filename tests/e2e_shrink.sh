@@ -15,7 +15,7 @@ mkdir -p "$out"
 fail() { echo "FAIL: $*"; exit 1; }
 lines() { grep -cvE '^[[:space:]]*(#|$)' "$1"; }
 
-# The violation needs: processes, group, send, the sabotage, run (+ name, seed).
+# The violation needs 7 lines: name, seed, processes, group, send, the sabotage, run.
 cat >"$out/padded.scn" <<'SCN'
 # sabotage-duplicate (p2 gets one delivery twice) padded with 24 unrelated lines
 name padded
@@ -61,7 +61,7 @@ set -e
 grep -q '^step 1: .*integrity still fails' "$out/shrink1.out" || fail "no step lines: $(head -3 "$out/shrink1.out")"
 grep -q "^reproduce with: pgroup run $out/min1.scn --seed 3\$" "$out/shrink1.out" || fail "no reproduce line"
 n0=$(lines "$out/padded.scn") n1=$(lines "$out/min1.scn")
-[ "$n1" -le 8 ] || fail "minimal has $n1 lines (from $n0), want at most 8: $(cat "$out/min1.scn")"
+[ "$n1" -le 7 ] || fail "minimal has $n1 lines (from $n0), want at most 7: $(cat "$out/min1.scn")"
 grep -q '^at .* sabotage duplicate p2$' "$out/min1.scn" || fail "the sabotage line went"
 set +e
 "$pgroup" run "$out/min1.scn" --brief >"$out/min1.run" 2>&1
