@@ -545,6 +545,8 @@ void pg_ab_finish_view(struct pg *pg, struct pg_group *g)
         e->pos = ++ab->assigned;
         pg->stats.abcast_flush_ordered++;
         pg_sometimes(pg, g->gid, PG_ST_AB_FLUSH, "abcast without an order at a view change");
+        if (pg_rank_of(g->dec.members, g->dec.n_members, g->view.members[ab->holder]) < 0)
+            pg_sometimes(pg, g->gid, PG_ST_AB_HOLDER, "token holder failed with unordered abcasts");
     }
     ab->published = ab->assigned;
     uint32_t view_id = g->view.view_id;

@@ -338,6 +338,11 @@ enum pg_sometimes {
     PG_ST_DOM_NEVER = 1u << 22, /* a message waits for one of a group this node was excluded from */
     PG_ST_REVIVED = 1u << 24,   /* a FLUSH from a member left out by the accepted attempt wins */
     PG_ST_JOIN_TIMEOUT = 1u << 25, /* a joiner gave up */
+
+    /* dangerous moments that `pgroup explore` aims at (its coverage table) */
+    PG_ST_JOIN_FAIL = 1u << 14, /* a view change adds a joiner and removes a failed member */
+    PG_ST_XFER_VIEW = 1u << 15, /* a flush starts while a joiner's state transfer is under way */
+    PG_ST_AB_HOLDER = 1u << 23, /* the token holder left the view with abcasts unordered */
 };
 
 /* pg.c */

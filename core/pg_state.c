@@ -127,9 +127,23 @@ static void state_send(struct pg *pg, struct pg_group *g, const struct pg_xfer *
     assert(off == x->snap_len);
 }
 
+/* Whether a joiner of the current view has not been heard in it yet (its
+ * transfer may be under way). */
+static bool state_pending(const struct pg_group *g, const struct pg_xfer *x)
+{
+    for (uint32_t i = 0; i < x->n_to; i++) {
+        int j = pg_rank_of(g->view.members, g->view.n_members, x->to[i]);
+        if (j >= 0 && !pg_rs_has(&g->heard, (uint32_t)j) && !pg_rs_has(&g->dead, (uint32_t)j))
+            return true;
+    }
+    return false;
+}
+
 void pg_state_provide(struct pg *pg, struct pg_group *g)
 {
     struct pg_xfer *x = g->xfer;
+    if (x && x->snap_view == g->view.view_id && pg_view_flushing(g) && state_pending(g, x))
+        pg_sometimes(pg, g->gid, PG_ST_XFER_VIEW, "view change during a state transfer");
     if (!x || x->snap_view != g->view.view_id || x->snap_sent)
         return;
     assert(g->st == PG_GS_MEMBER && x->n_to > 0);

@@ -568,6 +568,9 @@ static void install(struct pg *pg, struct pg_group *g)
     g->last_dec = g->dec;
     g->last_dec_view = v->view_id;
     g->last_dec_old_n = (uint16_t)v->n_members;
+    if (p->n_members <= v->n_members &&
+        pg_rank_of(v->members, v->n_members, p->members[p->n_members - 1]) < 0)
+        pg_sometimes(pg, g->gid, PG_ST_JOIN_FAIL, "join and failure in one view change");
     pg_state_snapshot(pg, g, p); /* every message of v applied, none of v+1 */
     pg_view_install_first(pg, g, p, v->view_id + 1);
 }

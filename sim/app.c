@@ -611,6 +611,7 @@ static void app_emit_send(struct sim_inc *inc, const struct app_out *o, const ch
     }
     sim_inc_emit(inc, &e);
     inc->w->tot.sends++;
+    inc->w->proc_sends[inc->proc]++;
 }
 
 /* Keeps the send time of this incarnation's message `seq` (bounded by the

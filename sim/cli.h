@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_MAX_POS 8 /* positional arguments a command may take */
+#define CLI_MAX_POS 256 /* positional arguments a command may take */
 
 struct cli_opt {
     const char *name;  /* "--seed" */

@@ -1,6 +1,7 @@
 /* sim/main.c: the `pgroup` command.
  *
- * Owns: the command line. Subcommands: run, check, sweep, show; and --version.
+ * Owns: the command line. Subcommands: run, check, sweep, show, shrink, explore;
+ * and --version.
  * Options are parsed by cli.h. Exit status: 0 when every rule holds (or the
  * scenario's expected violation happened), 1 when a rule was violated, 2 for
  * bad input, bad usage, or a failed write (standard output included).
@@ -16,10 +17,12 @@
 
 #include "chk.h"
 #include "cli.h"
+#include "explore.h"
 #include "outfile.h"
 #include "pgroup_version.h"
 #include "scenario.h"
 #include "show.h"
+#include "shrink.h"
 #include "sweep.h"
 #include "world.h"
 
@@ -37,6 +40,10 @@ static const char usage_main[] =
     "  show TRACE --svg FILE | --shiviz FILE | --perfetto FILE\n"
     "                                                     draw a trace (space-time SVG) or export "
     "it\n"
+    "  shrink FAILING.scn --out MINIMAL.scn [--seed N]    make a failing scenario minimal\n"
+    "  explore SPEC --seeds A..B --out DIR [--jobs N]     search fault schedules over seeds;\n"
+    "                                                     each failure shrunk and reproducible\n"
+    "  explore --merge DIR... --out DIR                   combine sharded explore runs\n"
     "\n"
     "  --version                                          version, commit, SimGrid version\n"
     "\n"
@@ -92,6 +99,68 @@ static const char usage_show[] =
     "  --group G         only group G's messages, views and spans, and its nodes\n"
     "Exit status: 0 written, 2 unreadable or malformed trace, bad usage or unwritable output.\n";
 
+static const char usage_shrink[] =
+    "usage: pgroup shrink FAILING.scn --out MINIMAL.scn [--seed N] [--rule RULE] [--jobs N]\n"
+    "                     [--timeout S] [--max-runs N]\n"
+    "\n"
+    "Delta debugging over a failing scenario: drops `at` lines, `send` lines, relays,\n"
+    "groups and processes (a process goes from every list that names it), puts `set`\n"
+    "keys back to their defaults, cuts the run short and halves rates, as long as the\n"
+    "same rule still fails under the same seed. Each candidate is a `pgroup run`\n"
+    "child. Prints each step (lines before and after, the rule that still fails) and\n"
+    "ends with the command that reproduces the minimal run.\n"
+    "\n"
+    "  --out FILE    where the minimal scenario goes (required)\n"
+    "  --seed N      the seed (default: the scenario's `seed`, else 1)\n"
+    "  --rule RULE   the rule to keep failing (default: the rule of an `expect violation`\n"
+    "                line if it fails, else the first failing rule in TRACE.md order)\n"
+    "  --jobs N      candidates run at a time (default 1); the result is the same for any N\n"
+    "  --timeout S   wall-clock limit of one candidate run, seconds (default: 10 x the\n"
+    "                input's run, at least 10); a candidate over it does not count as failing\n"
+    "  --max-runs N  candidate runs at most (default 5000)\n"
+    "\n"
+    "A scenario with `expect violation RULE` whose rule fails passes as a run; shrink keeps\n"
+    "that rule failing and the minimal file keeps its `expect` line.\n"
+    "Exit status: 0 shrunk (MINIMAL.scn written), 2 bad scenario (FILE:LINE:COL), bad\n"
+    "usage, unwritable output, or nothing to shrink (every rule holds), 130 interrupted\n"
+    "(the smallest scenario so far is written).\n";
+
+static const char usage_explore[] =
+    "usage: pgroup explore SPEC --seeds A..B --out DIR [--jobs N] [--shard K/N]\n"
+    "                      [--check-determinism] [--timeout S] [--shrink N|all] [--print]\n"
+    "       pgroup explore --merge DIR1 DIR2 ... --out DIR\n"
+    "\n"
+    "Draws one scenario per seed from SPEC (an explore spec, scenarios/explore/README.md,\n"
+    "or a plain .scn whose processes, groups and traffic are kept and whose faults are\n"
+    "drawn), runs each as its own `pgroup run` child, N at a time, with every rule\n"
+    "checked, and writes into DIR:\n"
+    "  seeds.jsonl        one record per seed: verdict, failed rules, situations reached\n"
+    "  failures/SEED/     scenario.scn (standalone: `pgroup run` reproduces the failure),\n"
+    "                     trace.jsonl and run.txt (that reproduction), minimal.scn and\n"
+    "                     shrink.txt (pgroup shrink), first-run.txt\n"
+    "  summary.json, summary.md   seeds, verdicts, violations by rule, failures, the\n"
+    "                     \"sometimes\" coverage table (targets never reached listed),\n"
+    "                     determinism, wall time and seeds per second\n"
+    "\n"
+    "  --seeds A..B          the seed range (A alone: one seed)\n"
+    "  --out DIR             output directory (created); it may hold earlier seeds of the\n"
+    "                        same spec, which are kept and not run again\n"
+    "  --jobs N              runs at a time (default: the number of cores)\n"
+    "  --shard K/N           only the K-th of N equal slices of the seed range (one per\n"
+    "                        machine or job-array task; combine them with --merge)\n"
+    "  --check-determinism   run every seed twice and compare the traces byte for byte\n"
+    "  --timeout S           wall-clock limit of one run, seconds (default 60); over it the\n"
+    "                        seed is a TIMEOUT\n"
+    "  --shrink N|all        shrink the first N failures of each rule (default all; 0: none)\n"
+    "  --print               print the scenario of each seed and run nothing\n"
+    "  --merge DIR...        combine the output directories of one spec into --out DIR:\n"
+    "                        the summary equals that of one unsharded run\n"
+    "\n"
+    "A progress bar (seeds done, violations so far, ETA) is drawn when stderr is a terminal.\n"
+    "Ctrl-C keeps the finished seeds; the same command again resumes. Exit status: 0 no\n"
+    "violation, timeout, error or determinism mismatch; 1 some; 2 bad spec (FILE:LINE:COL),\n"
+    "bad usage or unwritable DIR (before any run); 130 interrupted.\n";
+
 static const char usage_check[] =
     "usage: pgroup check TRACE\n"
     "\n"
@@ -133,10 +202,10 @@ static bool is_help(const char *a)
 
 static int cmd_run(int argc, char **argv, const char *prog)
 {
-    struct cli_opt opts[] = {{"--seed", "N", NULL},           {"--trace", "FILE", NULL},
-                             {"--brief", NULL, NULL},         {"--metrics", "FILE", NULL},
-                             {"--latency-csv", "FILE", NULL}, {"--svg", "FILE", NULL},
-                             {NULL, NULL, NULL}};
+    struct cli_opt opts[] = {
+        {"--seed", "N", NULL},       {"--trace", "FILE", NULL},       {"--brief", NULL, NULL},
+        {"--metrics", "FILE", NULL}, {"--latency-csv", "FILE", NULL}, {"--svg", "FILE", NULL},
+        {NULL, NULL, NULL}};
     struct cli c = {.cmd = "pgroup run",
                     .usage = usage_run,
                     .opts = opts,
@@ -219,22 +288,19 @@ static int show_time(const char *name, const char *v, double *out)
     *out = parse_time_s(v);
     if (*out >= 0)
         return 0;
-    fprintf(stderr, "pgroup show: %s takes a time (1.5, 1.5s, 200ms, 350us), not '%s'\n%s", name,
-            v, usage_show);
+    fprintf(stderr, "pgroup show: %s takes a time (1.5, 1.5s, 200ms, 350us), not '%s'\n%s", name, v,
+            usage_show);
     return 2;
 }
 
 static int cmd_show(int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"--svg", "FILE", NULL},  {"--shiviz", "FILE", NULL},
+    struct cli_opt opts[] = {{"--svg", "FILE", NULL},      {"--shiviz", "FILE", NULL},
                              {"--perfetto", "FILE", NULL}, {"--from", "T", NULL},
-                             {"--to", "T", NULL},       {"--nodes", "LIST", NULL},
-                             {"--group", "G", NULL},    {NULL, NULL, NULL}};
-    struct cli c = {.cmd = "pgroup show",
-                    .usage = usage_show,
-                    .opts = opts,
-                    .max_pos = 1,
-                    .pos_name = "trace"};
+                             {"--to", "T", NULL},          {"--nodes", "LIST", NULL},
+                             {"--group", "G", NULL},       {NULL, NULL, NULL}};
+    struct cli c = {
+        .cmd = "pgroup show", .usage = usage_show, .opts = opts, .max_pos = 1, .pos_name = "trace"};
     int rc = cli_parse(&c, argc, argv);
     if (rc != CLI_OK)
         return rc == CLI_HELP ? 0 : 2;
@@ -330,6 +396,217 @@ static int cmd_sweep(int argc, char **argv)
     return rc;
 }
 
+static int pgroup_main(int argc, char **argv);
+
+static int self_path(char *buf, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n <= 0) {
+        perror("/proc/self/exe");
+        return 2;
+    }
+    buf[n] = '\0';
+    return 0;
+}
+
+/* Seconds in (0, 1e6]: "2.5"; 0, or 2 after a message naming the option. */
+static int cli_seconds(const struct cli *c, const char *name, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !(x > 0) || x > 1e6) {
+        fprintf(stderr, "%s: %s takes seconds (above 0, at most 1000000), not '%s'\n", c->cmd, name,
+                v);
+        return 2;
+    }
+    *out = x;
+    return 0;
+}
+
+static int cmd_shrink(int argc, char **argv)
+{
+    struct cli_opt opts[] = {{"--out", "FILE", NULL},  {"--seed", "N", NULL},
+                             {"--rule", "RULE", NULL}, {"--jobs", "N", NULL},
+                             {"--timeout", "S", NULL}, {"--max-runs", "N", NULL},
+                             {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup shrink",
+                    .usage = usage_shrink,
+                    .opts = opts,
+                    .max_pos = 1,
+                    .pos_name = "scenario"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    struct shr_opts o = {.jobs = 1, .main_fn = pgroup_main};
+    o.out = cli_value(&c, "--out");
+    o.rule = cli_value(&c, "--rule");
+    const char *seed = cli_value(&c, "--seed"), *jobs = cli_value(&c, "--jobs"),
+               *tmo = cli_value(&c, "--timeout"), *max = cli_value(&c, "--max-runs");
+    uint64_t nj = 1, nm = 0;
+    if ((seed && cli_uint(&c, "--seed", seed, 0, UINT64_MAX, &o.seed)) ||
+        (jobs && cli_uint(&c, "--jobs", jobs, 1, 1024, &nj)) ||
+        (tmo && cli_seconds(&c, "--timeout", tmo, &o.timeout_s)) ||
+        (max && cli_uint(&c, "--max-runs", max, 1, 10000000, &nm)))
+        return 2;
+    o.seed_given = seed != NULL;
+    o.jobs = (unsigned)nj;
+    if (max)
+        o.max_runs = (uint32_t)nm;
+    o.path = c.n_pos ? c.pos[0] : NULL;
+    if (!o.path || !o.out) {
+        fprintf(stderr, "pgroup shrink: %s\n%s",
+                o.path ? "no --out FILE given" : "no scenario given", usage_shrink);
+        return 2;
+    }
+    char self[4096];
+    if (self_path(self, sizeof self) != 0)
+        return 2;
+    o.self = self;
+    fflush(stdout);
+    return shr_run(&o, stdout);
+}
+
+/* --seeds A..B (or A alone): 0, or 2 after a message. */
+static int explore_seeds(const struct cli *c, const char *v, uint64_t *a, uint64_t *b)
+{
+    char first[32];
+    const char *dots = strstr(v, "..");
+    size_t n = dots ? (size_t)(dots - v) : strlen(v);
+    if (n == 0 || n >= sizeof first) {
+        fprintf(stderr, "pgroup explore: --seeds takes A..B or A, not '%s'\n", v);
+        return 2;
+    }
+    memcpy(first, v, n);
+    first[n] = '\0';
+    if (cli_uint(c, "--seeds", first, 0, UINT64_MAX, a) ||
+        cli_uint(c, "--seeds", dots ? dots + 2 : first, 0, UINT64_MAX, b))
+        return 2;
+    if (*a > *b || *b - *a >= 100000000) {
+        fprintf(stderr, "pgroup explore: --seeds %s: A <= B, at most 100000000 seeds\n", v);
+        return 2;
+    }
+    return 0;
+}
+
+/* --shard K/N: 0, or 2 after a message. */
+static int explore_shard(const char *v, uint32_t *k, uint32_t *n)
+{
+    unsigned a, b;
+    char extra;
+    if (sscanf(v, "%u/%u%c", &a, &b, &extra) != 2 || a < 1 || b < 1 || a > b || b > 100000) {
+        fprintf(stderr, "pgroup explore: --shard takes K/N with 1 <= K <= N, not '%s'\n", v);
+        return 2;
+    }
+    *k = a;
+    *n = b;
+    return 0;
+}
+
+/* The options of `pgroup explore` that take numbers into *o; 0, or 2. */
+static int explore_numbers(const struct cli *c, struct xpl_opts *o)
+{
+    const char *seeds = cli_value(c, "--seeds"), *jobs = cli_value(c, "--jobs"),
+               *shard = cli_value(c, "--shard"), *tmo = cli_value(c, "--timeout"),
+               *shrink = cli_value(c, "--shrink");
+    uint64_t nj = o->jobs, ns;
+    if ((seeds && explore_seeds(c, seeds, &o->first, &o->last)) ||
+        (jobs && cli_uint(c, "--jobs", jobs, 1, 1024, &nj)) ||
+        (shard && explore_shard(shard, &o->shard, &o->shards)) ||
+        (tmo && cli_seconds(c, "--timeout", tmo, &o->timeout_s)))
+        return 2;
+    o->jobs = (unsigned)nj;
+    if (shrink && strcmp(shrink, "all")) {
+        if (cli_uint(c, "--shrink", shrink, 0, 10000000, &ns))
+            return 2;
+        o->shrink_max = (int32_t)(ns > INT32_MAX ? INT32_MAX : ns);
+    }
+    return 0;
+}
+
+static int explore_print(const struct xpl_spec *s, const struct xpl_opts *o)
+{
+    for (uint64_t seed = o->first;; seed++) {
+        char *text = xpl_generate(s, seed, NULL);
+        printf("%s%s", seed > o->first ? "\n" : "", text);
+        free(text);
+        if (seed == o->last)
+            break;
+    }
+    return 0;
+}
+
+/* `pgroup explore --merge DIR... --out DIR` */
+static int explore_merge(const struct cli *c, const struct xpl_opts *o)
+{
+    if (c->n_pos == 0 || !o->out_dir) {
+        fprintf(stderr, "pgroup explore: --merge takes directories and --out DIR only\n%s",
+                usage_explore);
+        return 2;
+    }
+    return xpl_merge(c->pos, (uint32_t)c->n_pos, o->out_dir, stdout);
+}
+
+static int cmd_explore(int argc, char **argv)
+{
+    struct cli_opt opts[] = {{"--seeds", "A..B", NULL},
+                             {"--out", "DIR", NULL},
+                             {"--jobs", "N", NULL},
+                             {"--shard", "K/N", NULL},
+                             {"--check-determinism", NULL, NULL},
+                             {"--timeout", "S", NULL},
+                             {"--shrink", "N", NULL},
+                             {"--print", NULL, NULL},
+                             {"--merge", NULL, NULL},
+                             {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup explore",
+                    .usage = usage_explore,
+                    .opts = opts,
+                    .max_pos = CLI_MAX_POS,
+                    .pos_name = "spec (or, with --merge, directory)"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct xpl_opts o = {.jobs = ncpu > 0 ? (unsigned)ncpu : 1,
+                         .shard = 1,
+                         .shards = 1,
+                         .timeout_s = 60,
+                         .shrink_max = -1,
+                         .main_fn = pgroup_main};
+    o.out_dir = cli_value(&c, "--out");
+    o.check_determinism = cli_value(&c, "--check-determinism") != NULL;
+    if (explore_numbers(&c, &o) != 0)
+        return 2;
+    char cmdline[4096] = "pgroup explore";
+    for (int i = 0; i < argc; i++)
+        snprintf(cmdline + strlen(cmdline), sizeof cmdline - strlen(cmdline), " %s", argv[i]);
+    o.cmdline = cmdline;
+    if (cli_value(&c, "--merge"))
+        return explore_merge(&c, &o);
+    bool print = cli_value(&c, "--print") != NULL;
+    o.spec_path = c.n_pos == 1 ? c.pos[0] : NULL;
+    if (!o.spec_path || !cli_value(&c, "--seeds") || (!o.out_dir && !print)) {
+        fprintf(stderr, "pgroup explore: %s\n%s",
+                c.n_pos > 1                 ? "one spec only (several directories go with --merge)"
+                : !o.spec_path              ? "no spec given"
+                : !cli_value(&c, "--seeds") ? "no --seeds A..B given"
+                                            : "no --out DIR given",
+                usage_explore);
+        return 2;
+    }
+    char self[4096];
+    if (self_path(self, sizeof self) != 0)
+        return 2;
+    o.self = self;
+    struct xpl_spec s;
+    if (xpl_parse(o.spec_path, &s, stderr) != 0)
+        return 2;
+    rc = print ? explore_print(&s, &o) : xpl_run(&s, &o, stdout);
+    xpl_free(&s);
+    return rc;
+}
+
 /* `pgroup --version`: this build's version and commit, and SimGrid's. */
 static int cmd_version(void)
 {
@@ -365,15 +642,26 @@ static int run_command(int argc, char **argv)
         return cmd_sweep(argc - 2, argv + 2);
     if (!strcmp(argv[1], "show"))
         return cmd_show(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "shrink"))
+        return cmd_shrink(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "explore"))
+        return cmd_explore(argc - 2, argv + 2);
     fprintf(stderr, "pgroup: unknown command '%s'\n%s", argv[1], usage_main);
     return 2;
 }
 
-/* Every command's standard output is checked at the end: a failed write is exit 2. */
-int main(int argc, char **argv)
+/* The command line; also the entry point of a forked child (jobs.h fork
+ * mode). Every command's standard output is checked at the end: a failed
+ * write is exit 2. */
+static int pgroup_main(int argc, char **argv)
 {
     int rc = run_command(argc, argv);
     if (sim_out_close(stdout, "standard output", 0) != 0)
         rc = 2;
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    return pgroup_main(argc, argv);
 }

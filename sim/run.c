@@ -198,6 +198,9 @@ static struct sim_world *run_world_new(const struct scn *s, const struct sim_opt
     w->current = calloc(s->n_procs + 1, sizeof *w->current);
     w->generation = calloc(s->n_procs + 1, sizeof *w->generation);
     w->drop = calloc((size_t)s->n_procs * s->n_procs + 1, 1);
+    w->proc_sends = calloc(s->n_procs + 1, sizeof *w->proc_sends);
+    w->sends_at_split = calloc(s->n_procs + 1, sizeof *w->sends_at_split);
+    assert(w->proc_sends && w->sends_at_split);
     w->group_pg = calloc(s->n_groups + 1, sizeof *w->group_pg);
     w->pool = sim_dgram_pool_new();
     assert(w->current && w->generation && w->drop && w->group_pg);
@@ -214,6 +217,8 @@ static void run_world_free(struct sim_world *w)
     free(w->current);
     free(w->generation);
     free(w->drop);
+    free(w->proc_sends);
+    free(w->sends_at_split);
     free(w->group_pg);
     free(w->hosts);
     free(w->linebuf);
@@ -321,7 +326,7 @@ static void run_summary(const struct sim_world *w, FILE *out)
                                   : 0.0,
                 (double)t->pg_dom_delayed_max_ns / 1e3, (unsigned long long)t->pg_installs_held,
                 (unsigned long long)t->pg_p2p_sent, (unsigned long long)t->pg_p2p_delivered);
-    for (size_t i = 0; i < 32 && w->sometimes_name[i]; i++)
+    for (size_t i = 0; i < SIM_SOMETIMES_MAX && w->sometimes_name[i]; i++)
         fprintf(out, "sometimes: %s (reached at %llu nodes)\n", w->sometimes_name[i],
                 (unsigned long long)w->sometimes[i]);
 }

@@ -389,29 +389,84 @@ static const struct unit *find_unit(const struct unit *u, size_t n, const char *
     return NULL;
 }
 
-static int val_duration(struct parser *p, uint32_t i, int64_t *out)
+/* The value parsers behind val_duration, val_percent, val_rate and val_size,
+ * public for other formats (scenario.h). Each returns 0, or -1 with the
+ * message (without FILE:LINE:COL) in msg. */
+#define VAL_ECHO(s)  (int)(strlen(s) > SCN_ECHO ? SCN_ECHO : strlen(s)), (s)
+#define VAL_ERR(...) (snprintf(msg, cap, __VA_ARGS__), -1)
+
+int scn_value_duration(const char *s, int64_t *out, char *msg, size_t cap)
 {
     static const struct unit units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
-    const struct tok *t = &p->tok[i];
     struct num n;
-    int rc = num_split(t->s, &n);
+    int rc = num_split(s, &n);
     if (rc == -1)
-        return perr_tok(p, i, "expected a duration (like 10ms, 2s, 3.6s, 50us), not '%.*s'", TK(t));
+        return VAL_ERR("expected a duration (like 10ms, 2s, 3.6s, 50us), not '%.*s'", VAL_ECHO(s));
     if (rc == -2)
-        return perr_tok(p, i, "too many digits in '%.*s'", TK(t));
+        return VAL_ERR("too many digits in '%.*s'", VAL_ECHO(s));
     if (!*n.unit)
-        return perr_tok(p, i, "duration '%.*s' needs a unit: ns, us, ms or s", TK(t));
+        return VAL_ERR("duration '%.*s' needs a unit: ns, us, ms or s", VAL_ECHO(s));
     const struct unit *u = find_unit(units, 4, n.unit);
     if (!u)
-        return perr_tok(p, i, "unknown unit in '%.*s': durations take ns, us, ms or s", TK(t));
+        return VAL_ERR("unknown unit in '%.*s': durations take ns, us, ms or s", VAL_ECHO(s));
     uint64_t v;
     rc = num_scale(&n, (uint64_t)u->mult, &v);
     if (rc == -2)
-        return perr_tok(p, i, "'%.*s' is finer than 1ns", TK(t));
+        return VAL_ERR("'%.*s' is finer than 1ns", VAL_ECHO(s));
     if (rc == -1 || v > (uint64_t)SCN_MAX_DURATION_NS)
-        return perr_tok(p, i, "'%.*s' is longer than the longest duration, 1000000s", TK(t));
+        return VAL_ERR("'%.*s' is longer than the longest duration, 1000000s", VAL_ECHO(s));
     *out = (int64_t)v;
     return 0;
+}
+
+int scn_value_percent(const char *s, double *prob, char *msg, size_t cap)
+{
+    struct num n;
+    if (num_split(s, &n) != 0 || strcmp(n.unit, "%"))
+        return VAL_ERR("expected a percentage (like 10%% or 0.5%%), not '%.*s'", VAL_ECHO(s));
+    double v = num_value(&n);
+    if (v > 100)
+        return VAL_ERR("'%.*s' is over 100%%", VAL_ECHO(s));
+    *prob = v / 100;
+    return 0;
+}
+
+int scn_value_rate(const char *s, double *rate, char *msg, size_t cap)
+{
+    struct num n;
+    if (num_split(s, &n) != 0 || strcmp(n.unit, "/s"))
+        return VAL_ERR("expected a rate (like 50/s or 0.5/s), not '%.*s'", VAL_ECHO(s));
+    double v = num_value(&n);
+    if (v <= 0 || v > SCN_MAX_RATE)
+        return VAL_ERR("rate '%.*s' is out of range (above 0/s, at most 100000/s)", VAL_ECHO(s));
+    *rate = v;
+    return 0;
+}
+
+int scn_value_size(const char *s, uint32_t *bytes, char *msg, size_t cap)
+{
+    static const struct unit units[] = {
+        {"B", 1}, {"KB", 1e3}, {"KiB", 1024}, {"MB", 1e6}, {"MiB", 1048576}};
+    struct num n;
+    if (num_split(s, &n) != 0)
+        return VAL_ERR("expected a size (like 64B, 1KB, 2KiB), not '%.*s'", VAL_ECHO(s));
+    const struct unit *u = find_unit(units, 5, n.unit);
+    if (!u)
+        return VAL_ERR("size '%.*s' needs a unit: B, KB, KiB, MB or MiB", VAL_ECHO(s));
+    uint64_t v;
+    int rc = num_scale(&n, (uint64_t)u->mult, &v);
+    if (rc == -2)
+        return VAL_ERR("size '%.*s' is not a whole number of bytes", VAL_ECHO(s));
+    if (rc == -1 || v > SCN_MAX_PAYLOAD)
+        return VAL_ERR("size '%.*s' is over the maximum, %uB", VAL_ECHO(s), SCN_MAX_PAYLOAD);
+    *bytes = (uint32_t)v;
+    return 0;
+}
+
+static int val_duration(struct parser *p, uint32_t i, int64_t *out)
+{
+    char msg[256];
+    return scn_value_duration(p->tok[i].s, out, msg, sizeof msg) ? perr_tok(p, i, "%s", msg) : 0;
 }
 
 /* A duration that must be > 0. */
@@ -426,49 +481,20 @@ static int val_positive(struct parser *p, uint32_t i, int64_t *out)
 
 static int val_percent(struct parser *p, uint32_t i, double *prob)
 {
-    const struct tok *t = &p->tok[i];
-    struct num n;
-    if (num_split(t->s, &n) != 0 || strcmp(n.unit, "%"))
-        return perr_tok(p, i, "expected a percentage (like 10%% or 0.5%%), not '%.*s'", TK(t));
-    double v = num_value(&n);
-    if (v > 100)
-        return perr_tok(p, i, "'%.*s' is over 100%%", TK(t));
-    *prob = v / 100;
-    return 0;
+    char msg[256];
+    return scn_value_percent(p->tok[i].s, prob, msg, sizeof msg) ? perr_tok(p, i, "%s", msg) : 0;
 }
 
 static int val_rate(struct parser *p, uint32_t i, double *rate)
 {
-    const struct tok *t = &p->tok[i];
-    struct num n;
-    if (num_split(t->s, &n) != 0 || strcmp(n.unit, "/s"))
-        return perr_tok(p, i, "expected a rate (like 50/s or 0.5/s), not '%.*s'", TK(t));
-    double v = num_value(&n);
-    if (v <= 0 || v > SCN_MAX_RATE)
-        return perr_tok(p, i, "rate '%.*s' is out of range (above 0/s, at most 100000/s)", TK(t));
-    *rate = v;
-    return 0;
+    char msg[256];
+    return scn_value_rate(p->tok[i].s, rate, msg, sizeof msg) ? perr_tok(p, i, "%s", msg) : 0;
 }
 
 static int val_size(struct parser *p, uint32_t i, uint32_t *bytes)
 {
-    static const struct unit units[] = {
-        {"B", 1}, {"KB", 1e3}, {"KiB", 1024}, {"MB", 1e6}, {"MiB", 1048576}};
-    const struct tok *t = &p->tok[i];
-    struct num n;
-    if (num_split(t->s, &n) != 0)
-        return perr_tok(p, i, "expected a size (like 64B, 1KB, 2KiB), not '%.*s'", TK(t));
-    const struct unit *u = find_unit(units, 5, n.unit);
-    if (!u)
-        return perr_tok(p, i, "size '%.*s' needs a unit: B, KB, KiB, MB or MiB", TK(t));
-    uint64_t v;
-    int rc = num_scale(&n, (uint64_t)u->mult, &v);
-    if (rc == -2)
-        return perr_tok(p, i, "size '%.*s' is not a whole number of bytes", TK(t));
-    if (rc == -1 || v > SCN_MAX_PAYLOAD)
-        return perr_tok(p, i, "size '%.*s' is over the maximum, %uB", TK(t), SCN_MAX_PAYLOAD);
-    *bytes = (uint32_t)v;
-    return 0;
+    char msg[256];
+    return scn_value_size(p->tok[i].s, bytes, msg, sizeof msg) ? perr_tok(p, i, "%s", msg) : 0;
 }
 
 static int val_bandwidth(struct parser *p, uint32_t i, double *bytes_per_s)
@@ -1491,7 +1517,7 @@ static int parse_command(struct parser *p)
 
 /* ---- the semantic pass ---- */
 
-static void fmt_dur(char *buf, size_t cap, int64_t ns)
+void scn_fmt_duration(char *buf, size_t cap, int64_t ns)
 {
     static const struct {
         const char *unit;
@@ -1537,15 +1563,15 @@ static void check_workloads(struct parser *p)
     struct scn *s = p->s;
     int64_t end = s->run_ns - s->quiet_ns;
     char a[32], b[32], r[32], q[32];
-    fmt_dur(r, sizeof r, s->run_ns);
-    fmt_dur(q, sizeof q, s->quiet_ns);
-    fmt_dur(b, sizeof b, end);
+    scn_fmt_duration(r, sizeof r, s->run_ns);
+    scn_fmt_duration(q, sizeof q, s->quiet_ns);
+    scn_fmt_duration(b, sizeof b, end);
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         struct scn_workload *w = &s->workloads[i];
         const struct wl_pos *wp = &p->wpos[i];
         if (!wp->stop_given)
             w->stop_ns = end;
-        fmt_dur(a, sizeof a, w->stop_ns);
+        scn_fmt_duration(a, sizeof a, w->stop_ns);
         if (w->stop_ns > s->run_ns)
             perr(p, w->line, wp->col_stop, "send stops at %s, after the run ends at %s", a, r);
         else if (w->stop_ns > end)
@@ -1556,7 +1582,7 @@ static void check_workloads(struct parser *p)
         if (w->start_ns < w->stop_ns)
             continue;
         char st[32];
-        fmt_dur(st, sizeof st, w->start_ns);
+        scn_fmt_duration(st, sizeof st, w->start_ns);
         perr(p, w->line, wp->col_start ? wp->col_start : wp->col_send,
              "send starts at %s, not before it stops at %s", st, a);
     }
@@ -1567,13 +1593,13 @@ static void check_fault_times(struct parser *p)
     const struct scn *s = p->s;
     int64_t end = s->run_ns - s->quiet_ns;
     char a[32], b[32], r[32], q[32];
-    fmt_dur(r, sizeof r, s->run_ns);
-    fmt_dur(q, sizeof q, s->quiet_ns);
-    fmt_dur(b, sizeof b, end);
+    scn_fmt_duration(r, sizeof r, s->run_ns);
+    scn_fmt_duration(q, sizeof q, s->quiet_ns);
+    scn_fmt_duration(b, sizeof b, end);
     for (uint32_t i = 0; i < s->n_faults; i++) {
         const struct scn_fault *f = &s->faults[i];
         const struct fault_pos *fp = &p->fpos[i];
-        fmt_dur(a, sizeof a, f->at_ns);
+        scn_fmt_duration(a, sizeof a, f->at_ns);
         if (f->at_ns > s->run_ns)
             perr(p, fp->line, fp->col_at, "event at %s is after the run ends at %s", a, r);
         else if (s->quiet_ns > 0 && f->at_ns >= end)
@@ -1637,10 +1663,10 @@ static void check_lives(struct parser *p)
         assert(f->proc < s->n_procs);
         const char *name = s->procs[f->proc].name;
         char a[32], b[32];
-        fmt_dur(a, sizeof a, f->at_ns);
+        scn_fmt_duration(a, sizeof a, f->at_ns);
         uint32_t d = down[f->proc];
         if (f->kind == SCN_F_CRASH && d) {
-            fmt_dur(b, sizeof b, s->faults[d - 1].at_ns);
+            scn_fmt_duration(b, sizeof b, s->faults[d - 1].at_ns);
             perr(p, fp->line, fp->col_arg,
                  "%s is already crashed at %s (crash at %s, line %u); `restart` it first", name, a,
                  b, p->fpos[d - 1].line);
@@ -1699,8 +1725,8 @@ static void post_check(struct parser *p, uint32_t eof_line, uint32_t eof_col)
     }
     if (s->quiet_ns >= s->run_ns) {
         char q[32], r[32];
-        fmt_dur(q, sizeof q, s->quiet_ns);
-        fmt_dur(r, sizeof r, s->run_ns);
+        scn_fmt_duration(q, sizeof q, s->quiet_ns);
+        scn_fmt_duration(r, sizeof r, s->run_ns);
         perr(p, p->line_quiet, p->col_quiet, "quiet %s is not shorter than run %s", q, r);
         return;
     }
@@ -1909,7 +1935,7 @@ static bool name_num(const char *name, size_t *plen, uint32_t *num)
 }
 
 /* Prints process names, runs of 3 or more consecutive numbers as ranges (p1..p5). */
-static void print_names(FILE *out, const struct scn *s, const uint32_t *idx, uint32_t n)
+void scn_print_names(FILE *out, const struct scn *s, const uint32_t *idx, uint32_t n)
 {
     for (uint32_t i = 0; i < n;) {
         const char *first = s->procs[idx[i]].name;
@@ -1935,7 +1961,7 @@ static void print_settings(const struct scn *s, FILE *out)
     if (s->platform_file[0]) {
         fprintf(out, "  platform: file %s\n", s->platform_file);
     } else {
-        fmt_dur(d, sizeof d, s->cluster_latency_ns);
+        scn_fmt_duration(d, sizeof d, s->cluster_latency_ns);
         fprintf(out, "  platform: cluster latency %s bandwidth %.15g B/s\n", d,
                 s->cluster_bandwidth_Bps);
     }
@@ -1944,17 +1970,17 @@ static void print_settings(const struct scn *s, FILE *out)
     const int64_t vals[] = {s->heartbeat_period_ns, s->suspect_timeout_ns, s->rto_initial_ns,
                             s->rto_max_ns, s->ack_delay_ns};
     for (size_t k = 0; k < 5; k++) {
-        fmt_dur(d, sizeof d, vals[k]);
+        scn_fmt_duration(d, sizeof d, vals[k]);
         fprintf(out, "  %s: %s\n", keys[k], d);
     }
     fprintf(out, "  window: %u\n", s->window);
     fprintf(out, "  abcast_token: %s\n", s->abcast_token_fixed ? "fixed" : "follow");
     fprintf(out, "  vt_compress: %s\n", s->vt_compress ? "on" : "off");
-    fmt_dur(d, sizeof d, s->run_ns);
+    scn_fmt_duration(d, sizeof d, s->run_ns);
     fprintf(out, "  run: %s\n", d);
     char e[32];
-    fmt_dur(d, sizeof d, s->quiet_ns);
-    fmt_dur(e, sizeof e, s->run_ns - s->quiet_ns);
+    scn_fmt_duration(d, sizeof d, s->quiet_ns);
+    scn_fmt_duration(e, sizeof e, s->run_ns - s->quiet_ns);
     if (s->quiet_ns > 0)
         fprintf(out, "  quiet: %s (no faults and no sends from %s)\n", d, e);
     else
@@ -1975,7 +2001,7 @@ static void print_procs(const struct scn *s, FILE *out)
     for (uint32_t i = 0; i < s->n_procs; i++)
         all[i] = i;
     fprintf(out, "  processes (%u): ", s->n_procs);
-    print_names(out, s, all, s->n_procs);
+    scn_print_names(out, s, all, s->n_procs);
     fprintf(out, "\n");
     free(all);
     bool placed = false;
@@ -1989,13 +2015,13 @@ static void print_procs(const struct scn *s, FILE *out)
             placed ? "the others" : "every process");
     for (uint32_t g = 0; g < s->n_groups; g++) {
         fprintf(out, "  group %s (%u members): ", s->groups[g].name, s->groups[g].n_members);
-        print_names(out, s, s->groups[g].members, s->groups[g].n_members);
+        scn_print_names(out, s, s->groups[g].members, s->groups[g].n_members);
         if (s->groups[g].domain)
             fprintf(out, " (domain %s)", s->domains[s->groups[g].domain]);
         if (s->groups[g].n_clients) {
             fprintf(out, " clients (%u%s): ", s->groups[g].n_clients,
                     s->groups[g].clients_in_view ? ", in view 1" : "");
-            print_names(out, s, s->groups[g].clients, s->groups[g].n_clients);
+            scn_print_names(out, s, s->groups[g].clients, s->groups[g].n_clients);
         }
         fprintf(out, "\n");
     }
@@ -2006,10 +2032,10 @@ static void print_workloads(const struct scn *s, FILE *out)
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         const struct scn_workload *w = &s->workloads[i];
         char a[32], b[32];
-        fmt_dur(a, sizeof a, w->start_ns);
-        fmt_dur(b, sizeof b, w->stop_ns);
+        scn_fmt_duration(a, sizeof a, w->start_ns);
+        scn_fmt_duration(b, sizeof b, w->stop_ns);
         fprintf(out, "  send ");
-        print_names(out, s, w->senders, w->n_senders);
+        scn_print_names(out, s, w->senders, w->n_senders);
         if (w->group == SCN_NO_GROUP)
             fprintf(out, " to %s order p2p domain %s", s->procs[w->to].name, s->domains[w->domain]);
         else
@@ -2032,7 +2058,7 @@ static void print_fault_args(const struct scn *s, const struct scn_fault *f, FIL
     case SCN_F_PARTITION:
         for (uint32_t k = 0; k < f->n_blocks; k++) {
             fprintf(out, "%s", k ? " | " : " ");
-            print_names(out, s, f->blocks[k], f->block_len[k]);
+            scn_print_names(out, s, f->blocks[k], f->block_len[k]);
         }
         break;
     case SCN_F_CUT:
@@ -2045,8 +2071,8 @@ static void print_fault_args(const struct scn *s, const struct scn_fault *f, FIL
         fprintf(out, " %g%%", f->prob * 100);
         break;
     case SCN_F_DELAY:
-        fmt_dur(a, sizeof a, f->delay_ns);
-        fmt_dur(b, sizeof b, f->jitter_ns);
+        scn_fmt_duration(a, sizeof a, f->delay_ns);
+        scn_fmt_duration(b, sizeof b, f->jitter_ns);
         fprintf(out, " %s jitter %s", a, b);
         break;
     case SCN_F_SABOTAGE:
@@ -2071,7 +2097,7 @@ static void print_faults(const struct scn *s, FILE *out)
         const struct scn_fault *f = &s->faults[i];
         assert(f->kind < SCN_N_EVENTS && event_kinds[f->kind].kind == f->kind);
         char a[32];
-        fmt_dur(a, sizeof a, f->at_ns);
+        scn_fmt_duration(a, sizeof a, f->at_ns);
         fprintf(out, "  at %s %s", a, event_kinds[f->kind].name);
         print_fault_args(s, f, out);
         if (f->kind == SCN_F_RESTART) {

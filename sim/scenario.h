@@ -241,4 +241,64 @@ int scn_find_group(const struct scn *s, const char *name);
 /* Prints the resolved scenario (every setting with its unit) to `out`. */
 void scn_print(const struct scn *s, FILE *out);
 
+/* A duration as the format writes it: the largest unit that keeps it exact
+ * ("1.305s", "250ms", "0s"). */
+void scn_fmt_duration(char *buf, size_t cap, int64_t ns);
+
+/* Prints process names idx[0..n-1], runs of 3 or more consecutive numbers as ranges (p1..p5). */
+void scn_print_names(FILE *out, const struct scn *s, const uint32_t *idx, uint32_t n);
+
+/* The value parsers of the format, for other formats that share its units
+ * (explore specs). Each reads one NUL-terminated token and returns 0, or -1
+ * with the message (without FILE:LINE:COL) in msg. Percentages are returned
+ * as probabilities (10% = 0.1). */
+int scn_value_duration(const char *s, int64_t *ns, char *msg, size_t cap);
+int scn_value_percent(const char *s, double *prob, char *msg, size_t cap);
+int scn_value_rate(const char *s, double *per_s, char *msg, size_t cap);
+int scn_value_size(const char *s, uint32_t *bytes, char *msg, size_t cap);
+
+/* The `set` keys, in the order scn_write writes them; bit k of
+ * scn_edit.reset_sets is key k. */
+enum scn_set_key {
+    SCN_SET_HEARTBEAT,
+    SCN_SET_SUSPECT,
+    SCN_SET_RTO_INITIAL,
+    SCN_SET_RTO_MAX,
+    SCN_SET_ACK_DELAY,
+    SCN_SET_WINDOW,
+    SCN_SET_ABCAST_TOKEN,
+    SCN_SET_VT_COMPRESS,
+    SCN_SET_N
+};
+
+/* What scn_write leaves out or changes (pgroup shrink). Every array is
+ * indexed like the scenario's and may be NULL (nothing dropped). */
+struct scn_edit {
+    const bool *drop_proc;     /* n_procs: the process goes from every list and line naming it */
+    const bool *drop_group;    /* n_groups: with its sends, relays, joins, leaves, flushes */
+    const bool *drop_workload; /* n_workloads */
+    const bool *drop_relay;    /* n_relays */
+    const bool *drop_fault;    /* n_faults */
+    const double *rate_scale;  /* n_workloads: rate multiplied by it (0 or 1: as is) */
+    const uint32_t *size;      /* n_workloads: size replaced by it (0: as is) */
+    uint32_t reset_sets;       /* bit k: `set` key k (enum scn_set_key) back to its default */
+    bool drop_places;          /* every `place` line */
+    int64_t run_ns, quiet_ns;  /* > 0: the new `run` and `quiet` (quiet_ns < 0: none);
+                                  events from the new quiet start on are left out and
+                                  sends stop there */
+};
+
+/* Writes s as scenario text, with the edits e (NULL: none) applied: one
+ * command per line, names and values as the format writes them, settings
+ * only where they differ from the defaults. Without edits, scn_parse_text of
+ * the text gives the same scenario (the same run: byte-identical trace). With
+ * edits, what would be invalid is left out too: a crash of a process already
+ * crashed, a restart of a live one, a partition with fewer than 2 blocks, a
+ * group without members, a send without senders or after its stop. Returns
+ * a malloc'd NUL-terminated text (its length in *len if len is not NULL). */
+char *scn_write(const struct scn *s, const struct scn_edit *e, size_t *len);
+
+/* Lines of a scenario text that are not blank or comments. */
+uint32_t scn_count_lines(const char *text);
+
 #endif

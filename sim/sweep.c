@@ -2,9 +2,9 @@
  *
  * Every point runs as its own process, `pgroup run OUT/runs/ID.scn --brief
  * --metrics OUT/runs/ID.metrics` (the binary execs itself), at most `jobs` at
- * a time, each in its own process group so that a terminal's Ctrl-C reaches
- * the sweep alone: the sweep then stops its children, keeps the rows already
- * written and exits 130. A finished run appends its row to OUT/results.csv at
+ * a time, through the pool of jobs.h: a terminal's Ctrl-C reaches the sweep
+ * alone, which then stops its children, keeps the rows already written and
+ * exits 130. A finished run appends its row to OUT/results.csv at
  * once; rows with verdict PASS or FAIL are skipped when the same command runs
  * again (ERROR rows run again, and so do rows of a `dump_latency` grid whose
  * latency dump is gone). At the end the file is rewritten in spec order.
@@ -12,27 +12,18 @@
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "jobs.h"
 #include "outfile.h"
 #include "sweep.h"
 
 #define SWP_PATH_MAX 4096
 #define SWP_ROW_MAX  8192
-
-static volatile sig_atomic_t swp_stop;
-
-static void swp_on_signal(int sig)
-{
-    (void)sig;
-    swp_stop = 1;
-}
 
 /* Metric columns of results.csv, as named in the metrics file (sim/metrics.h). */
 static const char *const swp_metric_cols[] = {"latency_p50_ms",
@@ -57,12 +48,6 @@ static const char *const swp_metric_cols[] = {"latency_p50_ms",
                                               "wall_s"};
 #define SWP_N_METRICS (sizeof swp_metric_cols / sizeof swp_metric_cols[0])
 
-struct child {
-    pid_t pid;
-    uint32_t point;
-    double t0;
-};
-
 struct runner {
     const struct swp_spec *s;
     const struct swp_opts *o;
@@ -70,22 +55,13 @@ struct runner {
     char **rows;  /* by point index: the row, or NULL */
     char **extra; /* rows of ids the spec no longer has, kept in file order */
     uint32_t n_extra;
-    uint32_t *todo, n_todo, next;
-    struct child *kids;
+    uint32_t *todo, n_todo;
     uint32_t running, done, failed, errors;
     double t_start, busy_s;
     FILE *csv;     /* OUT/results.csv, appended to as runs finish */
     int csv_errno; /* the first failed append's errno (sim/outfile.h) */
     char csv_path[SWP_PATH_MAX];
-    bool tty;
 };
-
-static double swp_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void swp_path(char *buf, const struct runner *r, const char *id, const char *suffix)
 {
@@ -325,31 +301,12 @@ static int write_file(const char *path, const char *text)
     return 0;
 }
 
-static void child_exec(const struct runner *r, const struct swp_point *p)
+/* Pool callback: writes point todo[task]'s scenario and fills the command
+ * `pgroup run OUT/runs/ID.scn --brief --metrics ... [--latency-csv ...]`. */
+static bool sweep_start(void *ctx, uint32_t task, struct job_cmd *cmd)
 {
-    char scn[SWP_PATH_MAX], met[SWP_PATH_MAX], lat[SWP_PATH_MAX], log[SWP_PATH_MAX],
-        err[SWP_PATH_MAX];
-    swp_path(scn, r, p->id, ".scn");
-    swp_path(met, r, p->id, ".metrics");
-    swp_path(lat, r, p->id, ".latency.csv");
-    swp_path(log, r, p->id, ".log");
-    swp_path(err, r, p->id, ".err");
-    setpgid(0, 0); /* Ctrl-C reaches the sweep, which stops its children itself */
-    if (!freopen(log, "w", stdout) || !freopen(err, "w", stderr))
-        _exit(127);
-    char *argv[] = {(char *)r->o->self, "run", scn, "--brief", "--metrics", met,
-                    "--latency-csv",    lat,   NULL};
-    if (!r->s->grids[p->grid].dump_latency)
-        argv[6] = NULL;
-    execv(r->o->self, argv);
-    fprintf(stderr, "cannot run %s: %s\n", r->o->self, strerror(errno));
-    _exit(127);
-}
-
-/* Starts point i. False (after a message) if its files cannot be written. */
-static bool start_child(struct runner *r, uint32_t i, struct child *c)
-{
-    const struct swp_point *p = &r->s->points[i];
+    struct runner *r = ctx;
+    const struct swp_point *p = &r->s->points[r->todo[task]];
     static char text[(size_t)SWP_MAX_BASE * SCN_LINE_MAX];
     char path[SWP_PATH_MAX];
     size_t n = swp_scenario_text(r->s, p, text, sizeof text);
@@ -359,138 +316,72 @@ static bool start_child(struct runner *r, uint32_t i, struct child *c)
         return false;
     swp_path(path, r, p->id, ".metrics");
     unlink(path);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert(pid >= 0);
-    if (pid == 0)
-        child_exec(r, p);
-    *c = (struct child){.pid = pid, .point = i, .t0 = swp_now()};
+    job_arg(cmd, "pgroup");
+    job_arg(cmd, "run");
+    job_arg(cmd, "%s/runs/%s.scn", r->o->out_dir, p->id);
+    job_arg(cmd, "--brief");
+    job_arg(cmd, "--metrics");
+    job_arg(cmd, "%s/runs/%s.metrics", r->o->out_dir, p->id);
+    if (r->s->grids[p->grid].dump_latency) {
+        job_arg(cmd, "--latency-csv");
+        job_arg(cmd, "%s/runs/%s.latency.csv", r->o->out_dir, p->id);
+    }
+    swp_path(cmd->out, r, p->id, ".log");
+    swp_path(cmd->err, r, p->id, ".err");
     r->running++;
     return true;
 }
 
-/* ---- progress ---- */
-
-static void fmt_time(char *buf, size_t cap, double s)
+/* Pool callback: a run ended; its row is appended at once. */
+static void sweep_finish(void *ctx, uint32_t task, int status, bool timed_out, double wall_s)
 {
-    unsigned t = s < 0 ? 0 : (unsigned)(s + 0.5);
-    snprintf(buf, cap, "%u:%02u:%02u", t / 3600, t / 60 % 60, t % 60);
+    struct runner *r = ctx;
+    (void)timed_out; /* the sweep sets no limit */
+    uint32_t i = r->todo[task];
+    r->running--;
+    r->rows[i] = make_row(r, i, status);
+    if (fprintf(r->csv, "%s\n", r->rows[i]) < 0 || fflush(r->csv) != 0)
+        sim_out_failed(&r->csv_errno); /* reported when the file is closed */
+    r->busy_s += wall_s;
+    r->done++;
 }
 
-static void progress(struct runner *r, const struct swp_point *p, const char *row)
+static void sweep_status(void *ctx, char *buf, size_t cap)
 {
-    double el = swp_now() - r->t_start;
-    uint32_t left = r->n_todo - r->done;
-    char e[32], eta[32];
-    fmt_time(e, sizeof e, el);
-    double per = r->done ? el / r->done : 0;
-    fmt_time(eta, sizeof eta, per * left);
-    if (!r->tty) {
-        size_t vl;
-        const char *v = csv_field(row, verdict_col(r), &vl);
-        fprintf(stderr, "[%u/%u] %.*s %s (elapsed %s, about %s left)\n", r->done, r->n_todo,
-                (int)vl, v, p->id, e, r->done ? eta : "?");
-        return;
-    }
-    unsigned width = 30, fill = r->n_todo ? (unsigned)(width * r->done / r->n_todo) : width;
-    char bar[64];
-    for (unsigned k = 0; k < width; k++)
-        bar[k] = k < fill ? '#' : '.';
-    bar[width] = '\0';
-    fprintf(stderr,
-            "\r\033[K[%s] %u/%u runs, %u running, %u failed, %u errors, %s elapsed, ~%s left", bar,
-            r->done, r->n_todo, r->running, r->failed, r->errors, e, r->done ? eta : "?");
-    if (r->done == r->n_todo)
-        fputc('\n', stderr);
+    const struct runner *r = ctx;
+    snprintf(buf, cap, "%u failed, %u errors", r->failed, r->errors);
 }
 
-/* ---- the loop ---- */
-
-static void finish_child(struct runner *r, pid_t pid, int status)
+static void sweep_line(void *ctx, uint32_t task, char *buf, size_t cap)
 {
-    for (unsigned k = 0; k < r->o->jobs; k++) {
-        struct child *c = &r->kids[k];
-        if (c->pid != pid)
-            continue;
-        c->pid = 0;
-        r->running--;
-        if (swp_stop)
-            return; /* interrupted: its row is not kept */
-        uint32_t i = c->point;
-        r->rows[i] = make_row(r, i, status);
-        if (fprintf(r->csv, "%s\n", r->rows[i]) < 0 || fflush(r->csv) != 0)
-            sim_out_failed(&r->csv_errno); /* reported when the file is closed */
-        r->busy_s += swp_now() - c->t0;
-        r->done++;
-        progress(r, &r->s->points[i], r->rows[i]);
-        return;
-    }
-}
-
-static void stop_children(struct runner *r)
-{
-    for (unsigned k = 0; k < r->o->jobs; k++)
-        if (r->kids[k].pid > 0)
-            kill(-r->kids[k].pid, SIGTERM);
-    while (r->running > 0) {
-        int st;
-        pid_t pid = waitpid(-1, &st, 0);
-        if (pid < 0 && errno != EINTR)
-            break;
-        if (pid > 0)
-            finish_child(r, pid, st);
-    }
+    const struct runner *r = ctx;
+    uint32_t i = r->todo[task];
+    size_t vl;
+    const char *v = csv_field(r->rows[i], verdict_col(r), &vl);
+    snprintf(buf, cap, "%.*s %s", (int)vl, v, r->s->points[i].id);
 }
 
 /* Runs the points of r->todo; false if interrupted or a file could not be written. */
 static bool run_all(struct runner *r)
 {
-    while (!swp_stop && (r->next < r->n_todo || r->running > 0)) {
-        for (unsigned k = 0; k < r->o->jobs && r->next < r->n_todo && !swp_stop; k++) {
-            if (r->kids[k].pid)
-                continue;
-            if (!start_child(r, r->todo[r->next++], &r->kids[k]))
-                return stop_children(r), false;
-            setpgid(r->kids[k].pid, r->kids[k].pid);
-        }
-        int st;
-        pid_t pid = waitpid(-1, &st, 0);
-        if (pid > 0)
-            finish_child(r, pid, st);
-        else if (errno != EINTR)
-            break;
-    }
-    if (swp_stop)
-        stop_children(r);
-    return !swp_stop;
+    struct job_pool pool = {.jobs = r->o->jobs,
+                            .self = r->o->self,
+                            .unit = "runs",
+                            .ctx = r,
+                            .start = sweep_start,
+                            .finish = sweep_finish,
+                            .status = sweep_status,
+                            .line = sweep_line};
+    return job_run(&pool, r->n_todo) == JOB_DONE;
 }
 
 static int make_dirs(const char *dir)
 {
     char path[SWP_PATH_MAX];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *c = path + 1; *c; c++) {
-        if (*c != '/')
-            continue;
-        *c = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *c = '/';
-    }
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+    if (job_mkdirs(dir) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/runs", dir);
     return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-static void install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = swp_on_signal; /* no SA_RESTART: waitpid returns EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 static void runner_free(struct runner *r)
@@ -502,7 +393,6 @@ static void runner_free(struct runner *r)
     free(r->rows);
     free(r->extra);
     free(r->todo);
-    free(r->kids);
     if (r->csv)
         fclose(r->csv); /* not closed by runner_close_csv: the sweep failed anyway */
 }
@@ -523,8 +413,7 @@ static int runner_init(struct runner *r, const struct swp_spec *s, const struct 
     r->o = o;
     r->rows = calloc(s->n_points + 1, sizeof *r->rows);
     r->todo = calloc(s->n_points + 1, sizeof *r->todo);
-    r->kids = calloc(o->jobs, sizeof *r->kids);
-    assert(r->rows && r->todo && r->kids);
+    assert(r->rows && r->todo);
     build_header(r);
     if (make_dirs(o->out_dir) != 0) {
         fprintf(stderr, "pgroup sweep: cannot create %s/runs: %s\n", o->out_dir, strerror(errno));
@@ -540,7 +429,6 @@ static int runner_init(struct runner *r, const struct swp_spec *s, const struct 
     for (uint32_t i = 0; i < s->n_points; i++)
         if (!r->rows[i])
             r->todo[r->n_todo++] = i;
-    r->tty = isatty(STDERR_FILENO);
     return 0;
 }
 
@@ -559,15 +447,11 @@ int swp_run(const struct swp_spec *s, const struct swp_opts *o, FILE *out)
         fprintf(out, " (%u grid points skipped: more senders than members)", s->n_skipped);
     fprintf(out, "; %u at a time\n", o->jobs);
     fflush(out);
-    swp_stop = 0;
-    install_handlers();
-    r.t_start = swp_now();
+    r.t_start = job_now();
     bool complete = run_all(&r);
-    if (r.tty && r.done < r.n_todo)
-        fputc('\n', stderr);
     rc = runner_close_csv(&r);
     rc |= write_sorted(&r);
-    double el = swp_now() - r.t_start;
+    double el = job_now() - r.t_start;
     fprintf(out, "ran %u runs in %.1f s wall (%u failed a rule, %u errors)\n", r.done, el, r.failed,
             r.errors);
     if (!complete) {
@@ -576,7 +460,7 @@ int swp_run(const struct swp_spec *s, const struct swp_opts *o, FILE *out)
                 "resume\n",
                 r.done, o->out_dir);
         runner_free(&r);
-        return swp_stop ? 130 : 2;
+        return job_interrupted() ? 130 : 2;
     }
     uint32_t bad = 0;
     for (uint32_t i = 0; i < s->n_points; i++) {

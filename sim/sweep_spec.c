@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "speclex.h"
 #include "sweep.h"
 
 #define SWP_ECHO 48 /* bytes of a token quoted in a message */
@@ -28,17 +29,12 @@ const char *swp_axis_name(enum swp_axis a)
     return swp_axis_names[a];
 }
 
-struct stok {
-    const char *s;
-    uint32_t len, col;
-};
-
 struct sparser {
     const char *path;
     struct swp_spec *s;
     struct swp_grid *sec; /* the section axis lines go to: defaults or the last grid */
     uint32_t line, ntok;
-    struct stok tok[SCN_LINE_MAX];
+    struct slex_tok tok[SCN_LINE_MAX];
     char buf[SCN_LINE_MAX + 1];
     bool in_base, base_done;
     uint32_t line_name;
@@ -67,28 +63,12 @@ static int sperr(const char *path, FILE *err, uint32_t line, uint32_t col, const
 
 static int lex(struct sparser *p, const char *b, size_t n)
 {
-    p->ntok = 0;
-    memcpy(p->buf, b, n);
-    p->buf[n] = '\0';
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)p->buf[i];
-        if (c == '#') {
-            p->buf[i] = '\0';
-            break;
-        }
-        if (c == ' ' || c == '\t' || c == '\r') {
-            p->buf[i++] = '\0';
-            continue;
-        }
-        if (c < 0x20 || c == 0x7f)
-            return sperr(p->path, p->err, p->line, (uint32_t)i + 1, "control byte 0x%02x", c);
-        size_t start = i;
-        while (i < n && p->buf[i] != ' ' && p->buf[i] != '\t' && p->buf[i] != '\r' &&
-               p->buf[i] != '#' && (unsigned char)p->buf[i] >= 0x20 && p->buf[i] != 0x7f)
-            i++;
-        p->tok[p->ntok++] =
-            (struct stok){p->buf + start, (uint32_t)(i - start), (uint32_t)start + 1};
-    }
+    uint32_t col;
+    unsigned char bad;
+    int k = slex_split(b, n, p->buf, p->tok, &col, &bad);
+    if (k < 0)
+        return sperr(p->path, p->err, p->line, col, "control byte 0x%02x", bad);
+    p->ntok = (uint32_t)k;
     return 0;
 }
 
@@ -141,7 +121,7 @@ static int unknown_keyword(struct sparser *p)
 
 static int check_value(struct sparser *p, enum swp_axis a, uint32_t i)
 {
-    const struct stok *t = &p->tok[i];
+    const struct slex_tok *t = &p->tok[i];
     uint64_t v;
     static const char *const orders[] = {"fifo", "cbcast", "abcast"};
     switch (a) {
@@ -181,7 +161,7 @@ static int read_values(struct sparser *p, uint32_t from, struct swp_values *vals
     vals->n = 0;
     vals->line = p->line;
     for (uint32_t i = from; i < p->ntok; i++) {
-        const struct stok *t = &p->tok[i];
+        const struct slex_tok *t = &p->tok[i];
         if (t->len >= SWP_TOK_MAX)
             return perr_tok(p, i, "value '%.*s...' is longer than %u bytes", SWP_ECHO, t->s,
                             SWP_TOK_MAX - 1);
@@ -228,7 +208,7 @@ static int cmd_set(struct sparser *p)
 {
     if (p->ntok < 2)
         return perr_tok(p, 0, "`set` needs a key and at least one value");
-    const struct stok *k = &p->tok[1];
+    const struct slex_tok *k = &p->tok[1];
     if (!swp_word(k->s, k->len) || k->len >= SWP_TOK_MAX)
         return perr_tok(p, 1, "'%.*s' is not a setting name", TOKS(k));
     for (uint32_t i = 0; i < p->sec->n_sets; i++)

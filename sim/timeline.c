@@ -44,8 +44,29 @@ static void tl_emit_fault(struct sim_world *w, const char *kind, const char *ext
 
 static void tl_set_drop(struct sim_world *w, uint32_t from, uint32_t to)
 {
+    if (!w->any_drop) /* a split begins: who sends from now on */
+        memcpy(w->sends_at_split, w->proc_sends, w->scn->n_procs * sizeof *w->proc_sends);
     w->drop[(size_t)from * w->scn->n_procs + to] = 1;
     w->any_drop = true;
+}
+
+/* At a heal: two processes that could not talk to each other both sent
+ * since the split began ("a partition healed with traffic on both sides",
+ * a coverage situation of pgroup explore, judged here from the timeline). */
+static void tl_heal_sometimes(struct sim_world *w)
+{
+    uint32_t n = w->scn->n_procs;
+    for (uint32_t a = 0; a < n; a++) {
+        if (w->proc_sends[a] == w->sends_at_split[a])
+            continue;
+        for (uint32_t b = a + 1; b < n; b++) {
+            if (w->proc_sends[b] == w->sends_at_split[b] ||
+                !(w->drop[(size_t)a * n + b] || w->drop[(size_t)b * n + a]))
+                continue;
+            sim_sometimes(w, NULL, "partition healed with traffic on both sides");
+            return;
+        }
+    }
 }
 
 static void tl_partition(struct sim_world *w, const struct scn_fault *f)
@@ -185,6 +206,8 @@ static void tl_apply(struct timeline *tl, const struct scn_fault *f)
         tl_isolate(w, f);
         break;
     case SCN_F_HEAL:
+        if (w->any_drop)
+            tl_heal_sometimes(w);
         memset(w->drop, 0, (size_t)w->scn->n_procs * w->scn->n_procs);
         w->any_drop = false;
         tl_emit_fault(w, "heal", NULL);

@@ -82,7 +82,7 @@ void sim_inc_emit(struct sim_inc *inc, struct chk_event *e)
 
 static void sim_count_sometimes(struct sim_world *w, const char *name)
 {
-    for (size_t i = 0; i < 32; i++) {
+    for (size_t i = 0; i < SIM_SOMETIMES_MAX; i++) {
         if (!w->sometimes_name[i])
             w->sometimes_name[i] = name;
         if (w->sometimes_name[i] == name || !strcmp(w->sometimes_name[i], name)) {
@@ -90,6 +90,15 @@ static void sim_count_sometimes(struct sim_world *w, const char *name)
             return;
         }
     }
+}
+
+void sim_sometimes(struct sim_world *w, const char *node, const char *name)
+{
+    sim_count_sometimes(w, name);
+    struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = "sometimes", .view = -1};
+    e.node = node;
+    e.detail = name;
+    sim_emit(w, &e);
 }
 
 /* env->trace: the core's diagnostics become `ev` lines the checkers keep but do not judge. */

@@ -18,6 +18,7 @@
 #define SIM_DELAYQ_MAX     65536u /* datagrams held back by delay/jitter at one incarnation */
 #define SIM_UDP_OVERHEAD_B 28     /* IPv4 + UDP headers added to each datagram's simulated size */
 
+#define SIM_SOMETIMES_MAX  64u   /* distinct "sometimes" situations counted in one run */
 #define SIM_DGRAM_POOL_MAX 4096u /* free datagram buffers kept for reuse */
 #define SIM_DGRAM_SMALL_B  512u  /* bytes a reusable buffer holds; bigger ones are malloc'd */
 
@@ -170,6 +171,8 @@ struct sim_world {
 
     uint8_t *drop; /* n_procs x n_procs: drop[from * n + to] */
     bool any_drop;
+    uint64_t *proc_sends;     /* per proc: application sends so far (all incarnations) */
+    uint64_t *sends_at_split; /* proc_sends when the drop matrix last became non-empty */
     double loss, dup, garble;
     int64_t delay_ns, jitter_ns;
     uint64_t rng_ctl;
@@ -179,8 +182,8 @@ struct sim_world {
     struct sim_dgram_pool *pool;
 
     struct sim_totals tot;
-    uint64_t sometimes[32];
-    const char *sometimes_name[32];
+    uint64_t sometimes[SIM_SOMETIMES_MAX];
+    const char *sometimes_name[SIM_SOMETIMES_MAX];
 };
 
 /* world.c */
@@ -192,6 +195,10 @@ void sim_emit(struct sim_world *w, struct chk_event *e);
  * crash lands at a SimGrid scheduling point, which may be in the middle of the
  * incarnation's step: what the step does after it is lost, as in a real crash. */
 void sim_inc_emit(struct sim_inc *inc, struct chk_event *e);
+/* Counts a "sometimes" situation (`name` must outlive the run: a literal)
+ * reached by node (an incarnation's name, or NULL for the harness) and
+ * writes its `sometimes` event. The core's arrive through env->trace. */
+void sim_sometimes(struct sim_world *w, const char *node, const char *name);
 /* SimGrid's clock (a simcall-free read, but not a cheap one). */
 double sim_now_s(void);
 int64_t sim_now_ns(void);
