@@ -219,7 +219,8 @@ struct chk *chk_new(const struct chk_header *h)
     c->order_fifo = chk_strtab_intern(&c->orders, "fifo");
     c->order_p2p = chk_strtab_intern(&c->orders, "p2p");
     c->order_diffusion = chk_strtab_intern(&c->orders, "diffusion");
-    if (c->order_fifo == CHK_NONE || c->order_p2p == CHK_NONE || c->order_diffusion == CHK_NONE)
+    if (c->order_fifo == CHK_NONE || c->order_p2p == CHK_NONE || c->order_diffusion == CHK_NONE ||
+        chk_strtab_intern(&c->doms, "default") != 0)
         return chk_fail_alloc(c);
     for (size_t i = 0; i < CHK_N_MODULES; i++) {
         c->mods[i] = chk_modules[i];
@@ -254,6 +255,8 @@ void chk_free(struct chk *c)
     free(c->views);
     chk_map_free(&c->view_map);
     chk_map_free(&c->suspected);
+    chk_strtab_free(&c->doms);
+    free(c->gdom);
     free(c->pool);
     free(c->msgv);
     chk_map_free(&c->delivered);
@@ -529,7 +532,10 @@ static bool chk_apply_send(struct chk *c, const struct chk_cur *cur)
                         .line = e->line,
                         .sender_view = cur->ng ? cur->ng->view : CHK_NONE,
                         .by_member = chk_ng_member(cur->ng),
-                        .dl_view = -1};
+                        .dl_view = -1,
+                        .dom = chk_domain_of(c, cur)};
+    if (m.dom == CHK_NONE)
+        return false;
     if (e->to && (m.to = chk_intern_node(c, e->to)) == CHK_NONE)
         return false;
     c->msgv[cur->msg] = m;
@@ -546,9 +552,36 @@ static bool chk_apply_deliver(struct chk *c, const struct chk_cur *cur)
         return false;
     struct chk_ng *ng = cur->ng;
     struct chk_msg *m = &c->msgv[cur->msg];
-    if (m->dl_view < 0 && cur->e->view >= 0 && chk_ng_member(ng))
-        m->dl_view = cur->e->view;
+    if (cur->e->view > m->dl_view && chk_ng_member(ng))
+        m->dl_view = cur->e->view; /* a client's message sent again: its latest view counts */
     return !ng || chk_log_add(&ng->dlog, &ng->n_dlog, &ng->dlog_cap, cur->msg);
+}
+
+uint32_t chk_group_domain(const struct chk *c, uint32_t g)
+{
+    return g != CHK_NONE && g < c->gdom_cap && c->gdom[g] ? c->gdom[g] - 1 : 0;
+}
+
+uint32_t chk_domain_of(struct chk *c, const struct chk_cur *cur)
+{
+    if (cur->e->domain)
+        return chk_strtab_intern(&c->doms, cur->e->domain);
+    return chk_group_domain(c, cur->group);
+}
+
+/* A `domain` event: group -> domain. */
+static bool chk_apply_domain(struct chk *c, const struct chk_cur *cur)
+{
+    if (cur->group == CHK_NONE)
+        return true;
+    uint32_t d = chk_domain_of(c, cur);
+    size_t old = c->gdom_cap;
+    if (d == CHK_NONE ||
+        !chk_vec_reserve((void **)&c->gdom, &c->gdom_cap, (size_t)cur->group + 1, sizeof *c->gdom))
+        return false;
+    memset(&c->gdom[old], 0, (c->gdom_cap - old) * sizeof *c->gdom);
+    c->gdom[cur->group] = d + 1;
+    return true;
 }
 
 /* Diagnostics: a `suspect` event is remembered (node, peer). */
@@ -590,6 +623,8 @@ static bool chk_apply(struct chk *c, const struct chk_cur *cur)
         return chk_apply_deliver(c, cur);
     case CHK_EV_OTHER:
         return chk_apply_other(c, cur);
+    case CHK_EV_DOMAIN:
+        return chk_apply_domain(c, cur);
     default: /* domain, flush, state, fault: no shared state yet */
         return true;
     }

@@ -121,7 +121,8 @@ struct chk_msg {
     uint64_t line;
     uint32_t sender_view; /* index into chk.views of the sender's view of group when it sent */
     bool by_member;       /* the sender was a member of group when it sent */
-    int64_t dl_view;      /* the view of its first delivery by a member, -1 before one */
+    int64_t dl_view;      /* the latest view a member delivered it in, -1 before one */
+    uint32_t dom;         /* its causality domain (chk_domain_of) */
 };
 
 /* One event as the rule modules see it: ids resolved, records found. */
@@ -187,6 +188,9 @@ struct chk {
     uint64_t full_line;
 
     struct chk_strtab nodes, groups, msgs, orders;
+    struct chk_strtab doms; /* causality domains; "default" is 0 */
+    uint32_t *gdom;         /* by group id: its domain id + 1 (`domain` events), 0: "default" */
+    size_t gdom_cap;
     uint32_t order_fifo, order_p2p, order_diffusion;
 
     struct chk_node *nodev; /* by node id */
@@ -240,6 +244,13 @@ bool chk_delivered(const struct chk *c, uint32_t node, uint32_t msg);
  * group it is a member of to view v + 1 (it installs both v and v + 1); the
  * msgs it delivered in v are then cur->ng->dlog[dlog_view .. n_dlog). */
 bool chk_view_closes(const struct chk *c, const struct chk_cur *cur);
+/* The causality domain of a send or a `domain` event: its `domain` field,
+ * else its group's (from the `domain` events seen so far), else "default"
+ * (0); CHK_NONE when the table is full. */
+uint32_t chk_domain_of(struct chk *c, const struct chk_cur *cur);
+/* The domain of group g (0, "default", unless a `domain` event named one). */
+uint32_t chk_group_domain(const struct chk *c, uint32_t g);
+
 /* Whether a or b wrote a `suspect` event naming the other (the link layer
  * deems a suspected peer faulty for good: fail-stop conversion). */
 bool chk_suspected_pair(const struct chk *c, uint32_t a, uint32_t b);
@@ -249,7 +260,9 @@ uint64_t chk_delivered_line(const struct chk *c, uint32_t node, uint32_t msg);
  * `view`), else the sender's view when it sent; NULL for p2p or when unknown.
  * A msg whose sender was not a member (a client's: its `view` is the view it
  * had cached, and its contact multicasts it in the contact's view) was sent
- * in the view its members deliver it in, once one did. */
+ * in the view its members deliver it in, once one did; in the latest such
+ * view when a contact that failed multicast it to nobody but itself and the
+ * client sent it again. */
 const struct chk_view *chk_msg_view(const struct chk *c, const struct chk_msg *m);
 
 /* Violations: counts one violation of `r`; when it is the rule's first,

@@ -78,9 +78,6 @@ struct cz_last {
 };
 
 struct cz_st {
-    struct chk_strtab doms;
-    uint32_t *gdom; /* by group id: domain id + 1, 0 for "default" */
-    size_t gdom_cap;
     struct cz_msg *mv; /* by msg id */
     size_t mv_cap;
     struct cz_dent *dl;
@@ -95,12 +92,7 @@ struct cz_st {
 static void *cz_init(struct chk *c)
 {
     (void)c;
-    struct cz_st *s = calloc(1, sizeof *s);
-    if (s && chk_strtab_intern(&s->doms, "default") != 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
+    return calloc(1, sizeof(struct cz_st));
 }
 
 static void cz_fini(void *st)
@@ -114,8 +106,6 @@ static void cz_fini(void *st)
     free(s->clocks);
     chk_map_free(&s->clock_map);
     free(s->last);
-    chk_strtab_free(&s->doms);
-    free(s->gdom);
     free(s->mv);
     free(s->dl);
     free(s);
@@ -163,28 +153,6 @@ static struct cz_clock *cz_clock(struct chk *c, struct cz_st *s, uint32_t node, 
     return k;
 }
 
-static uint32_t cz_domain(struct chk *c, struct cz_st *s, const struct chk_cur *cur)
-{
-    if (cur->e->domain)
-        return chk_strtab_intern(&s->doms, cur->e->domain);
-    if (cur->group != CHK_NONE && cur->group < s->gdom_cap && s->gdom[cur->group])
-        return s->gdom[cur->group] - 1;
-    (void)c;
-    return 0;
-}
-
-static bool cz_on_domain(struct cz_st *s, const struct chk_cur *cur)
-{
-    uint32_t d = chk_strtab_intern(&s->doms, cur->e->domain);
-    size_t old = s->gdom_cap;
-    if (d == CHK_NONE ||
-        !chk_vec_reserve((void **)&s->gdom, &s->gdom_cap, (size_t)cur->group + 1, sizeof *s->gdom))
-        return false;
-    memset(&s->gdom[old], 0, (s->gdom_cap - old) * sizeof *s->gdom);
-    s->gdom[cur->group] = d + 1;
-    return true;
-}
-
 /* A causal send: numbers it and stores its delta. */
 static bool cz_send(struct chk *c, struct cz_st *s, const struct chk_cur *cur)
 {
@@ -195,7 +163,7 @@ static bool cz_send(struct chk *c, struct cz_st *s, const struct chk_cur *cur)
     s->mv[cur->msg] = (struct cz_msg){0};
     if (cur->order == c->order_fifo)
         return true;
-    uint32_t dom = cz_domain(c, s, cur);
+    uint32_t dom = chk_domain_of(c, cur);
     struct cz_clock *k = dom == CHK_NONE ? NULL : cz_clock(c, s, cur->node, dom, true);
     if (!k || !chk_vec_reserve((void **)&k->sent, &k->sent_cap, k->n_sent + 1, sizeof *k->sent) ||
         !chk_vec_reserve((void **)&s->dl, &s->dl_cap, s->n_dl + k->n_dirty + 1, sizeof *s->dl))
@@ -306,9 +274,6 @@ static void cz_on_event(struct chk *c, void *st, const struct chk_cur *cur)
 {
     bool ok = true;
     switch (cur->e->ev) {
-    case CHK_EV_DOMAIN:
-        ok = cur->group == CHK_NONE || cz_on_domain(st, cur);
-        break;
     case CHK_EV_SEND:
         ok = cz_send(c, st, cur);
         break;

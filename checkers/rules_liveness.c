@@ -11,9 +11,10 @@
  * it cached until a member delivered it, and then the view of that delivery:
  * chk_msg_view; else the sender's view when it sent) and is still a live
  * member at the end; a p2p message was delivered by its `to` node if that
- * node is live and neither of the two wrote a `suspect` event naming the
- * other (fail-stop conversion: each deems the other failed, and the link
- * that carried the message is gone for good). Each missing (node, msg)
+ * node is live, neither of the two wrote a `suspect` event naming the
+ * other, and the `to` node was not excluded from a group of the message's
+ * domain (fail-stop conversion: a process deemed failed, or excluded as
+ * failed, may lose what is sent to it, and may lack what it depends on). Each missing (node, msg)
  * delivery and each node ending in another view is one violation.
  */
 #include <stdlib.h>
@@ -80,15 +81,36 @@ static void live_missed(struct chk *c, uint32_t msg, uint32_t node, const struct
     chk_vio_view(c, v, ng);
 }
 
+/* (node, domain) pairs where the node was excluded from a group of the
+ * domain: an excluded process is failed there (fail-stop conversion), and may
+ * lack what a p2p message to it depends on. */
+static bool live_excluded_domains(const struct chk *c, struct chk_map *out)
+{
+    for (size_t i = 0; i < c->n_ng; i++) {
+        const struct chk_ng *ng = &c->ngv[i];
+        bool created;
+        if (ng->excluded_line &&
+            !chk_map_upsert(out, ng->node, chk_group_domain(c, ng->group), 1, &created))
+            return false;
+    }
+    return true;
+}
+
 static void live_deliveries(struct chk *c)
 {
+    struct chk_map excl = {0};
+    if (!live_excluded_domains(c, &excl)) {
+        chk_map_free(&excl);
+        chk_set_full(c, "liveness: out of memory");
+        return;
+    }
     for (uint32_t id = 0; id < c->msgs.n; id++) {
         const struct chk_msg *m = &c->msgv[id];
         if (!chk_node_live(c, m->sender))
             continue;
         if (m->group == CHK_NONE) {
             if (m->to != CHK_NONE && chk_node_live(c, m->to) && !chk_delivered(c, m->to, id) &&
-                !chk_suspected_pair(c, m->sender, m->to))
+                !chk_suspected_pair(c, m->sender, m->to) && !chk_map_get(&excl, m->to, m->dom))
                 live_missed(c, id, m->to, NULL);
             continue;
         }
@@ -103,6 +125,7 @@ static void live_deliveries(struct chk *c)
                 live_missed(c, id, q, ng);
         }
     }
+    chk_map_free(&excl);
 }
 
 static void live_on_finish(struct chk *c, void *st)

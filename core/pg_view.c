@@ -716,8 +716,8 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
     }
     if (m->attempt > g->max_attempt)
         g->max_attempt = m->attempt;
-    if (g->committed) {
-        if (key > g->dec.key && !pg_rs_has(&g->dead, r))
+    if (g->committed) { /* members that follow the later attempt learn the decision */
+        if (key > g->dec.key)
             respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL,
                          PG_NODE_NONE);
         return;

@@ -580,6 +580,34 @@ static void test_liveness_crashed_and_unjudged(void **state)
     tb_free(b);
 }
 
+/* A p2p message is not owed by a `to` that the sender and it deemed each
+ * other faulty (a `suspect` event either way), nor by a `to` excluded from a
+ * group of the message's domain (fail-stop conversion); otherwise it is. */
+static void liveness_p2p_case(int exempt)
+{
+    struct tb *b = tb_group3(5);
+    tb_send_to(b, "p1", "p1/1", "p3"); /* 8 */
+    struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = "suspect", .node = "p3", .peer = "p1",
+                          .view = -1};
+    if (exempt == 1)
+        tb_feed(b, &e);
+    struct chk_event x = {.ev = CHK_EV_EXCLUDED, .node = "p3", .group = "g1", .view = -1};
+    if (exempt == 2)
+        tb_feed(b, &x); /* g1 and the p2p message are both in "default" */
+    char *rep = tb_finish(b);
+    assert_int_equal(chk_violations(b->c, CHK_R_LIVENESS), exempt ? 0 : 1);
+    free(rep);
+    tb_free(b);
+}
+
+static void test_liveness_p2p_fail_stop(void **state)
+{
+    (void)state;
+    liveness_p2p_case(0);
+    liveness_p2p_case(1);
+    liveness_p2p_case(2);
+}
+
 static void test_liveness_views_differ(void **state)
 {
     (void)state;
@@ -1096,6 +1124,7 @@ int main(void)
         cmocka_unit_test(test_liveness_crashed_and_unjudged),
         cmocka_unit_test(test_clients_integrity_liveness),
         cmocka_unit_test(test_liveness_views_differ),
+        cmocka_unit_test(test_liveness_p2p_fail_stop),
         cmocka_unit_test(test_write_exact_bytes),
         cmocka_unit_test(test_write_read_round_trip),
         cmocka_unit_test(test_header_round_trip_file),

@@ -501,6 +501,36 @@ static void causal_client_trace(bool p3_stays)
     tb_free(b);
 }
 
+/* c1/1 (client) reaches only its contact p1, which delivers it in view 1 and
+ * is then excluded; the client sends it again and p2, p3 deliver it in view
+ * 2, without p4, which left after view 1. p4 owes it in view 2's terms only:
+ * the latest view a member delivered it in. p4/1 follows p3's delivery. */
+static void test_causal_client_resent(void **state)
+{
+    (void)state;
+    struct tb *b = tb_rules();
+    const char *v1 = "p1 p2 p3 p4", *v2 = "p2 p3";
+    const char *n[] = {"p1", "p2", "p3", "p4"};
+    for (int i = 0; i < 4; i++) {
+        tb_view(b, n[i], "g1", 1, v1);
+        tb_view(b, n[i], "g2", 1, v1);
+    }
+    tb_send(b, "c1", "c1/1", "cbcast", "g1", 1);
+    tb_deliver(b, "p1", "c1/1", "c1", "cbcast", "g1", 1);
+    tb_ev(b, CHK_EV_EXCLUDED, "p1", "g1");
+    tb_ev(b, CHK_EV_EXCLUDED, "p4", "g1");
+    tb_view(b, "p2", "g1", 2, v2);
+    tb_view(b, "p3", "g1", 2, v2);
+    tb_deliver(b, "p2", "c1/1", "c1", "cbcast", "g1", 2);
+    tb_deliver(b, "p3", "c1/1", "c1", "cbcast", "g1", 2);
+    tb_send(b, "p3", "p3/1", "cbcast", "g2", 1);
+    assert_int_equal(tb_deliver(b, "p4", "p3/1", "p3", "cbcast", "g2", 1), 0);
+    char *rep = tb_finish(b);
+    assert_int_equal(chk_violations(b->c, CHK_R_CAUSAL), 0);
+    free(rep);
+    tb_free(b);
+}
+
 static void test_causal_client_view(void **state)
 {
     (void)state;
@@ -941,6 +971,7 @@ int main(void)
         cmocka_unit_test(test_causal_pass_and_fifo_exempt),
         cmocka_unit_test(test_causal_violations),
         cmocka_unit_test(test_causal_client_view),
+        cmocka_unit_test(test_causal_client_resent),
         cmocka_unit_test(test_causal_domains_and_p2p),
         cmocka_unit_test(test_causal_p2p_domain_and_chain),
         cmocka_unit_test(test_total_order_violation),
