@@ -105,8 +105,8 @@
 /* Clients per view: a view with 1024 clients is 4 KB of ids on the wire
  * (FLUSH/ACK carry the lists; a client itself only ever receives members). */
 #define PG_MAX_CLIENTS_CAP 1024u
-/* worst-case DATA header: VT, plus the abcast flags and the sender's own ORDER entry */
-#define PG_HDR_MAX     (16u + 6u * PG_MAX_MEMBERS_CAP + 16u)
+/* worst-case DATA header: VT, plus the abcast flags, the sender's own ORDER entry and a SAFE */
+#define PG_HDR_MAX     (16u + 6u * PG_MAX_MEMBERS_CAP + 21u)
 #define PG_MAX_PAYLOAD (PHYS_MAX_PAYLOAD - PG_HDR_MAX)
 #define PG_ORDER_MAX   32u /* entries of one ORDER record (it fits in the header room) */
 /* bytes a client message (9) or a diffusion (1) takes from cfg.max_payload */
@@ -505,7 +505,15 @@ int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64
  * multicasts the positions as ORDER records BY CBCAST, riding on its own next
  * message or in a standalone carrier, so every member receives the messages
  * before the record that names them. The holder's own abcasts carry their
- * own position: they are delivered at once. The token starts at the
+ * own position in the message itself. Safety (rule 7 across crashes): no
+ * member, the holder included, hands an abcast to its application before a
+ * majority of the view delivered the record that positions it; a member that
+ * delivered a record acknowledges it to the holder (a STABLE advertisement,
+ * unless its own next message already carried its VT), and the holder tells
+ * the view with a SAFE mark on its next message or a carrier. A view change
+ * needs a majority, so some survivor holds every record that was acted on.
+ * The price is a round trip: about two more hops than the record alone
+ * (section 3.2's causal abcast, made uniform). The token starts at the
  * coordinator (rank 0) in every view. With cfg.abcast_token_follow, the
  * holder passes it (a TOKEN record, itself ordered by cbcast) to a member
  * whose abcasts it ordered cfg.abcast_token_streak times in a row with no
@@ -522,7 +530,7 @@ int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64
  *
  * *id is a per-node message number (shared with cbcast), *view_id the view
  * of the message (as cbcast). The sender delivers its own abcast when its
- * position is known (at once if it holds the token). Errors: PG_E_NOGROUP,
+ * position is safe (never at once, even if it holds the token). Errors: PG_E_NOGROUP,
  * PG_E_NOTMEMBER, PG_E_CRASHED, PG_E_TOOBIG, PG_E_FULL (own abcasts not yet
  * delivered >= cfg.max_abcast_unordered, held queue, own unstable messages,
  * phys window). */
@@ -711,7 +719,8 @@ enum pg_ab_flag {
     PG_AB_TOKEN = 8,  /* a token pass to rank token_to, after the ORDER record if any */
     PG_AB_CX = 16,    /* a plain cbcast whose payload starts with a pg_client header
                          (a diffusion, or a client message forwarded by its contact) */
-    PG_AB_ALL = 31,
+    PG_AB_SAFE = 32,  /* from the holder: positions up to safe_pos are safe (pg_abcast.c) */
+    PG_AB_ALL = 63,
 };
 
 /* A decoded pg message. Arrays point into `entries` etc.; payload points into
@@ -739,6 +748,7 @@ struct pg_wmsg {
     /* DATA/FWD: abcast extension (enum pg_ab_flag; 0 for a plain cbcast) */
     uint8_t ab;
     uint32_t token_to;  /* PG_AB_TOKEN */
+    uint32_t safe_pos;  /* PG_AB_SAFE (>= 1) */
     uint32_t ord_start; /* PG_AB_ORDER: position of the first entry (>= 1) */
     uint32_t n_ord;     /* PG_AB_ORDER: 1..PG_ORDER_MAX */
     uint8_t ord_rank[PG_ORDER_MAX];

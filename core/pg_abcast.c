@@ -42,10 +42,20 @@
  * hold the same messages and records of v, so they compute the same order.
  * Everything queued is then handed over in v.
  *
- * Limitation: a holder that crashes (or is cut off) right after handing out
- * positions whose record reached no survivor may have delivered two abcasts
- * in an order the survivors do not repeat. The record leaves before the
- * holder delivers, so only the loss of every copy of it allows this.
+ * Safety (rule 7 holds for members that crash too): an abcast is handed to
+ * the application only once its position is safe, i.e. a majority of the
+ * view delivered the record that holds it (ab->safe). A view change needs a
+ * majority, so a survivor holds that record and the flush gives it to every
+ * survivor: nobody, the holder included, acts on an order the survivors do
+ * not repeat. Without this, a holder that delivered its own abcasts at once,
+ * or positioned others' and delivered them, then crashed with its record lost
+ * everywhere, had an order the survivors contradicted (explore seed 8396,
+ * scenarios/abcast-holder-crash.scn). Knowing: every member counts a
+ * majority from the acknowledgement rows it has (pg_cb_majority_has: VTs on
+ * traffic, STABLE advertisements); a member that delivered a record and sent
+ * nothing after it in that delivery pass acknowledges to the holder at once;
+ * the holder marks the safe prefix (PG_AB_SAFE) on its next message, else on
+ * a carrier. The cost: about two hops more than the record alone.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -69,11 +79,24 @@ struct pg_ab_ent {
     uint8_t *payload;
 };
 
+#define AB_CARRIERS 64u /* published records whose safety is awaited (more: the oldest wait) */
+
+/* A published ORDER record: positions up to `last` ride in message (rank, seq). */
+struct pg_ab_carrier {
+    uint32_t last, seq;
+    uint8_t rank;
+};
+
 struct pg_ab {
     uint32_t n;         /* view size */
     uint32_t holder;    /* rank of the token holder */
     uint32_t assigned;  /* last position given (holder) or learned from a record */
     uint32_t published; /* last position multicast (holder) or learned */
+    uint32_t safe;      /* last position whose record a majority of the view delivered */
+    struct pg_ab_carrier carriers[AB_CARRIERS]; /* published, not yet safe, oldest first */
+    uint32_t n_carriers;
+    uint32_t announced; /* holder: last safe position multicast (PG_AB_SAFE) */
+    bool ack_due;       /* delivered a record and multicast nothing since: tell the holder */
     uint32_t delivered; /* last position handed to the application */
     uint32_t pass_to;   /* holder: a decided pass not yet sent, AB_NONE if none */
     uint32_t streak_rank, streak;
@@ -90,7 +113,7 @@ uint32_t pg_ab_ext_words(const struct pg_wmsg *m)
 {
     if (!m->ab)
         return 0;
-    return 3 + ((m->ab & PG_AB_ORDER) ? 2 * m->n_ord : 0);
+    return 4 + ((m->ab & PG_AB_ORDER) ? 2 * m->n_ord : 0);
 }
 
 void pg_ab_ext_save(struct pg_msg *pm, const struct pg_wmsg *m)
@@ -102,9 +125,10 @@ void pg_ab_ext_save(struct pg_msg *pm, const struct pg_wmsg *m)
     x[0] = m->token_to;
     x[1] = m->ord_start;
     x[2] = n;
+    x[3] = m->safe_pos;
     for (uint32_t i = 0; i < n; i++) {
-        x[3 + 2 * i] = m->ord_rank[i];
-        x[4 + 2 * i] = m->ord_seq[i];
+        x[4 + 2 * i] = m->ord_rank[i];
+        x[5 + 2 * i] = m->ord_seq[i];
     }
 }
 
@@ -117,10 +141,12 @@ void pg_ab_ext_load(struct pg_wmsg *w, const struct pg_msg *pm)
     w->token_to = x[0];
     w->ord_start = x[1];
     w->n_ord = x[2];
+    w->safe_pos = x[3];
     assert(w->n_ord <= PG_ORDER_MAX && (w->n_ord > 0) == ((pm->ab & PG_AB_ORDER) != 0));
+    assert((w->safe_pos > 0) == ((pm->ab & PG_AB_SAFE) != 0));
     for (uint32_t i = 0; i < w->n_ord; i++) {
-        w->ord_rank[i] = (uint8_t)x[3 + 2 * i];
-        w->ord_seq[i] = x[4 + 2 * i];
+        w->ord_rank[i] = (uint8_t)x[4 + 2 * i];
+        w->ord_seq[i] = x[5 + 2 * i];
     }
 }
 
@@ -189,6 +215,51 @@ static struct pg_ab_ent *ab_find(const struct pg_ab *ab, uint32_t rank, uint32_t
         if (e->seq == seq)
             return e;
     return NULL;
+}
+
+/* Safety of positions (rule 7 with crashes): a member hands an abcast to its
+ * application only once a majority of the view delivered the record that
+ * positions it. A view change needs a majority of the view, so at least one
+ * survivor holds that record and the flush gives it to every survivor: no
+ * member, the holder included, can have handed over an order that the
+ * survivors do not repeat (a holder that crashed right after positioning,
+ * its record lost everywhere, used to). */
+static void ab_carrier_push(struct pg_ab *ab, uint32_t last, uint32_t rank, uint32_t seq)
+{
+    assert(last > ab->safe && rank < ab->n);
+    if (ab->n_carriers == AB_CARRIERS) { /* full: the newest replaces the last one (a
+                                            majority that delivered it delivered the last) */
+        ab->carriers[AB_CARRIERS - 1] = (struct pg_ab_carrier){last, seq, (uint8_t)rank};
+        return;
+    }
+    ab->carriers[ab->n_carriers++] = (struct pg_ab_carrier){last, seq, (uint8_t)rank};
+}
+
+/* The holder announced pos safe: the carriers up to it are done. */
+static void ab_safe_to(struct pg_ab *ab, uint32_t pos)
+{
+    assert(pos > ab->safe && pos <= ab->published);
+    uint32_t k = 0;
+    while (k < ab->n_carriers && ab->carriers[k].last <= pos)
+        k++;
+    memmove(ab->carriers, ab->carriers + k, (ab->n_carriers - k) * sizeof *ab->carriers);
+    ab->n_carriers -= k;
+    ab->safe = pos;
+}
+
+/* Advances ab->safe over the carriers a majority delivered; true if it moved. */
+static bool ab_advance_safe(const struct pg_group *g, struct pg_ab *ab)
+{
+    uint32_t k = 0;
+    while (k < ab->n_carriers &&
+           pg_cb_majority_has(g, ab->carriers[k].rank, ab->carriers[k].seq))
+        ab->safe = ab->carriers[k++].last;
+    if (k == 0)
+        return false;
+    memmove(ab->carriers, ab->carriers + k, (ab->n_carriers - k) * sizeof *ab->carriers);
+    ab->n_carriers -= k;
+    assert(ab->safe <= ab->published);
+    return true;
 }
 
 /* ---- the holder ---- */
@@ -271,6 +342,10 @@ void pg_ab_build(const struct pg *pg, const struct pg_group *g, struct pg_wmsg *
         m->ord_start = ab->published + 1;
         m->n_ord = k;
     }
+    if (ab->safe > ab->announced) {
+        m->ab |= PG_AB_SAFE;
+        m->safe_pos = ab->safe;
+    }
     if (ab->pass_to != AB_NONE && !own && ab->published + k == ab->assigned) {
         m->ab |= PG_AB_TOKEN;
         m->token_to = ab->pass_to;
@@ -280,11 +355,17 @@ void pg_ab_build(const struct pg *pg, const struct pg_group *g, struct pg_wmsg *
 void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 {
     struct pg_ab *ab = g->ab;
+    ab->ack_due = false; /* the message carries this node's delivered VT */
+    if (m->ab & PG_AB_SAFE) {
+        assert(ab->holder == g->my_rank && m->safe_pos > ab->announced);
+        ab->announced = m->safe_pos;
+    }
     if (m->ab & PG_AB_ORDER) {
         assert(ab->holder == g->my_rank && m->ord_start == ab->published + 1);
         ab->published += m->n_ord;
         if (ab->published > ab->assigned) /* the sender's own entry */
             ab->assigned = ab->published;
+        ab_carrier_push(ab, ab->published, g->my_rank, g->my_seq);
         pg->stats.order_records_sent++;
     }
     if (m->ab & PG_AB_NOAPP)
@@ -308,14 +389,20 @@ void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 void pg_ab_publish(struct pg *pg, struct pg_group *g)
 {
     struct pg_ab *ab = g->ab;
-    if (ab->holder != g->my_rank || pg_view_flushing(g))
+    if (pg_view_flushing(g))
         return; /* a flush orders what is unpublished (pg_ab_finish_view) */
     while (g->st == PG_GS_MEMBER && ab->holder == g->my_rank &&
-           (ab->assigned > ab->published || ab->pass_to != AB_NONE)) {
-        uint32_t before = ab->published;
+           (ab->assigned > ab->published || ab->pass_to != AB_NONE ||
+            ab->safe > ab->announced)) {
+        uint32_t before = ab->published, before_safe = ab->announced;
         if (pg_cb_send_ex(pg, g, NULL, 0, true, PG_AB_NOAPP) != PG_OK)
             return;
-        assert(ab->published > before || ab->holder != g->my_rank);
+        assert(ab->published > before || ab->announced > before_safe ||
+               ab->holder != g->my_rank);
+    }
+    if (ab->ack_due && g->st == PG_GS_MEMBER && ab->holder != g->my_rank) {
+        ab->ack_due = false; /* the end of a delivery pass: the holder counts a majority */
+        pg_cb_ack_to(pg, g, g->view.members[ab->holder]);
     }
 }
 
@@ -344,7 +431,7 @@ static bool ab_apply(struct pg *pg, struct pg_group *g, uint32_t j, const struct
     uint32_t start = x[1], n = x[2];
     if (j == g->my_rank) { /* own records: positions reserved when sent */
         for (uint32_t i = 0; i < n; i++) {
-            struct pg_ab_ent *e = ab_find(ab, x[3 + 2 * i], x[4 + 2 * i]);
+            struct pg_ab_ent *e = ab_find(ab, x[4 + 2 * i], x[5 + 2 * i]);
             assert(!e || e->pos == 0 || e->pos == start + i);
             if (e)
                 e->pos = start + i;
@@ -354,13 +441,23 @@ static bool ab_apply(struct pg *pg, struct pg_group *g, uint32_t j, const struct
     if (j != ab->holder || (n > 0 && start != ab->published + 1))
         return false;
     for (uint32_t i = 0; i < n; i++) {
-        struct pg_ab_ent *e = ab_find(ab, x[3 + 2 * i], x[4 + 2 * i]);
+        struct pg_ab_ent *e = ab_find(ab, x[4 + 2 * i], x[5 + 2 * i]);
         if (!e || e->pos != 0 || !(e->ab & PG_AB_ABCAST))
             return false;
         e->pos = start + i;
     }
     assert(ab->assigned == ab->published);
     ab->published = ab->assigned = ab->published + n;
+    if (n > 0) {
+        ab_carrier_push(ab, ab->published, j, m->seq);
+        ab->ack_due = true;
+    }
+    if (m->ab & PG_AB_SAFE) { /* the holder counted a majority (x[3] <= what it published) */
+        if (x[3] > ab->published)
+            return false;
+        if (x[3] > ab->safe)
+            ab_safe_to(ab, x[3]);
+    }
     if (m->ab & PG_AB_TOKEN) {
         ab->holder = x[0];
         if (ab->holder == g->my_rank)
@@ -379,8 +476,9 @@ static bool ab_ready(const struct pg_ab *ab, const struct pg_ab_ent *e)
             return false;
     if (!(e->ab & PG_AB_ABCAST))
         return true;
-    return e->pos != 0 && e->pos == ab->delivered + 1 && e->pos <= ab->published;
+    return e->pos != 0 && e->pos == ab->delivered + 1 && e->pos <= ab->safe;
 }
+
 
 static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t seq, uint8_t ab_flags,
                       const uint8_t *payload, uint32_t len)
@@ -484,7 +582,7 @@ void pg_ab_on_deliver(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
     uint32_t j = m->sender;
     assert(ab->n == g->view.n_members && j < ab->n);
     if (ab->count == 0 && !(m->ab & PG_AB_ABCAST)) { /* nothing waits: straight through */
-        if ((m->ab & (PG_AB_ORDER | PG_AB_TOKEN)) && !ab_apply(pg, g, j, m)) {
+        if ((m->ab & (PG_AB_ORDER | PG_AB_TOKEN | PG_AB_SAFE)) && !ab_apply(pg, g, j, m)) {
             pg->stats.malformed_dropped++;
             pg_view_exclude(pg, g, "abcast record contradicts the known order");
             return;
@@ -495,14 +593,27 @@ void pg_ab_on_deliver(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
     struct pg_ab_ent *e = ab_push(pg, g, m);
     if (!e)
         return;
-    if ((m->ab & (PG_AB_ORDER | PG_AB_TOKEN)) && !ab_apply(pg, g, j, m)) {
+    if ((m->ab & (PG_AB_ORDER | PG_AB_TOKEN | PG_AB_SAFE)) && !ab_apply(pg, g, j, m)) {
         pg->stats.malformed_dropped++;
         pg_view_exclude(pg, g, "abcast record contradicts the known order");
         return;
     }
     if ((e->ab & PG_AB_ABCAST) && e->pos == 0 && ab->holder == g->my_rank)
         ab_assign(pg, g, e);
+    (void)ab_advance_safe(g, ab);
     ab_release(pg, g);
+}
+
+void pg_ab_acks_changed(struct pg *pg, struct pg_group *g)
+{
+    struct pg_ab *ab = g->ab;
+    if (ab->n_carriers == 0 || !ab_advance_safe(g, ab))
+        return;
+    uint32_t view_id = g->view.view_id;
+    if (ab->count > 0)
+        ab_release(pg, g);
+    if (g->st == PG_GS_MEMBER && g->view.view_id == view_id && ab->holder == g->my_rank)
+        pg_ab_publish(pg, g); /* tell the others (PG_AB_SAFE) */
 }
 
 /* ---- view change ---- */
@@ -548,7 +659,8 @@ void pg_ab_finish_view(struct pg *pg, struct pg_group *g)
         if (pg_rank_of(g->dec.members, g->dec.n_members, g->view.members[ab->holder]) < 0)
             pg_sometimes(pg, g->gid, PG_ST_AB_HOLDER, "token holder failed with unordered abcasts");
     }
-    ab->published = ab->assigned;
+    ab->published = ab->safe = ab->assigned; /* the flush gave every survivor the same */
+    ab->n_carriers = 0;
     uint32_t view_id = g->view.view_id;
     ab_release(pg, g);
     assert(g->st != PG_GS_MEMBER || g->view.view_id != view_id || ab->count == 0);

@@ -148,6 +148,12 @@ static void store_insert(struct pg_store *s, struct pg_msg *nm)
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n)
 {
     assert(n >= 1 && n <= g->stride && g->stride <= PG_CAP);
+    if (g->cur.view_id != 0 && g->cur.view_id < view_id) { /* keep the old view's final VT */
+        struct pg_fin *f = &g->fin[g->fin_next++ % PG_FIN_VIEWS];
+        f->view = g->cur.view_id;
+        f->n = g->cur.n;
+        memcpy(f->vt, g->vt, f->n * sizeof(uint32_t));
+    }
     pg_store_clear(pg, &g->prev);
     g->prev = g->cur;
     memset(&g->cur, 0, sizeof g->cur);
@@ -169,6 +175,17 @@ void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n
     g->adv_dirty = true; /* tell the coordinator we installed (pg_cb_stable_tick) */
     g->ann_dirty = g->release_due = false;
     g->stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
+}
+
+bool pg_cb_majority_has(const struct pg_group *g, uint32_t j, uint32_t seq)
+{
+    uint32_t n = g->view.n_members, have = 0;
+    assert(j < n);
+    if (g->stable[j] >= seq)
+        return true;
+    for (uint32_t r = 0; r < n; r++)
+        have += (r == g->my_rank ? g->vt[j] : row(g, g->ack, r)[j]) >= seq;
+    return have * 2 > n;
 }
 
 uint32_t pg_cb_unstable_own(const struct pg_group *g)
@@ -404,8 +421,10 @@ void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const str
     }
     if (m->full) {
         on_stable_vector(pg, g, m);
+        pg_ab_acks_changed(pg, g);
     } else {
         ack_merge(g, rank, m->vt);
+        pg_ab_acks_changed(pg, g);
         bool advanced = stable_compute(g);
         if (advanced && pg_view_coord(g) == g->my_rank && !g->ann_dirty) {
             g->ann_dirty = true; /* others may lack what rank told only me */
@@ -430,6 +449,12 @@ static void stable_send(struct pg *pg, struct pg_group *g, bool full, const uint
         (void)pg_send(pg, g, &m);
     else
         (void)pg_send_to(pg, g, to, &m); /* soft state: a lost one is superseded */
+}
+
+void pg_cb_ack_to(struct pg *pg, struct pg_group *g, pg_node_id to)
+{
+    assert(g->st == PG_GS_MEMBER && to != g->view.members[g->my_rank]);
+    stable_send(pg, g, false, g->vt, to);
 }
 
 /* Idle for stable_delay with news to tell: the advertisement (our delivered
@@ -534,6 +559,8 @@ void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct p
     if (g->st != PG_GS_MEMBER)
         return;
     pg_cb_deliver(pg, g);
+    if (g->st == PG_GS_MEMBER && a)
+        pg_ab_acks_changed(pg, g); /* j's VT acknowledges what it delivered */
 }
 
 void pg_cb_on_fwd(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)

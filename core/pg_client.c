@@ -118,6 +118,8 @@ struct cl_umsg { /* a client's own message until acknowledged */
 
 enum cl_state { CS_WAIT = 0, CS_NORMAL, CS_HELLO };
 
+#define CL_HELLO_TRIES 8u /* a HELLO unanswered for this many retry periods counts as declined */
+
 struct pg_cl {
     /* member side (allocated by cl_member_alloc) */
     bool member;
@@ -147,6 +149,7 @@ struct pg_cl {
     int64_t due_ns;
     struct pg_rset declined; /* ranks of the cached view that redirected it since it was
                                 last served: a failover tries each member once */
+    uint32_t hello_tries;    /* retry periods the current HELLO went unanswered */
 };
 
 static pg_gid cl_pgid(const struct pg_group *g)
@@ -559,9 +562,19 @@ static void cl_on_chello(struct pg *pg, struct pg_group *g, pg_node_id c, const 
 static void cl_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
                           const struct pg_wmsg *m)
 {
-    if (g->st != PG_GS_MEMBER) { /* excluded, joining: ask someone else */
-        if (g->view.view_id)
+    if (g->st != PG_GS_MEMBER) { /* excluded, joining: ask someone else (always answered,
+                                      else a client whose other members failed waits here) */
+        if (g->view.view_id) {
             cl_send_view(pg, g, from, PG_CV_REDIRECT, false);
+            return;
+        }
+        struct pg_wmsg v;
+        memset(&v, 0, sizeof v);
+        v.type = PG_MT_CVIEW;
+        v.cflags = PG_CV_REDIRECT;
+        v.n_members = 1;
+        v.members[0] = pg->self;
+        (void)cl_send(pg, g, from, &v, false);
         return;
     }
     if (!cl_member_ready(pg, g))
@@ -953,6 +966,7 @@ static void cl_failover(struct pg *pg, struct pg_group *g, pg_node_id failed, pg
     pg->stats.client_failovers++;
     pg_sometimes(pg, g->gid, PG_ST_CL_FAIL, "client changed contact after a failure");
     cl->st = CS_HELLO;
+    cl->hello_tries = 0;
     cl->target = next;
     cl->due_ns = pg_now(pg) + pg->cfg.client_retry_ns;
     cl_send_hello(pg, g);
@@ -1073,6 +1087,11 @@ static void cl_client_pump(struct pg *pg, struct pg_group *g)
     cl->due_ns = now + pg->cfg.client_retry_ns;
     if (cl->st == CS_WAIT) {
         cl_send_req(pg, g);
+    } else if (cl->st == CS_HELLO && ++cl->hello_tries >= CL_HELLO_TRIES) {
+        int r = pg_rank_of(g->view.members, g->view.n_members, cl->target);
+        if (r >= 0) /* it never answers: as if it declined */
+            pg_rs_add(&cl->declined, (uint32_t)r);
+        cl_failover(pg, g, cl->target, cl->target);
     } else if (cl->st == CS_HELLO) {
         cl_send_hello(pg, g);
     } else if (cl->un_count) {

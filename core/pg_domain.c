@@ -508,21 +508,48 @@ static enum rec_verdict entry_ok(struct pg *pg, const struct pg_group *G, uint32
     return REC_NEVER;
 }
 
+/* A record naming view x->view of G, which this node left by installing a
+ * later one. The flush of that view delivered here every message of it that
+ * a survivor held; one it did not deliver was lost with every holder (the
+ * paper's stability limit), and the message that names it can never be
+ * delivered here in causal order. Views older than the PG_FIN_VIEWS kept, or
+ * before this node joined, are taken as satisfied. */
+static enum rec_verdict rec_past_view(struct pg *pg, const struct pg_group *G,
+                                      const struct drec_in *x)
+{
+    for (uint32_t i = 0; i < PG_FIN_VIEWS; i++) {
+        const struct pg_fin *f = &G->fin[i];
+        if (f->view != x->view || f->n == 0)
+            continue;
+        for (uint32_t e = 0; e < x->n; e++) {
+            if (x->rank[e] < f->n && f->vt[x->rank[e]] < x->val[e]) {
+                note_lost(pg, G->gid);
+                return REC_NEVER;
+            }
+        }
+        return REC_OK;
+    }
+    return REC_OK;
+}
+
 /* A record about G, a group this node is no longer in (EXCLUDED). A member
  * that left at its request took part in the last flush: it delivered every
- * message of its last view that a survivor delivered, so it owes nothing
- * more (as a member whose flush committed). One excluded as failed left
- * without that flush: it owes the messages of its last view it did not
+ * message of its last view that a survivor delivered, so it owes nothing of
+ * later views (as a member whose flush committed). One excluded as failed
+ * left without that flush: it owes the messages of its last view it did not
  * deliver, and may lack some of that view's messages that a later view of
  * G implies (TRACE.md rule 6 makes no exemption for an excluded member), so
  * such a record can never be satisfied here. */
-static enum rec_verdict rec_after_exit(const struct pg_group *G, const struct drec_in *x)
+static enum rec_verdict rec_after_exit(struct pg *pg, const struct pg_group *G,
+                                       const struct drec_in *x)
 {
     assert(G->st == PG_GS_EXCLUDED);
-    if (G->left_clean || G->view.view_id == 0 || x->view < G->view.view_id)
-        return REC_OK;
+    if (G->view.view_id == 0)
+        return REC_OK; /* never a member */
+    if (x->view < G->view.view_id)
+        return rec_past_view(pg, G, x);
     if (x->view > G->view.view_id)
-        return REC_NEVER;
+        return G->left_clean ? REC_OK : REC_NEVER;
     for (uint32_t i = 0; i < x->n; i++) { /* what its application got: it gets no more */
         uint32_t k = x->rank[i], v = x->val[i];
         if (k < G->view.n_members && pg_ab_app_count(G, k) < v)
@@ -550,13 +577,15 @@ static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct drec_in
     if (!G || G->domain != did)
         return REC_OK;
     if (G->st == PG_GS_EXCLUDED)
-        return rec_after_exit(G, x);
+        return rec_after_exit(pg, G, x);
     if (G->st == PG_GS_JOINING) /* it will owe the messages of its join view and later */
         return G->dec.key != 0 && x->view <= G->view.view_id ? REC_OK : REC_WAIT;
     if (G->st != PG_GS_MEMBER)
         return REC_OK; /* a client: it owes nothing */
-    if (G->view.view_id != x->view)
-        return G->view.view_id > x->view ? REC_OK : REC_WAIT;
+    if (G->view.view_id < x->view)
+        return REC_WAIT;
+    if (G->view.view_id > x->view)
+        return rec_past_view(pg, G, x);
     enum rec_verdict worst = REC_OK;
     for (uint32_t i = 0; i < x->n && worst != REC_NEVER; i++) {
         enum rec_verdict v = entry_ok(pg, G, x->rank[i], x->val[i]);

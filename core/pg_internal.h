@@ -23,6 +23,7 @@
 
 #define PG_CAP         PG_MAX_MEMBERS_CAP
 #define PG_REPORTS_MAX 16u /* suspicion reports a coordinator judges at once (more: dropped) */
+#define PG_FIN_VIEWS   4u  /* views whose final delivered VT a member keeps (pg_domain.c) */
 
 /* ---- the byte codec of every pg message and record (pg_wire.c, pg_domain.c) ----
  * A writer or reader over a bounded buffer: a write past cap or a read past
@@ -222,6 +223,14 @@ struct pg_group {
     bool release_due; /* stable advanced: release messages */
     int64_t stable_due_ns, ann_due_ns;
     struct pg_store cur, prev;
+    /* the delivered VT of each of the last views this node left by installing
+     * the next one (ring, fin_next counts): a record naming such a view asks
+     * whether its flush delivered the entries here (pg_domain.c) */
+    struct pg_fin {
+        uint32_t view, n;
+        uint32_t vt[PG_CAP];
+    } fin[PG_FIN_VIEWS];
+    uint32_t fin_next;
 
     /* view change (pg_view.c) */
     struct pg_rset dead;    /* ranks of the view this node no longer listens to */
@@ -393,6 +402,13 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
 void pg_cb_stable_tick(struct pg *pg, struct pg_group *g);
 void pg_cb_check_flush(struct pg *pg, struct pg_group *g);
 uint32_t pg_cb_unstable_own(const struct pg_group *g);
+/* Whether a majority of the view delivered message `seq` of rank j, as this
+ * node knows it (its own VT, the members' acknowledgement rows, stability). */
+bool pg_cb_majority_has(const struct pg_group *g, uint32_t j, uint32_t seq);
+/* Sends this member's delivered VT to member `to` now (an acknowledgement,
+ * as a STABLE advertisement: abcast safety, pg_abcast.c). Precondition:
+ * member, `to` another member of the view. */
+void pg_cb_ack_to(struct pg *pg, struct pg_group *g, pg_node_id to);
 /* Whether some message of g is deliverable by its VT but waits for a record. */
 bool pg_cb_dom_blocked(struct pg *pg, struct pg_group *g);
 
@@ -529,6 +545,10 @@ void pg_ab_free(struct pg_group *g);
 /* Sends an own abcast now (not during a flush). PG_E_FULL: too many own
  * abcasts not yet delivered, or as pg_cb_send. */
 int pg_ab_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
+/* Member acknowledgements moved (ack rows, stability): positions may have
+ * become safe (a majority delivered their record), so abcasts may be handed
+ * over. */
+void pg_ab_acks_changed(struct pg *pg, struct pg_group *g);
 /* Messages of rank handed to the application (or passed through) in this view. */
 uint32_t pg_ab_app_count(const struct pg_group *g, uint32_t rank);
 /* The token holder as this node knows it (PG_NODE_NONE: none yet). */

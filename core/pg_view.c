@@ -1054,15 +1054,17 @@ void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank
 /* A FLUSH or NEED about the view before the current one, from `from`:
  * answer it alone with the decision that installed the current view (it
  * may install at once: ACK_INSTALLED), if this node has it and `from` is a
- * member now (a process left out of it was deemed faulty at the install). */
+ * member now or the member that view let leave (a process left out of it as
+ * failed was told so at the install). */
 void pg_view_on_prev(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)
 {
     if (g->last_dec.key == 0 || g->last_dec_view != m->view_id || g->prev.view_id != m->view_id)
         return;
     if (m->type == PG_MT_FLUSH && pg_key(m->attempt, m->rank) <= g->last_dec.key)
         return;
-    if (from == pg->self || pg_rank_of(g->view.members, g->view.n_members, from) < 0)
-        return;
+    if (from == pg->self ||
+        (pg_rank_of(g->view.members, g->view.n_members, from) < 0 && from != g->last_dec.left))
+        return; /* the member that left at its request finishes that view too */
     respond_full(pg, g, &g->prev, &g->last_dec, m->view_id, g->last_dec_old_n, ACK_INSTALLED, from);
 }
 

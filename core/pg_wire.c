@@ -6,7 +6,8 @@
  *   FWD      u8 rank, varint n, n x varint, [AB], payload
  *   AB       (DATA/FWD whose type byte has bit 0x80: the abcast extension)
  *            u8 flags (enum pg_ab_flag, not 0), then if ORDER: varint start,
- *            u8 n, n x (u8 rank, varint seq); then if TOKEN: u8 rank;
+ *            u8 n, n x (u8 rank, varint seq); then if TOKEN: u8 rank; then if
+ *            SAFE: varint safe_pos (>= 1);
  *            a NOAPP message has no payload
  *   DOM      (DATA/FWD whose type byte has bit 0x40: cross-group timestamps, after AB)
  *            varint len, len bytes in pg_domain.c's record format (pg_dom_valid)
@@ -286,6 +287,10 @@ static void enc_ab(const struct pg_wmsg *m, struct pgw_out *o)
     }
     if (m->ab & PG_AB_TOKEN)
         pgw_out_u8(o, m->token_to);
+    if (m->ab & PG_AB_SAFE) {
+        assert(m->safe_pos >= 1);
+        pgw_out_var(o, m->safe_pos);
+    }
 }
 
 size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
@@ -497,6 +502,11 @@ static void dec_ab(struct pgw_in *in, struct pg_wmsg *m)
     }
     if (m->ab & PG_AB_TOKEN)
         m->token_to = in_rank(in);
+    if (m->ab & PG_AB_SAFE) {
+        m->safe_pos = pgw_in_var32(in);
+        if (m->safe_pos == 0)
+            in->ok = false;
+    }
 }
 
 int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
@@ -509,7 +519,7 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
     m->payload = NULL;
     m->len = 0;
     m->ab = 0;
-    m->token_to = m->ord_start = m->n_ord = 0;
+    m->token_to = m->ord_start = m->n_ord = m->safe_pos = 0;
     m->st_status = 0;
     m->st_total = m->st_off = 0;
     m->dep = NULL;

@@ -87,6 +87,7 @@ static void check_roundtrip(const uint8_t *data, size_t size)
     assert(!memcmp(a.members, b.members, a.n_members * sizeof a.members[0]));
     assert(a.len == 0 || !memcmp(a.payload, b.payload, a.len));
     assert(a.ab == b.ab && a.token_to == b.token_to && a.ord_start == b.ord_start);
+    assert(a.safe_pos == b.safe_pos);
     assert(a.n_ord == b.n_ord && !memcmp(a.ord_rank, b.ord_rank, a.n_ord));
     assert(!memcmp(a.ord_seq, b.ord_seq, a.n_ord * sizeof a.ord_seq[0]));
     assert(a.st_status == b.st_status && a.st_total == b.st_total && a.st_off == b.st_off);
