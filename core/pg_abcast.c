@@ -251,8 +251,7 @@ static void ab_safe_to(struct pg_ab *ab, uint32_t pos)
 static bool ab_advance_safe(const struct pg_group *g, struct pg_ab *ab)
 {
     uint32_t k = 0;
-    while (k < ab->n_carriers &&
-           pg_cb_majority_has(g, ab->carriers[k].rank, ab->carriers[k].seq))
+    while (k < ab->n_carriers && pg_cb_majority_has(g, ab->carriers[k].rank, ab->carriers[k].seq))
         ab->safe = ab->carriers[k++].last;
     if (k == 0)
         return false;
@@ -392,13 +391,11 @@ void pg_ab_publish(struct pg *pg, struct pg_group *g)
     if (pg_view_flushing(g))
         return; /* a flush orders what is unpublished (pg_ab_finish_view) */
     while (g->st == PG_GS_MEMBER && ab->holder == g->my_rank &&
-           (ab->assigned > ab->published || ab->pass_to != AB_NONE ||
-            ab->safe > ab->announced)) {
+           (ab->assigned > ab->published || ab->pass_to != AB_NONE || ab->safe > ab->announced)) {
         uint32_t before = ab->published, before_safe = ab->announced;
         if (pg_cb_send_ex(pg, g, NULL, 0, true, PG_AB_NOAPP) != PG_OK)
             return;
-        assert(ab->published > before || ab->announced > before_safe ||
-               ab->holder != g->my_rank);
+        assert(ab->published > before || ab->announced > before_safe || ab->holder != g->my_rank);
     }
     if (ab->ack_due && g->st == PG_GS_MEMBER && ab->holder != g->my_rank) {
         ab->ack_due = false; /* the end of a delivery pass: the holder counts a majority */
@@ -478,7 +475,6 @@ static bool ab_ready(const struct pg_ab *ab, const struct pg_ab_ent *e)
         return true;
     return e->pos != 0 && e->pos == ab->delivered + 1 && e->pos <= ab->safe;
 }
-
 
 static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t seq, uint8_t ab_flags,
                       const uint8_t *payload, uint32_t len)
