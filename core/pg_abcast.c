@@ -44,18 +44,27 @@
  *
  * Safety (rule 7 holds for members that crash too): an abcast is handed to
  * the application only once its position is safe, i.e. a majority of the
- * view delivered the record that holds it (ab->safe). A view change needs a
- * majority, so a survivor holds that record and the flush gives it to every
- * survivor: nobody, the holder included, acts on an order the survivors do
- * not repeat. Without this, a holder that delivered its own abcasts at once,
- * or positioned others' and delivered them, then crashed with its record lost
+ * view delivered the record that holds it. A view change needs a majority,
+ * so a survivor holds that record and the flush gives it to every survivor:
+ * nobody, the holder included, acts on an order the survivors do not repeat.
+ * Without this, a holder that delivered its own abcasts at once, or
+ * positioned others' and delivered them, then crashed with its record lost
  * everywhere, had an order the survivors contradicted (explore seed 8396,
- * scenarios/abcast-holder-crash.scn). Knowing: every member counts a
- * majority from the acknowledgement rows it has (pg_cb_majority_has: VTs on
- * traffic, STABLE advertisements); a member that delivered a record and sent
- * nothing after it in that delivery pass acknowledges to the holder at once;
- * the holder marks the safe prefix (PG_AB_SAFE) on its next message, else on
- * a carrier. The cost: about two hops more than the record alone.
+ * scenarios/abcast-holder-crash.scn).
+ *
+ * How it is known: the holder counts (ab->counted) from its acknowledgement
+ * rows (pg_cb_majority_has: VTs on traffic, STABLE advertisements); a member
+ * that delivered a record and sent nothing after it in that delivery pass
+ * acknowledges to the holder at once. The holder multicasts the counted
+ * prefix as a SAFE mark (PG_AB_SAFE, on a carrier or its next message) and
+ * hands over only after the mark left; every other member hands over when
+ * it delivers the mark (ab->safe). So every hand-over follows, at its
+ * member, a cbcast message it delivered or sent: a later send names that
+ * message in its timestamps, in this group (VT) and in the others of the
+ * domain (pg_domain.c), and whoever delivers the later send has handed the
+ * abcast over before (rule 6 across groups; a member that counted a
+ * majority itself and handed over would break it). The cost: about two
+ * hops more than the record alone.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -92,10 +101,13 @@ struct pg_ab {
     uint32_t holder;    /* rank of the token holder */
     uint32_t assigned;  /* last position given (holder) or learned from a record */
     uint32_t published; /* last position multicast (holder) or learned */
-    uint32_t safe;      /* last position whose record a majority of the view delivered */
-    struct pg_ab_carrier carriers[AB_CARRIERS]; /* published, not yet safe, oldest first */
+    uint32_t counted;   /* last position whose record a majority delivered, as counted
+                           by the holder (a non-holder: the last SAFE mark) */
+    uint32_t announced; /* holder: last position multicast in a SAFE mark */
+    uint32_t safe;      /* last position that may be handed over: the holder's
+                           announced, a non-holder's last SAFE mark */
+    struct pg_ab_carrier carriers[AB_CARRIERS]; /* published, not yet counted, oldest first */
     uint32_t n_carriers;
-    uint32_t announced; /* holder: last safe position multicast (PG_AB_SAFE) */
     bool ack_due;       /* delivered a record and multicast nothing since: tell the holder */
     uint32_t delivered; /* last position handed to the application */
     uint32_t pass_to;   /* holder: a decided pass not yet sent, AB_NONE if none */
@@ -226,7 +238,7 @@ static struct pg_ab_ent *ab_find(const struct pg_ab *ab, uint32_t rank, uint32_t
  * its record lost everywhere, used to). */
 static void ab_carrier_push(struct pg_ab *ab, uint32_t last, uint32_t rank, uint32_t seq)
 {
-    assert(last > ab->safe && rank < ab->n);
+    assert(last > ab->counted && rank < ab->n);
     if (ab->n_carriers == AB_CARRIERS) { /* full: the newest replaces the last one (a
                                             majority that delivered it delivered the last) */
         ab->carriers[AB_CARRIERS - 1] = (struct pg_ab_carrier){last, seq, (uint8_t)rank};
@@ -235,7 +247,8 @@ static void ab_carrier_push(struct pg_ab *ab, uint32_t last, uint32_t rank, uint
     ab->carriers[ab->n_carriers++] = (struct pg_ab_carrier){last, seq, (uint8_t)rank};
 }
 
-/* The holder announced pos safe: the carriers up to it are done. */
+/* A non-holder delivered the holder's SAFE mark pos: the carriers up to it
+ * are done (a later holder counts from there). */
 static void ab_safe_to(struct pg_ab *ab, uint32_t pos)
 {
     assert(pos > ab->safe && pos <= ab->published);
@@ -245,19 +258,22 @@ static void ab_safe_to(struct pg_ab *ab, uint32_t pos)
     memmove(ab->carriers, ab->carriers + k, (ab->n_carriers - k) * sizeof *ab->carriers);
     ab->n_carriers -= k;
     ab->safe = pos;
+    ab->counted = pos > ab->counted ? pos : ab->counted;
 }
 
-/* Advances ab->safe over the carriers a majority delivered; true if it moved. */
-static bool ab_advance_safe(const struct pg_group *g, struct pg_ab *ab)
+/* The holder advances ab->counted over the carriers a majority delivered
+ * (as its acknowledgement rows tell); true if it moved. */
+static bool ab_count(const struct pg_group *g, struct pg_ab *ab)
 {
+    assert(ab->holder == g->my_rank);
     uint32_t k = 0;
     while (k < ab->n_carriers && pg_cb_majority_has(g, ab->carriers[k].rank, ab->carriers[k].seq))
-        ab->safe = ab->carriers[k++].last;
+        ab->counted = ab->carriers[k++].last;
     if (k == 0)
         return false;
     memmove(ab->carriers, ab->carriers + k, (ab->n_carriers - k) * sizeof *ab->carriers);
     ab->n_carriers -= k;
-    assert(ab->safe <= ab->published);
+    assert(ab->counted <= ab->published && ab->counted > ab->announced);
     return true;
 }
 
@@ -341,9 +357,9 @@ void pg_ab_build(const struct pg *pg, const struct pg_group *g, struct pg_wmsg *
         m->ord_start = ab->published + 1;
         m->n_ord = k;
     }
-    if (ab->safe > ab->announced) {
+    if (ab->counted > ab->announced) {
         m->ab |= PG_AB_SAFE;
-        m->safe_pos = ab->safe;
+        m->safe_pos = ab->counted;
     }
     if (ab->pass_to != AB_NONE && !own && ab->published + k == ab->assigned) {
         m->ab |= PG_AB_TOKEN;
@@ -357,7 +373,8 @@ void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
     ab->ack_due = false; /* the message carries this node's delivered VT */
     if (m->ab & PG_AB_SAFE) {
         assert(ab->holder == g->my_rank && m->safe_pos > ab->announced);
-        ab->announced = m->safe_pos;
+        assert(m->safe_pos <= ab->counted && ab->safe <= ab->announced);
+        ab->announced = m->safe_pos; /* handed over after the send (pg_ab_publish) */
     }
     if (m->ab & PG_AB_ORDER) {
         assert(ab->holder == g->my_rank && m->ord_start == ab->published + 1);
@@ -385,19 +402,29 @@ void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
     }
 }
 
+static void ab_release(struct pg *pg, struct pg_group *g);
+
 void pg_ab_publish(struct pg *pg, struct pg_group *g)
 {
     struct pg_ab *ab = g->ab;
     if (pg_view_flushing(g))
         return; /* a flush orders what is unpublished (pg_ab_finish_view) */
-    while (g->st == PG_GS_MEMBER && ab->holder == g->my_rank &&
-           (ab->assigned > ab->published || ab->pass_to != AB_NONE || ab->safe > ab->announced)) {
-        uint32_t before = ab->published, before_safe = ab->announced;
+    while (
+        g->st == PG_GS_MEMBER && ab->holder == g->my_rank &&
+        (ab->assigned > ab->published || ab->pass_to != AB_NONE || ab->counted > ab->announced)) {
+        uint32_t before = ab->published, before_mark = ab->announced;
         if (pg_cb_send_ex(pg, g, NULL, 0, true, PG_AB_NOAPP) != PG_OK)
             return;
-        assert(ab->published > before || ab->announced > before_safe || ab->holder != g->my_rank);
+        assert(ab->published > before || ab->announced > before_mark || ab->holder != g->my_rank);
     }
-    if (ab->ack_due && g->st == PG_GS_MEMBER && ab->holder != g->my_rank) {
+    if (g->st != PG_GS_MEMBER)
+        return;
+    if (ab->announced > ab->safe) { /* the mark is out: the holder hands over too */
+        assert(ab->announced <= ab->counted);
+        ab->safe = ab->announced;
+        if (ab->count > 0)
+            ab_release(pg, g);
+    } else if (ab->ack_due && ab->holder != g->my_rank) {
         ab->ack_due = false; /* the end of a delivery pass: the holder counts a majority */
         pg_cb_ack_to(pg, g, g->view.members[ab->holder]);
     }
@@ -457,8 +484,13 @@ static bool ab_apply(struct pg *pg, struct pg_group *g, uint32_t j, const struct
     }
     if (m->ab & PG_AB_TOKEN) {
         ab->holder = x[0];
-        if (ab->holder == g->my_rank)
+        ab->announced = ab->safe; /* the new holder marks from what the old one marked */
+        if (ab->holder == g->my_rank) {
             ab_take_token(pg, g);
+            (void)ab_count(g, ab);
+        } else if (ab->n_carriers > 0) {
+            ab->ack_due = true; /* the new holder counts the majority of what waits */
+        }
     }
     return true;
 }
@@ -596,20 +628,17 @@ void pg_ab_on_deliver(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
     }
     if ((e->ab & PG_AB_ABCAST) && e->pos == 0 && ab->holder == g->my_rank)
         ab_assign(pg, g, e);
-    (void)ab_advance_safe(g, ab);
+    if (ab->holder == g->my_rank && ab->n_carriers > 0)
+        (void)ab_count(g, ab); /* the mark goes out at the end of the pass (pg_ab_publish) */
     ab_release(pg, g);
 }
 
 void pg_ab_acks_changed(struct pg *pg, struct pg_group *g)
 {
     struct pg_ab *ab = g->ab;
-    if (ab->n_carriers == 0 || !ab_advance_safe(g, ab))
+    if (ab->holder != g->my_rank || ab->n_carriers == 0 || !ab_count(g, ab))
         return;
-    uint32_t view_id = g->view.view_id;
-    if (ab->count > 0)
-        ab_release(pg, g);
-    if (g->st == PG_GS_MEMBER && g->view.view_id == view_id && ab->holder == g->my_rank)
-        pg_ab_publish(pg, g); /* tell the others (PG_AB_SAFE) */
+    pg_ab_publish(pg, g); /* the mark, then the holder's own hand-over */
 }
 
 /* ---- view change ---- */
@@ -655,7 +684,8 @@ void pg_ab_finish_view(struct pg *pg, struct pg_group *g)
         if (pg_rank_of(g->dec.members, g->dec.n_members, g->view.members[ab->holder]) < 0)
             pg_sometimes(pg, g->gid, PG_ST_AB_HOLDER, "token holder failed with unordered abcasts");
     }
-    ab->published = ab->safe = ab->assigned; /* the flush gave every survivor the same */
+    /* the flush gave every survivor the same */
+    ab->published = ab->counted = ab->announced = ab->safe = ab->assigned;
     ab->n_carriers = 0;
     uint32_t view_id = g->view.view_id;
     ab_release(pg, g);

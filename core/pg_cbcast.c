@@ -391,6 +391,11 @@ void pg_cb_check_flush(struct pg *pg, struct pg_group *g)
         if (pg_ab_app_count(g, g->my_rank) < g->f_seq)
             return; /* an own abcast (or what follows one) still waits for its position */
         memcpy(g->f_snap, g->vt, n * sizeof(uint32_t));
+        /* every own message sent so far, those not looped back yet included: an
+         * abcast holder hands over right after its SAFE mark leaves, and the
+         * others hand over once they deliver that mark (pg_abcast.c) */
+        assert(g->my_seq >= g->f_snap[g->my_rank]);
+        g->f_snap[g->my_rank] = g->my_seq;
         g->f_snap_ok = true;
     }
     for (uint32_t k = 0; k < n; k++)
