@@ -451,6 +451,7 @@ static void run_simulate(struct sim_world *w, FILE *out)
     run_phys_config(s, &cfg);
     run_pg_config(s, &w->pg_cfg);
     run_emit_domains(w);
+    sim_world_app_host(w);
     for (uint32_t p = 0; p < s->n_procs; p++)
         sim_inc_create(w, p);
     for (uint32_t p = 0; p < s->n_procs; p++)

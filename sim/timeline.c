@@ -166,14 +166,7 @@ static void tl_sabotage(struct sim_world *w, const struct scn_fault *f)
     tl_emit_fault(w, "sabotage", extra);
     if (id == PG_NODE_NONE)
         return;
-    if (f->sabotage == SCN_SAB_FORGE_VIEW)
-        w->incs[id - 1]->app.sab.forge = true;
-    else if (f->sabotage == SCN_SAB_EARLY_FLUSH)
-        w->incs[id - 1]->app.sab.early = true;
-    else if (f->sabotage == SCN_SAB_BAD_STATE)
-        w->incs[id - 1]->app.sab.corrupt = true;
-    else
-        w->incs[id - 1]->app.sab.pending = (int)f->sabotage;
+    sim_app_sabotage(&w->incs[id - 1]->app, f->sabotage);
 }
 
 /* join/leave are carried out by the process's own actor (app.c) at the same

@@ -324,7 +324,7 @@ static struct sim_dgram *delayq_pop(struct sim_inc *inc)
 
 static int64_t inc_next_deadline(const struct sim_inc *inc)
 {
-    int64_t next = sim_app_next_ns(inc);
+    int64_t next = sim_app_next_ns(&inc->app);
     for (unsigned s = 0; s < PG_TIMER_SLOTS; s++)
         if (inc->timer_ns[s] < next)
             next = inc->timer_ns[s];
@@ -368,7 +368,7 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
     while (inc->alive && inc->n_delayed > 0 && inc->delayq[0].release_ns <= now)
         inc_feed(inc, delayq_pop(inc));
     if (inc->alive)
-        sim_app_run_due(inc, now);
+        sim_app_run_due(&inc->app, now);
     inc_sample(inc);
 }
 
@@ -436,7 +436,7 @@ static void inc_free(struct sim_inc *inc)
     inc->delayq = NULL;
     sg_rx_free(inc->rx);
     inc->rx = NULL;
-    sim_app_stop(inc);
+    sim_app_stop(&inc->app);
     pg_node_free(inc->node);
     inc->node = NULL;
 }
@@ -451,7 +451,7 @@ static void inc_actor(int argc, char **argv)
     sim_world_sync(w);
     sg_mailbox_set_receiver(sg_mailbox_get_name(inc->mbox));
     inc->rx = sg_rx_new(inc->mbox);
-    sim_app_start(inc);
+    sim_app_start(&inc->app);
     while (inc->alive) {
         int64_t now = sim_world_now_ns(w);
         if (now >= w->end_ns)
@@ -482,6 +482,70 @@ static void inc_actor(int argc, char **argv)
         inc_step_end(inc);
     }
     inc_free(inc);
+}
+
+/* ---- the application's host (app.h) ---- */
+
+static int64_t host_now_ns(void *drv)
+{
+    struct sim_inc *inc = drv;
+    return sim_world_now_ns(inc->w);
+}
+
+static void host_emit(void *drv, struct chk_event *e)
+{
+    sim_inc_emit(drv, e);
+}
+
+static const char *host_inc_name(void *drv, pg_node_id id)
+{
+    struct sim_inc *inc = drv;
+    return sim_inc_name(inc->w, id);
+}
+
+static pg_node_id host_current(void *drv, uint32_t proc)
+{
+    struct sim_inc *inc = drv;
+    return inc->w->current[proc];
+}
+
+/* The first live incarnation, by id, that is a member of group g (not a
+ * client) and is not `inc`: the simulator sees every node. */
+static pg_node_id host_contact(void *drv, uint32_t g)
+{
+    struct sim_inc *inc = drv;
+    struct sim_world *w = inc->w;
+    for (uint32_t i = 0; i < w->n_incs; i++) {
+        const struct sim_inc *o = w->incs[i];
+        uint32_t view;
+        if (o->id != inc->id && o->alive && o->node && !pg_is_client(pg_node_pg(o->node), g + 1) &&
+            pg_send_view(pg_node_pg(o->node), g + 1, &view) == PG_OK)
+            return o->id;
+    }
+    return PG_NODE_NONE;
+}
+
+static int64_t host_sent_ns(void *drv, pg_node_id from, uint64_t seq)
+{
+    struct sim_inc *inc = drv;
+    const struct sim_inc *src = inc->w->incs[from - 1];
+    assert(seq >= 1 && seq <= src->app.n_send_ns);
+    return src->app.send_ns[seq - 1];
+}
+
+void sim_world_app_host(struct sim_world *w)
+{
+    w->app_host = (struct sim_app_host){.scn = w->scn,
+                                        .group_pg = w->group_pg,
+                                        .tot = &w->tot,
+                                        .metrics = w->metrics,
+                                        .proc_sends = w->proc_sends,
+                                        .now_ns = host_now_ns,
+                                        .emit = host_emit,
+                                        .inc_name = host_inc_name,
+                                        .current = host_current,
+                                        .contact = host_contact,
+                                        .sent_ns = host_sent_ns};
 }
 
 /* ---- incarnations ---- */
@@ -528,6 +592,12 @@ struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
                                .send = env_send,
                                .draw_u64 = env_random,
                                .trace = env_trace};
+    inc->app.host = &w->app_host;
+    inc->app.drv = inc;
+    inc->app.name = inc->name;
+    inc->app.id = inc->id;
+    inc->app.proc = proc;
+    inc->app.alive = &inc->alive;
     w->tot.incarnations++;
     return inc;
 }
@@ -537,6 +607,7 @@ void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg)
 {
     inc->node = pg_node_new_pg(&inc->env, inc->id, cfg, &inc->w->pg_cfg);
     assert(inc->node);
+    inc->app.node = inc->node;
     struct chk_event e = {.ev = CHK_EV_START, .ev_name = "start", .view = -1};
     e.node = inc->name;
     sim_emit(inc->w, &e);
