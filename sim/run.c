@@ -197,13 +197,12 @@ static struct sim_world *run_world_new(const struct scn *s, const struct sim_opt
     w->end_ns = o->run_ns > 0 ? o->run_ns : s->run_ns;
     w->current = calloc(s->n_procs + 1, sizeof *w->current);
     w->generation = calloc(s->n_procs + 1, sizeof *w->generation);
-    w->drop = calloc((size_t)s->n_procs * s->n_procs + 1, 1);
+    sim_faults_init(&w->faults, s->n_procs);
     w->proc_sends = calloc(s->n_procs + 1, sizeof *w->proc_sends);
-    w->sends_at_split = calloc(s->n_procs + 1, sizeof *w->sends_at_split);
-    assert(w->proc_sends && w->sends_at_split);
+    assert(w->proc_sends);
     w->group_pg = calloc(s->n_groups + 1, sizeof *w->group_pg);
     w->pool = sim_dgram_pool_new();
-    assert(w->current && w->generation && w->drop && w->group_pg);
+    assert(w->current && w->generation && w->group_pg);
     return w;
 }
 
@@ -216,9 +215,8 @@ static void run_world_free(struct sim_world *w)
     free(w->incs);
     free(w->current);
     free(w->generation);
-    free(w->drop);
+    sim_faults_free(&w->faults);
     free(w->proc_sends);
-    free(w->sends_at_split);
     free(w->group_pg);
     free(w->hosts);
     free(w->linebuf);

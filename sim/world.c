@@ -153,11 +153,6 @@ static uint64_t env_random(void *ctx)
     return sim_rng_next(&inc->rng_core);
 }
 
-static bool world_dropped_by_matrix(const struct sim_world *w, uint32_t from, uint32_t to)
-{
-    return w->any_drop && w->drop[(size_t)from * w->scn->n_procs + to];
-}
-
 /* ---- datagram buffers ---- */
 
 struct sim_dgram_pool *sim_dgram_pool_new(void)
@@ -232,12 +227,11 @@ static void world_put(struct sim_inc *src, struct sim_inc *dst, const uint8_t *b
     d->from = src->id;
     d->len = (uint32_t)len;
     memcpy(d->bytes, buf, len);
-    d->extra_delay_ns = w->delay_ns;
-    if (w->jitter_ns > 0)
-        d->extra_delay_ns += (int64_t)(sim_rng_unit(&src->rng_net) * (double)w->jitter_ns);
-    if (w->garble > 0 && len > 0 && sim_rng_unit(&src->rng_net) < w->garble) {
-        size_t at = sim_rng_next(&src->rng_net) % len;
-        d->bytes[at] ^= (uint8_t)(1u + sim_rng_next(&src->rng_net) % 255u);
+    struct sim_copy copy;
+    sim_faults_copy(&w->faults, &src->rng_net, len, &copy);
+    d->extra_delay_ns = copy.extra_delay_ns;
+    if (copy.garbled) {
+        d->bytes[copy.at] ^= copy.mask;
         w->tot.garbled_injected++;
     }
     w->tot.delayed += d->extra_delay_ns > 0;
@@ -260,16 +254,16 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
         w->tot.drop_dead++;
         return;
     }
-    if (world_dropped_by_matrix(w, src->proc, dst->proc)) {
+    if (sim_faults_cut(&w->faults, src->proc, dst->proc)) {
         w->tot.drop_partition++;
         return;
     }
-    if (w->loss > 0 && sim_rng_unit(&src->rng_net) < w->loss) {
+    if (sim_faults_lost(&w->faults, &src->rng_net)) {
         w->tot.drop_loss++;
         return;
     }
     world_put(src, dst, buf, len);
-    if (w->dup > 0 && sim_rng_unit(&src->rng_net) < w->dup) {
+    if (sim_faults_duplicated(&w->faults, &src->rng_net)) {
         w->tot.duplicated++;
         world_put(src, dst, buf, len);
     }

@@ -8,6 +8,7 @@
 #include <simgrid/forward.h>
 
 #include "app.h"
+#include "faults.h"
 #include "metrics.h"
 #include "progress.h"
 #include "node.h"
@@ -105,12 +106,8 @@ struct sim_world {
     struct pg_config pg_cfg; /* every incarnation's group layer (run_pg_config) */
     bool any_pg;             /* some group does (else the pg layer stays idle and is not sampled) */
 
-    uint8_t *drop; /* n_procs x n_procs: drop[from * n + to] */
-    bool any_drop;
+    struct sim_faults faults; /* the timeline's network faults (faults.h) */
     uint64_t *proc_sends;     /* per proc: application sends so far (all incarnations) */
-    uint64_t *sends_at_split; /* proc_sends when the drop matrix last became non-empty */
-    double loss, dup, garble;
-    int64_t delay_ns, jitter_ns;
     uint64_t rng_ctl;
 
     struct sim_app_host app_host;  /* what every incarnation's application uses (app.h) */
