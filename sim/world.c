@@ -80,21 +80,9 @@ void sim_inc_emit(struct sim_inc *inc, struct chk_event *e)
         sim_emit(inc->w, e);
 }
 
-static void sim_count_sometimes(struct sim_world *w, const char *name)
-{
-    for (size_t i = 0; i < SIM_SOMETIMES_MAX; i++) {
-        if (!w->sometimes_name[i])
-            w->sometimes_name[i] = name;
-        if (w->sometimes_name[i] == name || !strcmp(w->sometimes_name[i], name)) {
-            w->sometimes[i]++;
-            return;
-        }
-    }
-}
-
 void sim_sometimes(struct sim_world *w, const char *node, const char *name)
 {
-    sim_count_sometimes(w, name);
+    sim_sometimes_count(&w->sometimes, name);
     struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = "sometimes", .view = -1};
     e.node = node;
     e.detail = name;
@@ -118,7 +106,7 @@ static void env_trace(void *ctx, const struct pg_trace *t)
         break;
     case PG_TR_SOMETIMES:
         e.ev_name = "sometimes";
-        sim_count_sometimes(inc->w, t->detail ? t->detail : "?");
+        sim_sometimes_count(&inc->w->sometimes, t->detail ? t->detail : "?");
         break;
     default:
         e.ev_name = "core";
@@ -366,64 +354,9 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
     inc_sample(inc);
 }
 
-static void inc_collect_stats(struct sim_inc *inc)
-{
-    struct sim_totals *t = &inc->w->tot;
-    const struct phys_stats *st = phys_stats(pg_node_phys(inc->node));
-    t->data_first += st->data_sent;
-    t->retransmits += st->retransmits;
-    t->acks += st->acks_sent;
-    t->heartbeats += st->heartbeats_sent;
-    t->header_bytes += st->header_bytes_sent;
-    t->garbled_dropped += st->garbled_dropped;
-    t->duplicates_dropped += st->duplicates_dropped;
-    t->suspicions += st->suspicions;
-    const struct pg_stats *ps = pg_stats(pg_node_pg(inc->node));
-    t->pg_data += ps->data_sent;
-    t->pg_control += ps->control_sent;
-    t->pg_stable += ps->stable_msgs_sent;
-    t->pg_header_bytes += ps->header_bytes;
-    t->pg_delayed += ps->delayed_causal;
-    t->pg_delayed_ns += ps->delayed_causal_ns;
-    if (ps->delayed_causal_max_ns > t->pg_delayed_max_ns)
-        t->pg_delayed_max_ns = ps->delayed_causal_max_ns;
-    t->pg_forwarded += ps->forwarded;
-    t->pg_dom_delayed += ps->dom_delayed;
-    t->pg_dom_delayed_ns += ps->dom_delayed_ns;
-    if (ps->dom_delayed_max_ns > t->pg_dom_delayed_max_ns)
-        t->pg_dom_delayed_max_ns = ps->dom_delayed_max_ns;
-    t->pg_dom_header_bytes += ps->dom_header_bytes;
-    t->pg_installs_held += ps->installs_held;
-    t->pg_p2p_sent += ps->p2p_sent;
-    t->pg_p2p_delivered += ps->p2p_delivered;
-    t->pg_abcasts += ps->abcasts;
-    t->pg_abcast_delivered += ps->abcast_delivered;
-    t->pg_order_records += ps->order_records_sent;
-    t->pg_order_carriers += ps->order_carriers;
-    t->pg_token_passes += ps->token_passes;
-    t->pg_abcast_flush_ordered += ps->abcast_flush_ordered;
-    t->pg_order_delay_sum_ns += ps->order_delay_total_ns;
-    t->cl_sent += ps->client_sent;
-    t->cl_resent += ps->client_resent;
-    t->cl_failovers += ps->client_failovers;
-    t->cl_diff_delivered += ps->client_diff_delivered;
-    t->cl_forwarded += ps->client_forwarded;
-    t->cl_stale += ps->client_stale_rejected;
-    t->cl_dups += ps->client_dup_dropped;
-    t->diffusions += ps->diffusions;
-    t->diff_relayed += ps->diffusion_relayed;
-    t->diff_gaps += ps->diffusion_gaps;
-    if (ps->order_delay_max_ns > t->pg_order_delay_max_ns)
-        t->pg_order_delay_max_ns = ps->order_delay_max_ns;
-    t->pg_state_sent += ps->state_sent;
-    t->pg_state_chunks += ps->state_chunks;
-    t->pg_state_received += ps->state_received;
-    t->pg_state_failed += ps->state_failed;
-}
-
 static void inc_free(struct sim_inc *inc)
 {
-    inc_collect_stats(inc);
+    sim_totals_add_node(&inc->w->tot, inc->node);
     while (inc->n_delayed > 0)
         sim_dgram_release(delayq_pop(inc));
     free(inc->delayq);

@@ -11,6 +11,7 @@
 #include "faults.h"
 #include "metrics.h"
 #include "progress.h"
+#include "summary.h"
 #include "node.h"
 #include "pg.h"
 #include "phys.h"
@@ -19,7 +20,6 @@
 #define SIM_DELAYQ_MAX     65536u /* datagrams held back by delay/jitter at one incarnation */
 #define SIM_UDP_OVERHEAD_B 28     /* IPv4 + UDP headers added to each datagram's simulated size */
 
-#define SIM_SOMETIMES_MAX  64u   /* distinct "sometimes" situations counted in one run */
 #define SIM_DGRAM_POOL_MAX 4096u /* free datagram buffers kept for reuse */
 #define SIM_DGRAM_SMALL_B  512u  /* bytes a reusable buffer holds; bigger ones are malloc'd */
 
@@ -116,8 +116,7 @@ struct sim_world {
     struct sim_dgram_pool *pool;
 
     struct sim_totals tot;
-    uint64_t sometimes[SIM_SOMETIMES_MAX];
-    const char *sometimes_name[SIM_SOMETIMES_MAX];
+    struct sim_sometimes sometimes;
 };
 
 /* world.c */
