@@ -876,6 +876,17 @@ void sim_app_run_due(struct sim_app *a, int64_t now_ns)
     }
 }
 
+const char *sim_core_ev_name(enum pg_trace_kind kind)
+{
+    const char *ev = kind == PG_TR_SUSPECT     ? "suspect"
+                     : kind == PG_TR_GARBLED   ? "garbled"
+                     : kind == PG_TR_DROPPED   ? "dropped"
+                     : kind == PG_TR_SOMETIMES ? "sometimes"
+                                               : "core";
+    assert(chk_ev_documented(ev)); /* the reader knows every kind written */
+    return ev;
+}
+
 void sim_app_sabotage(struct sim_app *a, enum scn_sabotage what)
 {
     if (what == SCN_SAB_FORGE_VIEW)

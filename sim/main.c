@@ -18,6 +18,7 @@
 #include "chk.h"
 #include "cli.h"
 #include "explore.h"
+#include "live.h"
 #include "outfile.h"
 #include "pgroup_version.h"
 #include "scenario.h"
@@ -195,6 +196,33 @@ static const char usage_sweep[] =
     "wall_s. Exit status: 0 every row PASS, 1 some row FAIL or ERROR (or gnuplot failed),\n"
     "2 bad spec (FILE:LINE:COL: message), usage or a failed write, 130 interrupted.\n";
 
+static const char usage_live[] =
+    "usage: pgroup live SCENARIO [--time-scale X] [--seed N] [--trace FILE] [--brief]\n"
+    "                   [--metrics FILE] [--latency-csv FILE]\n"
+    "\n"
+    "Runs SCENARIO (format: scenarios/README.md) as real processes on this machine: one\n"
+    "OS process per scenario process, each running the same core and the same workload\n"
+    "as `pgroup run`, over UDP on 127.0.0.1 (one port per process), in real time. The\n"
+    "fault timeline is applied as it comes: a crash is SIGKILL, a restart a new process,\n"
+    "partitions, cuts, loss, duplication, garbling and delay a filter in each process's\n"
+    "datagram layer that the supervisor drives over a pipe. The processes' traces are\n"
+    "merged by this machine's monotonic clock and judged by the same checkers; the run\n"
+    "ends with the summary and verdict of `pgroup run`.\n"
+    "\n"
+    "  --time-scale X  wall seconds per scenario second (default 1): every duration of\n"
+    "                  the scenario, its timers included, lasts X times as long; 0.5 runs\n"
+    "                  twice as fast. Times in the trace and the metrics are scenario time\n"
+    "  --seed N        seed of every random stream (the core's draws, the filter's)\n"
+    "  --trace FILE    write the merged trace (JSON Lines, checkers/TRACE.md)\n"
+    "  --brief         do not print the resolved scenario\n"
+    "  --metrics FILE, --latency-csv FILE   as for `pgroup run` (keys: sim/metrics.h)\n"
+    "\n"
+    "A live run is not deterministic. It is bounded: it ends at the scenario's end, and\n"
+    "every process is stopped and reaped, also on Ctrl-C and on a failure.\n"
+    "Exit status: 0 pass (or the expected violation happened), 1 a rule was violated or a\n"
+    "process died, 2 bad scenario, bad usage, a run that could not start or a failed\n"
+    "write, 130 interrupted.\n";
+
 static bool is_help(const char *a)
 {
     return !strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help");
@@ -241,6 +269,58 @@ static int cmd_run(int argc, char **argv, const char *prog)
             return 2;
         printf("picture: %s (pgroup show %s --svg %s)\n", svg, o.trace_path, svg);
     }
+    return rc;
+}
+
+/* --time-scale X: a number in [0.001, 1000]; 0, or 2 after a message. */
+static int cli_scale(const struct cli *c, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = v ? strtod(v, &end) : 1.0;
+    if (v && (errno || end == v || *end || !(x >= 0.001 && x <= 1000))) {
+        fprintf(stderr, "%s: --time-scale takes a number from 0.001 to 1000, not '%s'\n", c->cmd,
+                v);
+        return 2;
+    }
+    *out = x;
+    return 0;
+}
+
+static int cmd_live(int argc, char **argv, const char *prog)
+{
+    struct cli_opt opts[] = {
+        {"--seed", "N", NULL},       {"--trace", "FILE", NULL},       {"--brief", NULL, NULL},
+        {"--metrics", "FILE", NULL}, {"--latency-csv", "FILE", NULL}, {"--time-scale", "X", NULL},
+        {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup live",
+                    .usage = usage_live,
+                    .opts = opts,
+                    .max_pos = 1,
+                    .pos_name = "scenario"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    struct live_opts o = {.prog = prog};
+    const char *seed = cli_value(&c, "--seed");
+    if ((seed && cli_uint(&c, "--seed", seed, 0, UINT64_MAX, &o.seed) != 0) ||
+        cli_scale(&c, cli_value(&c, "--time-scale"), &o.scale) != 0)
+        return 2;
+    o.seed_given = seed != NULL;
+    o.trace_path = cli_value(&c, "--trace");
+    o.metrics_path = cli_value(&c, "--metrics");
+    o.latency_csv = cli_value(&c, "--latency-csv");
+    o.quiet = cli_value(&c, "--brief") != NULL;
+    if (c.n_pos == 0) {
+        fprintf(stderr, "pgroup live: no scenario given\n%s", usage_live);
+        return 2;
+    }
+    struct scn s;
+    if (scn_parse(c.pos[0], &s, stderr) != 0)
+        return 2;
+    fflush(stdout);
+    rc = live_run(&s, &o, stdout);
+    scn_free(&s);
     return rc;
 }
 
@@ -636,6 +716,8 @@ static int run_command(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run"))
         return cmd_run(argc - 2, argv + 2, argv[0]);
+    if (!strcmp(argv[1], "live"))
+        return cmd_live(argc - 2, argv + 2, argv[0]);
     if (!strcmp(argv[1], "check"))
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "sweep"))

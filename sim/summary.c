@@ -70,6 +70,38 @@ void sim_totals_add_node(struct sim_totals *t, struct pg_node *n)
     t->pg_state_failed += ps->state_failed;
 }
 
+#define SUM(f) t->f += a->f
+#define MAX(f) t->f = a->f > t->f ? a->f : t->f
+
+void sim_totals_add(struct sim_totals *t, const struct sim_totals *a)
+{
+    SUM(events), SUM(sends), SUM(deliveries), SUM(send_refused);
+    SUM(datagrams), SUM(data_first), SUM(retransmits), SUM(acks), SUM(heartbeats);
+    SUM(header_bytes), SUM(drop_dead), SUM(drop_partition), SUM(drop_loss), SUM(duplicated);
+    SUM(delayed), SUM(garbled_injected), SUM(garbled_dropped), SUM(duplicates_dropped);
+    SUM(suspicions), MAX(retained_max);
+    SUM(incarnations), SUM(crashes), SUM(faults_applied);
+    SUM(views), SUM(exclusions), SUM(joins_refused), MAX(pg_retained_max);
+    SUM(flushes_done), SUM(flushes_refused);
+    SUM(pg_data), SUM(pg_control), SUM(pg_stable), SUM(pg_header_bytes), SUM(pg_delayed);
+    SUM(pg_forwarded), SUM(pg_abcasts), SUM(pg_abcast_delivered), SUM(pg_order_records);
+    SUM(pg_order_carriers), SUM(pg_token_passes), SUM(pg_abcast_flush_ordered);
+    SUM(pg_order_delay_sum_ns), MAX(pg_order_delay_max_ns);
+    for (int o = 0; o < SCN_ORDER_N; o++) {
+        SUM(lat_n[o]), SUM(lat_sum_ns[o]), MAX(lat_max_ns[o]);
+        SUM(lat_own_n[o]), SUM(lat_own_sum_ns[o]);
+    }
+    SUM(cl_sent), SUM(cl_resent), SUM(cl_failovers), SUM(cl_diff_delivered), SUM(cl_forwarded);
+    SUM(cl_stale), SUM(cl_dups), SUM(diffusions), SUM(diff_relayed), SUM(diff_gaps);
+    SUM(pg_delayed_ns), MAX(pg_delayed_max_ns);
+    SUM(pg_state_sent), SUM(pg_state_chunks), SUM(pg_state_received), SUM(pg_state_failed);
+    SUM(pg_dom_delayed), SUM(pg_dom_delayed_ns), MAX(pg_dom_delayed_max_ns);
+    SUM(pg_dom_header_bytes), SUM(pg_installs_held), SUM(pg_p2p_sent), SUM(pg_p2p_delivered);
+}
+
+#undef SUM
+#undef MAX
+
 /* Delivery latency per ordering, and the abcast counters. */
 static void sum_order(const struct sim_totals *t, FILE *out)
 {

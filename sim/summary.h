@@ -33,6 +33,10 @@ void sim_sometimes_count(struct sim_sometimes *s, const char *name);
 /* Adds the link and group statistics of node n (phys_stats, pg_stats) to t. */
 void sim_totals_add_node(struct sim_totals *t, struct pg_node *n);
 
+/* Adds the counters of a (one process of a live run) to t: sums, and the
+ * larger value for the maxima; times and peak memory are left alone. */
+void sim_totals_add(struct sim_totals *t, const struct sim_totals *a);
+
 /* Prints the summary lines that follow `summary:` and `resources:`, from
  * `network:` to the last `sometimes:`. `any_pg`: some group runs the
  * process-group layer (its `groups:` line is printed). */

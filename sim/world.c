@@ -93,26 +93,9 @@ void sim_sometimes(struct sim_world *w, const char *node, const char *name)
 static void env_trace(void *ctx, const struct pg_trace *t)
 {
     struct sim_inc *inc = ctx;
-    struct chk_event e = {.ev = CHK_EV_OTHER, .view = -1};
-    switch (t->kind) {
-    case PG_TR_SUSPECT:
-        e.ev_name = "suspect";
-        break;
-    case PG_TR_GARBLED:
-        e.ev_name = "garbled";
-        break;
-    case PG_TR_DROPPED:
-        e.ev_name = "dropped";
-        break;
-    case PG_TR_SOMETIMES:
-        e.ev_name = "sometimes";
+    struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = sim_core_ev_name(t->kind), .view = -1};
+    if (t->kind == PG_TR_SOMETIMES)
         sim_sometimes_count(&inc->w->sometimes, t->detail ? t->detail : "?");
-        break;
-    default:
-        e.ev_name = "core";
-        break;
-    }
-    assert(chk_ev_documented(e.ev_name)); /* the reader knows every kind written */
     e.node = inc->name;
     if (t->peer != PG_NODE_NONE && t->peer <= inc->w->n_incs)
         e.peer = sim_inc_name(inc->w, t->peer);
