@@ -324,13 +324,13 @@ static void ln_arrived(struct live_net *n, const uint8_t *p, size_t len, pg_node
     ln_hold(n, &h);
 }
 
-uint32_t live_net_receive(struct live_net *n, pg_node_id self, int64_t now_ns,
+uint32_t live_net_receive(struct live_net *n, pg_node_id self, int64_t (*now)(void *ctx),
                           void (*fn)(void *ctx, const struct live_dgram_in *d), void *ctx)
 {
     struct mmsghdr msgs[LN_BATCH];
     struct iovec iov[LN_BATCH];
     uint32_t total = 0;
-    for (;;) {
+    while (total < LIVE_RECV_MAX) {
         for (uint32_t j = 0; j < LN_BATCH; j++) {
             iov[j] = (struct iovec){.iov_base = n->rx[j], .iov_len = LIVE_DGRAM_MAX};
             msgs[j] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[j], .msg_iovlen = 1}};
@@ -340,10 +340,12 @@ uint32_t live_net_receive(struct live_net *n, pg_node_id self, int64_t now_ns,
             continue;
         if (r <= 0)
             return total;
+        int64_t now_ns = now(ctx); /* after they arrived */
         for (int j = 0; j < r; j++)
             ln_arrived(n, n->rx[j], msgs[j].msg_len, self, now_ns, fn, ctx);
         total += (uint32_t)r;
         if ((uint32_t)r < LN_BATCH)
             return total;
     }
+    return total;
 }

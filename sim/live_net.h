@@ -82,11 +82,14 @@ void live_net_send(struct live_net *n, uint64_t *rng, pg_node_id from, pg_node_i
 /* Sends every queued datagram, stamped with Lamport clock `lamport`. */
 void live_net_flush(struct live_net *n, uint64_t lamport);
 
-/* Reads what arrived on the socket, without blocking: a datagram for
- * incarnation `self` is handed to fn at once, or held back until now_ns plus
- * its extra delay; any other is dropped and counted. Returns the number of
- * datagrams read. */
-uint32_t live_net_receive(struct live_net *n, pg_node_id self, int64_t now_ns,
+/* Reads what arrived on the socket, without blocking, a batch at a time,
+ * and reads the clock (`now`) after each batch arrived, so that no datagram
+ * is handled at a time before it arrived: a datagram for incarnation `self`
+ * is handed to fn at once, or held back until that time plus its extra
+ * delay; any other is dropped and counted. Returns the number of datagrams
+ * read (at most LIVE_RECV_MAX: then the caller's other inputs get a turn). */
+#define LIVE_RECV_MAX 256u
+uint32_t live_net_receive(struct live_net *n, pg_node_id self, int64_t (*now)(void *ctx),
                           void (*fn)(void *ctx, const struct live_dgram_in *d), void *ctx);
 
 /* Hands fn every held datagram due at now_ns (in release order); those for

@@ -117,6 +117,11 @@ static int64_t ln_clock(struct ln *ln)
     return ln->now_ns;
 }
 
+static int64_t ln_read_clock(void *ctx)
+{
+    return ln_clock(ctx);
+}
+
 /* The CLOCK_MONOTONIC instant of scenario time t_ns. */
 static int64_t ln_wall_at(const struct ln *ln, int64_t t_ns)
 {
@@ -558,9 +563,8 @@ static void ln_wait(struct ln *ln)
         } else if (fd == ln->cfg->ctl_fd) {
             ln_on_ctl(ln);
         } else {
-            ln_clock(ln);
-            live_net_receive(ln->net, ln->cur ? ln->cur->id : PG_NODE_NONE, ln->now_ns, ln_on_dgram,
-                             ln);
+            live_net_receive(ln->net, ln->cur ? ln->cur->id : PG_NODE_NONE, ln_read_clock,
+                             ln_on_dgram, ln);
         }
     }
 }
