@@ -132,7 +132,17 @@ static const char *lv_name(const struct lv *lv, pg_node_id id)
     return lv->incs.inc[id - 1].name;
 }
 
-/* In the child: keeps its own descriptors only (renumbered 3 .. 6). */
+/* Closes descriptors from..to (close_range, or one by one where the kernel lacks it). */
+static void lv_close_from(int from, int to)
+{
+    if (close_range((unsigned)from, (unsigned)to, 0) == 0)
+        return;
+    long max = sysconf(_SC_OPEN_MAX);
+    for (int fd = from; fd <= to && fd < (max > 0 ? max : 4096); fd++)
+        close(fd);
+}
+
+/* In the child: keeps its own descriptors only (renumbered 3 .. 3 + n - 1). */
 static void lv_child_fds(int *fds, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -141,13 +151,13 @@ static void lv_child_fds(int *fds, int n)
             _exit(2);
         fds[i] = hi;
     }
-    close_range(3, 999, 0);
+    lv_close_from(3, 999);
     for (int i = 0; i < n; i++) {
         if (dup2(fds[i], 3 + i) < 0)
             _exit(2);
         fds[i] = 3 + i;
     }
-    close_range(3 + (unsigned)n, ~0u, 0);
+    lv_close_from(3 + n, INT_MAX);
 }
 
 static void lv_child(struct lv *lv, pg_node_id id, uint32_t replay, int ctl, int tfd)

@@ -135,7 +135,8 @@ static int64_t ln_wall_at(const struct ln *ln, int64_t t_ns)
 static void ln_emit(struct ln *ln, struct chk_event *e)
 {
     e->t = (double)ln->now_ns / 1e9;
-    e->lamport = ++ln->lamport;
+    ln->lamport = ln->lamport + 1 > (uint64_t)ln->now_ns ? ln->lamport + 1 : (uint64_t)ln->now_ns;
+    e->lamport = ln->lamport;
     for (;;) {
         int n = chk_event_write(e, ln->out + ln->out_len, ln->out_cap - ln->out_len);
         if (n >= 0) {

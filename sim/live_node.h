@@ -12,10 +12,13 @@
  * lines are written (one write) before its datagrams leave, so that a
  * process killed at any instant has traced everything the others can see of
  * it. Each event carries the process's Lamport clock (`lamport`,
- * checkers/TRACE.md): it counts events, every datagram carries the clock
- * after the step that sent it, and a datagram's arrival raises the clock to
- * it; so an event that happens before another has a smaller clock, across
- * processes and hosts.
+ * checkers/TRACE.md): it grows by at least 1 from one event to the next,
+ * every datagram carries the clock after the step that sent it, and a
+ * datagram's arrival raises the clock to it; so an event that happens
+ * before another has a smaller clock, across processes and hosts. It also
+ * ticks with scenario time: an event's clock is the larger of the last one
+ * plus 1 and the time in ns (a hybrid clock), so that the order of the
+ * clocks stays close to the order in time when the hosts' clocks agree.
  *
  * Two ways to run (struct live_node_cfg):
  * - supervised (`pgroup live`, live.h): one incarnation per OS process. The
