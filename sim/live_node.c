@@ -705,8 +705,10 @@ int live_node_run(const struct live_node_cfg *cfg)
     int rc = ln_init(&ln, cfg);
     while (rc == 0 && ln.incs.applied < cfg->replay)
         ln_apply_next(&ln, true);
-    if (rc == 0 && cfg->ready_fd >= 0)
+    if (rc == 0 && cfg->ready_fd >= 0) {
         (void)!write(cfg->ready_fd, "r", 1);
+        close(cfg->ready_fd);
+    }
     if (rc == 0 && ln.epoch_ns == 0 && ln_wait_start(&ln) != 0)
         ln.stop = true;
     if (rc == 0 && !ln.stop) {
