@@ -118,15 +118,15 @@ static int lm_load(struct lm_stream *s, const struct lm_stream *first, enum live
             fprintf(err, "%s:1: empty trace stream\n", s->path);
         return 2;
     }
-    if (by == LIVE_MERGE_BY_LAMPORT && s->bad) {
-        fprintf(err, "%s:%zu: an event without a Lamport clock larger than the last one's\n",
-                s->path, s->bad_line);
-        return 2;
-    }
     size_t hl = lm_line_len(s, 0);
     if (first && (hl != lm_line_len(first, 0) || memcmp(s->buf, first->buf, hl))) {
         fprintf(err, "%s:1: the header differs from %s's: not a stream of the same run\n", s->path,
                 first->path);
+        return 2;
+    }
+    if (by == LIVE_MERGE_BY_LAMPORT && s->bad) {
+        fprintf(err, "%s:%zu: an event without a Lamport clock larger than the last one's\n",
+                s->path, s->bad_line);
         return 2;
     }
     return 0;
