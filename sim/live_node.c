@@ -712,12 +712,14 @@ int live_node_run(const struct live_node_cfg *cfg)
     if (rc == 0 && ln.epoch_ns == 0 && ln_wait_start(&ln) != 0)
         ln.stop = true;
     if (rc == 0 && !ln.stop) {
-        ln_sleep_until_epoch(&ln);
+        /* before the epoch the clock reads 0: a first incarnation starts at
+         * time 0, as in the simulator (its first send may be due at 0) */
         ln_clock(&ln);
         if (cfg->harness)
             ln_emit_domains(&ln);
         if (live_incs_alive(&ln.incs, cfg->first))
             ln_inc_start(&ln, cfg->first);
+        ln_sleep_until_epoch(&ln);
         ln_loop(&ln);
     }
     ln_fini(&ln);
