@@ -603,10 +603,13 @@ static void lv_print_config(const struct lv *lv, FILE *out)
     const struct scn *s = lv->scn;
     lv_print_command(lv, out);
     fprintf(out,
-            "live: %u processes, UDP on 127.0.0.1 ports %u..%u, CLOCK_MONOTONIC, time scale %g "
-            "(wall seconds per scenario second); not deterministic%s\n",
-            s->n_procs, ntohs(lv->addrs[0].sin_port), ntohs(lv->addrs[s->n_procs - 1].sin_port),
-            lv->o->scale, s->platform_file[0] ? "; the platform file is not used" : "");
+            "live: %u processes, UDP on 127.0.0.1, CLOCK_MONOTONIC, time scale %g (wall seconds "
+            "per scenario second); not deterministic%s\n",
+            s->n_procs, lv->o->scale, s->platform_file[0] ? "; the platform file is not used" : "");
+    fprintf(out, "ports:");
+    for (uint32_t p = 0; p < s->n_procs && p < 16; p++)
+        fprintf(out, " %s:%u", s->procs[p].name, ntohs(lv->addrs[p].sin_port));
+    fprintf(out, "%s\n", s->n_procs > 16 ? " ..." : "");
     fprintf(out, "trace: %s\n", lv->o->trace_path ? lv->o->trace_path : "(checked after the run)");
     if (!lv->o->quiet)
         scn_print(s, out);
