@@ -223,6 +223,32 @@ const char *sim_fault_event(const struct scn *s, const struct scn_fault *f, char
     }
 }
 
+int sim_fault_emit(const struct scn *s, const struct scn_fault *f, sim_emit_fn emit, void *ctx)
+{
+    char *extra;
+    const char *kind = sim_fault_event(s, f, &extra);
+    if (kind) {
+        struct chk_event e = {.ev = CHK_EV_FAULT, .ev_name = "fault", .view = -1};
+        e.kind = kind;
+        e.extra_json = extra && extra[0] ? extra : NULL;
+        emit(ctx, &e);
+    }
+    free(extra);
+    return kind != NULL;
+}
+
+void sim_domain_emit(const struct scn *s, sim_emit_fn emit, void *ctx)
+{
+    for (uint32_t g = 0; s->n_domains > 1 && g < s->n_groups; g++) {
+        if (!s->groups[g].pg)
+            continue;
+        struct chk_event e = {.ev = CHK_EV_DOMAIN, .ev_name = "domain", .view = -1};
+        e.group = s->groups[g].name;
+        e.domain = s->domains[s->groups[g].domain];
+        emit(ctx, &e);
+    }
+}
+
 void sim_faults_copy(const struct sim_faults *nf, uint64_t *rng, size_t len, struct sim_copy *c)
 {
     c->extra_delay_ns = nf->delay_ns;

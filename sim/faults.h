@@ -3,7 +3,8 @@
  * Owns: the state that the timeline's network faults build up (the drop
  * matrix of partitions, cuts and isolations; the loss, duplication and
  * garbling probabilities; the delay and jitter), applying one `at` line to
- * it, the fields of each fault's trace event (checkers/TRACE.md, "Faults"),
+ * it, the harness's trace events (each fault's, checkers/TRACE.md "Faults",
+ * and the causality domains'),
  * and what happens to one datagram under it. Both drivers use it: the
  * simulator where datagrams enter SimGrid (world.c), the live driver in each
  * process's datagram layer (live_net.c). Plain C: no SimGrid, no I/O.
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chk.h"
 #include "rng.h"
 #include "scenario.h"
 
@@ -46,6 +48,18 @@ bool sim_fault_is_net(enum scn_fault_kind k);
  * a coverage situation; always false without proc_sends). */
 bool sim_faults_apply(struct sim_faults *nf, const struct scn *s, const struct scn_fault *f,
                       const uint64_t *proc_sends);
+
+/* Where the harness's events go (the trace sink of a driver). */
+typedef void (*sim_emit_fn)(void *ctx, struct chk_event *e);
+
+/* Writes the `fault` event of timeline line f through emit (the sink sets
+ * `t`); returns 1, or 0 for a line that has no fault event (sim_fault_event). */
+int sim_fault_emit(const struct scn *s, const struct scn_fault *f, sim_emit_fn emit, void *ctx);
+
+/* Writes the `domain` event of every process group (checkers/TRACE.md: group
+ * and domain, no node) when the scenario names a causality domain (else
+ * every group is in "default", which the trace says by omission). */
+void sim_domain_emit(const struct scn *s, sim_emit_fn emit, void *ctx);
 
 /* The `fault` trace event of f: returns its kind ("partition", "heal", ...)
  * and sets *extra to its fields as raw JSON (`"p":0.100000`; malloc'd, or

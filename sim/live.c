@@ -112,17 +112,9 @@ static void lv_emit(struct lv *lv, struct chk_event *e)
         sim_out_failed(&lv->harness_errno);
 }
 
-static void lv_emit_domains(struct lv *lv)
+static void lv_sink(void *ctx, struct chk_event *e)
 {
-    const struct scn *s = lv->scn;
-    for (uint32_t g = 0; s->n_domains > 1 && g < s->n_groups; g++) {
-        if (!s->groups[g].pg)
-            continue;
-        struct chk_event e = {.ev = CHK_EV_DOMAIN, .ev_name = "domain", .view = -1};
-        e.group = s->groups[g].name;
-        e.domain = s->domains[s->groups[g].domain];
-        lv_emit(lv, &e);
-    }
+    lv_emit(ctx, e);
 }
 
 /* ---- children ---- */
@@ -465,20 +457,6 @@ static void lv_proc_sends(struct lv *lv)
             lv->proc_sends[lv->incs.inc[id - 1].proc] += live_shm_slot(lv->shm, id)->tot.sends;
 }
 
-static void lv_emit_fault(struct lv *lv, const struct scn_fault *f)
-{
-    char *extra;
-    const char *kind = sim_fault_event(lv->scn, f, &extra);
-    if (kind) {
-        struct chk_event e = {.ev = CHK_EV_FAULT, .ev_name = "fault", .view = -1};
-        e.kind = kind;
-        e.extra_json = extra && extra[0] ? extra : NULL;
-        lv_emit(lv, &e);
-        lv->tot.faults_applied++;
-    }
-    free(extra);
-}
-
 static void lv_crash(struct lv *lv, const struct scn_fault *f)
 {
     pg_node_id id = lv->incs.current[f->proc];
@@ -508,7 +486,7 @@ static int lv_apply(struct lv *lv, uint32_t k)
             lv_emit(lv, &e);
         }
     }
-    lv_emit_fault(lv, f);
+    lv->tot.faults_applied += (uint32_t)sim_fault_emit(lv->scn, f, lv_sink, lv);
     lv_broadcast(lv, LIVE_CTL_FAULT, k, 0);
     return 0;
 }
@@ -780,7 +758,7 @@ int live_run(const struct scn *s, const struct live_opts *o, FILE *out)
         rc = lv_start(&lv);
     }
     if (rc == 0) {
-        lv_emit_domains(&lv);
+        sim_domain_emit(s, lv_sink, &lv);
         rc = lv_timeline(&lv);
     }
     lv_kill_all(&lv);

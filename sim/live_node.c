@@ -444,19 +444,9 @@ static void ln_run_due(struct ln *ln)
 
 /* ---- the timeline ---- */
 
-/* The harness's `fault` event of line f (pgroup node: the harness process). */
-static void ln_emit_fault(struct ln *ln, const struct scn_fault *f)
+static void ln_sink(void *ctx, struct chk_event *e)
 {
-    char *extra;
-    const char *kind = sim_fault_event(ln->scn, f, &extra);
-    if (kind) {
-        struct chk_event e = {.ev = CHK_EV_FAULT, .ev_name = "fault", .view = -1};
-        e.kind = kind;
-        e.extra_json = extra && extra[0] ? extra : NULL;
-        ln_emit(ln, &e);
-        ln->tot.faults_applied++;
-    }
-    free(extra);
+    ln_emit(ctx, e);
 }
 
 /* Applies the next line of the timeline to this process: its network
@@ -477,22 +467,8 @@ static void ln_apply_next(struct ln *ln, bool replay)
         ln_inc_start(ln, live_incs_of_restart(&ln->incs, k));
     if (f->kind == SCN_F_SABOTAGE && !replay && f->proc == ln->cfg->proc && ln->cur)
         sim_app_sabotage(&ln->cur->app, f->sabotage);
-    if (ln->cfg->harness && !replay)
-        ln_emit_fault(ln, f);
-}
-
-/* The `domain` events of the scenario (pgroup node: the harness process). */
-static void ln_emit_domains(struct ln *ln)
-{
-    const struct scn *s = ln->scn;
-    for (uint32_t g = 0; s->n_domains > 1 && g < s->n_groups; g++) {
-        if (!ln->group_pg[g])
-            continue;
-        struct chk_event e = {.ev = CHK_EV_DOMAIN, .ev_name = "domain", .view = -1};
-        e.group = s->groups[g].name;
-        e.domain = s->domains[s->groups[g].domain];
-        ln_emit(ln, &e);
-    }
+    if (ln->cfg->harness && !replay) /* pgroup node: the harness's `fault` event */
+        ln->tot.faults_applied += (uint32_t)sim_fault_emit(ln->scn, f, ln_sink, ln);
 }
 
 /* ---- control pipe (supervised) ---- */
@@ -716,7 +692,7 @@ int live_node_run(const struct live_node_cfg *cfg)
          * time 0, as in the simulator (its first send may be due at 0) */
         ln_clock(&ln);
         if (cfg->harness)
-            ln_emit_domains(&ln);
+            sim_domain_emit(cfg->scn, ln_sink, &ln);
         if (live_incs_alive(&ln.incs, cfg->first))
             ln_inc_start(&ln, cfg->first);
         ln_sleep_until_epoch(&ln);

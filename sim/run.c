@@ -40,22 +40,9 @@ static void run_hosts(struct sim_world *w)
     }
 }
 
-/* The `domain` event of every process group (checkers/TRACE.md): group, domain, no
- * node; when the scenario names a domain (else every group is in "default",
- * which the trace says by omission). */
-static void run_emit_domains(struct sim_world *w)
+static void run_sink(void *ctx, struct chk_event *e)
 {
-    const struct scn *s = w->scn;
-    if (s->n_domains <= 1)
-        return;
-    for (uint32_t g = 0; g < s->n_groups; g++) {
-        if (!w->group_pg[g])
-            continue;
-        struct chk_event e = {.ev = CHK_EV_DOMAIN, .ev_name = "domain", .view = -1};
-        e.group = s->groups[g].name;
-        e.domain = s->domains[s->groups[g].domain];
-        sim_emit(w, &e);
-    }
+    sim_emit(ctx, e);
 }
 
 /* The command that runs this again, as the user can paste it: the program as
@@ -245,7 +232,7 @@ static void run_simulate(struct sim_world *w, FILE *out)
     struct phys_config cfg;
     sim_phys_config(s, &cfg);
     sim_pg_config(s, &w->pg_cfg);
-    run_emit_domains(w);
+    sim_domain_emit(s, run_sink, w);
     sim_world_app_host(w);
     for (uint32_t p = 0; p < s->n_procs; p++)
         sim_inc_create(w, p);

@@ -21,19 +21,15 @@ struct timeline {
     const struct phys_config *cfg;
 };
 
-/* Writes the `fault` event of f (faults.h: sim_fault_event), if it has one. */
+static void tl_sink(void *ctx, struct chk_event *e)
+{
+    sim_emit(ctx, e);
+}
+
+/* Writes the `fault` event of f (faults.h), if it has one. */
 static void tl_emit_fault(struct sim_world *w, const struct scn_fault *f)
 {
-    char *extra;
-    const char *kind = sim_fault_event(w->scn, f, &extra);
-    if (!kind)
-        return;
-    struct chk_event e = {.ev = CHK_EV_FAULT, .ev_name = "fault", .view = -1};
-    e.kind = kind;
-    e.extra_json = extra && extra[0] ? extra : NULL;
-    sim_emit(w, &e);
-    w->tot.faults_applied++;
-    free(extra);
+    w->tot.faults_applied += (uint32_t)sim_fault_emit(w->scn, f, tl_sink, w);
 }
 
 static void tl_crash(struct sim_world *w, const struct scn_fault *f)
