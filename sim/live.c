@@ -593,6 +593,15 @@ static void lv_print_config(const struct lv *lv, FILE *out)
         scn_print(s, out);
 }
 
+/* Some group runs the process-group layer (else the link layer alone). */
+static bool lv_any_pg(const struct scn *s)
+{
+    for (uint32_t g = 0; g < s->n_groups; g++)
+        if (s->groups[g].pg)
+            return true;
+    return false;
+}
+
 static void lv_summary(const struct lv *lv, const struct sim_totals *t,
                        const struct live_net_stats *net, const struct live_merged *mg,
                        const struct live_judge *j, FILE *out)
@@ -603,10 +612,7 @@ static void lv_summary(const struct lv *lv, const struct sim_totals *t,
             (unsigned long long)t->deliveries);
     fprintf(out, "resources: peak memory %.1f MiB (resident, the largest process)\n",
             (double)t->peak_rss_kib / 1024.0);
-    bool any_pg = false;
-    for (uint32_t g = 0; g < lv->scn->n_groups; g++)
-        any_pg |= lv->scn->groups[g].pg;
-    sim_summary_print(t, any_pg, &j->sometimes, out);
+    sim_summary_print(t, lv_any_pg(lv->scn), &j->sometimes, out);
     long long drops = lv_kernel_drops(lv);
     fprintf(out,
             "udp: %lld datagrams dropped by full receive buffers, %llu refused by the kernel, "
@@ -704,7 +710,8 @@ static int lv_finish(struct lv *lv, double wall_s)
             rc = 2;
         if (sim_metrics_close_csv(m) != 0)
             rc = 2;
-        if (o->metrics_path && sim_metrics_write(m, &t, t.views > 0, rc, o->metrics_path) != 0)
+        if (o->metrics_path &&
+            sim_metrics_write(m, &t, lv_any_pg(lv->scn), rc, o->metrics_path) != 0)
             rc = 2;
     }
     live_judge_free(&j);

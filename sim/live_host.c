@@ -103,6 +103,9 @@ int live_host_node(const struct scn *s, const struct live_host_opts *o, FILE *ou
         fprintf(out, "pgroup node %s of %s: %u processes, UDP port %u, start at %.3f (UNIX time)\n",
                 o->proc, s->file, s->n_procs, ntohs(addrs[p].sin_port), (double)start / 1e9);
         fflush(out);
+        if (cfg.epoch_ns <= 0)
+            fprintf(stderr, "pgroup node: --start %.3f is before this host started\n",
+                    (double)start / 1e9);
         rc = cfg.epoch_ns > 0 ? live_node_run(&cfg) : 2;
         if (rc == 0 && close(tfd) != 0) {
             fprintf(stderr, "pgroup: cannot write %s: %s\n", trace, strerror(errno));

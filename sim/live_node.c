@@ -407,7 +407,7 @@ static void ln_on_dgram(void *ctx, const struct live_dgram_in *d)
     struct ln *ln = ctx;
     if (d->lamport > ln->lamport)
         ln->lamport = d->lamport;
-    if (!ln->cur)
+    if (!ln->cur || ln->now_ns >= ln->end_ns) /* none, or the run is over */
         return;
     pg_node_on_datagram(ln->cur->node, d->from, d->buf, d->len);
     ln_sample(ln);
@@ -548,7 +548,7 @@ static void ln_wait(struct ln *ln)
 
 static void ln_loop(struct ln *ln)
 {
-    while (!ln->stop) {
+    while (!ln->stop && !ln_signalled) {
         int64_t now = ln_clock(ln);
         if (now >= ln->end_ns)
             break;
@@ -699,6 +699,10 @@ int live_node_run(const struct live_node_cfg *cfg)
         ln_loop(&ln);
     }
     ln_fini(&ln);
+    if (rc == 0 && ln_signalled && cfg->ctl_fd < 0) {
+        fprintf(stderr, "pgroup node: interrupted; its trace is written up to now\n");
+        rc = 130;
+    }
     if (rc == 0 && ln.trace_errno) {
         fprintf(stderr, "pgroup: cannot write the trace of %s: %s\n",
                 cfg->scn->procs[cfg->proc].name, strerror(ln.trace_errno));

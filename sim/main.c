@@ -252,7 +252,8 @@ static const char usage_node[] =
     "  --time-scale X   wall seconds per scenario second (default 1)\n"
     "  --seed N         seed of every random stream (default: the scenario's)\n"
     "Exit status: 0 ran to the end, 2 bad usage, scenario or peers file, a port that cannot\n"
-    "be bound, or a failed write.\n";
+    "be bound, or a failed write, 130 interrupted (SIGINT, SIGTERM: its trace is written up\n"
+    "to then).\n";
 
 static const char usage_merge[] =
     "usage: pgroup merge TRACE... --out FILE\n"
