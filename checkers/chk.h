@@ -52,6 +52,7 @@ struct chk_event {
     enum chk_ev ev;
     const char *ev_name; /* the JSON "ev" string (required for CHK_EV_OTHER) */
     double t;            /* simulated seconds */
+    uint64_t lamport;    /* the writer's Lamport clock (pgroup live, pgroup node); 0 when absent */
     uint64_t line;       /* line in the trace file (header is line 1); online: the same count */
     const char *node;
     const char *msg;

@@ -67,7 +67,8 @@ static const struct {
     {"detail", offsetof(struct chk_event, detail), true},
 };
 #define RD_N_STR (sizeof rd_str_fields / sizeof rd_str_fields[0])
-enum { RD_K_T = RD_N_STR, RD_K_VIEW, RD_K_MEMBERS, RD_K_CLIENTS, RD_N_KEYS };
+enum { RD_K_T = RD_N_STR, RD_K_VIEW, RD_K_MEMBERS, RD_K_CLIENTS, RD_K_LAMPORT, RD_N_KEYS };
+_Static_assert(RD_N_KEYS <= 32, "rd_field's `seen` has one bit per key");
 
 static bool rd_fail(struct chk_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -332,6 +333,7 @@ static int rd_key(const char *k)
            : !strcmp(k, "view")    ? RD_K_VIEW
            : !strcmp(k, "members") ? RD_K_MEMBERS
            : !strcmp(k, "clients") ? RD_K_CLIENTS
+           : !strcmp(k, "lamport") ? RD_K_LAMPORT
                                    : -1;
 }
 
@@ -455,6 +457,15 @@ static bool rd_view(struct chk_reader *r, const cJSON *it, int64_t *out)
     return true;
 }
 
+static bool rd_lamport(struct chk_reader *r, const cJSON *it, uint64_t *out)
+{
+    double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
+    if (!(d >= 1 && d <= RD_EXACT_MAX && d == floor(d)))
+        return rd_fail(r, "field \"lamport\" must be an integer from 1 to 2^53");
+    *out = (uint64_t)d;
+    return true;
+}
+
 /* Fills members and clients from their arrays (either may be NULL). */
 static bool rd_lists(struct chk_reader *r, const cJSON *mem, const cJSON *cli, struct chk_event *e)
 {
@@ -511,6 +522,8 @@ static bool rd_field(struct chk_reader *r, const cJSON *it, struct chk_event *e,
         return rd_finite(r, it, "t", &e->t);
     case RD_K_VIEW:
         return rd_view(r, it, &e->view);
+    case RD_K_LAMPORT:
+        return rd_lamport(r, it, &e->lamport);
     case RD_K_MEMBERS:
     case RD_K_CLIENTS:
         if (!cJSON_IsArray(it))

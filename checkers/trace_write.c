@@ -143,7 +143,7 @@ int chk_header_write(const struct chk_header *h, char *buf, size_t cap)
     return wb_end(&b);
 }
 
-/* Key order: t, ev, node, msg, order, group, to, from, view, domain, members,
+/* Key order: t, lamport, ev, node, msg, order, group, to, from, view, domain, members,
  * clients, digest, kind, peer, detail, then extra_json verbatim. */
 int chk_event_write(const struct chk_event *e, char *buf, size_t cap)
 {
@@ -153,6 +153,10 @@ int chk_event_write(const struct chk_event *e, char *buf, size_t cap)
     struct chk_wbuf b = {.p = buf, .cap = cap};
     wb_lit(&b, "{\"t\":");
     wb_seconds(&b, e->t);
+    if (e->lamport) {
+        wb_lit(&b, ",\"lamport\":");
+        wb_i64(&b, (int64_t)e->lamport);
+    }
     wb_field(&b, ",\"ev\":", ev);
     wb_field(&b, ",\"node\":", e->node);
     wb_field(&b, ",\"msg\":", e->msg);

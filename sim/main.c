@@ -1,7 +1,7 @@
 /* sim/main.c: the `pgroup` command.
  *
- * Owns: the command line. Subcommands: run, check, sweep, show, shrink, explore;
- * and --version.
+ * Owns: the command line. Subcommands: run, live, node, merge, check, sweep,
+ * show, shrink, explore; and --version.
  * Options are parsed by cli.h. Exit status: 0 when every rule holds (or the
  * scenario's expected violation happened), 1 when a rule was violated, 2 for
  * bad input, bad usage, or a failed write (standard output included).
@@ -18,6 +18,8 @@
 #include "chk.h"
 #include "cli.h"
 #include "explore.h"
+#include "live.h"
+#include "live_host.h"
 #include "outfile.h"
 #include "pgroup_version.h"
 #include "scenario.h"
@@ -34,6 +36,11 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  run SCENARIO [--seed N] [--trace FILE] [--brief]   simulate a scenario and check it online\n"
+    "  live SCENARIO [--time-scale X] [--trace FILE]      run a scenario as real processes on\n"
+    "                                                     this machine (UDP); same checkers\n"
+    "  node --id P --peers FILE --scenario FILE           run one process of a scenario on\n"
+    "                                                     this host (a scenario across hosts)\n"
+    "  merge TRACE... --out FILE                          merge the hosts' traces (Lamport)\n"
     "  check TRACE                                        check a trace file offline\n"
     "  sweep SPEC --out DIR [--jobs N]                    run a grid of scenarios; CSV, plots, "
     "report\n"
@@ -195,6 +202,70 @@ static const char usage_sweep[] =
     "wall_s. Exit status: 0 every row PASS, 1 some row FAIL or ERROR (or gnuplot failed),\n"
     "2 bad spec (FILE:LINE:COL: message), usage or a failed write, 130 interrupted.\n";
 
+static const char usage_live[] =
+    "usage: pgroup live SCENARIO [--time-scale X] [--seed N] [--trace FILE] [--brief]\n"
+    "                   [--metrics FILE] [--latency-csv FILE]\n"
+    "\n"
+    "Runs SCENARIO (format: scenarios/README.md) as real processes on this machine: one\n"
+    "OS process per scenario process, each running the same core and the same workload\n"
+    "as `pgroup run`, over UDP on 127.0.0.1 (one port per process), in real time. The\n"
+    "fault timeline is applied as it comes: a crash is SIGKILL, a restart a new process,\n"
+    "partitions, cuts, loss, duplication, garbling and delay a filter in each process's\n"
+    "datagram layer that the supervisor drives over a pipe. The processes' traces are\n"
+    "merged by this machine's monotonic clock and judged by the same checkers; the run\n"
+    "ends with the summary and verdict of `pgroup run`.\n"
+    "\n"
+    "  --time-scale X  wall seconds per scenario second (default 1): every duration of\n"
+    "                  the scenario, its timers included, lasts X times as long; 0.5 runs\n"
+    "                  twice as fast. Times in the trace and the metrics are scenario time\n"
+    "  --seed N        seed of every random stream (the core's draws, the filter's)\n"
+    "  --trace FILE    write the merged trace (JSON Lines, checkers/TRACE.md)\n"
+    "  --brief         do not print the resolved scenario\n"
+    "  --metrics FILE, --latency-csv FILE   as for `pgroup run` (keys: sim/metrics.h)\n"
+    "\n"
+    "A live run is not deterministic. It is bounded: it ends at the scenario's end, and\n"
+    "every process is stopped and reaped, also on Ctrl-C and on a failure.\n"
+    "Exit status: 0 pass (or the expected violation happened), 1 a rule was violated or a\n"
+    "process died, 2 bad scenario, bad usage, a run that could not start or a failed\n"
+    "write, 130 interrupted.\n";
+
+static const char usage_node[] =
+    "usage: pgroup node --id P --peers FILE --scenario FILE [--trace FILE] [--start T]\n"
+    "                   [--time-scale X] [--seed N]\n"
+    "\n"
+    "Runs process P of the scenario on this host, to start a scenario across several\n"
+    "hosts: run it on each host, one process each, with the same scenario, peers file and\n"
+    "--start. Each host applies the scenario's timeline from its own clock: its share of\n"
+    "partitions, cuts, loss, duplication, garbling and delay in its datagram filter; a\n"
+    "crash of P ends its incarnation inside the process, a restart starts the next one.\n"
+    "The scenario's first process also writes the harness's events (domains, faults).\n"
+    "Each host writes its own trace, every event with a Lamport clock; `pgroup merge`\n"
+    "makes one trace of them and judges it.\n"
+    "\n"
+    "  --id P           the scenario process this host runs\n"
+    "  --peers FILE     every process's address, one `NAME HOST:PORT` per line (IPv4;\n"
+    "                   this host binds its own line's port on every local address)\n"
+    "  --scenario FILE  the scenario (scenarios/README.md); the platform is not used\n"
+    "  --trace FILE     this host's trace (default: P.jsonl)\n"
+    "  --start T        the UNIX time (seconds, e.g. $(( $(date +%s) + 5 ))) of scenario\n"
+    "                   time 0, the same on every host (default: one second from now)\n"
+    "  --time-scale X   wall seconds per scenario second (default 1)\n"
+    "  --seed N         seed of every random stream (default: the scenario's)\n"
+    "Exit status: 0 ran to the end, 2 bad usage, scenario or peers file, a port that cannot\n"
+    "be bound, or a failed write, 130 interrupted (SIGINT, SIGTERM: its trace is written up\n"
+    "to then).\n";
+
+static const char usage_merge[] =
+    "usage: pgroup merge TRACE... --out FILE\n"
+    "\n"
+    "Merges the traces that `pgroup node` wrote on each host of one run into one trace,\n"
+    "in the order of their Lamport clocks (an event that happens before another comes\n"
+    "first; each host's own order is kept; a `t` that would go back, the hosts' clocks\n"
+    "differing, is raised to the previous line's), writes it to FILE and judges it as\n"
+    "`pgroup check` does.\n"
+    "Exit status: 0 every rule holds, 1 a rule was violated, 2 unreadable traces, traces\n"
+    "of different runs, an event without a Lamport clock, bad usage or a failed write.\n";
+
 static bool is_help(const char *a)
 {
     return !strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help");
@@ -242,6 +313,128 @@ static int cmd_run(int argc, char **argv, const char *prog)
         printf("picture: %s (pgroup show %s --svg %s)\n", svg, o.trace_path, svg);
     }
     return rc;
+}
+
+/* --time-scale X: a number in [0.001, 1000]; 0, or 2 after a message. */
+static int cli_scale(const struct cli *c, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = v ? strtod(v, &end) : 1.0;
+    if (v && (errno || end == v || *end || !(x >= 0.001 && x <= 1000))) {
+        fprintf(stderr, "%s: --time-scale takes a number from 0.001 to 1000, not '%s'\n", c->cmd,
+                v);
+        return 2;
+    }
+    *out = x;
+    return 0;
+}
+
+static int cmd_live(int argc, char **argv, const char *prog)
+{
+    struct cli_opt opts[] = {
+        {"--seed", "N", NULL},       {"--trace", "FILE", NULL},       {"--brief", NULL, NULL},
+        {"--metrics", "FILE", NULL}, {"--latency-csv", "FILE", NULL}, {"--time-scale", "X", NULL},
+        {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup live",
+                    .usage = usage_live,
+                    .opts = opts,
+                    .max_pos = 1,
+                    .pos_name = "scenario"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    struct live_opts o = {.prog = prog};
+    const char *seed = cli_value(&c, "--seed");
+    if ((seed && cli_uint(&c, "--seed", seed, 0, UINT64_MAX, &o.seed) != 0) ||
+        cli_scale(&c, cli_value(&c, "--time-scale"), &o.scale) != 0)
+        return 2;
+    o.seed_given = seed != NULL;
+    o.trace_path = cli_value(&c, "--trace");
+    o.metrics_path = cli_value(&c, "--metrics");
+    o.latency_csv = cli_value(&c, "--latency-csv");
+    o.quiet = cli_value(&c, "--brief") != NULL;
+    if (c.n_pos == 0) {
+        fprintf(stderr, "pgroup live: no scenario given\n%s", usage_live);
+        return 2;
+    }
+    struct scn s;
+    if (scn_parse(c.pos[0], &s, stderr) != 0)
+        return 2;
+    fflush(stdout);
+    rc = live_run(&s, &o, stdout);
+    scn_free(&s);
+    return rc;
+}
+
+/* --start T: UNIX seconds (a fraction allowed); 0, or 2 after a message. */
+static int cli_start(const struct cli *c, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = v ? strtod(v, &end) : -1;
+    if (v && (errno || end == v || *end || !(x >= 0 && x < 1e11))) {
+        fprintf(stderr, "%s: --start takes a UNIX time in seconds, not '%s'\n", c->cmd, v);
+        return 2;
+    }
+    *out = x;
+    return 0;
+}
+
+static int cmd_node(int argc, char **argv)
+{
+    struct cli_opt opts[] = {{"--id", "P", NULL},          {"--peers", "FILE", NULL},
+                             {"--scenario", "FILE", NULL}, {"--trace", "FILE", NULL},
+                             {"--start", "T", NULL},       {"--time-scale", "X", NULL},
+                             {"--seed", "N", NULL},        {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup node", .usage = usage_node, .opts = opts, .max_pos = 0};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    struct live_host_opts o = {.proc = cli_value(&c, "--id"),
+                               .peers = cli_value(&c, "--peers"),
+                               .trace_path = cli_value(&c, "--trace")};
+    const char *scn_path = cli_value(&c, "--scenario"), *seed = cli_value(&c, "--seed");
+    if ((seed && cli_uint(&c, "--seed", seed, 0, UINT64_MAX, &o.seed) != 0) ||
+        cli_scale(&c, cli_value(&c, "--time-scale"), &o.scale) != 0 ||
+        cli_start(&c, cli_value(&c, "--start"), &o.start_s) != 0)
+        return 2;
+    o.seed_given = seed != NULL;
+    if (!o.proc || !o.peers || !scn_path) {
+        fprintf(stderr, "pgroup node: %s\n%s",
+                !o.proc    ? "no --id P given"
+                : !o.peers ? "no --peers FILE given"
+                           : "no --scenario FILE given",
+                usage_node);
+        return 2;
+    }
+    struct scn s;
+    if (scn_parse(scn_path, &s, stderr) != 0)
+        return 2;
+    fflush(stdout);
+    rc = live_host_node(&s, &o, stdout);
+    scn_free(&s);
+    return rc;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    struct cli_opt opts[] = {{"--out", "FILE", NULL}, {NULL, NULL, NULL}};
+    struct cli c = {.cmd = "pgroup merge",
+                    .usage = usage_merge,
+                    .opts = opts,
+                    .max_pos = CLI_MAX_POS,
+                    .pos_name = "trace"};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? 0 : 2;
+    const char *out = cli_value(&c, "--out");
+    if (c.n_pos == 0 || !out) {
+        fprintf(stderr, "pgroup merge: %s\n%s", c.n_pos ? "no --out FILE given" : "no trace given",
+                usage_merge);
+        return 2;
+    }
+    return live_host_merge(c.pos, (uint32_t)c.n_pos, out, stdout);
 }
 
 /* Seconds from "1.5", "1.5s", "200ms" or "350us"; -1 when malformed. */
@@ -636,6 +829,12 @@ static int run_command(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run"))
         return cmd_run(argc - 2, argv + 2, argv[0]);
+    if (!strcmp(argv[1], "live"))
+        return cmd_live(argc - 2, argv + 2, argv[0]);
+    if (!strcmp(argv[1], "node"))
+        return cmd_node(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "merge"))
+        return cmd_merge(argc - 2, argv + 2);
     if (!strcmp(argv[1], "check"))
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "sweep"))

@@ -17,6 +17,7 @@
 #include <simgrid/host.h>
 
 #include "cli.h"
+#include "nodecfg.h"
 #include "outfile.h"
 #include "platform.h"
 #include "progress.h"
@@ -39,98 +40,9 @@ static void run_hosts(struct sim_world *w)
     }
 }
 
-/* The most groups one process is ever in: its static groups (as a member or
- * a client) plus its joins
- * (each node allocates its group table up front: max_groups slots). */
-static uint32_t run_groups_per_proc(const struct scn *s)
+static void run_sink(void *ctx, struct chk_event *e)
 {
-    uint32_t *n = calloc(s->n_procs + 1, sizeof *n), most = 1;
-    assert(n);
-    for (uint32_t g = 0; g < s->n_groups; g++)
-        for (uint32_t i = 0; i < s->groups[g].n_members; i++)
-            n[s->groups[g].members[i]]++;
-    for (uint32_t g = 0; g < s->n_groups; g++)
-        for (uint32_t i = 0; i < s->groups[g].n_clients; i++)
-            n[s->groups[g].clients[i]]++;
-    for (uint32_t f = 0; f < s->n_faults; f++)
-        n[s->faults[f].proc] += s->faults[f].kind == SCN_F_JOIN;
-    for (uint32_t p = 0; p < s->n_procs; p++)
-        most = n[p] > most ? n[p] : most;
-    free(n);
-    return most;
-}
-
-static void run_phys_config(const struct scn *s, struct phys_config *cfg)
-{
-    phys_config_default(cfg);
-    cfg->heartbeat_period_ns = s->heartbeat_period_ns;
-    cfg->suspect_timeout_ns = s->suspect_timeout_ns;
-    cfg->rto_initial_ns = s->rto_initial_ns;
-    cfg->rto_max_ns = s->rto_max_ns;
-    cfg->ack_delay_ns = s->ack_delay_ns;
-    cfg->window = s->window;
-    uint32_t groups = 2 * run_groups_per_proc(s) + 1; /* a process group has client channels too */
-    cfg->max_groups = groups > cfg->max_groups ? groups : cfg->max_groups;
-    /* a node may have a channel to every incarnation (a 256-member group
-     * with 1000 clients: 255 members plus the clients a member serves, all
-     * of them after failovers); the default covers the smaller scenarios */
-    uint32_t incs = s->n_procs;
-    for (uint32_t f = 0; f < s->n_faults; f++)
-        incs += s->faults[f].kind == SCN_F_RESTART;
-    cfg->max_peers = incs > cfg->max_peers ? incs : cfg->max_peers;
-}
-
-/* Sizes the group layer to the scenario: a view holds at most the largest
- * group's initial members plus every joiner (a new incarnation enters a group
- * only by joining), and the matrices of core/pg cost max_members^2 each. */
-static void run_pg_config(const struct scn *s, struct pg_config *cfg)
-{
-    pg_config_default(cfg);
-    uint32_t most = 1;
-    for (uint32_t g = 0; g < s->n_groups; g++)
-        most = s->groups[g].n_members > most ? s->groups[g].n_members : most;
-    for (uint32_t f = 0; f < s->n_faults; f++)
-        most += s->faults[f].kind == SCN_F_JOIN;
-    cfg->max_members = most < PG_MAX_MEMBERS_CAP ? most : PG_MAX_MEMBERS_CAP;
-    uint32_t per_proc = run_groups_per_proc(s);
-    cfg->max_groups = per_proc > cfg->max_groups ? per_proc : cfg->max_groups;
-    uint32_t clients = 0;
-    for (uint32_t g = 0; g < s->n_groups; g++)
-        clients = s->groups[g].n_clients > clients ? s->groups[g].n_clients : clients;
-    cfg->max_clients = clients < PG_MAX_CLIENTS_CAP ? clients : PG_MAX_CLIENTS_CAP;
-    /* every client may ask at once: one view change can then add them all */
-    cfg->max_requests =
-        cfg->max_clients + 8 > cfg->max_requests ? cfg->max_clients + 8 : cfg->max_requests;
-    cfg->abcast_token_follow = !s->abcast_token_fixed;
-    cfg->vt_compress = s->vt_compress;
-    if (s->suspect_timeout_ns > cfg->state_timeout_ns / 4) /* providers fail over first */
-        cfg->state_timeout_ns = 4 * s->suspect_timeout_ns;
-    cfg->max_domains = s->n_domains;
-    /* a crash is suspected everywhere within about a heartbeat period; a
-     * report older than a whole suspect timeout means the coordinator still
-     * hears the reported member */
-    cfg->report_wait_ns = s->suspect_timeout_ns;
-    /* a group that went silent on a joiner has failed or lost it: a view
-     * change settles that within a few suspect timeouts */
-    cfg->join_timeout_ns = 4 * s->suspect_timeout_ns;
-}
-
-/* The `domain` event of every process group (checkers/TRACE.md): group, domain, no
- * node; when the scenario names a domain (else every group is in "default",
- * which the trace says by omission). */
-static void run_emit_domains(struct sim_world *w)
-{
-    const struct scn *s = w->scn;
-    if (s->n_domains <= 1)
-        return;
-    for (uint32_t g = 0; g < s->n_groups; g++) {
-        if (!w->group_pg[g])
-            continue;
-        struct chk_event e = {.ev = CHK_EV_DOMAIN, .ev_name = "domain", .view = -1};
-        e.group = s->groups[g].name;
-        e.domain = s->domains[s->groups[g].domain];
-        sim_emit(w, &e);
-    }
+    sim_emit(ctx, e);
 }
 
 /* The command that runs this again, as the user can paste it: the program as
@@ -197,13 +109,12 @@ static struct sim_world *run_world_new(const struct scn *s, const struct sim_opt
     w->end_ns = o->run_ns > 0 ? o->run_ns : s->run_ns;
     w->current = calloc(s->n_procs + 1, sizeof *w->current);
     w->generation = calloc(s->n_procs + 1, sizeof *w->generation);
-    w->drop = calloc((size_t)s->n_procs * s->n_procs + 1, 1);
+    sim_faults_init(&w->faults, s->n_procs);
     w->proc_sends = calloc(s->n_procs + 1, sizeof *w->proc_sends);
-    w->sends_at_split = calloc(s->n_procs + 1, sizeof *w->sends_at_split);
-    assert(w->proc_sends && w->sends_at_split);
+    assert(w->proc_sends);
     w->group_pg = calloc(s->n_groups + 1, sizeof *w->group_pg);
     w->pool = sim_dgram_pool_new();
-    assert(w->current && w->generation && w->drop && w->group_pg);
+    assert(w->current && w->generation && w->group_pg);
     return w;
 }
 
@@ -216,9 +127,8 @@ static void run_world_free(struct sim_world *w)
     free(w->incs);
     free(w->current);
     free(w->generation);
-    free(w->drop);
+    sim_faults_free(&w->faults);
     free(w->proc_sends);
-    free(w->sends_at_split);
     free(w->group_pg);
     free(w->hosts);
     free(w->linebuf);
@@ -227,50 +137,6 @@ static void run_world_free(struct sim_world *w)
     if (w->pool)
         sim_dgram_pool_close(w->pool);
     free(w);
-}
-
-/* Delivery latency per ordering, and the abcast counters. */
-static void run_summary_order(const struct sim_world *w, FILE *out)
-{
-    const struct sim_totals *t = &w->tot;
-    for (int o = SCN_ORDER_FIFO; o < SCN_ORDER_N; o++) {
-        if (!t->lat_n[o])
-            continue;
-        fprintf(
-            out,
-            "latency %s: %llu deliveries, mean %.1f us, max %.1f us (send to delivery); "
-            "sender's own: mean %.1f us\n",
-            scn_order_name((enum scn_order)o), (unsigned long long)t->lat_n[o],
-            (double)t->lat_sum_ns[o] / (double)t->lat_n[o] / 1e3, (double)t->lat_max_ns[o] / 1e3,
-            t->lat_own_n[o] ? (double)t->lat_own_sum_ns[o] / (double)t->lat_own_n[o] / 1e3 : 0.0);
-    }
-    if (t->pg_state_sent || t->pg_state_failed)
-        fprintf(out, "state transfer: %llu sent (%llu chunks), %llu received, %llu failed\n",
-                (unsigned long long)t->pg_state_sent, (unsigned long long)t->pg_state_chunks,
-                (unsigned long long)t->pg_state_received, (unsigned long long)t->pg_state_failed);
-    if (t->cl_sent || t->diffusions)
-        fprintf(out,
-                "clients: %llu client messages sent, %llu forwarded by contacts, %llu sent again, "
-                "%llu rejected as stale, %llu copies not delivered twice, %llu failovers; "
-                "%llu diffusions, %llu relayed to clients, %llu delivered by clients, %llu gaps\n",
-                (unsigned long long)t->cl_sent, (unsigned long long)t->cl_forwarded,
-                (unsigned long long)t->cl_resent, (unsigned long long)t->cl_stale,
-                (unsigned long long)t->cl_dups, (unsigned long long)t->cl_failovers,
-                (unsigned long long)t->diffusions, (unsigned long long)t->diff_relayed,
-                (unsigned long long)t->cl_diff_delivered, (unsigned long long)t->diff_gaps);
-    if (!t->pg_abcasts)
-        return;
-    fprintf(out,
-            "abcast: %llu sent, %llu delivered; %llu ORDER records (%llu standalone carriers); "
-            "%llu token passes; %llu ordered at a view change; ordering delay mean %.1f us, "
-            "max %.1f us\n",
-            (unsigned long long)t->pg_abcasts, (unsigned long long)t->pg_abcast_delivered,
-            (unsigned long long)t->pg_order_records, (unsigned long long)t->pg_order_carriers,
-            (unsigned long long)t->pg_token_passes, (unsigned long long)t->pg_abcast_flush_ordered,
-            t->pg_abcast_delivered
-                ? (double)t->pg_order_delay_sum_ns / (double)t->pg_abcast_delivered / 1e3
-                : 0.0,
-            (double)t->pg_order_delay_max_ns / 1e3);
 }
 
 static void run_summary(const struct sim_world *w, FILE *out)
@@ -283,91 +149,7 @@ static void run_summary(const struct sim_world *w, FILE *out)
         (unsigned long long)t->deliveries);
     fprintf(out, "resources: peak memory %.1f MiB (resident, whole process)\n",
             (double)t->peak_rss_kib / 1024.0);
-    fprintf(out,
-            "network: %llu datagrams (%llu data, %llu retransmits, %llu acks, %llu heartbeats); "
-            "%llu header bytes\n",
-            (unsigned long long)t->datagrams, (unsigned long long)t->data_first,
-            (unsigned long long)t->retransmits, (unsigned long long)t->acks,
-            (unsigned long long)t->heartbeats, (unsigned long long)t->header_bytes);
-    fprintf(out,
-            "faults: %u crashes, %u incarnations; dropped %llu to dead, %llu by partition, "
-            "%llu by loss; %llu duplicated, %llu delayed, %llu garbled in flight\n",
-            t->crashes, t->incarnations, (unsigned long long)t->drop_dead,
-            (unsigned long long)t->drop_partition, (unsigned long long)t->drop_loss,
-            (unsigned long long)t->duplicated, (unsigned long long)t->delayed,
-            (unsigned long long)t->garbled_injected);
-    fprintf(out,
-            "link: %llu garbled datagrams dropped, %llu duplicates dropped, %llu suspicions, "
-            "%llu sends refused (window full), retained max %llu\n",
-            (unsigned long long)t->garbled_dropped, (unsigned long long)t->duplicates_dropped,
-            (unsigned long long)t->suspicions, (unsigned long long)t->send_refused,
-            (unsigned long long)t->retained_max);
-    if (w->any_pg)
-        fprintf(out,
-                "groups: %llu views installed, %llu exclusions, %llu joins/leaves refused; "
-                "%llu cbcast data, %llu control, %llu stable messages; %llu pg header bytes; "
-                "%llu delayed by the causal rule, %llu forwarded in flushes; retained max %llu\n",
-                (unsigned long long)t->views, (unsigned long long)t->exclusions,
-                (unsigned long long)t->joins_refused, (unsigned long long)t->pg_data,
-                (unsigned long long)t->pg_control, (unsigned long long)t->pg_stable,
-                (unsigned long long)t->pg_header_bytes, (unsigned long long)t->pg_delayed,
-                (unsigned long long)t->pg_forwarded, (unsigned long long)t->pg_retained_max);
-    if (t->flushes_done + t->flushes_refused > 0)
-        fprintf(out, "flushes: %llu pg_flush calls returned, %llu refused\n",
-                (unsigned long long)t->flushes_done, (unsigned long long)t->flushes_refused);
-    run_summary_order(w, out);
-    if (t->pg_dom_header_bytes || t->pg_dom_delayed || t->pg_p2p_sent)
-        fprintf(out,
-                "domains: %llu cross-group timestamp bytes; %llu delayed by a cross-group "
-                "timestamp (mean %.1f us, max %.1f us); %llu installs postponed; p2p %llu sent, "
-                "%llu delivered\n",
-                (unsigned long long)t->pg_dom_header_bytes, (unsigned long long)t->pg_dom_delayed,
-                t->pg_dom_delayed ? (double)t->pg_dom_delayed_ns / (double)t->pg_dom_delayed / 1e3
-                                  : 0.0,
-                (double)t->pg_dom_delayed_max_ns / 1e3, (unsigned long long)t->pg_installs_held,
-                (unsigned long long)t->pg_p2p_sent, (unsigned long long)t->pg_p2p_delivered);
-    for (size_t i = 0; i < SIM_SOMETIMES_MAX && w->sometimes_name[i]; i++)
-        fprintf(out, "sometimes: %s (reached at %llu nodes)\n", w->sometimes_name[i],
-                (unsigned long long)w->sometimes[i]);
-}
-
-/* The summary counter a `bound` line names. */
-static uint64_t run_bound_value(const struct sim_world *w, enum scn_bound_key k)
-{
-    const struct sim_totals *t = &w->tot;
-    switch (k) {
-    case SCN_BOUND_DATAGRAMS:
-        return t->datagrams;
-    case SCN_BOUND_LINK_RETAINED_MAX:
-        return t->retained_max;
-    case SCN_BOUND_PG_RETAINED_MAX:
-        return t->pg_retained_max;
-    case SCN_BOUND_FORWARDED:
-        return t->pg_forwarded;
-    case SCN_BOUND_CONTROL:
-        return t->pg_control;
-    default:
-        assert(!"run_bound_value: unknown key");
-        return 0;
-    }
-}
-
-/* Prints each `bound` of the scenario; false if one was exceeded. */
-static bool run_bounds(const struct sim_world *w, FILE *out)
-{
-    const struct scn *s = w->scn;
-    bool ok = true;
-    if (s->n_bounds)
-        fprintf(out, "bounds:\n");
-    for (uint32_t i = 0; i < s->n_bounds; i++) {
-        const struct scn_bound *b = &s->bounds[i];
-        uint64_t v = run_bound_value(w, b->key);
-        fprintf(out, "  %s %s %llu <= %llu (line %u)\n", v <= b->max ? "PASS" : "FAIL",
-                scn_bound_names[b->key], (unsigned long long)v, (unsigned long long)b->max,
-                b->line);
-        ok &= v <= b->max;
-    }
-    return ok;
+    sim_summary_print(t, w->any_pg, &w->sometimes, out);
 }
 
 /* Prints the rules, the bounds and the verdict; returns the exit status. */
@@ -375,7 +157,7 @@ static int run_verdict(const struct sim_world *w, FILE *out)
 {
     fprintf(out, "rules:\n");
     chk_report(w->chk, out);
-    bool bounds_ok = run_bounds(w, out);
+    bool bounds_ok = sim_bounds_print(w->scn, &w->tot, out);
     bool ok = bounds_ok && chk_verdict(w->chk, out);
     if (!bounds_ok)
         fprintf(out, "verdict: FAIL (a bound was exceeded)\n");
@@ -448,9 +230,10 @@ static void run_simulate(struct sim_world *w, FILE *out)
 {
     const struct scn *s = w->scn;
     struct phys_config cfg;
-    run_phys_config(s, &cfg);
-    run_pg_config(s, &w->pg_cfg);
-    run_emit_domains(w);
+    sim_phys_config(s, &cfg);
+    sim_pg_config(s, &w->pg_cfg);
+    sim_domain_emit(s, run_sink, w);
+    sim_world_app_host(w);
     for (uint32_t p = 0; p < s->n_procs; p++)
         sim_inc_create(w, p);
     for (uint32_t p = 0; p < s->n_procs; p++)

@@ -80,21 +80,9 @@ void sim_inc_emit(struct sim_inc *inc, struct chk_event *e)
         sim_emit(inc->w, e);
 }
 
-static void sim_count_sometimes(struct sim_world *w, const char *name)
-{
-    for (size_t i = 0; i < SIM_SOMETIMES_MAX; i++) {
-        if (!w->sometimes_name[i])
-            w->sometimes_name[i] = name;
-        if (w->sometimes_name[i] == name || !strcmp(w->sometimes_name[i], name)) {
-            w->sometimes[i]++;
-            return;
-        }
-    }
-}
-
 void sim_sometimes(struct sim_world *w, const char *node, const char *name)
 {
-    sim_count_sometimes(w, name);
+    sim_sometimes_count(&w->sometimes, name);
     struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = "sometimes", .view = -1};
     e.node = node;
     e.detail = name;
@@ -105,26 +93,9 @@ void sim_sometimes(struct sim_world *w, const char *node, const char *name)
 static void env_trace(void *ctx, const struct pg_trace *t)
 {
     struct sim_inc *inc = ctx;
-    struct chk_event e = {.ev = CHK_EV_OTHER, .view = -1};
-    switch (t->kind) {
-    case PG_TR_SUSPECT:
-        e.ev_name = "suspect";
-        break;
-    case PG_TR_GARBLED:
-        e.ev_name = "garbled";
-        break;
-    case PG_TR_DROPPED:
-        e.ev_name = "dropped";
-        break;
-    case PG_TR_SOMETIMES:
-        e.ev_name = "sometimes";
-        sim_count_sometimes(inc->w, t->detail ? t->detail : "?");
-        break;
-    default:
-        e.ev_name = "core";
-        break;
-    }
-    assert(chk_ev_documented(e.ev_name)); /* the reader knows every kind written */
+    struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = sim_core_ev_name(t->kind), .view = -1};
+    if (t->kind == PG_TR_SOMETIMES)
+        sim_sometimes_count(&inc->w->sometimes, t->detail ? t->detail : "?");
     e.node = inc->name;
     if (t->peer != PG_NODE_NONE && t->peer <= inc->w->n_incs)
         e.peer = sim_inc_name(inc->w, t->peer);
@@ -151,11 +122,6 @@ static uint64_t env_random(void *ctx)
 {
     struct sim_inc *inc = ctx;
     return sim_rng_next(&inc->rng_core);
-}
-
-static bool world_dropped_by_matrix(const struct sim_world *w, uint32_t from, uint32_t to)
-{
-    return w->any_drop && w->drop[(size_t)from * w->scn->n_procs + to];
 }
 
 /* ---- datagram buffers ---- */
@@ -232,12 +198,11 @@ static void world_put(struct sim_inc *src, struct sim_inc *dst, const uint8_t *b
     d->from = src->id;
     d->len = (uint32_t)len;
     memcpy(d->bytes, buf, len);
-    d->extra_delay_ns = w->delay_ns;
-    if (w->jitter_ns > 0)
-        d->extra_delay_ns += (int64_t)(sim_rng_unit(&src->rng_net) * (double)w->jitter_ns);
-    if (w->garble > 0 && len > 0 && sim_rng_unit(&src->rng_net) < w->garble) {
-        size_t at = sim_rng_next(&src->rng_net) % len;
-        d->bytes[at] ^= (uint8_t)(1u + sim_rng_next(&src->rng_net) % 255u);
+    struct sim_copy copy;
+    sim_faults_copy(&w->faults, &src->rng_net, len, &copy);
+    d->extra_delay_ns = copy.extra_delay_ns;
+    if (copy.garbled) {
+        d->bytes[copy.at] ^= copy.mask;
         w->tot.garbled_injected++;
     }
     w->tot.delayed += d->extra_delay_ns > 0;
@@ -260,16 +225,16 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
         w->tot.drop_dead++;
         return;
     }
-    if (world_dropped_by_matrix(w, src->proc, dst->proc)) {
+    if (sim_faults_cut(&w->faults, src->proc, dst->proc)) {
         w->tot.drop_partition++;
         return;
     }
-    if (w->loss > 0 && sim_rng_unit(&src->rng_net) < w->loss) {
+    if (sim_faults_lost(&w->faults, &src->rng_net)) {
         w->tot.drop_loss++;
         return;
     }
     world_put(src, dst, buf, len);
-    if (w->dup > 0 && sim_rng_unit(&src->rng_net) < w->dup) {
+    if (sim_faults_duplicated(&w->faults, &src->rng_net)) {
         w->tot.duplicated++;
         world_put(src, dst, buf, len);
     }
@@ -324,7 +289,7 @@ static struct sim_dgram *delayq_pop(struct sim_inc *inc)
 
 static int64_t inc_next_deadline(const struct sim_inc *inc)
 {
-    int64_t next = sim_app_next_ns(inc);
+    int64_t next = sim_app_next_ns(&inc->app);
     for (unsigned s = 0; s < PG_TIMER_SLOTS; s++)
         if (inc->timer_ns[s] < next)
             next = inc->timer_ns[s];
@@ -368,75 +333,20 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
     while (inc->alive && inc->n_delayed > 0 && inc->delayq[0].release_ns <= now)
         inc_feed(inc, delayq_pop(inc));
     if (inc->alive)
-        sim_app_run_due(inc, now);
+        sim_app_run_due(&inc->app, now);
     inc_sample(inc);
-}
-
-static void inc_collect_stats(struct sim_inc *inc)
-{
-    struct sim_totals *t = &inc->w->tot;
-    const struct phys_stats *st = phys_stats(pg_node_phys(inc->node));
-    t->data_first += st->data_sent;
-    t->retransmits += st->retransmits;
-    t->acks += st->acks_sent;
-    t->heartbeats += st->heartbeats_sent;
-    t->header_bytes += st->header_bytes_sent;
-    t->garbled_dropped += st->garbled_dropped;
-    t->duplicates_dropped += st->duplicates_dropped;
-    t->suspicions += st->suspicions;
-    const struct pg_stats *ps = pg_stats(pg_node_pg(inc->node));
-    t->pg_data += ps->data_sent;
-    t->pg_control += ps->control_sent;
-    t->pg_stable += ps->stable_msgs_sent;
-    t->pg_header_bytes += ps->header_bytes;
-    t->pg_delayed += ps->delayed_causal;
-    t->pg_delayed_ns += ps->delayed_causal_ns;
-    if (ps->delayed_causal_max_ns > t->pg_delayed_max_ns)
-        t->pg_delayed_max_ns = ps->delayed_causal_max_ns;
-    t->pg_forwarded += ps->forwarded;
-    t->pg_dom_delayed += ps->dom_delayed;
-    t->pg_dom_delayed_ns += ps->dom_delayed_ns;
-    if (ps->dom_delayed_max_ns > t->pg_dom_delayed_max_ns)
-        t->pg_dom_delayed_max_ns = ps->dom_delayed_max_ns;
-    t->pg_dom_header_bytes += ps->dom_header_bytes;
-    t->pg_installs_held += ps->installs_held;
-    t->pg_p2p_sent += ps->p2p_sent;
-    t->pg_p2p_delivered += ps->p2p_delivered;
-    t->pg_abcasts += ps->abcasts;
-    t->pg_abcast_delivered += ps->abcast_delivered;
-    t->pg_order_records += ps->order_records_sent;
-    t->pg_order_carriers += ps->order_carriers;
-    t->pg_token_passes += ps->token_passes;
-    t->pg_abcast_flush_ordered += ps->abcast_flush_ordered;
-    t->pg_order_delay_sum_ns += ps->order_delay_total_ns;
-    t->cl_sent += ps->client_sent;
-    t->cl_resent += ps->client_resent;
-    t->cl_failovers += ps->client_failovers;
-    t->cl_diff_delivered += ps->client_diff_delivered;
-    t->cl_forwarded += ps->client_forwarded;
-    t->cl_stale += ps->client_stale_rejected;
-    t->cl_dups += ps->client_dup_dropped;
-    t->diffusions += ps->diffusions;
-    t->diff_relayed += ps->diffusion_relayed;
-    t->diff_gaps += ps->diffusion_gaps;
-    if (ps->order_delay_max_ns > t->pg_order_delay_max_ns)
-        t->pg_order_delay_max_ns = ps->order_delay_max_ns;
-    t->pg_state_sent += ps->state_sent;
-    t->pg_state_chunks += ps->state_chunks;
-    t->pg_state_received += ps->state_received;
-    t->pg_state_failed += ps->state_failed;
 }
 
 static void inc_free(struct sim_inc *inc)
 {
-    inc_collect_stats(inc);
+    sim_totals_add_node(&inc->w->tot, inc->node);
     while (inc->n_delayed > 0)
         sim_dgram_release(delayq_pop(inc));
     free(inc->delayq);
     inc->delayq = NULL;
     sg_rx_free(inc->rx);
     inc->rx = NULL;
-    sim_app_stop(inc);
+    sim_app_stop(&inc->app);
     pg_node_free(inc->node);
     inc->node = NULL;
 }
@@ -451,7 +361,7 @@ static void inc_actor(int argc, char **argv)
     sim_world_sync(w);
     sg_mailbox_set_receiver(sg_mailbox_get_name(inc->mbox));
     inc->rx = sg_rx_new(inc->mbox);
-    sim_app_start(inc);
+    sim_app_start(&inc->app);
     while (inc->alive) {
         int64_t now = sim_world_now_ns(w);
         if (now >= w->end_ns)
@@ -482,6 +392,70 @@ static void inc_actor(int argc, char **argv)
         inc_step_end(inc);
     }
     inc_free(inc);
+}
+
+/* ---- the application's host (app.h) ---- */
+
+static int64_t host_now_ns(void *drv)
+{
+    struct sim_inc *inc = drv;
+    return sim_world_now_ns(inc->w);
+}
+
+static void host_emit(void *drv, struct chk_event *e)
+{
+    sim_inc_emit(drv, e);
+}
+
+static const char *host_inc_name(void *drv, pg_node_id id)
+{
+    struct sim_inc *inc = drv;
+    return sim_inc_name(inc->w, id);
+}
+
+static pg_node_id host_current(void *drv, uint32_t proc)
+{
+    struct sim_inc *inc = drv;
+    return inc->w->current[proc];
+}
+
+/* The first live incarnation, by id, that is a member of group g (not a
+ * client) and is not `inc`: the simulator sees every node. */
+static pg_node_id host_contact(void *drv, uint32_t g)
+{
+    struct sim_inc *inc = drv;
+    struct sim_world *w = inc->w;
+    for (uint32_t i = 0; i < w->n_incs; i++) {
+        const struct sim_inc *o = w->incs[i];
+        uint32_t view;
+        if (o->id != inc->id && o->alive && o->node && !pg_is_client(pg_node_pg(o->node), g + 1) &&
+            pg_send_view(pg_node_pg(o->node), g + 1, &view) == PG_OK)
+            return o->id;
+    }
+    return PG_NODE_NONE;
+}
+
+static int64_t host_sent_ns(void *drv, pg_node_id from, uint64_t seq)
+{
+    struct sim_inc *inc = drv;
+    const struct sim_inc *src = inc->w->incs[from - 1];
+    assert(seq >= 1 && seq <= src->app.n_send_ns);
+    return src->app.send_ns[seq - 1];
+}
+
+void sim_world_app_host(struct sim_world *w)
+{
+    w->app_host = (struct sim_app_host){.scn = w->scn,
+                                        .group_pg = w->group_pg,
+                                        .tot = &w->tot,
+                                        .metrics = w->metrics,
+                                        .proc_sends = w->proc_sends,
+                                        .now_ns = host_now_ns,
+                                        .emit = host_emit,
+                                        .inc_name = host_inc_name,
+                                        .current = host_current,
+                                        .contact = host_contact,
+                                        .sent_ns = host_sent_ns};
 }
 
 /* ---- incarnations ---- */
@@ -528,6 +502,12 @@ struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
                                .send = env_send,
                                .draw_u64 = env_random,
                                .trace = env_trace};
+    inc->app.host = &w->app_host;
+    inc->app.drv = inc;
+    inc->app.name = inc->name;
+    inc->app.id = inc->id;
+    inc->app.proc = proc;
+    inc->app.alive = &inc->alive;
     w->tot.incarnations++;
     return inc;
 }
@@ -537,6 +517,7 @@ void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg)
 {
     inc->node = pg_node_new_pg(&inc->env, inc->id, cfg, &inc->w->pg_cfg);
     assert(inc->node);
+    inc->app.node = inc->node;
     struct chk_event e = {.ev = CHK_EV_START, .ev_name = "start", .view = -1};
     e.node = inc->name;
     sim_emit(inc->w, &e);

@@ -1,4 +1,4 @@
-/* sim/world_internal.h: state shared by the driver's modules (world.c, app.c).
+/* sim/world_internal.h: state shared by the simulator's modules (world.c, timeline.c, run.c).
  *
  * Owns: the layout of struct sim_world and struct sim_inc. Not a public header.
  */
@@ -7,18 +7,19 @@
 
 #include <simgrid/forward.h>
 
+#include "app.h"
+#include "faults.h"
 #include "metrics.h"
 #include "progress.h"
+#include "summary.h"
 #include "node.h"
 #include "pg.h"
 #include "phys.h"
 #include "world.h"
 
-#define SIM_INC_NAME_MAX   (SCN_NAME_MAX + 12)
 #define SIM_DELAYQ_MAX     65536u /* datagrams held back by delay/jitter at one incarnation */
 #define SIM_UDP_OVERHEAD_B 28     /* IPv4 + UDP headers added to each datagram's simulated size */
 
-#define SIM_SOMETIMES_MAX  64u   /* distinct "sometimes" situations counted in one run */
 #define SIM_DGRAM_POOL_MAX 4096u /* free datagram buffers kept for reuse */
 #define SIM_DGRAM_SMALL_B  512u  /* bytes a reusable buffer holds; bigger ones are malloc'd */
 
@@ -49,70 +50,6 @@ struct sim_delayed {
     int64_t release_ns;
     uint64_t order; /* ties broken by arrival order */
     struct sim_dgram *d;
-};
-
-/* Sabotage: a test-only layer between the core's delivery upcall and the
- * application, which corrupts the delivery stream on purpose. */
-struct sim_delivery {
-    char msg[SIM_INC_NAME_MAX + 24];
-    char from[SIM_INC_NAME_MAX];
-    pg_node_id from_id; /* the real sender and its seq (metrics; sabotage may forge `from`) */
-    uint64_t seq;
-    uint32_t group;
-    const char *order;
-    int64_t view;
-};
-
-struct sim_sabotage {
-    int pending;   /* -1: none, else enum scn_sabotage */
-    bool holding;  /* reorder: a delivery is held back */
-    bool late;     /* late: a delivery is held until the next view install */
-    bool forge;    /* forge-view: the next view event loses its last member */
-    bool swapping; /* swap-abcast: an abcast delivery is held back */
-    bool early;    /* early-flush: the next pg_flush is reported done at once */
-    bool corrupt;  /* corrupt-state: the next state received by transfer is altered */
-    struct sim_delivery held;
-};
-
-/* The application's side of one group at one incarnation. */
-struct sim_app_group {
-    bool joined;    /* a member (static, or joined by pg_join) */
-    bool has_state; /* the replicated object is valid (initial members; joiners once their
-                       state transfer is done) */
-    bool client;    /* a client of the group (pg_client), not a member */
-    int64_t view;   /* current view id, or -1 */
-    uint64_t n_applied, sum_applied; /* the replicated object: commutative counters */
-};
-
-/* A relay (scn_relay index) to send with hop count `hop`, in domain `domain`. */
-struct sim_relay_due {
-    uint32_t relay, hop, domain;
-};
-#define SIM_RELAY_DUE_MAX 256
-
-struct sim_sender {
-    uint32_t workload; /* index into scn->workloads */
-    int64_t next_ns;
-    int64_t period_ns;
-};
-
-/* The simulated application of one incarnation. */
-struct sim_app {
-    uint64_t next_seq; /* per incarnation, for msg ids NAME/SEQ */
-    uint32_t n_senders;
-    struct sim_sender *senders;
-    bool in_mcast; /* self-delivery during phys_mcast/cbcast is deferred */
-    bool self_pending;
-    int64_t self_view;
-    struct sim_sabotage sab;
-    struct sim_app_group *groups;    /* n_groups */
-    uint32_t next_op;                /* next join/leave/flush fault to examine */
-    bool in_flush;                   /* inside pg_flush: a done upcall is written after the call */
-    bool flush_done_early;           /* the done upcall came during the call */
-    int64_t *send_ns;                /* send time of own message seq (index seq - 1), for latency */
-    struct sim_relay_due *relay_due; /* relays to send once the current send returns */
-    uint32_t n_relay_due;
-    uint64_t n_send_ns, cap_send_ns; /* kept after a crash: others may still deliver */
 };
 
 struct sim_inc {
@@ -169,21 +106,17 @@ struct sim_world {
     struct pg_config pg_cfg; /* every incarnation's group layer (run_pg_config) */
     bool any_pg;             /* some group does (else the pg layer stays idle and is not sampled) */
 
-    uint8_t *drop; /* n_procs x n_procs: drop[from * n + to] */
-    bool any_drop;
+    struct sim_faults faults; /* the timeline's network faults (faults.h) */
     uint64_t *proc_sends;     /* per proc: application sends so far (all incarnations) */
-    uint64_t *sends_at_split; /* proc_sends when the drop matrix last became non-empty */
-    double loss, dup, garble;
-    int64_t delay_ns, jitter_ns;
     uint64_t rng_ctl;
 
+    struct sim_app_host app_host;  /* what every incarnation's application uses (app.h) */
     struct sim_metrics *metrics;   /* NULL unless --metrics or --latency-csv */
     struct sim_progress *progress; /* the progress line while simulating, or NULL */
     struct sim_dgram_pool *pool;
 
     struct sim_totals tot;
-    uint64_t sometimes[SIM_SOMETIMES_MAX];
-    const char *sometimes_name[SIM_SOMETIMES_MAX];
+    struct sim_sometimes sometimes;
 };
 
 /* world.c */
@@ -210,17 +143,13 @@ void sim_world_sync(struct sim_world *w);
  * 1024th call asserts that it is still SimGrid's. */
 int64_t sim_world_now_ns(struct sim_world *w);
 const char *sim_inc_name(const struct sim_world *w, pg_node_id id);
+/* Fills w->app_host: called once w->metrics is set, before any incarnation starts. */
+void sim_world_app_host(struct sim_world *w);
 struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc);
 void sim_inc_start(struct sim_inc *inc, const struct phys_config *cfg);
 void sim_inc_crash(struct sim_inc *inc);
 
 /* timeline.c */
 void sim_timeline_start(struct sim_world *w, const struct phys_config *cfg);
-
-/* app.c */
-void sim_app_start(struct sim_inc *inc);
-int64_t sim_app_next_ns(const struct sim_inc *inc);
-void sim_app_run_due(struct sim_inc *inc, int64_t now_ns);
-void sim_app_stop(struct sim_inc *inc);
 
 #endif

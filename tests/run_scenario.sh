@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Runs one scenario end to end, then checks its trace offline and requires the
 # offline verdict to equal the online one: rules, evidence, verdict and exit status.
-# usage: run_scenario.sh PGROUP SCENARIO OUTDIR
+# usage: run_scenario.sh PGROUP SCENARIO OUTDIR [COMMAND [OPTION...]]
+# COMMAND is `run` (the default: the simulator) or `live` (real processes,
+# checked once the run is over), with its options (`live --time-scale 0.5`).
 set -uo pipefail
 pgroup=$1 scn=$2 out=$3
+cmd=${4:-run}
+shift $(( $# < 4 ? $# : 4 ))
 name=$(basename "$scn" .scn)
 mkdir -p "$out"
 trace="$out/$name.jsonl"
-"$pgroup" run "$scn" --trace "$trace" --brief >"$out/$name.run.txt" 2>&1
+"$pgroup" "$cmd" "$scn" "$@" --trace "$trace" --brief >"$out/$name.run.txt" 2>&1
 rc=$?
 cat "$out/$name.run.txt"
 if [ $rc -ne 0 ]; then
-  echo "FAIL: pgroup run exited $rc"
+  echo "FAIL: pgroup $cmd exited $rc"
   exit 1
 fi
 "$pgroup" check "$trace" >"$out/$name.check.txt" 2>&1

@@ -587,8 +587,8 @@ static void liveness_p2p_case(int exempt)
 {
     struct tb *b = tb_group3(5);
     tb_send_to(b, "p1", "p1/1", "p3"); /* 8 */
-    struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = "suspect", .node = "p3", .peer = "p1",
-                          .view = -1};
+    struct chk_event e = {
+        .ev = CHK_EV_OTHER, .ev_name = "suspect", .node = "p3", .peer = "p1", .view = -1};
     if (exempt == 1)
         tb_feed(b, &e);
     struct chk_event x = {.ev = CHK_EV_EXCLUDED, .node = "p3", .group = "g1", .view = -1};
@@ -965,6 +965,46 @@ static void test_read_errors(void **state)
                "T.jsonl:3: t goes back in time");
 }
 
+static bool lamport_on_header(void *ctx, const struct chk_header *h)
+{
+    (void)ctx, (void)h;
+    return true;
+}
+
+static void lamport_on_event(void *ctx, const struct chk_event *e)
+{
+    *(uint64_t *)ctx = e->lamport;
+}
+
+/* The optional Lamport clock (TRACE.md): written after `t`, read back, and
+ * refused unless an integer from 1 to 2^53. */
+static void test_lamport_field(void **state)
+{
+    (void)state;
+    struct chk_event e = {.ev = CHK_EV_START, .node = "p1", .view = -1, .t = 0.5, .lamport = 42};
+    char line[256];
+    assert_true(chk_event_write(&e, line, sizeof line) > 0);
+    assert_string_equal(line, "{\"t\":0.5,\"lamport\":42,\"ev\":\"start\",\"node\":\"p1\"}\n");
+    e.lamport = 0; /* absent */
+    assert_true(chk_event_write(&e, line, sizeof line) > 0);
+    assert_string_equal(line, "{\"t\":0.5,\"ev\":\"start\",\"node\":\"p1\"}\n");
+    const char *text = HDR "{\"t\":1,\"lamport\":9007199254740992,\"ev\":\"start\",\"node\":"
+                           "\"p1\"}\n";
+    uint64_t got = 0;
+    struct chk_trace_sink sink = {
+        .on_header = lamport_on_header, .on_event = lamport_on_event, .ctx = &got};
+    assert_true(chk_parse_trace_buf("L", text, strlen(text), stderr, &sink));
+    assert_true(got == 9007199254740992ull);
+    expect_err(HDR "{\"t\":1,\"lamport\":0,\"ev\":\"start\",\"node\":\"p1\"}\n",
+               "T.jsonl:2: field \"lamport\" must be an integer from 1 to 2^53");
+    expect_err(HDR "{\"t\":1,\"lamport\":1.5,\"ev\":\"start\",\"node\":\"p1\"}\n",
+               "T.jsonl:2: field \"lamport\" must be an integer");
+    expect_err(HDR "{\"t\":1,\"lamport\":\"3\",\"ev\":\"start\",\"node\":\"p1\"}\n",
+               "T.jsonl:2: field \"lamport\" must be an integer");
+    expect_err(HDR "{\"t\":1,\"lamport\":3,\"lamport\":4,\"ev\":\"start\",\"node\":\"p1\"}\n",
+               "T.jsonl:2: duplicate field \"lamport\"");
+}
+
 static void test_read_unknown_ev_kept(void **state)
 {
     (void)state;
@@ -1129,6 +1169,7 @@ int main(void)
         cmocka_unit_test(test_write_read_round_trip),
         cmocka_unit_test(test_header_round_trip_file),
         cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_lamport_field),
         cmocka_unit_test(test_read_unknown_ev_kept),
         cmocka_unit_test(test_read_file_errors),
         cmocka_unit_test(test_map_dense),
