@@ -390,6 +390,10 @@ void pg_cb_check_flush(struct pg *pg, struct pg_group *g)
     if (!g->f_snap_ok) {
         if (pg_ab_app_count(g, g->my_rank) < g->f_seq)
             return; /* an own abcast (or what follows one) still waits for its position */
+        if (pg_view_flushing(g))
+            return; /* handed over by the view change (pg_ab_finish_view), which the
+                       others run at their own install: wait for an own message of
+                       the next view (the check at the install above) */
         memcpy(g->f_snap, g->vt, n * sizeof(uint32_t));
         /* every own message sent so far, those not looped back yet included: an
          * abcast holder hands over right after its SAFE mark leaves, and the
