@@ -1608,6 +1608,318 @@ static void test_random_faults(void **state)
     }
 }
 
+/* ---- behaviours no test reached (issue 10) ---- */
+
+/* cbcasts from every live member not excluded, one each per `period`, until `until`. */
+static void traffic(struct pgnet *pn, unsigned n, int64_t until, int64_t period)
+{
+    struct fakenet *fn = pgnet_fakenet(pn);
+    while (pgnet_now(pn) < until) {
+        for (unsigned i = 0; i < n; i++)
+            if (!fakenet_crashed(fn, i) && !pg_excluded(pgnet_pg(pn, i), GID))
+                (void)pgnet_cbcast(pn, i, GID, 16, NULL);
+        pgnet_run_for(pn, period);
+    }
+}
+
+/* Whether node i's view lists exactly the nodes idx[0..k), in that order. */
+static bool view_is(struct pgnet *pn, unsigned i, const unsigned *idx, uint32_t k)
+{
+    struct pg_view v;
+    if (view_of(pn, i, &v) == 0 || v.n_members != k)
+        return false;
+    for (uint32_t r = 0; r < k; r++)
+        if (v.members[r] != pgnet_id(pn, idx[r]))
+            return false;
+    return true;
+}
+
+/* An asymmetric cut (node 1 -> node 2 only, the scenario's p2 -> p3) in a
+ * group of 5 under traffic, longer than suspect_timeout: node 2 stops
+ * hearing node 1, nobody else suspects anyone. Node 2 reports to the
+ * coordinator, which still hears node 1; after report_wait (its own
+ * suspicion would have come by then) it removes the reporter, not the member
+ * reported (pg.h protocol item 7, fail-stop conversion: one of the two goes,
+ * and a member that cannot hear must not remove the others). */
+static void test_asymmetric_cut_removes_reporter(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(5, 41);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    traffic(pn, 5, 100 * MS, 10 * MS);
+    int64_t cut_at = pgnet_now(pn);
+    fakenet_cut(fn, 1, 2, true);
+    /* suspicion at about 1 s, the report judged 1 s (report_wait) later */
+    traffic(pn, 5, cut_at + 1800 * MS, 10 * MS);
+    assert_int_equal(view_of(pn, 0, NULL), 1); /* the coordinator still waits */
+    assert_false(pg_excluded(pgnet_pg(pn, 2), GID));
+    assert_true(pg_stats(pgnet_pg(pn, 2))->failed_reports > 0);
+    traffic(pn, 5, cut_at + 3000 * MS, 10 * MS);
+    fakenet_heal(fn);
+    traffic(pn, 5, cut_at + 3500 * MS, 10 * MS);
+    pgnet_run_for(pn, 2000 * MS);
+    assert_true(pg_excluded(pgnet_pg(pn, 2), GID));
+    static const unsigned rest[] = {0, 1, 3, 4};
+    for (unsigned k = 0; k < 4; k++)
+        assert_true(view_is(pn, rest[k], rest, 4)); /* node 1 stays */
+    assert_int_equal(view_of(pn, 0, NULL), 2);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* An even split (2 | 2) of a group of 4 for longer than suspect_timeout:
+ * neither side holds a majority of view 1 (primary-partition rule: a view
+ * change needs more than half of the current view), so no side installs a
+ * view 2 and every member ends excluded, even after the heal (fail-stop
+ * conversion: the other side is deemed faulty for good). */
+static void test_even_split_no_primary(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(4, 42);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    traffic(pn, 4, 100 * MS, 10 * MS);
+    fakenet_partition(fn, (1u << 2) | (1u << 3));
+    traffic(pn, 4, 3000 * MS, 10 * MS);
+    fakenet_heal(fn);
+    traffic(pn, 4, 3500 * MS, 10 * MS);
+    pgnet_run_for(pn, 2000 * MS);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_true(pg_excluded(pgnet_pg(pn, i), GID));
+        assert_int_equal(pgnet_count(pn, PGNET_EXCLUDED, pgnet_id(pn, i), GID), 1);
+        assert_int_equal(pgnet_count(pn, PGNET_VIEW, pgnet_id(pn, i), GID), 1); /* view 1 only */
+        assert_int_equal(pgnet_cbcast(pn, i, GID, 16, NULL), PG_E_CRASHED);
+    }
+    check_rules(pn, false);
+    pgnet_free(pn);
+}
+
+/* Runs node events one at a time until node i's next cbcast would be held
+ * for a flush (its send view is past its view); false if not by `limit`. */
+static bool step_until_flushing(struct pgnet *pn, unsigned i, int64_t limit)
+{
+    uint32_t sv = 0;
+    while (fakenet_step(pgnet_fakenet(pn), limit))
+        if (pg_send_view(pgnet_pg(pn, i), GID, &sv) == PG_OK && sv > view_of(pn, i, NULL))
+            return true;
+    return false;
+}
+
+/* pg_flush called while the caller's multicasts are held for a flush (they
+ * get their place in view 2 only at its install): flush_done must wait
+ * until every member of view 2 delivered them, not return on the strength
+ * of the caller's view 1 messages, all stable long before (rule 8). */
+static void test_flush_while_held(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(4, 43);
+    burst(pn, 1, 3);
+    pgnet_run_for(pn, 50 * MS); /* view 1 messages delivered and stable */
+    pgnet_crash(pn, 3);
+    assert_true(step_until_flushing(pn, 1, pgnet_now(pn) + 3000 * MS));
+    uint64_t held[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pgnet_cbcast(pn, 1, GID, 16, &held[k]), PG_OK);
+    assert_int_equal(pg_stats(pgnet_pg(pn, 1))->held_flush, 2);
+    assert_int_equal(pgnet_flush(pn, 1, GID), PG_OK);
+    assert_int_equal(pgnet_flush_done_count(pn, 1), 0);
+    pgnet_run_for(pn, 500 * MS);
+    assert_int_equal(pgnet_flush_done_count(pn, 1), 1);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(view_of(pn, i, NULL), 2);
+        for (int k = 0; k < 2; k++)
+            assert_true(pgnet_delivered(pn, pgnet_id(pn, i), GID, held[k]));
+    }
+    check_rules(pn, true); /* rule 8: flush_done after every delivery of held[] */
+    pgnet_free(pn);
+}
+
+/* The abcast token passes while other senders' abcasts wait for their
+ * positions: node 3 builds a streak, so the holder (node 0) passes it the
+ * token; x (node 1, concurrent with the streak's last abcast) and y (node
+ * 2, sent after it delivered x) reach node 3 before the TOKEN record, and
+ * node 0 only after the pass (slow links to node 0). Node 0 never orders
+ * them: node 3 must order what waits when it takes the token, in its causal
+ * delivery order (x before y: a total order that extends causality), and
+ * every member delivers both without a view change (pg_abcast.c,
+ * ab_take_token). */
+static void test_abcast_token_pass_orders_waiting(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(4, 44);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    struct pg_config dflt;
+    pg_config_default(&dflt);
+    uint32_t streak = dflt.abcast_token_streak;
+    fakenet_set_latency(fn, 1, 0, 20 * MS);
+    fakenet_set_latency(fn, 2, 0, 20 * MS);
+    fakenet_set_latency(fn, 0, 3, 2 * MS); /* the TOKEN reaches node 3 after x and y */
+    for (uint32_t k = 0; k + 1 < streak; k++) {
+        assert_int_equal(pgnet_abcast(pn, 3, GID, 16, NULL), PG_OK);
+        pgnet_run_for(pn, 2 * MS);
+    }
+    assert_int_equal(holder_at(pn, 3), pgnet_id(pn, 0));
+    uint64_t x, y; /* x concurrent with the streak's last, so it cannot break it at node 0 */
+    assert_int_equal(pgnet_abcast(pn, 1, GID, 16, &x), PG_OK);
+    assert_int_equal(pgnet_abcast(pn, 3, GID, 16, NULL), PG_OK); /* the streak: a pass */
+    pgnet_run_for(pn, 150000);
+    assert_int_equal(pgnet_abcast(pn, 2, GID, 16, &y), PG_OK); /* causally after x */
+    pgnet_run_for(pn, 5 * MS); /* x and y reach node 0 20 ms after they were sent */
+    assert_false(pgnet_delivered(pn, pgnet_id(pn, 0), GID, x));
+    assert_false(pgnet_delivered(pn, pgnet_id(pn, 0), GID, y));
+    pgnet_run_for(pn, 100 * MS);
+    assert_int_equal(pg_stats(pgnet_pg(pn, 0))->token_passes, 1);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_int_equal(holder_at(pn, i), pgnet_id(pn, 3));
+        assert_int_equal(view_of(pn, i, NULL), 1);
+        assert_true(pgnet_delivered(pn, pgnet_id(pn, i), GID, x));
+        assert_true(pgnet_delivered(pn, pgnet_id(pn, i), GID, y));
+    }
+    all_delivered(pn, 4, streak + 2);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* Index of node's delivery of tag among the records, or -1. */
+static long deliver_index(struct pgnet *pn, pg_node_id node, uint64_t tag)
+{
+    size_t n;
+    const struct pgnet_rec *r = pgnet_recs(pn, &n);
+    for (size_t i = 0; i < n; i++)
+        if (r[i].kind == PGNET_DELIVER && r[i].node == node && r[i].tag == tag)
+            return (long)i;
+    return -1;
+}
+
+/* A view change while the token holder has published an order it has not
+ * delivered yet. Node 3 holds the token (a streak); the coordinator is node
+ * 0. a (node 2) and b (node 1) are concurrent; the holder orders a before b
+ * and publishes it, but node 4's leave starts a flush that reaches the
+ * others before the record (slow links from node 3), so nobody acknowledges
+ * it and the holder cannot hand a or b over (safety needs a majority). c
+ * (node 4) reaches the holder only during the flush: it gets a position
+ * there that is never published. At the install every survivor keeps the
+ * published order (a, b) and orders c after it identically; the holder's
+ * private position for c is void (pg.h abcast(), "View change"; the
+ * deterministic sort alone would give b, a, c). */
+static void test_abcast_view_change_keeps_published_order(void **state)
+{
+    (void)state;
+    struct pgnet *pn = group_of(5, 45);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    for (int k = 0; k < 10; k++) { /* the token follows node 3 */
+        assert_int_equal(pgnet_abcast(pn, 3, GID, 16, NULL), PG_OK);
+        pgnet_run_for(pn, 2 * MS);
+    }
+    pgnet_run_for(pn, 50 * MS);
+    assert_int_equal(holder_at(pn, 1), pgnet_id(pn, 3));
+    for (unsigned i = 0; i < 5; i++)
+        if (i != 3)
+            fakenet_set_latency(fn, 3, i, 1 * MS); /* its records come after the FLUSH */
+    fakenet_set_latency(fn, 0, 3, 2 * MS);         /* the FLUSH reaches it after a and b */
+    fakenet_set_latency(fn, 4, 3, 3 * MS);         /* c reaches it during the flush */
+    uint64_t a, b, c;
+    assert_int_equal(pgnet_abcast(pn, 2, GID, 16, &a), PG_OK);
+    assert_int_equal(pgnet_abcast(pn, 1, GID, 16, &b), PG_OK);
+    assert_int_equal(pgnet_abcast(pn, 4, GID, 16, &c), PG_OK);
+    uint64_t records = pg_stats(pgnet_pg(pn, 3))->order_records_sent;
+    assert_int_equal(pg_leave(pgnet_pg(pn, 4), GID), PG_OK);
+    pgnet_run_for(pn, 3 * MS / 2);
+    assert_true(pg_stats(pgnet_pg(pn, 3))->order_records_sent > records); /* a, b published */
+    for (unsigned i = 0; i < 5; i++) /* nobody handed a over: no majority acknowledged it */
+        assert_false(pgnet_delivered(pn, pgnet_id(pn, i), GID, a));
+    pgnet_run_for(pn, 200 * MS);
+    assert_true(pg_stats(pgnet_pg(pn, 3))->abcast_flush_ordered >= 1); /* c */
+    for (unsigned i = 0; i < 5; i++) {
+        pg_node_id id = pgnet_id(pn, i);
+        long da = deliver_index(pn, id, a), db = deliver_index(pn, id, b),
+             dc = deliver_index(pn, id, c);
+        assert_true(da >= 0 && da < db && db < dc);
+    }
+    assert_true(pg_excluded(pgnet_pg(pn, 4), GID));
+    assert_int_equal(view_of(pn, 3, NULL), 2);
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+/* Whether node i installed view 2 with exactly the members idx[0..k). */
+static bool view2_was(struct pgnet *pn, unsigned i, const unsigned *idx, uint32_t k)
+{
+    size_t n;
+    const struct pgnet_rec *r = pgnet_recs(pn, &n);
+    for (size_t j = 0; j < n; j++) {
+        if (r[j].kind != PGNET_VIEW || r[j].node != pgnet_id(pn, i) || r[j].view != 2)
+            continue;
+        bool same = r[j].n_members == k;
+        for (uint32_t m = 0; same && m < k; m++)
+            same = r[j].members[m] == pgnet_id(pn, idx[m]);
+        return same;
+    }
+    return false;
+}
+
+/* A false suspicion of the coordinator during its own flush: node 4
+ * crashes and node 0 runs the view change; node 1 accepts its FLUSH, then
+ * stops hearing node 0 (cut 0 -> 1; node 0 is alive) before it learns the
+ * decision, which node 0 takes late (node 3's FLUSH_OK is 300 ms away) and
+ * which nodes 2 and 3 tell node 1 only 800 ms later. Node 1 suspects node 0
+ * first and takes over with a higher attempt: its takeover races a decision
+ * that a majority committed. With `slow_23`, nodes 2 and 3 hear each other's
+ * ACKs late, so they are committed but not installed when the takeover's
+ * FLUSH comes (they answer with a full ACK, pg_view.c on_flush); otherwise
+ * they installed already (they answer as for the previous view, on_prev).
+ * The decision must win (pg.h protocol item 4): node 1 installs it as view
+ * 2 too. Then fail-stop conversion removes one of nodes 0 and 1, which can
+ * no longer talk (node 1 deems node 0 faulty for good), and the other three
+ * agree on view 3. */
+static void takeover_race(uint64_t seed, bool slow_23)
+{
+    struct pgnet *pn = group_of(5, seed);
+    struct fakenet *fn = pgnet_fakenet(pn);
+    for (unsigned i = 0; i < 5; i++)
+        burst(pn, i, 2);
+    pgnet_run_for(pn, 10 * MS);
+    fakenet_set_latency(fn, 3, 0, 300 * MS);
+    pgnet_crash(pn, 4);
+    assert_true(step_until_flushing(pn, 1, pgnet_now(pn) + 3000 * MS));
+    fakenet_cut(fn, 0, 1, true);
+    fakenet_set_latency(fn, 2, 1, 800 * MS);
+    fakenet_set_latency(fn, 3, 1, 800 * MS);
+    pgnet_run_for(pn, 1 * MS); /* every FLUSH_OK is out; the decision is not */
+    assert_int_equal(view_of(pn, 0, NULL), 1);
+    if (slow_23) {
+        fakenet_set_latency(fn, 2, 3, 800 * MS);
+        fakenet_set_latency(fn, 3, 2, 800 * MS);
+    }
+    pgnet_run_for(pn, 700 * MS);
+    assert_int_equal(view_of(pn, 0, NULL), 2);
+    for (unsigned i = 1; i < 4; i++) /* installed by all but node 1 (and, slow_23, 2 and 3) */
+        assert_true(view_of(pn, i, NULL) == (i == 1 || slow_23 ? 1u : 2u));
+    assert_int_equal(pg_stats(pgnet_pg(pn, 1))->takeovers, 0);
+    pgnet_run_for(pn, 400 * MS);
+    assert_int_equal(pg_stats(pgnet_pg(pn, 1))->takeovers, 1); /* the race */
+    assert_int_equal(view_of(pn, 1, NULL), 1);
+    pgnet_run_for(pn, 10000 * MS);
+    static const unsigned d0[] = {0, 1, 2, 3};
+    for (unsigned i = 0; i < 4; i++)
+        assert_true(view2_was(pn, i, d0, 4)); /* node 0's decision, node 1's included */
+    bool out0 = pg_excluded(pgnet_pg(pn, 0), GID), out1 = pg_excluded(pgnet_pg(pn, 1), GID);
+    assert_true(out0 != out1);
+    unsigned rest[3] = {out0 ? 1u : 0u, 2, 3};
+    for (unsigned k = 0; k < 3; k++) {
+        assert_true(view_is(pn, rest[k], rest, 3));
+        assert_int_equal(view_of(pn, rest[k], NULL), 3);
+    }
+    check_rules(pn, true);
+    pgnet_free(pn);
+}
+
+static void test_takeover_races_coordinator_decision(void **state)
+{
+    (void)state;
+    takeover_race(46, false);
+    takeover_race(47, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1652,6 +1964,12 @@ int main(void)
         cmocka_unit_test(test_abcast_sequencer_crash),
         cmocka_unit_test(test_abcast_mixed_causal),
         cmocka_unit_test(test_abcast_full),
+        cmocka_unit_test(test_asymmetric_cut_removes_reporter),
+        cmocka_unit_test(test_even_split_no_primary),
+        cmocka_unit_test(test_flush_while_held),
+        cmocka_unit_test(test_abcast_token_pass_orders_waiting),
+        cmocka_unit_test(test_abcast_view_change_keeps_published_order),
+        cmocka_unit_test(test_takeover_races_coordinator_decision),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -230,6 +230,66 @@ static void test_p2p_before_group_message(void **state)
     pgnet_free(pn);
 }
 
+/* p2p upcalls at one node: the first payload byte of each, in order, and
+ * how many messages of group `gid` the node had delivered by then. */
+struct p2p_seen {
+    struct pgnet *pn;
+    unsigned node;
+    pg_gid gid;
+    uint8_t first[8];
+    size_t group_seen[8];
+    size_t n;
+};
+
+static void p2p_seen_record(void *ctx, pg_node_id from, uint32_t domain, const uint8_t *payload,
+                            size_t len)
+{
+    (void)from, (void)domain;
+    struct p2p_seen *l = ctx;
+    assert_true(l->n < 8 && len > 0);
+    l->first[l->n] = payload[0];
+    l->group_seen[l->n++] = pgnet_count(l->pn, PGNET_DELIVER, pgnet_id(l->pn, l->node), l->gid);
+}
+
+/* Two p2p messages from node 2 to node 1: A (domain 0) names m1 of g1,
+ * which node 1 has not got yet (slow link from node 0), so A waits for a
+ * cross-group timestamp; B (domain 5, sent after A) names nothing of domain
+ * 0 and is ready by its records when it arrives. p2p messages of one sender
+ * are delivered in its order (pg.h: "a p2p message from s is delivered in
+ * s's order"): B waits behind A, and both come after m1. */
+static void test_p2p_later_ready_waits_for_earlier(void **state)
+{
+    (void)state;
+    struct pgnet *pn = pgnet_new(3, 8, NULL);
+    static const unsigned all[] = {0, 1, 2};
+    create_in(pn, 1, all, 3, 0);
+    fakenet_set_latency(pgnet_fakenet(pn), 0, 1, 30 * MS);
+    struct p2p_seen log = {.pn = pn, .node = 1, .gid = 1};
+    pg_p2p_entry(pgnet_pg(pn, 1), p2p_seen_record, &log);
+    uint64_t m1;
+    assert_int_equal(pgnet_cbcast(pn, 0, 1, 16, &m1), PG_OK);
+    pgnet_run_for(pn, 2 * MS); /* node 2 delivered m1, node 1 not yet */
+    assert_true(pgnet_delivered(pn, pgnet_id(pn, 2), 1, m1));
+    assert_false(pgnet_delivered(pn, pgnet_id(pn, 1), 1, m1));
+    struct pg *p2 = pgnet_pg(pn, 2);
+    const uint8_t a = 'A', b = 'B';
+    assert_int_equal(pg_p2p(p2, pgnet_id(pn, 1), &a, 1, NULL), PG_OK);
+    assert_int_equal(set_dflt_domain(p2, 5), 0);
+    assert_int_equal(pg_p2p(p2, pgnet_id(pn, 1), &b, 1, NULL), PG_OK);
+    pgnet_run_for(pn, 5 * MS); /* both arrived; A waits for m1, B for A */
+    assert_int_equal(log.n, 0);
+    pgnet_run_for(pn, 100 * MS);
+    assert_int_equal(log.n, 2);
+    assert_int_equal(log.first[0], 'A');
+    assert_int_equal(log.first[1], 'B');
+    assert_int_equal(log.group_seen[0], 1); /* m1 first */
+    const struct pg_stats *st = pg_stats(pgnet_pg(pn, 1));
+    assert_int_equal(st->p2p_delivered, 2);
+    assert_true(st->dom_delayed >= 1);
+    check_group(pn, 1, true);
+    pgnet_free(pn);
+}
+
 /* ---- view changes of a foreign group ---- */
 
 /* g1 = {0, 1, 2}, g2 = {2, 3}, g3 = {3, 0}. Node 1's m1 never reaches node 0
@@ -264,6 +324,55 @@ static void test_foreign_view_change_releases(void **state)
     assert_true(pg_stats(pgnet_pg(pn, 0))->dom_delayed >= 1);
     for (pg_gid g = 1; g <= 3; g++)
         check_group(pn, g, true);
+    pgnet_free(pn);
+}
+
+/* A view change of g1 = {0, 1, 2} (node 2 leaves) while mA, a message of
+ * g1, waits at node 0 for the record of a slow group g2 = {3, 1, 0}: node 3's
+ * m2 reaches node 1 at once (node 1 relays mA after it) but node 0 only 200
+ * ms later. The others deliver mA in view 1 of g1; so must node 0 (rule 4):
+ * it commits but postpones its install until m2 arrives, delivers mA in view
+ * 1, then installs view 2 (pg.h: "q postpones installing the next view of
+ * B while a message of B that is otherwise deliverable waits for a
+ * record"). */
+static void test_install_waits_for_slow_group(void **state)
+{
+    (void)state;
+    struct pgnet *pn = pgnet_new(4, 9, NULL);
+    static const unsigned g1[] = {0, 1, 2}, g2[] = {3, 1, 0};
+    create_in(pn, 1, g1, 3, 0);
+    create_in(pn, 2, g2, 3, 0);
+    static const struct relay r[] = {{1, 2, 1}};
+    struct chain c = {.r = r, .n = 1};
+    pgnet_set_hook(pn, relay_hook, &c);
+    fakenet_set_latency(pgnet_fakenet(pn), 3, 0, 200 * MS);
+    uint64_t m2;
+    assert_int_equal(pgnet_cbcast(pn, 3, 2, 16, &m2), PG_OK);
+    pgnet_run_for(pn, 1 * MS);
+    assert_int_equal(c.n_tags, 1);
+    uint64_t ma = c.tags[0];
+    pg_node_id p0 = pgnet_id(pn, 0);
+    assert_true(deliver_at(pn, pgnet_id(pn, 2), ma) >= 0);
+    assert_true(deliver_at(pn, p0, ma) < 0); /* waits for m2 */
+    assert_int_equal(pg_leave(pgnet_pg(pn, 2), 1), PG_OK);
+    pgnet_run_for(pn, 100 * MS);
+    struct pg_view v;
+    assert_int_equal(pg_getview(pgnet_pg(pn, 1), 1, &v), PG_OK);
+    assert_int_equal(v.view_id, 2); /* the others installed */
+    assert_int_equal(pg_getview(pgnet_pg(pn, 0), 1, &v), PG_OK);
+    assert_int_equal(v.view_id, 1); /* node 0 holds its install */
+    assert_true(pg_stats(pgnet_pg(pn, 0))->installs_held >= 1);
+    pgnet_run_for(pn, 300 * MS);
+    long d2 = deliver_at(pn, p0, m2), da = deliver_at(pn, p0, ma);
+    assert_true(d2 >= 0 && da > d2);
+    size_t n;
+    const struct pgnet_rec *recs = pgnet_recs(pn, &n);
+    assert_int_equal(recs[da].view, 1);
+    assert_int_equal(pg_getview(pgnet_pg(pn, 0), 1, &v), PG_OK);
+    assert_int_equal(v.view_id, 2);
+    assert_int_equal(v.n_members, 2);
+    check_group(pn, 1, true);
+    check_group(pn, 2, true);
     pgnet_free(pn);
 }
 
@@ -439,7 +548,9 @@ int main(void)
         cmocka_unit_test(test_domains_independent),
         cmocka_unit_test(test_p2p_after_group_message),
         cmocka_unit_test(test_p2p_before_group_message),
+        cmocka_unit_test(test_p2p_later_ready_waits_for_earlier),
         cmocka_unit_test(test_foreign_view_change_releases),
+        cmocka_unit_test(test_install_waits_for_slow_group),
         cmocka_unit_test(test_lost_predecessor_excludes),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_many_groups),

@@ -357,6 +357,43 @@ static void test_watched_peer_suspected_without_group(void **state)
     fakenet_free(fn);
 }
 
+/* A member deleted from the only group it shared with us while messages to
+ * it are unacked (cut 0 -> 2), that then crashes (issue 10): the channel
+ * stays monitored because it owes acks (chan_monitored), so the silent peer
+ * is suspected after suspect_timeout and its channel closed. The link stops
+ * retransmitting and releases what it held; no monitor upcall, since the
+ * peer is in none of our groups any more. */
+static void test_deleted_member_unacked_then_crash(void **state)
+{
+    (void)state;
+    struct fakenet *fn = group_of(3, 16, NULL, G1);
+    struct phys *ph0 = fakenet_phys(fn, 0);
+    pg_node_id id2 = fakenet_id(fn, 2);
+    fakenet_cut(fn, 0, 2, true);
+    for (uint64_t k = 1; k <= 5; k++)
+        assert_int_equal(fakenet_mcast(fn, 0, G1, tag_of(0, k), 16), PG_OK);
+    fakenet_run_until(fn, 100 * MS);
+    assert_int_equal(phys_retained(ph0), 5); /* node 1 acked; node 2 never got them */
+    assert_int_equal(phys_del(ph0, G1, id2), PG_OK);
+    fakenet_run_until(fn, 300 * MS);
+    assert_int_equal(phys_retained(ph0), 5); /* still retransmitted to the live peer */
+    assert_false(phys_is_faulty(ph0, id2));  /* it heartbeats: not suspected */
+    int64_t crash_at = fakenet_now(fn);
+    fakenet_crash(fn, 2);
+    fakenet_run_until(fn, crash_at + S + 200 * MS); /* suspect_timeout 1 s, heartbeat 100 ms */
+    assert_true(phys_is_faulty(ph0, id2));
+    assert_int_equal(phys_retained(ph0), 0);
+    uint64_t retx = phys_stats(ph0)->retransmits;
+    assert_true(retx > 0);
+    fakenet_run_until(fn, crash_at + 5 * S);
+    assert_true(phys_stats(ph0)->retransmits == retx); /* it stopped retransmitting */
+    assert_true(phys_stats(ph0)->suspicions == 1);
+    size_t nm;
+    fakenet_monitors(fn, 0, &nm);
+    assert_int_equal(nm, 0);
+    fakenet_free(fn);
+}
+
 /* ---- admission, memory ---- */
 
 static void test_window_full_all_or_nothing(void **state)
@@ -811,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_no_false_suspicion_under_30pct_loss),
         cmocka_unit_test(test_ring_growth_under_burst),
         cmocka_unit_test(test_watched_peer_suspected_without_group),
+        cmocka_unit_test(test_deleted_member_unacked_then_crash),
         cmocka_unit_test(test_window_full_all_or_nothing),
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_garbled_counted_and_dropped),
