@@ -452,6 +452,8 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
             pg_view_on_future(pg, g, from);
     } else if (m.view_id + 1 == v && (m.type == PG_MT_FLUSH || m.type == PG_MT_NEED)) {
         pg_view_on_prev(pg, g, from, &m);
+    } else if (m.view_id + 1 < v && (m.type == PG_MT_FLUSH || m.type == PG_MT_NEED)) {
+        pg_view_on_stale(pg, g, from, &m);
     } else {
         pg->stats.stale_dropped++;
     }

@@ -478,6 +478,7 @@ bool pg_view_flushing(const struct pg_group *g);
 void pg_view_on_joining(struct pg *pg, struct pg_group *g, pg_node_id from,
                         const struct pg_wmsg *m);
 void pg_view_on_prev(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m);
+void pg_view_on_stale(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m);
 /* A message of view v+1 from `from` arrived while this node is in v. */
 void pg_view_on_future(struct pg *pg, struct pg_group *g, pg_node_id from);
 /* A joiner installs its decision once a majority of the old view committed to

@@ -75,16 +75,33 @@ static int left_rank(const struct pg_group *g, const struct pg_prop *p)
     return pg_rank_of(g->view.members, g->view.n_members, p->left);
 }
 
-/* The ranks whose messages of v the flush of p must gather: p's members, and
- * the member leaving at its request unless it failed meanwhile (it takes
- * part, so that it delivers every message of v before it leaves). */
+/* The ranks whose FLUSH_OKs the flush of p gathers: p's members, and the
+ * member leaving at its request (it takes part, so that it delivers every
+ * message of v before it leaves). Its FLUSH_OK is the only proof that this
+ * node holds every message it sent in v: the members did not forward them
+ * (it was not failed when they answered the FLUSH). So a node that deems it
+ * failed before its FLUSH_OK came does not commit on FLUSH_OKs alone: it asks
+ * a member that committed (try_commit), and a coordinator in that case
+ * proposes again, removing it as failed (pg_view_check; req_applicable):
+ * then every member forwards its messages before answering (explore seed
+ * 14244: a bridge member that stopped hearing the leaver installed without
+ * one of its messages, which the coordinator delivered). */
 static struct pg_rset flush_mask(const struct pg_group *g, const struct pg_prop *p)
 {
     struct pg_rset m = prop_mask(g, p);
     int l = left_rank(g, p);
-    if (l >= 0 && !pg_rs_has(&g->dead, (uint32_t)l))
+    if (l >= 0)
         pg_rs_add(&m, (uint32_t)l);
     return m;
+}
+
+/* Whether p's leaving member failed here before its FLUSH_OK of key came. */
+static bool leaver_lost(const struct pg_group *g, const struct pg_prop *p, uint64_t key)
+{
+    int l = left_rank(g, p);
+    if (l < 0 || !pg_rs_has(&g->dead, (uint32_t)l))
+        return false;
+    return g->fok_key != key || !pg_rs_has(&g->fok, (uint32_t)l);
 }
 
 /* Whether this node takes part in the flush of p: a member of it, or the
@@ -364,9 +381,10 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
     if (view_same(g, &p))
         return;
     if (g->coord_key != 0 && g->acc.key == g->coord_key &&
-        pg_rs_empty(pg_rs_and(prop_mask(g, &g->acc), g->dead)))
-        return; /* this attempt is under way and none of its members failed (a leaving
-                   member that failed is no longer waited for: flush_mask) */
+        pg_rs_empty(pg_rs_and(prop_mask(g, &g->acc), g->dead)) &&
+        !leaver_lost(g, &g->acc, g->coord_key))
+        return; /* this attempt is under way and none of its members failed, nor its
+                   leaver before its FLUSH_OK came (flush_mask) */
     if (g->coord_key != 0 && g->acc.key != g->coord_key)
         return; /* my FLUSH is still in my own inbox */
     coord_start(pg, g, &p);
@@ -1066,6 +1084,27 @@ void pg_view_on_prev(struct pg *pg, struct pg_group *g, pg_node_id from, const s
         (pg_rank_of(g->view.members, g->view.n_members, from) < 0 && from != g->last_dec.left))
         return; /* the member that left at its request finishes that view too */
     respond_full(pg, g, &g->prev, &g->last_dec, m->view_id, g->last_dec_old_n, ACK_INSTALLED, from);
+}
+
+/* A FLUSH or NEED about a view two or more before the current one, from a
+ * process that the current view does not list: the views since are final,
+ * so it is out, and it is told so (an OUT notice, as in drop_removed). It
+ * may not know: a leaver cut from one member waited for that member's
+ * FLUSH_OK, while the others had moved on two views and dropped its NEED
+ * (explore seed 14244: it stayed in the old view for ever). */
+void pg_view_on_stale(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)
+{
+    assert(g->st == PG_GS_MEMBER);
+    assert(m->view_id + 1 < g->view.view_id);
+    if (from == pg->self || pg_rank_of(g->view.members, g->view.n_members, from) >= 0)
+        return;
+    struct pg_wmsg out;
+    memset(&out, 0, sizeof out);
+    out.type = PG_MT_OUT;
+    out.view_id = g->view.view_id;
+    pg->stats.out_notices++;
+    pg_sometimes(pg, g->gid, PG_ST_OUT, "a removed member told it is out");
+    (void)pg_send_to_q(pg, g, from, &out);
 }
 
 /* A message of view v+1 arrived while this node is in v: `from` installed
