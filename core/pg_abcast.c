@@ -513,9 +513,10 @@ static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t se
 {
     g->ab->app_vt[j]++;
     assert(g->ab->app_vt[j] == seq);
-    if (ab_flags & PG_AB_CX) /* a diffusion or a client's message (pg_client.c) */
-        pg_cl_deliver(pg, g, j, seq, payload, len);
-    else if (!(ab_flags & PG_AB_NOAPP) && g->entry)
+    if (ab_flags & PG_AB_CX) { /* a diffusion or a client's message (pg_client.c) */
+        if (pg->ab_cx)
+            pg->ab_cx(pg, g, j, seq, payload, len);
+    } else if (!(ab_flags & PG_AB_NOAPP) && g->entry)
         g->entry(g->entry_ctx, g->gid, g->view.view_id, g->view.members[j], payload, len);
     if (j == g->my_rank && g->fpending && g->st == PG_GS_MEMBER)
         pg_cb_check_flush(pg, g); /* a pg_flush waits for its own messages here first */
@@ -690,4 +691,24 @@ void pg_ab_finish_view(struct pg *pg, struct pg_group *g)
     uint32_t view_id = g->view.view_id;
     ab_release(pg, g);
     assert(g->st != PG_GS_MEMBER || g->view.view_id != view_id || ab->count == 0);
+}
+
+/* ---- cbcast's hooks (pg_cbcast.c) ---- */
+
+void pg_ab_register(struct pg *pg)
+{
+    struct pg_cb_hooks *h = &pg->cbh;
+    assert(h->n_reset < PG_HOOKS_MAX);
+    h->ext_words = pg_ab_ext_words;
+    h->ext_save = pg_ab_ext_save;
+    h->ext_load = pg_ab_ext_load;
+    h->ext_valid = pg_ab_valid;
+    h->reset[h->n_reset++] = pg_ab_reset;
+    h->build = pg_ab_build;
+    h->sent = pg_ab_sent;
+    h->acks_changed = pg_ab_acks_changed;
+    h->app_count = pg_ab_app_count;
+    h->deliver = pg_ab_on_deliver;
+    h->pass_end = pg_ab_publish;
+    h->finish = pg_ab_finish_view;
 }

@@ -22,6 +22,23 @@ static uint32_t *row(const struct pg_group *g, uint32_t *mat, uint32_t r)
     return mat + (size_t)r * g->stride;
 }
 
+/* The hooks with a default when no layer above registered one. */
+static uint32_t app_count(const struct pg *pg, const struct pg_group *g, uint32_t rank)
+{
+    return pg->cbh.app_count ? pg->cbh.app_count(g, rank) : g->vt[rank];
+}
+
+static void acks_changed(struct pg *pg, struct pg_group *g)
+{
+    if (pg->cbh.acks_changed)
+        pg->cbh.acks_changed(pg, g);
+}
+
+static bool ext_valid(const struct pg *pg, const struct pg_group *g, const struct pg_wmsg *m)
+{
+    return !pg->cbh.ext_valid || pg->cbh.ext_valid(g, m);
+}
+
 /* The size class of a block of `size` bytes: the least c with MIN << c >= size. */
 static uint8_t msg_class(size_t size)
 {
@@ -79,7 +96,7 @@ void pg_msg_cache_drain(struct pg *pg)
 static struct pg_msg *msg_new(struct pg *pg, uint32_t n, const uint32_t *vt,
                               const struct pg_wmsg *w)
 {
-    uint32_t x = pg_ab_ext_words(w);
+    uint32_t x = pg->cbh.ext_words ? pg->cbh.ext_words(w) : 0;
     struct pg_msg *m = msg_alloc(pg, sizeof *m + (n + x) * sizeof(uint32_t) + w->len + w->dep_len);
     if (!m)
         return NULL;
@@ -94,7 +111,8 @@ static struct pg_msg *msg_new(struct pg *pg, uint32_t n, const uint32_t *vt,
     if (w->dep_len)
         memcpy(m->dep, w->dep, w->dep_len);
     m->len = (uint32_t)w->len;
-    pg_ab_ext_save(m, w);
+    if (pg->cbh.ext_save)
+        pg->cbh.ext_save(m, w);
     return m;
 }
 
@@ -168,8 +186,8 @@ void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n
     memset(g->ann_sent, 0, sizeof g->ann_sent);
     memset(g->last_vt, 0, sizeof(uint32_t) * g->stride * g->stride);
     memset(g->ack, 0, sizeof(uint32_t) * g->stride * g->stride);
-    pg_ab_reset(pg, g);
-    pg_dom_on_view(pg, g);
+    for (uint32_t i = 0; i < pg->cbh.n_reset; i++)
+        pg->cbh.reset[i](pg, g); /* abcast, domains */
     g->my_seq = 0;
     g->heard = pg_rs_none();
     g->adv_dirty = true; /* tell the coordinator we installed (pg_cb_stable_tick) */
@@ -227,10 +245,11 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     m.payload = p;
     m.len = len;
     m.ab = ab;
-    pg_ab_build(pg, g, &m);
+    if (pg->cbh.build)
+        pg->cbh.build(pg, g, &m);
     uint8_t buf[PHYS_MAX_PAYLOAD], dep[PHYS_MAX_PAYLOAD];
-    uint64_t dom_epoch;
-    m.dep_len = pg_dom_build(pg, g, dep, sizeof dep - len, &dom_epoch);
+    uint64_t dom_epoch = 0;
+    m.dep_len = pg->cbh.dep_build ? pg->cbh.dep_build(pg, g, dep, sizeof dep - len, &dom_epoch) : 0;
     m.dep = dep;
     if (m.dep_len == SIZE_MAX)
         return PG_E_TOOBIG; /* the cross-group timestamps do not fit with this payload */
@@ -251,15 +270,16 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     }
     g->my_seq++;
     g->ever_sent = true;
-    pg_dom_sent(pg, g, dom_epoch);
-    pg_dom_note(pg, g, g->my_rank, g->my_seq);
+    if (pg->cbh.dep_sent)
+        pg->cbh.dep_sent(pg, g, dom_epoch);
     pg->stats.dom_header_bytes += m.dep_len;
     memcpy(g->sent_vt, full, g->view.n_members * sizeof(uint32_t));
     memcpy(g->adv, full, g->view.n_members * sizeof(uint32_t));
     g->adv_dirty = false;
     pg->stats.data_sent++;
     pg->stats.header_bytes += n - len;
-    pg_ab_sent(pg, g, &m);
+    if (pg->cbh.sent)
+        pg->cbh.sent(pg, g, &m);
     if (may_queue)
         return pg_send(pg, g, &m);
     return PG_OK;
@@ -388,7 +408,7 @@ void pg_cb_check_flush(struct pg *pg, struct pg_group *g)
         return;
     uint32_t n = g->view.n_members;
     if (!g->f_snap_ok) {
-        if (pg_ab_app_count(g, g->my_rank) < g->f_seq)
+        if (app_count(pg, g, g->my_rank) < g->f_seq)
             return; /* an own abcast (or what follows one) still waits for its position */
         if (pg_view_flushing(g))
             return; /* handed over by the view change (pg_ab_finish_view), which the
@@ -430,10 +450,10 @@ void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const str
     }
     if (m->full) {
         on_stable_vector(pg, g, m);
-        pg_ab_acks_changed(pg, g);
+        acks_changed(pg, g);
     } else {
         ack_merge(g, rank, m->vt);
-        pg_ab_acks_changed(pg, g);
+        acks_changed(pg, g);
         bool advanced = stable_compute(g);
         if (advanced && pg_view_coord(g) == g->my_rank && !g->ann_dirty) {
             g->ann_dirty = true; /* others may lack what rank told only me */
@@ -545,7 +565,7 @@ static bool vt_follows(const struct pg_group *g, uint32_t j, const uint32_t *bas
 void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct pg_wmsg *m)
 {
     uint32_t *base = row(g, g->last_vt, j);
-    if (!pg_ab_valid(g, m) || !vt_follows(g, j, base, m)) {
+    if (!ext_valid(pg, g, m) || !vt_follows(g, j, base, m)) {
         pg->stats.malformed_dropped++; /* breaks FIFO or VT monotonicity */
         return;
     }
@@ -569,13 +589,13 @@ void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct p
         return;
     pg_cb_deliver(pg, g);
     if (g->st == PG_GS_MEMBER && a)
-        pg_ab_acks_changed(pg, g); /* j's VT acknowledges what it delivered */
+        acks_changed(pg, g); /* j's VT acknowledges what it delivered */
 }
 
 void pg_cb_on_fwd(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 {
     if (m->rank >= g->view.n_members || m->n_vt != g->view.n_members || m->vt[m->rank] == 0 ||
-        !pg_ab_valid(g, m)) {
+        !ext_valid(pg, g, m)) {
         pg->stats.malformed_dropped++;
         return;
     }
@@ -611,7 +631,7 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 {
     uint32_t j = m->sender, view_id = g->view.view_id;
     assert(g->cur.view_id == view_id && deliverable(g, m));
-    if (!pg_dom_merge_msg(pg, g, m)) {
+    if (pg->cbh.pre_deliver && !pg->cbh.pre_deliver(pg, g, m)) {
         pg_view_exclude(pg, g, "causality domain table full");
         return false;
     }
@@ -621,8 +641,8 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
     assert(g->cur.pending > 0 && g->cur.pending <= g->cur.count);
     g->cur.pending--;
     g->vt[j]++;
-    if (j != g->my_rank)
-        pg_dom_note(pg, g, j, g->vt[j]);
+    if (j != g->my_rank && pg->cbh.noted)
+        pg->cbh.noted(pg, g, j, g->vt[j]);
     if (m->dom_delayed) {
         uint64_t w = (uint64_t)(pg_now(pg) - m->dom_since_ns);
         pg->stats.dom_delayed_ns += w;
@@ -643,7 +663,7 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
         g->adv_dirty = true;
         g->stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
     }
-    pg_ab_on_deliver(pg, g, m); /* to the application, in causal and abcast order */
+    pg->cbh.deliver(pg, g, m); /* to the application (abcast: in causal and total order) */
     return g->st == PG_GS_MEMBER && g->view.view_id == view_id;
 }
 
@@ -659,7 +679,7 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             if (!m)
                 continue;
             if (deliverable(g, m)) {
-                if (m->dep_len && !pg_dom_ready(pg, g, m)) {
+                if (m->dep_len && !pg->cbh.ready(pg, g, m)) {
                     if (g->st != PG_GS_MEMBER)
                         return; /* it can never be delivered here (pg_domain.c) */
                     continue;   /* waits for a record of another group */
@@ -674,8 +694,8 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             }
         }
     }
-    if (g->st == PG_GS_MEMBER)
-        pg_ab_publish(pg, g);
+    if (g->st == PG_GS_MEMBER && pg->cbh.pass_end)
+        pg->cbh.pass_end(pg, g);
     if (stable_due(pg, g))
         (void)stable_compute(g);
     stable_release(pg, g);
@@ -686,7 +706,7 @@ bool pg_cb_dom_blocked(struct pg *pg, struct pg_group *g)
     pg_cb_deliver(pg, g);
     for (uint32_t j = 0; j < g->view.n_members && g->st == PG_GS_MEMBER; j++) {
         struct pg_msg *m = first_undelivered(g, j);
-        if (m && m->dep_len && deliverable(g, m) && !pg_dom_ready(pg, g, m))
+        if (m && m->dep_len && deliverable(g, m) && !pg->cbh.ready(pg, g, m))
             return g->st == PG_GS_MEMBER;
     }
     return false;
@@ -695,8 +715,8 @@ bool pg_cb_dom_blocked(struct pg *pg, struct pg_group *g)
 void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
 {
     pg_cb_deliver(pg, g);
-    if (g->st == PG_GS_MEMBER)
-        pg_ab_finish_view(pg, g);
+    if (g->st == PG_GS_MEMBER && pg->cbh.finish)
+        pg->cbh.finish(pg, g);
     if (g->st != PG_GS_MEMBER)
         return;
     bool inflight = g->cur.count > 0;
@@ -742,7 +762,8 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
             w.len = m->len;
             w.dep = m->dep;
             w.dep_len = m->dep_len;
-            pg_ab_ext_load(&w, m);
+            if (pg->cbh.ext_load)
+                pg->cbh.ext_load(&w, m);
             pg->stats.forwarded++;
             pg_sometimes(pg, g->gid, PG_ST_FORWARDED, "message forwarded during flush");
             int rc = to == PG_NODE_NONE ? pg_send(pg, g, &w) : pg_send_to_q(pg, g, to, &w);
@@ -750,4 +771,43 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
                 return;
         }
     }
+}
+
+/* ---- the view layer's hooks (pg_view.c) ---- */
+
+static int cb_send_held(struct pg *pg, struct pg_group *g, const struct pg_blob *b)
+{
+    return pg_cb_send_ex(pg, g, b->buf, b->len, true, b->kind); /* kind: the abcast flags */
+}
+
+static void cb_excluded(struct pg *pg, struct pg_group *g)
+{
+    (void)pg;
+    g->fpending = false; /* a pg_flush never completes in a group left as failed */
+}
+
+static void cb_forward(struct pg *pg, struct pg_group *g, bool prev, const struct pg_rset *senders,
+                       pg_node_id to)
+{
+    const struct pg_store *s = prev ? &g->prev : &g->cur;
+    struct pg_rset all = pg_rs_all(s->n);
+    pg_cb_forward(pg, g, s, senders ? senders : &all, to);
+}
+
+static uint32_t cb_stored_view(const struct pg_group *g, bool prev)
+{
+    return prev ? g->prev.view_id : g->cur.view_id;
+}
+
+void pg_cb_register(struct pg *pg)
+{
+    struct pg_view_hooks *h = &pg->vh;
+    assert(h->n_excluded < PG_HOOKS_MAX);
+    h->finish = pg_cb_finish_view;
+    h->reset = pg_cb_reset;
+    h->send_held = cb_send_held;
+    h->reported = pg_cb_check_flush;
+    h->excluded[h->n_excluded++] = cb_excluded;
+    h->forward = cb_forward;
+    h->stored_view = cb_stored_view;
 }

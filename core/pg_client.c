@@ -1165,3 +1165,14 @@ int pg_cl_send_cx(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
         return PG_E_FULL;
     return pg_cb_send_ex(pg, g, p, len, false, PG_AB_CX);
 }
+
+/* ---- the view layer's and abcast's hooks ---- */
+
+void pg_cl_register(struct pg *pg)
+{
+    struct pg_view_hooks *h = &pg->vh;
+    assert(h->n_excluded < PG_HOOKS_MAX);
+    h->installed = pg_cl_on_install;
+    h->excluded[h->n_excluded++] = pg_cl_on_exclude;
+    pg->ab_cx = pg_cl_deliver;
+}

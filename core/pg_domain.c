@@ -937,3 +937,25 @@ void pg_dom_on_p2p(struct pg *pg, pg_node_id from, const struct pg_wmsg *m)
                                             .arrived_ns = pg_now(pg)};
     p2p_deliver_all(pg);
 }
+
+/* ---- cbcast's and the view layer's hooks ---- */
+
+/* An own DATA message went out: its base epoch, then the own entry. */
+static void dom_on_sent(struct pg *pg, struct pg_group *g, uint64_t epoch)
+{
+    pg_dom_sent(pg, g, epoch);
+    pg_dom_note(pg, g, g->my_rank, g->my_seq);
+}
+
+void pg_dom_register(struct pg *pg)
+{
+    struct pg_cb_hooks *h = &pg->cbh;
+    assert(h->n_reset < PG_HOOKS_MAX);
+    h->reset[h->n_reset++] = pg_dom_on_view;
+    h->dep_build = pg_dom_build;
+    h->dep_sent = dom_on_sent;
+    h->ready = pg_dom_ready;
+    h->pre_deliver = pg_dom_merge_msg;
+    h->noted = pg_dom_note;
+    pg->vh.hold_install = pg_dom_hold_install;
+}

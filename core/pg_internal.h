@@ -301,6 +301,84 @@ struct pg_group {
     struct pg_cl *cl;     /* client state (pg_client.c), allocated when first needed */
 };
 
+/* ---- hooks: how a lower layer of the group stack reaches the layers above
+ * it without naming them. A layer above registers its functions at pg_new
+ * (pg_X_register, called bottom-up); a lower layer calls a hook through
+ * these tables only, in the order its comment gives. NULL: nobody listens. */
+
+#define PG_HOOKS_MAX 2u /* listeners of one hook point */
+
+/* The view layer's hooks (pg_view.c calls them; cbcast and above register). */
+struct pg_view_hooks {
+    /* install, first: deliver what v allows, discard the rest (cbcast) */
+    void (*finish)(struct pg *pg, struct pg_group *g);
+    /* install: the decided view p is next, every message of v applied (state) */
+    void (*snapshot)(struct pg *pg, struct pg_group *g, const struct pg_prop *p);
+    /* whether the install must wait (domains; retried by pg_view_retry_install) */
+    bool (*hold_install)(struct pg *pg, struct pg_group *g);
+    /* a view is installed: per-view state restarts (cbcast) */
+    void (*reset)(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n);
+    /* sends a held application message (cbcast) */
+    int (*send_held)(struct pg *pg, struct pg_group *g, const struct pg_blob *b);
+    /* the view is installed, before the monitor upcall (clients) */
+    void (*installed)(struct pg *pg, struct pg_group *g);
+    /* the view is installed and reported (cbcast: pg_flush) */
+    void (*reported)(struct pg *pg, struct pg_group *g);
+    /* start of pg_view_check on a member (state: a provider may have failed) */
+    void (*check)(struct pg *pg, struct pg_group *g);
+    /* the node is excluded, in registration order (cbcast, clients) */
+    void (*excluded[PG_HOOKS_MAX])(struct pg *pg, struct pg_group *g);
+    uint32_t n_excluded;
+    /* sends FWD copies of every message of the current (prev false) or the
+     * previous view (cbcast; senders NULL: every rank) */
+    void (*forward)(struct pg *pg, struct pg_group *g, bool prev, const struct pg_rset *senders,
+                    pg_node_id to);
+    /* the view id of the stored previous (prev true) or current view (cbcast) */
+    uint32_t (*stored_view)(const struct pg_group *g, bool prev);
+    /* joiner: whether its state is here (state) */
+    bool (*joiner_ready)(struct pg *pg, struct pg_group *g);
+};
+
+/* cbcast's hooks (pg_cbcast.c calls them; abcast and domains register). */
+struct pg_cb_hooks {
+    /* the extension a stored message keeps (abcast): words, save, load, check */
+    uint32_t (*ext_words)(const struct pg_wmsg *m);
+    void (*ext_save)(struct pg_msg *pm, const struct pg_wmsg *m);
+    void (*ext_load)(struct pg_wmsg *w, const struct pg_msg *pm);
+    bool (*ext_valid)(const struct pg_group *g, const struct pg_wmsg *m);
+    /* a view is installed, in registration order (abcast, domains) */
+    void (*reset[PG_HOOKS_MAX])(struct pg *pg, struct pg_group *g);
+    uint32_t n_reset;
+    /* words added to an outgoing DATA message m (abcast) */
+    void (*build)(const struct pg *pg, const struct pg_group *g, struct pg_wmsg *m);
+    /* bytes added to it (domains): length or SIZE_MAX; *epoch for dep_sent */
+    size_t (*dep_build)(struct pg *pg, struct pg_group *g, uint8_t *buf, size_t cap,
+                        uint64_t *epoch);
+    /* the message is sent: dep_sent (domains), then sent (abcast) */
+    void (*dep_sent)(struct pg *pg, struct pg_group *g, uint64_t epoch);
+    void (*sent)(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m);
+    /* acknowledgement rows or stability moved (abcast) */
+    void (*acks_changed)(struct pg *pg, struct pg_group *g);
+    /* messages of rank handed to the application in this view (abcast) */
+    uint32_t (*app_count)(const struct pg_group *g, uint32_t rank);
+    /* whether m (with dependency bytes) may be delivered now (domains) */
+    bool (*ready)(struct pg *pg, struct pg_group *g, struct pg_msg *m);
+    /* before a delivery: false refuses it and excludes the node (domains) */
+    bool (*pre_deliver)(struct pg *pg, struct pg_group *g, const struct pg_msg *m);
+    /* after one: rank j's entry is v, another's message (domains) */
+    void (*noted)(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t v);
+    /* a delivery heard: m goes on to the application (abcast) */
+    void (*deliver)(struct pg *pg, struct pg_group *g, const struct pg_msg *m);
+    /* end of a delivery pass (abcast: the holder publishes) */
+    void (*pass_end)(struct pg *pg, struct pg_group *g);
+    /* end of a view, before the undeliverable rest is discarded (abcast) */
+    void (*finish)(struct pg *pg, struct pg_group *g);
+};
+
+/* abcast's hook: a message of client traffic (PG_AB_CX) is delivered (clients). */
+typedef void (*pg_ab_cx_fn)(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t seq,
+                            const uint8_t *p, size_t len);
+
 struct pg {
     const struct pg_env *env;
     struct phys *ph;
@@ -317,6 +395,14 @@ struct pg {
 
     struct pg_dstate *dom; /* causality domains, p2p, group index (pg_domain.c) */
     struct pg_msg_cache msg_cache;
+
+    /* the hook tables (registered at pg_new) */
+    void (*overflow)(struct pg *pg, struct pg_group *g, const char *why); /* view: exclude */
+    phys_entry_fn on_entry;                                               /* pg.c: input dispatch */
+    phys_monitor_fn on_monitor;
+    struct pg_view_hooks vh;
+    struct pg_cb_hooks cbh;
+    pg_ab_cx_fn ab_cx;
 };
 
 /* Interesting situations, traced once per node and kind (as phys does); how
@@ -354,7 +440,20 @@ enum pg_sometimes {
     PG_ST_AB_HOLDER = 1u << 23, /* the token holder left the view with abcasts unordered */
 };
 
-/* pg.c */
+/* pg_base.c */
+bool pg_queue_init(struct pg_queue *q, uint32_t cap);
+void pg_queue_free(struct pg_queue *q);
+void pg_trace(struct pg *pg, enum pg_trace_kind kind, pg_node_id peer, pg_gid gid,
+              const char *detail);
+/* Sends what g's outbox holds while the windows allow. */
+void pg_outbox_flush(struct pg *pg, struct pg_group *g);
+/* Each layer registers its hooks with the layers below it (pg_new). */
+void pg_view_register(struct pg *pg);
+void pg_cb_register(struct pg *pg);
+void pg_ab_register(struct pg *pg);
+void pg_dom_register(struct pg *pg);
+void pg_cl_register(struct pg *pg);
+void pg_state_register(struct pg *pg);
 int64_t pg_now(const struct pg *pg);
 void pg_sometimes(struct pg *pg, pg_gid gid, enum pg_sometimes what, const char *detail);
 /* Multicasts an encoded message (queued in the outbox if a window is full or

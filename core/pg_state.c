@@ -265,3 +265,12 @@ void pg_state_tick(struct pg *pg, struct pg_group *g, int64_t now_ns)
     if (pg_state_due(g) <= now_ns)
         state_fail(pg, g, PG_E_TIMEOUT, true);
 }
+
+/* ---- the view layer's hooks ---- */
+
+void pg_state_register(struct pg *pg)
+{
+    pg->vh.check = pg_state_provide;
+    pg->vh.snapshot = pg_state_snapshot;
+    pg->vh.joiner_ready = pg_state_joiner_ready;
+}

@@ -41,14 +41,6 @@ static uint32_t key_coord(uint64_t key)
     return 255u - (uint32_t)(key & 0xFFu);
 }
 
-int pg_rank_of(const pg_node_id *members, uint32_t n, pg_node_id pid)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (members[i] == pid)
-            return (int)i;
-    return -1;
-}
-
 bool pg_view_flushing(const struct pg_group *g)
 {
     return g->acc.key != 0 || g->dec.key != 0;
@@ -142,8 +134,8 @@ void pg_view_exclude_quiet(struct pg *pg, struct pg_group *g, const char *why)
     pg_queue_clear(&g->held);
     pg_queue_clear(&g->future);
     pg_queue_clear(&g->outbox);
-    g->fpending = false;
-    pg_cl_on_exclude(pg, g);
+    for (uint32_t i = 0; i < pg->vh.n_excluded; i++)
+        pg->vh.excluded[i](pg, g); /* cbcast: no pg_flush; clients */
     if (!had_view)
         g->view.view_id = 0;
     g->view.gid = g->gid;
@@ -348,7 +340,8 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
 {
     if (g->st != PG_GS_MEMBER)
         return;
-    pg_state_provide(pg, g); /* a joiner's state provider may have failed */
+    if (pg->vh.check)
+        pg->vh.check(pg, g); /* state: a joiner's provider may have failed */
     uint32_t n = g->view.n_members;
     assert(!pg_rs_has(&g->dead, g->my_rank));
     if ((n - pg_rs_count(g->dead)) * 2 <= n) {
@@ -550,7 +543,7 @@ static void tell_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop
  * member leaving at its request delivers every message of v, then leaves. */
 static void install(struct pg *pg, struct pg_group *g)
 {
-    pg_cb_finish_view(pg, g);
+    pg->vh.finish(pg, g);
     if (g->st != PG_GS_MEMBER)
         return;
     struct pg_view *v = &g->view;
@@ -571,7 +564,8 @@ static void install(struct pg *pg, struct pg_group *g)
     if (p->n_members <= v->n_members &&
         pg_rank_of(v->members, v->n_members, p->members[p->n_members - 1]) < 0)
         pg_sometimes(pg, g->gid, PG_ST_JOIN_FAIL, "join and failure in one view change");
-    pg_state_snapshot(pg, g, p); /* every message of v applied, none of v+1 */
+    if (pg->vh.snapshot)
+        pg->vh.snapshot(pg, g, p); /* every message of v applied, none of v+1 */
     pg_view_install_first(pg, g, p, v->view_id + 1);
 }
 
@@ -582,7 +576,7 @@ static void try_install(struct pg *pg, struct pg_group *g)
     uint32_t n = g->view.n_members;
     if (!g->dec_installed && pg_rs_count(pg_rs_and(g->acks, pg_rs_all(n))) * 2 <= n)
         return; /* a majority of v must have committed (section 3.1) */
-    if (pg_dom_hold_install(pg, g))
+    if (pg->vh.hold_install && pg->vh.hold_install(pg, g))
         return; /* pg_dom_kick retries (pg_domain.c) */
     install(pg, g);
 }
@@ -641,7 +635,7 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
     memcpy(g->view.clients, p->clients, p->n_clients * sizeof(pg_node_id));
     g->my_rank = (uint32_t)me;
     reset_change(g);
-    pg_cb_reset(pg, g, view_id, p->n_members);
+    pg->vh.reset(pg, g, view_id, p->n_members);
     for (uint32_t r = 0; r < p->n_members; r++)
         if (p->members[r] != pg->self && phys_is_faulty(pg->ph, p->members[r]))
             pg_rs_add(&g->dead, r);
@@ -655,7 +649,7 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
     pg->stats.views_installed++;
     struct pg_blob b;
     while (g->st == PG_GS_MEMBER && pg_queue_pop(&g->held, &b)) {
-        (void)pg_ab_send_held(pg, g, &b);
+        (void)pg->vh.send_held(pg, g, &b);
         free(b.buf);
     }
     while (pg_queue_pop(&g->future, &b)) {
@@ -664,11 +658,12 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
         if (!ok)
             pg_view_exclude(pg, g, "input queue full");
     }
-    if (g->st == PG_GS_MEMBER)
-        pg_cl_on_install(pg, g);
+    if (g->st == PG_GS_MEMBER && pg->vh.installed)
+        pg->vh.installed(pg, g);
     if (g->mon && g->st == PG_GS_MEMBER)
         g->mon(g->mon_ctx, &g->view, false);
-    pg_cb_check_flush(pg, g);
+    if (pg->vh.reported)
+        pg->vh.reported(pg, g);
     pg_view_check(pg, g);
 }
 
@@ -676,13 +671,11 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
 
 /* Forwards every message of store s and sends the full ACK of dec after
  * them: to every member (to == PG_NODE_NONE) or to `to` alone. */
-static void respond_full(struct pg *pg, struct pg_group *g, const struct pg_store *s,
-                         const struct pg_prop *dec, uint32_t view_id, uint32_t old_n, uint8_t full,
-                         pg_node_id to)
+static void respond_full(struct pg *pg, struct pg_group *g, bool prev, const struct pg_prop *dec,
+                         uint32_t view_id, uint32_t old_n, uint8_t full, pg_node_id to)
 {
     assert(full == ACK_FULL || full == ACK_INSTALLED);
-    struct pg_rset all = pg_rs_all(s->n);
-    pg_cb_forward(pg, g, s, &all, to);
+    pg->vh.forward(pg, g, prev, NULL, to);
     send_ack(pg, g, view_id, dec, old_n, full, to);
 }
 
@@ -718,7 +711,7 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
         g->max_attempt = m->attempt;
     if (g->committed) { /* members that follow the later attempt learn the decision */
         if (key > g->dec.key)
-            respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL,
+            respond_full(pg, g, false, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL,
                          PG_NODE_NONE);
         return;
     }
@@ -748,7 +741,7 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
         g->fok_key = key;
         g->fok = g->fok_dead = pg_rs_none();
     }
-    pg_cb_forward(pg, g, &g->cur, &g->dead, PG_NODE_NONE);
+    pg->vh.forward(pg, g, false, &g->dead, PG_NODE_NONE);
     struct pg_wmsg ok;
     memset(&ok, 0, sizeof ok);
     ok.type = PG_MT_FLUSH_OK;
@@ -843,7 +836,7 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
 static void on_need(struct pg *pg, struct pg_group *g, pg_node_id from)
 {
     if (g->committed && from != pg->self)
-        respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL, from);
+        respond_full(pg, g, false, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL, from);
 }
 
 /* Member `pid` of the current view is dead here, as on a suspicion, but
@@ -1004,7 +997,8 @@ static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
 void pg_view_joiner_install(struct pg *pg, struct pg_group *g)
 {
     assert(g->st == PG_GS_JOINING && g->dec.key != 0);
-    bool ready = pg_state_joiner_ready(pg, g); /* arms the state timeout at the first decision */
+    bool ready = !pg->vh.joiner_ready ||
+                 pg->vh.joiner_ready(pg, g); /* arms the state timeout at the first decision */
     if (!ready || (!g->dec_installed && g->n_jackers * 2 <= g->dec_old_n))
         return;
     struct pg_prop p = g->dec;
@@ -1058,14 +1052,15 @@ void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank
  * failed was told so at the install). */
 void pg_view_on_prev(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)
 {
-    if (g->last_dec.key == 0 || g->last_dec_view != m->view_id || g->prev.view_id != m->view_id)
+    if (g->last_dec.key == 0 || g->last_dec_view != m->view_id ||
+        pg->vh.stored_view(g, true) != m->view_id)
         return;
     if (m->type == PG_MT_FLUSH && pg_key(m->attempt, m->rank) <= g->last_dec.key)
         return;
     if (from == pg->self ||
         (pg_rank_of(g->view.members, g->view.n_members, from) < 0 && from != g->last_dec.left))
         return; /* the member that left at its request finishes that view too */
-    respond_full(pg, g, &g->prev, &g->last_dec, m->view_id, g->last_dec_old_n, ACK_INSTALLED, from);
+    respond_full(pg, g, true, &g->last_dec, m->view_id, g->last_dec_old_n, ACK_INSTALLED, from);
 }
 
 /* A message of view v+1 arrived while this node is in v: `from` installed
@@ -1099,4 +1094,11 @@ void pg_view_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed)
     try_commit(pg, g);
     if (g->st == PG_GS_MEMBER)
         pg_view_check(pg, g);
+}
+
+/* ---- the base's hook ---- */
+
+void pg_view_register(struct pg *pg)
+{
+    pg->overflow = pg_view_exclude; /* a full outbox or input queue */
 }
