@@ -67,10 +67,10 @@ void pg_arm_timer(struct pg *pg)
             continue;
         if (pg_view_due(g) < d)
             d = pg_view_due(g);
-        if (g->st == PG_GS_MEMBER && g->adv_dirty && g->stable_due_ns < d)
-            d = g->stable_due_ns;
-        if (g->st == PG_GS_MEMBER && g->ann_dirty && g->ann_due_ns < d)
-            d = g->ann_due_ns;
+        if (g->st == PG_GS_MEMBER && g->cb.adv_dirty && g->cb.stable_due_ns < d)
+            d = g->cb.stable_due_ns;
+        if (g->st == PG_GS_MEMBER && g->cb.ann_dirty && g->cb.ann_due_ns < d)
+            d = g->cb.ann_due_ns;
         if (pg_state_due(g) < d)
             d = pg_state_due(g);
         int64_t c = pg_cl_deadline(g);
@@ -207,19 +207,19 @@ static void on_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
                           const struct pg_wmsg *m)
 {
     int r = pg_rank_of(g->view.members, g->view.n_members, from);
-    if (r >= 0 && pg_rs_has(&g->dead, (uint32_t)r) && m->type == PG_MT_FLUSH) {
+    if (r >= 0 && pg_rs_has(&g->vw.dead, (uint32_t)r) && m->type == PG_MT_FLUSH) {
         pg_view_on_msg(pg, g, from, r, m); /* a competing coordinator: pg_view.c decides */
         return;
     }
-    if (r < 0 || pg_rs_has(&g->dead, (uint32_t)r)) {
+    if (r < 0 || pg_rs_has(&g->vw.dead, (uint32_t)r)) {
         if (r >= 0 && (m->type == PG_MT_DATA || m->type == PG_MT_FWD))
-            pg_rs_add(&g->dropped, (uint32_t)r); /* this node may now lack what others hold */
+            pg_rs_add(&g->vw.dropped, (uint32_t)r); /* this node may now lack what others hold */
         pg->stats.stale_dropped++;
         return;
     }
-    pg_rs_add(&g->heard, (uint32_t)r);
-    if (g->prev.count && pg_rs_eq(g->heard, pg_rs_all(g->view.n_members)))
-        pg_store_clear(pg, &g->prev); /* every member installed this view */
+    pg_rs_add(&g->vw.heard, (uint32_t)r);
+    if (g->cb.prev.count && pg_rs_eq(g->vw.heard, pg_rs_all(g->view.n_members)))
+        pg_store_clear(pg, &g->cb.prev); /* every member installed this view */
     switch (m->type) {
     case PG_MT_DATA:
         if (m->rank != (uint32_t)r) {
@@ -273,10 +273,10 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
         return;
     }
     if (g->st == PG_GS_JOINING) {
-        g->join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns; /* it hears from the group */
+        g->vw.join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns; /* it hears from the group */
         if (m.type == PG_MT_ACK)
             pg_view_on_joining(pg, g, from, &m);
-        else if (g->dec.key != 0 && m.view_id == g->view.view_id + 1)
+        else if (g->vw.dec.key != 0 && m.view_id == g->view.view_id + 1)
             hold_future(pg, g, from, buf, len);
         return;
     }
@@ -303,11 +303,11 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
 static bool group_alloc(struct pg *pg, struct pg_group *g)
 {
     const struct pg_config *c = &pg->cfg;
-    g->stride = c->max_members;
-    g->last_vt = calloc((size_t)g->stride * g->stride, sizeof(uint32_t));
-    g->ack = calloc((size_t)g->stride * g->stride, sizeof(uint32_t));
-    g->reqs = calloc(c->max_requests, sizeof *g->reqs);
-    return g->last_vt && g->ack && g->reqs && pg_ab_alloc(g) &&
+    g->cb.stride = c->max_members;
+    g->cb.last_vt = calloc((size_t)g->cb.stride * g->cb.stride, sizeof(uint32_t));
+    g->cb.ack = calloc((size_t)g->cb.stride * g->cb.stride, sizeof(uint32_t));
+    g->vw.reqs = calloc(c->max_requests, sizeof *g->vw.reqs);
+    return g->cb.last_vt && g->cb.ack && g->vw.reqs && pg_ab_alloc(g) &&
            pg_queue_init(&g->held, c->max_held) && pg_queue_init(&g->future, c->max_future) &&
            pg_queue_init(&g->outbox, c->max_outbox);
 }
@@ -321,11 +321,11 @@ static void group_release(struct pg *pg, struct pg_group *g)
     pg_cl_free(g);
     pg_ab_free(g);
     pg_state_free(g);
-    pg_store_clear(pg, &g->cur);
-    pg_store_clear(pg, &g->prev);
-    free(g->last_vt);
-    free(g->ack);
-    free(g->reqs);
+    pg_store_clear(pg, &g->cb.cur);
+    pg_store_clear(pg, &g->cb.prev);
+    free(g->cb.last_vt);
+    free(g->cb.ack);
+    free(g->vw.reqs);
     pg_queue_free(&g->held);
     pg_queue_free(&g->future);
     pg_queue_free(&g->outbox);
@@ -374,7 +374,7 @@ void pg_free(struct pg *pg)
         return;
     assert(pg->depth == 0);
     for (uint32_t i = 0; pg->groups && i < pg->cfg.max_groups; i++)
-        if (pg->groups[i].last_vt || pg->groups[i].st != PG_GS_FREE)
+        if (pg->groups[i].cb.last_vt || pg->groups[i].st != PG_GS_FREE)
             group_release(pg, &pg->groups[i]);
     pg_dom_free(pg);
     pg_msg_cache_drain(pg);
@@ -395,7 +395,7 @@ int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
             g = &pg->groups[i];
     if (!g || !pg_dom_reserve(pg, pg->domain, gid))
         return PG_E_FULL; /* group table, or the domain's table (pg_domain.c) */
-    if (g->last_vt)
+    if (g->cb.last_vt)
         group_release(pg, g);
     if (!group_alloc(pg, g)) {
         group_release(pg, g);
@@ -497,7 +497,7 @@ int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact)
         return rc;
     g->st = PG_GS_JOINING;
     g->contact = contact;
-    g->join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns;
+    g->vw.join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns;
     struct pg_wmsg m = {.type = PG_MT_REQ, .op = PG_REQ_ADD_MEMBER, .pid = pg->self};
     enter(pg);
     pg->stats.control_sent++;
@@ -536,7 +536,7 @@ static int request(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_typ
         return PG_E_EXISTS;
     if (!add && !present)
         return PG_E_NOTMEMBER;
-    if (g->n_reqs == pg->cfg.max_requests)
+    if (g->vw.n_reqs == pg->cfg.max_requests)
         return PG_E_FULL;
     struct pg_wmsg m = {.type = PG_MT_REQ, .view_id = v->view_id, .pid = pid};
     m.op = type == PG_MEMBER ? (add ? PG_REQ_ADD_MEMBER : PG_REQ_DEL_MEMBER)
@@ -664,7 +664,7 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
         return PG_E_BUSY; /* pg_domain.c: it would overtake a message held for a flush */
     bool ab = flags == PG_AB_ABCAST;
     uint32_t vid = g->view.view_id;
-    if (pg_view_flushing(g) && (g->acc.left == pg->self || g->dec.left == pg->self))
+    if (pg_view_flushing(g) && (g->vw.acc.left == pg->self || g->vw.dec.left == pg->self))
         return PG_E_NOTMEMBER; /* it leaves at this view change: no next view to hold it for */
     enter(pg);
     if (pg_view_flushing(g)) {
@@ -765,21 +765,21 @@ int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx)
     int rc = member_group(pg, gid, &g);
     if (rc != PG_OK)
         return rc;
-    if (g->fpending)
+    if (g->cb.fpending)
         return PG_E_BUSY;
-    g->fpending = true;
-    g->fdone = done_fn;
-    g->fctx = ctx;
-    g->f_view = g->view.view_id;
-    g->f_seq = g->my_seq;
-    g->f_snap_ok = false;
+    g->cb.fpending = true;
+    g->cb.fdone = done_fn;
+    g->cb.fctx = ctx;
+    g->cb.f_view = g->view.view_id;
+    g->cb.f_seq = g->cb.my_seq;
+    g->cb.f_snap_ok = false;
     if (g->held.count) {
-        g->f_view++;
-        g->f_seq = g->held.count;
-    } else if (g->my_seq == 0 && g->ever_sent) {
+        g->cb.f_view++;
+        g->cb.f_seq = g->held.count;
+    } else if (g->cb.my_seq == 0 && g->cb.ever_sent) {
         /* own messages of an earlier view: a member delivers them at its
          * install of this view, which may be still to come (check_flush) */
-        g->f_view--;
+        g->cb.f_view--;
     }
     enter(pg);
     pg_cb_check_flush(pg, g);
@@ -816,7 +816,7 @@ size_t pg_retained(const struct pg *pg)
     assert(pg);
     size_t n = 0;
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++)
-        n += pg->groups[i].cur.count + pg->groups[i].prev.count;
+        n += pg->groups[i].cb.cur.count + pg->groups[i].cb.prev.count;
     return n;
 }
 

@@ -350,7 +350,7 @@ void pg_ab_build(const struct pg *pg, const struct pg_group *g, struct pg_wmsg *
     }
     if (own) {
         m->ord_rank[k] = (uint8_t)g->my_rank;
-        m->ord_seq[k++] = g->my_seq + 1;
+        m->ord_seq[k++] = g->cb.my_seq + 1;
     }
     if (k > 0) {
         m->ab |= PG_AB_ORDER;
@@ -381,7 +381,7 @@ void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
         ab->published += m->n_ord;
         if (ab->published > ab->assigned) /* the sender's own entry */
             ab->assigned = ab->published;
-        ab_carrier_push(ab, ab->published, g->my_rank, g->my_seq);
+        ab_carrier_push(ab, ab->published, g->my_rank, g->cb.my_seq);
         pg->stats.order_records_sent++;
     }
     if (m->ab & PG_AB_NOAPP)
@@ -518,7 +518,7 @@ static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t se
             pg->ab_cx(pg, g, j, seq, payload, len);
     } else if (!(ab_flags & PG_AB_NOAPP) && g->entry)
         g->entry(g->entry_ctx, g->gid, g->view.view_id, g->view.members[j], payload, len);
-    if (j == g->my_rank && g->fpending && g->st == PG_GS_MEMBER)
+    if (j == g->my_rank && g->cb.fpending && g->st == PG_GS_MEMBER)
         pg_cb_check_flush(pg, g); /* a pg_flush waits for its own messages here first */
 }
 
@@ -682,7 +682,7 @@ void pg_ab_finish_view(struct pg *pg, struct pg_group *g)
         e->pos = ++ab->assigned;
         pg->stats.abcast_flush_ordered++;
         pg_sometimes(pg, g->gid, PG_ST_AB_FLUSH, "abcast without an order at a view change");
-        if (pg_rank_of(g->dec.members, g->dec.n_members, g->view.members[ab->holder]) < 0)
+        if (pg_rank_of(g->vw.dec.members, g->vw.dec.n_members, g->view.members[ab->holder]) < 0)
             pg_sometimes(pg, g->gid, PG_ST_AB_HOLDER, "token holder failed with unordered abcasts");
     }
     /* the flush gave every survivor the same */

@@ -466,7 +466,7 @@ static bool cl_forward_one(struct pg *pg, struct pg_group *g)
         if (pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own ||
             pg_cb_send_ex(pg, g, b->buf, b->len, true, PG_AB_CX) != PG_OK)
             return false;
-        seq = g->my_seq;
+        seq = g->cb.my_seq;
     }
     cl_fwd_push(cl, b->from, get_u32(b->buf + 5), view, seq);
     pg->stats.client_forwarded++;
@@ -739,7 +739,7 @@ void pg_cl_on_exclude(struct pg *pg, struct pg_group *g)
 static bool cl_safe(const struct pg_group *g, uint32_t view, uint32_t r, uint32_t seq)
 {
     return view < g->view.view_id ||
-           (view == g->view.view_id && r < g->view.n_members && seq <= g->stable[r]);
+           (view == g->view.view_id && r < g->view.n_members && seq <= g->cb.stable[r]);
 }
 
 static void cl_advance(struct pg *pg, struct pg_group *g)

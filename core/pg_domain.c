@@ -497,12 +497,12 @@ static void note_lost(struct pg *pg, pg_gid gid)
  * here in causal order (TRACE.md rule 6). */
 static enum rec_verdict entry_ok(struct pg *pg, const struct pg_group *G, uint32_t k, uint32_t v)
 {
-    if (k >= G->view.n_members || G->vt[k] >= v || (k == G->my_rank && G->my_seq >= v))
+    if (k >= G->view.n_members || G->cb.vt[k] >= v || (k == G->my_rank && G->cb.my_seq >= v))
         return REC_OK;
-    if (!G->committed)
+    if (!G->vw.committed)
         return REC_WAIT;
-    for (const struct pg_msg *m = G->cur.head[k]; m; m = m->next)
-        if (m->seq == G->vt[k] + 1)
+    for (const struct pg_msg *m = G->cb.cur.head[k]; m; m = m->next)
+        if (m->seq == G->cb.vt[k] + 1)
             return REC_WAIT; /* held: G's install delivers or discards it */
     note_lost(pg, G->gid);
     return REC_NEVER;
@@ -518,7 +518,7 @@ static enum rec_verdict rec_past_view(struct pg *pg, const struct pg_group *G,
                                       const struct drec_in *x)
 {
     for (uint32_t i = 0; i < PG_FIN_VIEWS; i++) {
-        const struct pg_fin *f = &G->fin[i];
+        const struct pg_fin *f = &G->cb.fin[i];
         if (f->view != x->view || f->n == 0)
             continue;
         for (uint32_t e = 0; e < x->n; e++) {
@@ -549,7 +549,7 @@ static enum rec_verdict rec_after_exit(struct pg *pg, const struct pg_group *G,
     if (x->view < G->view.view_id)
         return rec_past_view(pg, G, x);
     if (x->view > G->view.view_id)
-        return G->left_clean ? REC_OK : REC_NEVER;
+        return G->vw.left_clean ? REC_OK : REC_NEVER;
     for (uint32_t i = 0; i < x->n; i++) { /* what its application got: it gets no more */
         uint32_t k = x->rank[i], v = x->val[i];
         if (k < G->view.n_members && pg_ab_app_count(G, k) < v)
@@ -579,7 +579,7 @@ static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct drec_in
     if (G->st == PG_GS_EXCLUDED)
         return rec_after_exit(pg, G, x);
     if (G->st == PG_GS_JOINING) /* it will owe the messages of its join view and later */
-        return G->dec.key != 0 && x->view <= G->view.view_id ? REC_OK : REC_WAIT;
+        return G->vw.dec.key != 0 && x->view <= G->view.view_id ? REC_OK : REC_WAIT;
     if (G->st != PG_GS_MEMBER)
         return REC_OK; /* a client: it owes nothing */
     if (G->view.view_id < x->view)
@@ -761,7 +761,7 @@ bool pg_dom_kick(struct pg *pg)
  * application first. */
 static bool own_pending(const struct pg_group *h)
 {
-    return h->held.count > 0 || pg_ab_app_count(h, h->my_rank) < h->my_seq;
+    return h->held.count > 0 || pg_ab_app_count(h, h->my_rank) < h->cb.my_seq;
 }
 
 /* Whether h is a group this node was excluded from with own messages that
@@ -773,8 +773,8 @@ static bool own_lost(const struct pg_group *h)
 {
     if (h->st != PG_GS_EXCLUDED)
         return false;
-    return h->held_lost > 0 ||
-           (!h->left_clean && h->view.view_id != 0 && pg_ab_app_count(h, h->my_rank) < h->my_seq);
+    return h->vw.held_lost > 0 || (!h->vw.left_clean && h->view.view_id != 0 &&
+                                   pg_ab_app_count(h, h->my_rank) < h->cb.my_seq);
 }
 
 bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g)
@@ -944,7 +944,7 @@ void pg_dom_on_p2p(struct pg *pg, pg_node_id from, const struct pg_wmsg *m)
 static void dom_on_sent(struct pg *pg, struct pg_group *g, uint64_t epoch)
 {
     pg_dom_sent(pg, g, epoch);
-    pg_dom_note(pg, g, g->my_rank, g->my_seq);
+    pg_dom_note(pg, g, g->my_rank, g->cb.my_seq);
 }
 
 void pg_dom_register(struct pg *pg)

@@ -200,13 +200,8 @@ struct pg_xfer; /* pg_state.c */
 struct pg_drec; /* pg_domain.c */
 struct pg_dstate;
 
-struct pg_group {
-    enum pg_gstate st;
-    pg_gid gid;
-    struct pg_view view; /* valid when MEMBER (and the last one when EXCLUDED) */
-    uint32_t my_rank;
-
-    /* cbcast (pg_cbcast.c) */
+/* cbcast's state in a group (pg_cbcast.c), and pg_flush's. */
+struct pg_cb_state {
     uint32_t stride;           /* cfg.max_members: row length of last_vt and ack */
     uint32_t vt[PG_CAP];       /* delivered per sender rank: VT(p) */
     uint32_t my_seq;           /* own messages sent in the view */
@@ -231,8 +226,22 @@ struct pg_group {
         uint32_t vt[PG_CAP];
     } fin[PG_FIN_VIEWS];
     uint32_t fin_next;
+    /* pg_flush */
+    pg_flush_fn fdone;
+    void *fctx;
+    bool fpending;
+    uint32_t f_view, f_seq;
+    /* pg_flush: this node's causal VT when its own messages 1..f_seq were all
+     * handed to its application (f_snap_ok): once every member delivered
+     * that much causally, each holds every message and ORDER record it needs
+     * to hand them over too (pg_cb_check_flush) */
+    bool f_snap_ok;
+    uint32_t f_snap[PG_CAP];
+    bool ever_sent; /* an own DATA message went out in some view of g */
+};
 
-    /* view change (pg_view.c) */
+/* The view layer's state in a group (pg_view.c). */
+struct pg_vw_state {
     struct pg_rset dead;    /* ranks of the view this node no longer listens to */
     struct pg_rset dropped; /* dead ranks whose DATA or FWD this node dropped in this view */
     uint64_t promise;       /* highest key this node sent FLUSH_OK for */
@@ -270,29 +279,27 @@ struct pg_group {
     bool left_clean; /* EXCLUDED after leaving at its request: it delivered all of its last view */
     uint32_t held_lost;  /* application sends held for a flush, dropped at the exclusion */
     int64_t join_due_ns; /* joiner: gives up unless it installs (or hears a new decision) by then */
+};
 
+/* One group of this node: what every layer shares, then each layer's own
+ * state (by value for the view layer and cbcast, allocated for the others). */
+struct pg_group {
+    enum pg_gstate st;
+    pg_gid gid;
+    struct pg_view view; /* valid when MEMBER (and the last one when EXCLUDED) */
+    uint32_t my_rank;
     struct pg_queue held, future, outbox;
-
     pg_entry_fn entry;
     void *entry_ctx;
     pg_monitor_fn mon;
     void *mon_ctx;
-    pg_flush_fn fdone;
-    void *fctx;
-    bool fpending;
-    uint32_t f_view, f_seq;
-    /* pg_flush: this node's causal VT when its own messages 1..f_seq were all
-     * handed to its application (f_snap_ok): once every member delivered
-     * that much causally, each holds every message and ORDER record it needs
-     * to hand them over too (pg_cb_check_flush) */
-    bool f_snap_ok;
-    uint32_t f_snap[PG_CAP];
-    bool ever_sent; /* an own DATA message went out in some view of g */
     pg_node_id contact;
-    int64_t retry_due_ns;
-    struct pg_ab *ab; /* abcast state (pg_abcast.c), allocated with the group */
+    int64_t retry_due_ns; /* outbox retry */
 
-    struct pg_xfer *xfer; /* state transfer (pg_state.c), allocated by pg_state */
+    struct pg_vw_state vw; /* pg_view.c */
+    struct pg_cb_state cb; /* pg_cbcast.c */
+    struct pg_ab *ab;      /* abcast state (pg_abcast.c), allocated with the group */
+    struct pg_xfer *xfer;  /* state transfer (pg_state.c), allocated by pg_state */
     /* causality domain (pg_domain.c) */
     uint32_t domain;      /* set at pg_create / pg_join from the default domain */
     uint64_t dom_base;    /* domain epoch when my previous DATA of this view was built */

@@ -133,7 +133,7 @@ static bool state_pending(const struct pg_group *g, const struct pg_xfer *x)
 {
     for (uint32_t i = 0; i < x->n_to; i++) {
         int j = pg_rank_of(g->view.members, g->view.n_members, x->to[i]);
-        if (j >= 0 && !pg_rs_has(&g->heard, (uint32_t)j) && !pg_rs_has(&g->dead, (uint32_t)j))
+        if (j >= 0 && !pg_rs_has(&g->vw.heard, (uint32_t)j) && !pg_rs_has(&g->vw.dead, (uint32_t)j))
             return true;
     }
     return false;
@@ -148,7 +148,7 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
         return;
     assert(g->st == PG_GS_MEMBER && x->n_to > 0);
     uint32_t r = 0;
-    while (pg_rs_has(&g->dead, r) || pg_rank_of(x->to, x->n_to, g->view.members[r]) >= 0)
+    while (pg_rs_has(&g->vw.dead, r) || pg_rank_of(x->to, x->n_to, g->view.members[r]) >= 0)
         r++; /* stops at my rank at the latest: this node is an old member it hears */
     assert(r <= g->my_rank);
     if (r != g->my_rank)
@@ -157,7 +157,7 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
     for (uint32_t i = 0; i < x->n_to && g->st == PG_GS_MEMBER; i++) {
         int j = pg_rank_of(g->view.members, g->view.n_members, x->to[i]);
         assert(j >= 0 && (uint32_t)j != g->my_rank);
-        if (!pg_rs_has(&g->heard, (uint32_t)j) && !pg_rs_has(&g->dead, (uint32_t)j))
+        if (!pg_rs_has(&g->vw.heard, (uint32_t)j) && !pg_rs_has(&g->vw.dead, (uint32_t)j))
             state_send(pg, g, x, x->to[i]);
     }
 }
@@ -175,9 +175,9 @@ static void state_fail(struct pg *pg, struct pg_group *g, int err, bool tell)
     pg->stats.state_failed++;
     if (tell)
         (void)x->dec(x->ctx, g->gid, g->view.view_id + 1, err, NULL, 0);
-    for (uint32_t i = 0; i < g->dec.n_members; i++)
-        if (g->dec.members[i] != pg->self)
-            (void)phys_add(pg->ph, g->gid, g->dec.members[i]);
+    for (uint32_t i = 0; i < g->vw.dec.n_members; i++)
+        if (g->vw.dec.members[i] != pg->self)
+            (void)phys_add(pg->ph, g->gid, g->vw.dec.members[i]);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
@@ -226,7 +226,7 @@ static void state_complete(struct pg *pg, struct pg_group *g)
 void pg_state_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)
 {
     struct pg_xfer *x = g->xfer;
-    if (g->st != PG_GS_JOINING || !x || !x->dec || g->dec.key == 0 ||
+    if (g->st != PG_GS_JOINING || !x || !x->dec || g->vw.dec.key == 0 ||
         m->view_id != g->view.view_id + 1 || x->done_view == m->view_id ||
         !chunk_fits(x, from, m)) {
         pg->stats.stale_dropped++; /* a backup's copy, or not for this join */
