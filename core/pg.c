@@ -12,7 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_abcast.h"
+#include "pg_base.h"
+#include "pg_cbcast.h"
+#include "pg_client.h"
+#include "pg_domain.h"
+#include "pg_state.h"
+#include "pg_view.h"
+
+/* Takes a free group slot for gid (allocated, state FREE, gid set). */
+static int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out);
+static void pg_group_drop(struct pg *pg, struct pg_group *g);
+
+static void pg_arm_timer(struct pg *pg);
+static void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
+                             size_t len);
 
 void pg_config_default(struct pg_config *cfg)
 {
@@ -56,7 +70,7 @@ static struct pg_group *group_find(const struct pg *pg, pg_gid gid)
 
 /* ---- timer ---- */
 
-void pg_arm_timer(struct pg *pg)
+static void pg_arm_timer(struct pg *pg)
 {
     int64_t d = PG_TIMER_NEVER;
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
@@ -251,8 +265,8 @@ static void hold_future(struct pg *pg, struct pg_group *g, pg_node_id from, cons
     pg->stats.future_held++;
 }
 
-void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
-                      size_t len)
+static void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
+                             size_t len)
 {
     struct pg_wmsg m;
     if (pg_decode(buf, len, &m) != PG_OK) {
@@ -383,7 +397,7 @@ void pg_free(struct pg *pg)
     free(pg);
 }
 
-int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
+static int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
 {
     if (gid == 0 || (gid & PG_CL_PHYS_BIT))
         return PG_E_INVAL;
@@ -410,7 +424,7 @@ int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
 }
 
 /* Gives back a slot taken by pg_group_take (unindexed, freed, FREE). */
-void pg_group_drop(struct pg *pg, struct pg_group *g)
+static void pg_group_drop(struct pg *pg, struct pg_group *g)
 {
     assert(g->st != PG_GS_FREE);
     group_release(pg, g);

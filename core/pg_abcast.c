@@ -70,7 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_abcast.h"
 
 #define AB_NONE UINT32_MAX
 

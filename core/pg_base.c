@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_base.h"
 
 /* ---- bounded queues ---- */
 
@@ -174,12 +174,4 @@ int pg_phys_open(struct pg *pg, phys_gid gid, const pg_node_id *members, size_t 
     (void)phys_entry(pg->ph, gid, pg->on_entry, pg);
     (void)phys_monitor(pg->ph, gid, pg->on_monitor, pg);
     return PG_OK;
-}
-
-int pg_rank_of(const pg_node_id *members, uint32_t n, pg_node_id pid)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (members[i] == pid)
-            return (int)i;
-    return -1;
 }

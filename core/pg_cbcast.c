@@ -1,5 +1,5 @@
 /* core/pg_cbcast.c: cbcast with vector timestamps [BSS91], stability and
- * pg_flush (paper sections 3.2 and 5). See pg.h and pg_internal.h.
+ * pg_flush (paper sections 3.2 and 5). See pg.h and pg_cbcast.h.
  *
  * VT(p)[k] counts the messages of rank k that p delivered in the current
  * view; a message m from j carries VT(m) = VT(j) at send with VT(m)[j] = its
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_cbcast.h"
 
 /* Row r of a [stride][stride] matrix of g (last_vt, ack). */
 static uint32_t *row(const struct pg_group *g, uint32_t *mat, uint32_t r)

@@ -76,7 +76,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_client.h"
 
 #define CX_DIFF 1u /* payload kind: a diffusion */
 #define CX_CMSG 2u /* payload kind: a client message (u32 client, u32 cseq follow) */

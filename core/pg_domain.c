@@ -1,7 +1,7 @@
 /* core/pg_domain.c: causality domains, causality across groups and p2p
  * cbcast (paper sections 3.2 and 4; the multiple-group extension of [BSS91]).
  * The protocol is described at set_dflt_domain in pg.h; see also
- * pg_internal.h.
+ * pg_domain.h.
  *
  * Owns: per domain, the timestamp records this node knows (a chained hash
  * by key, and a list ordered by the epoch of their last change, newest
@@ -16,15 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_domain.h"
 
-enum { DK_GROUP = 1, DK_P2P = 2 };
+enum { DK_GROUP = PGW_DK_GROUP, DK_P2P = PGW_DK_P2P }; /* record kinds (pg_wire.h) */
 
 /* Whether a record is satisfied here: yes, not yet, or never (it names a
  * message of a group this node left as failed that it may lack). */
 enum rec_verdict { REC_OK, REC_WAIT, REC_NEVER };
-
-#define DOM_RECS_WIRE_MAX 65536u /* records in one message (decoder bound) */
 
 struct pg_drec {
     uint8_t kind;
@@ -73,57 +71,6 @@ struct pg_dstate {
     uint32_t *bucket, *chain; /* group index: bucket[h] = slot + 1, chain[slot] = next + 1 */
     uint32_t bmask;
 };
-
-/* One decoded record; entries point back into the reader (group kind). */
-struct drec_in {
-    uint8_t kind;
-    uint32_t a, b, view, n;
-    uint8_t rank[PG_CAP];
-    uint32_t val[PG_CAP];
-};
-
-static bool rec_decode(struct pgw_in *r, struct drec_in *x)
-{
-    x->kind = (uint8_t)pgw_in_u8(r);
-    x->a = pgw_in_var32(r);
-    if (x->kind == DK_P2P) { /* sender, receiver, seq */
-        x->b = pgw_in_var32(r);
-        x->view = 0;
-        x->n = 1;
-        x->rank[0] = 0;
-        x->val[0] = pgw_in_var32(r);
-        return r->ok && x->val[0] > 0;
-    }
-    if (x->kind != DK_GROUP)
-        return r->ok = false;
-    x->b = 0; /* gid, view, n, n x (rank, value) */
-    x->view = pgw_in_var32(r);
-    x->n = pgw_in_var32(r);
-    if (x->n > PG_CAP)
-        return r->ok = false;
-    for (uint32_t i = 0; i < x->n && r->ok; i++) {
-        x->rank[i] = (uint8_t)pgw_in_u8(r);
-        x->val[i] = pgw_in_var32(r);
-        if (x->val[i] == 0 || (i > 0 && x->rank[i] <= x->rank[i - 1]))
-            r->ok = false;
-    }
-    return r->ok;
-}
-
-bool pg_dom_valid(const uint8_t *dep, size_t len)
-{
-    if (len == 0)
-        return true;
-    struct pgw_in r = {.p = dep, .len = len, .ok = true};
-    uint32_t n = pgw_in_var32(&r);
-    if (!r.ok || n > DOM_RECS_WIRE_MAX)
-        return false;
-    struct drec_in x;
-    for (uint32_t i = 0; i < n; i++)
-        if (!rec_decode(&r, &x))
-            return false;
-    return r.pos == len;
-}
 
 /* ---- lifecycle and the group index ---- */
 
@@ -515,7 +462,7 @@ static enum rec_verdict entry_ok(struct pg *pg, const struct pg_group *G, uint32
  * delivered here in causal order. Views older than the PG_FIN_VIEWS kept, or
  * before this node joined, are taken as satisfied. */
 static enum rec_verdict rec_past_view(struct pg *pg, const struct pg_group *G,
-                                      const struct drec_in *x)
+                                      const struct pgw_drec *x)
 {
     for (uint32_t i = 0; i < PG_FIN_VIEWS; i++) {
         const struct pg_fin *f = &G->cb.fin[i];
@@ -541,7 +488,7 @@ static enum rec_verdict rec_past_view(struct pg *pg, const struct pg_group *G,
  * G implies (TRACE.md rule 6 makes no exemption for an excluded member), so
  * such a record can never be satisfied here. */
 static enum rec_verdict rec_after_exit(struct pg *pg, const struct pg_group *G,
-                                       const struct drec_in *x)
+                                       const struct pgw_drec *x)
 {
     assert(G->st == PG_GS_EXCLUDED);
     if (G->view.view_id == 0)
@@ -559,7 +506,7 @@ static enum rec_verdict rec_after_exit(struct pg *pg, const struct pg_group *G,
 }
 
 /* Whether record x (domain did) is satisfied at this node. */
-static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct drec_in *x)
+static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct pgw_drec *x)
 {
     if (x->kind == DK_P2P) {
         if (x->b != pg->self)
@@ -600,10 +547,10 @@ static enum rec_verdict recs_ok(struct pg *pg, uint32_t did, const uint8_t *dep,
         return REC_OK;
     struct pgw_in r = {.p = dep, .len = len, .ok = true};
     uint32_t n = pgw_in_var32(&r);
-    struct drec_in x;
+    struct pgw_drec x;
     enum rec_verdict worst = REC_OK;
     for (uint32_t i = 0; i < n && worst != REC_NEVER; i++) {
-        bool ok = rec_decode(&r, &x);
+        bool ok = pgw_drec_decode(&r, &x);
         assert(ok); /* validated when decoded */
         enum rec_verdict v = rec_ok(pg, did, &x);
         worst = v > worst ? v : worst;
@@ -649,7 +596,7 @@ bool pg_dom_ready(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 
 /* ---- merging ---- */
 
-static bool merge_rec(struct pg *pg, struct pg_domain *dm, const struct drec_in *x)
+static bool merge_rec(struct pg *pg, struct pg_domain *dm, const struct pgw_drec *x)
 {
     if (x->kind == DK_P2P && x->b == pg->self)
         return true; /* delivered (or lost) here already */
@@ -693,9 +640,9 @@ static bool merge_recs(struct pg *pg, uint32_t did, const uint8_t *dep, size_t l
         return false;
     struct pgw_in r = {.p = dep, .len = len, .ok = true};
     uint32_t n = pgw_in_var32(&r);
-    struct drec_in x;
+    struct pgw_drec x;
     for (uint32_t i = 0; i < n; i++) {
-        bool ok = rec_decode(&r, &x);
+        bool ok = pgw_drec_decode(&r, &x);
         assert(ok);
         if (!merge_rec(pg, dm, &x))
             return false;

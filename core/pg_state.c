@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_state.h"
 
 struct pg_xfer {
     pg_state_encode_fn enc;

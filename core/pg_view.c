@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_view.h"
 
 /* The set holding only rank r. */
 static struct pg_rset bit(uint32_t r)
