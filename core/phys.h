@@ -29,9 +29,10 @@
 
 #include "env.h"
 #include "err.h"
+#include "wire.h"
 
 /* Static limits. Every table and queue is bounded; a full one returns PG_E_FULL. */
-#define PHYS_MAX_PAYLOAD  8192u /* bytes of application payload per message */
+#define PHYS_MAX_PAYLOAD  WIRE_MAX_PAYLOAD /* bytes of application payload per message */
 #define PHYS_MAX_DATAGRAM (PHYS_MAX_PAYLOAD + 256u)
 
 struct phys_config {

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "wire.h"
+#include "phys.h" /* PHYS_MAX_PAYLOAD, PHYS_MAX_DATAGRAM */
 
 static uint8_t payload_src[PHYS_MAX_PAYLOAD];
 
