@@ -198,7 +198,8 @@ static void on_phys_monitor(void *ctx, phys_gid gid, pg_node_id failed)
 
 void pg_on_timer(struct pg *pg)
 {
-    assert(pg && pg->depth == 0);
+    assert(pg);
+    assert(pg->depth == 0);
     enter(pg);
     pg->deadline_ns = PG_TIMER_NEVER; /* it fired */
     int64_t now = pg_now(pg);
@@ -349,17 +350,33 @@ static void group_release(struct pg *pg, struct pg_group *g)
 struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
                   const struct pg_config *cfg)
 {
-    assert(env && ph && cfg && self != PG_NODE_NONE);
-    assert(cfg->max_groups > 0 && cfg->max_members >= 1 && cfg->max_members <= PG_MAX_MEMBERS_CAP);
-    assert(cfg->max_clients <= PG_MAX_CLIENTS_CAP && cfg->max_payload <= PG_MAX_PAYLOAD);
-    assert(cfg->max_msgs > 0 && cfg->max_unstable_own > 0 && cfg->max_held > 0);
-    assert(cfg->max_future > 0 && cfg->max_outbox > 0 && cfg->max_requests > 0);
-    assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0 && cfg->report_wait_ns > 0);
+    assert(env);
+    assert(ph);
+    assert(cfg);
+    assert(self != PG_NODE_NONE);
+    assert(cfg->max_groups > 0);
+    assert(cfg->max_members >= 1);
+    assert(cfg->max_members <= PG_MAX_MEMBERS_CAP);
+    assert(cfg->max_clients <= PG_MAX_CLIENTS_CAP);
+    assert(cfg->max_payload <= PG_MAX_PAYLOAD);
+    assert(cfg->max_msgs > 0);
+    assert(cfg->max_unstable_own > 0);
+    assert(cfg->max_held > 0);
+    assert(cfg->max_future > 0);
+    assert(cfg->max_outbox > 0);
+    assert(cfg->max_requests > 0);
+    assert(cfg->stable_delay_ns > 0);
+    assert(cfg->retry_ns > 0);
+    assert(cfg->report_wait_ns > 0);
     assert(cfg->join_timeout_ns > 0);
-    assert(cfg->max_abcast_unordered > 0 && cfg->abcast_token_streak > 0);
-    assert(cfg->max_state_bytes <= PG_MAX_STATE_CAP && cfg->state_timeout_ns > 0);
-    assert(cfg->max_client_unacked > 0 && cfg->max_client_pending > 0);
-    assert(cfg->max_diffusion_history > 0 && cfg->client_retry_ns > 0);
+    assert(cfg->max_abcast_unordered > 0);
+    assert(cfg->abcast_token_streak > 0);
+    assert(cfg->max_state_bytes <= PG_MAX_STATE_CAP);
+    assert(cfg->state_timeout_ns > 0);
+    assert(cfg->max_client_unacked > 0);
+    assert(cfg->max_client_pending > 0);
+    assert(cfg->max_diffusion_history > 0);
+    assert(cfg->client_retry_ns > 0);
     struct pg *pg = calloc(1, sizeof *pg);
     if (!pg)
         return NULL;
@@ -461,7 +478,8 @@ static bool view_ids_valid(const pg_node_id *members, size_t n, const pg_node_id
                            size_t nc)
 {
     pg_node_id all[PG_MAX_MEMBERS_CAP + PG_MAX_CLIENTS_CAP];
-    assert(n <= PG_MAX_MEMBERS_CAP && nc <= PG_MAX_CLIENTS_CAP);
+    assert(n <= PG_MAX_MEMBERS_CAP);
+    assert(nc <= PG_MAX_CLIENTS_CAP);
     memcpy(all, members, n * sizeof *all);
     if (nc)
         memcpy(all + n, clients, nc * sizeof *all);
@@ -480,7 +498,10 @@ int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n)
 int pg_create_with_clients(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n,
                            const pg_node_id *clients, size_t n_clients)
 {
-    assert(pg && pg->depth == 0 && (members || n == 0) && (clients || n_clients == 0));
+    assert(pg);
+    assert(pg->depth == 0);
+    assert((members || n == 0));
+    assert((clients || n_clients == 0));
     if (gid == 0 || (gid & PG_CL_PHYS_BIT) || n == 0 || n > pg->cfg.max_members ||
         n_clients > pg->cfg.max_clients || !view_ids_valid(members, n, clients, n_clients) ||
         pg_rank_of(members, (uint32_t)n, pg->self) < 0)
@@ -501,7 +522,8 @@ int pg_create_with_clients(struct pg *pg, pg_gid gid, const pg_node_id *members,
 
 int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact)
 {
-    assert(pg && pg->depth == 0);
+    assert(pg);
+    assert(pg->depth == 0);
     if (gid == 0 || (gid & PG_CL_PHYS_BIT) || contact == PG_NODE_NONE || contact == pg->self)
         return PG_E_INVAL;
     pg_node_id ids[2] = {pg->self, contact};
@@ -536,7 +558,8 @@ static int member_group(const struct pg *pg, pg_gid gid, struct pg_group **out)
 
 static int request(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type, bool add)
 {
-    assert(pg && pg->depth == 0);
+    assert(pg);
+    assert(pg->depth == 0);
     if (pid == PG_NODE_NONE || (type != PG_MEMBER && type != PG_CLIENT))
         return PG_E_INVAL;
     struct pg_group *g;
@@ -613,7 +636,8 @@ int pg_state(struct pg *pg, pg_gid gid, pg_state_encode_fn encode, pg_state_deco
 
 int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view)
 {
-    assert(pg && view);
+    assert(pg);
+    assert(view);
     const struct pg_group *g = group_find(pg, gid);
     if (!g)
         return PG_E_NOGROUP;
@@ -626,7 +650,8 @@ int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view)
 
 int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id)
 {
-    assert(pg && view_id);
+    assert(pg);
+    assert(view_id);
     const struct pg_group *c = group_find(pg, gid);
     if (c && c->st == PG_GS_CLIENT) { /* a client gives the view it cached */
         *view_id = c->view.view_id;
@@ -663,7 +688,8 @@ static int client_cbcast(struct pg *pg, struct pg_group *g, const uint8_t *paylo
 static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
                      uint32_t *view_id, uint8_t flags)
 {
-    assert(pg && (payload || len == 0));
+    assert(pg);
+    assert((payload || len == 0));
     assert(flags == 0 || flags == PG_AB_ABCAST || flags == PG_AB_CX);
     struct pg_group *c = group_find(pg, gid);
     if (c && c->st == PG_GS_CLIENT && flags == 0)
@@ -721,7 +747,8 @@ int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64
 int pg_diffuse(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
                uint32_t *view_id)
 {
-    assert(pg && (payload || len == 0));
+    assert(pg);
+    assert((payload || len == 0));
     if (len + 1 > pg->cfg.max_payload)
         return PG_E_TOOBIG;
     const struct pg_group *c = group_find(pg, gid);
@@ -734,7 +761,8 @@ int pg_diffuse(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, ui
 
 int pg_client(struct pg *pg, pg_gid gid, pg_node_id contact)
 {
-    assert(pg && pg->depth == 0);
+    assert(pg);
+    assert(pg->depth == 0);
     if (contact == PG_NODE_NONE || contact == pg->self)
         return PG_E_INVAL;
     struct pg_group *g;
@@ -762,7 +790,8 @@ bool pg_is_client(const struct pg *pg, pg_gid gid)
 
 int pg_token_holder(const struct pg *pg, pg_gid gid, pg_node_id *holder)
 {
-    assert(pg && holder);
+    assert(pg);
+    assert(holder);
     struct pg_group *g;
     int rc = member_group(pg, gid, &g);
     if (rc == PG_OK)
@@ -811,7 +840,8 @@ uint32_t set_dflt_domain(struct pg *pg, uint32_t did)
 
 int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did)
 {
-    assert(pg && did);
+    assert(pg);
+    assert(did);
     const struct pg_group *g = group_find(pg, gid);
     if (!g)
         return PG_E_NOGROUP;

@@ -154,7 +154,8 @@ void pg_ab_ext_load(struct pg_wmsg *w, const struct pg_msg *pm)
     w->ord_start = x[1];
     w->n_ord = x[2];
     w->safe_pos = x[3];
-    assert(w->n_ord <= PG_ORDER_MAX && (w->n_ord > 0) == ((pm->ab & PG_AB_ORDER) != 0));
+    assert(w->n_ord <= PG_ORDER_MAX);
+    assert((w->n_ord > 0) == ((pm->ab & PG_AB_ORDER) != 0));
     assert((w->safe_pos > 0) == ((pm->ab & PG_AB_SAFE) != 0));
     for (uint32_t i = 0; i < w->n_ord; i++) {
         w->ord_rank[i] = (uint8_t)x[4 + 2 * i];
@@ -206,7 +207,9 @@ void pg_ab_reset(struct pg *pg, struct pg_group *g)
 {
     (void)pg;
     struct pg_ab *ab = g->ab;
-    assert(ab && g->view.n_members >= 1 && g->view.n_members <= PG_CAP);
+    assert(ab);
+    assert(g->view.n_members >= 1);
+    assert(g->view.n_members <= PG_CAP);
     ab_clear(ab);
     memset(ab, 0, sizeof *ab);
     ab->n = g->view.n_members;
@@ -238,7 +241,8 @@ static struct pg_ab_ent *ab_find(const struct pg_ab *ab, uint32_t rank, uint32_t
  * its record lost everywhere, used to). */
 static void ab_carrier_push(struct pg_ab *ab, uint32_t last, uint32_t rank, uint32_t seq)
 {
-    assert(last > ab->counted && rank < ab->n);
+    assert(last > ab->counted);
+    assert(rank < ab->n);
     if (ab->n_carriers == AB_CARRIERS) { /* full: the newest replaces the last one (a
                                             majority that delivered it delivered the last) */
         ab->carriers[AB_CARRIERS - 1] = (struct pg_ab_carrier){last, seq, (uint8_t)rank};
@@ -251,7 +255,8 @@ static void ab_carrier_push(struct pg_ab *ab, uint32_t last, uint32_t rank, uint
  * are done (a later holder counts from there). */
 static void ab_safe_to(struct pg_ab *ab, uint32_t pos)
 {
-    assert(pos > ab->safe && pos <= ab->published);
+    assert(pos > ab->safe);
+    assert(pos <= ab->published);
     uint32_t k = 0;
     while (k < ab->n_carriers && ab->carriers[k].last <= pos)
         k++;
@@ -273,7 +278,8 @@ static bool ab_count(const struct pg_group *g, struct pg_ab *ab)
         return false;
     memmove(ab->carriers, ab->carriers + k, (ab->n_carriers - k) * sizeof *ab->carriers);
     ab->n_carriers -= k;
-    assert(ab->counted <= ab->published && ab->counted > ab->announced);
+    assert(ab->counted <= ab->published);
+    assert(ab->counted > ab->announced);
     return true;
 }
 
@@ -283,7 +289,9 @@ static bool ab_count(const struct pg_group *g, struct pg_ab *ab)
 static void ab_assign(struct pg *pg, struct pg_group *g, struct pg_ab_ent *e)
 {
     struct pg_ab *ab = g->ab;
-    assert(ab->holder == g->my_rank && e->pos == 0 && (e->ab & PG_AB_ABCAST));
+    assert(ab->holder == g->my_rank);
+    assert(e->pos == 0);
+    assert((e->ab & PG_AB_ABCAST));
     e->pos = ++ab->assigned;
     if (e->rank == g->my_rank) {
         ab->streak = 0;
@@ -372,12 +380,15 @@ void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
     struct pg_ab *ab = g->ab;
     ab->ack_due = false; /* the message carries this node's delivered VT */
     if (m->ab & PG_AB_SAFE) {
-        assert(ab->holder == g->my_rank && m->safe_pos > ab->announced);
-        assert(m->safe_pos <= ab->counted && ab->safe <= ab->announced);
+        assert(ab->holder == g->my_rank);
+        assert(m->safe_pos > ab->announced);
+        assert(m->safe_pos <= ab->counted);
+        assert(ab->safe <= ab->announced);
         ab->announced = m->safe_pos; /* handed over after the send (pg_ab_publish) */
     }
     if (m->ab & PG_AB_ORDER) {
-        assert(ab->holder == g->my_rank && m->ord_start == ab->published + 1);
+        assert(ab->holder == g->my_rank);
+        assert(m->ord_start == ab->published + 1);
         ab->published += m->n_ord;
         if (ab->published > ab->assigned) /* the sender's own entry */
             ab->assigned = ab->published;
@@ -392,7 +403,8 @@ void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
         ab->pass_to = AB_NONE;
     }
     if (m->ab & PG_AB_TOKEN) {
-        assert(ab->published == ab->assigned && m->token_to != g->my_rank);
+        assert(ab->published == ab->assigned);
+        assert(m->token_to != g->my_rank);
         ab->holder = m->token_to;
         ab->pass_to = AB_NONE;
         ab->streak = 0;
@@ -609,7 +621,8 @@ void pg_ab_on_deliver(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
 {
     struct pg_ab *ab = g->ab;
     uint32_t j = m->sender;
-    assert(ab->n == g->view.n_members && j < ab->n);
+    assert(ab->n == g->view.n_members);
+    assert(j < ab->n);
     if (ab->count == 0 && !(m->ab & PG_AB_ABCAST)) { /* nothing waits: straight through */
         if ((m->ab & (PG_AB_ORDER | PG_AB_TOKEN | PG_AB_SAFE)) && !ab_apply(pg, g, j, m)) {
             pg->stats.malformed_dropped++;

@@ -22,7 +22,8 @@ bool pg_queue_init(struct pg_queue *q, uint32_t cap)
 /* Doubles a full ring (up to cap), keeping the order. */
 static bool queue_grow(struct pg_queue *q)
 {
-    assert(q->count == q->size && q->size < q->cap);
+    assert(q->count == q->size);
+    assert(q->size < q->cap);
     uint32_t nsize = 2 * q->size < q->cap ? 2 * q->size : q->cap;
     struct pg_blob *nb = calloc(nsize, sizeof *nb);
     if (!nb)
@@ -129,7 +130,8 @@ static int send_queued(struct pg *pg, struct pg_group *g, pg_node_id to, const s
 {
     uint8_t buf[PHYS_MAX_PAYLOAD];
     size_t n = pg_encode(m, buf, sizeof buf);
-    assert(n > 0 && to != pg->self);
+    assert(n > 0);
+    assert(to != pg->self);
     if (g->outbox.count == 0) {
         int rc = to == PG_NODE_NONE ? phys_mcast(pg->ph, g->gid, buf, n)
                                     : phys_send(pg->ph, g->gid, to, buf, n);
@@ -162,7 +164,8 @@ int pg_send_to(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg
 {
     uint8_t buf[PHYS_MAX_PAYLOAD];
     size_t n = pg_encode(m, buf, sizeof buf);
-    assert(n > 0 && to != pg->self);
+    assert(n > 0);
+    assert(to != pg->self);
     return phys_send(pg->ph, g->gid, to, buf, n);
 }
 

@@ -55,7 +55,8 @@ static struct pg_msg *msg_alloc(struct pg *pg, size_t size)
     struct pg_msg_cache *mc = &pg->msg_cache;
     struct pg_msg *m = mc->free[c];
     if (m) {
-        assert(mc->n_free[c] > 0 && m->size_class == c);
+        assert(mc->n_free[c] > 0);
+        assert(m->size_class == c);
         mc->free[c] = m->next;
         mc->n_free[c]--;
     } else if (!(m = malloc((size_t)PG_MSG_BLOCK_MIN << c))) {
@@ -165,7 +166,9 @@ static void store_insert(struct pg_store *s, struct pg_msg *nm)
 
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n)
 {
-    assert(n >= 1 && n <= g->cb.stride && g->cb.stride <= PG_CAP);
+    assert(n >= 1);
+    assert(n <= g->cb.stride);
+    assert(g->cb.stride <= PG_CAP);
     if (g->cb.cur.view_id != 0 && g->cb.cur.view_id < view_id) { /* keep the old view's final VT */
         struct pg_fin *f = &g->cb.fin[g->cb.fin_next++ % PG_FIN_VIEWS];
         f->view = g->cb.cur.view_id;
@@ -238,7 +241,8 @@ static void data_build(const struct pg_group *g, bool compress, struct pg_wmsg *
 int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len, bool may_queue,
                   uint8_t ab)
 {
-    assert(g->st == PG_GS_MEMBER && len <= pg->cfg.max_payload);
+    assert(g->st == PG_GS_MEMBER);
+    assert(len <= pg->cfg.max_payload);
     uint32_t full[PG_CAP];
     struct pg_wmsg m;
     data_build(g, pg->cfg.vt_compress, &m, full);
@@ -482,7 +486,8 @@ static void stable_send(struct pg *pg, struct pg_group *g, bool full, const uint
 
 void pg_cb_ack_to(struct pg *pg, struct pg_group *g, pg_node_id to)
 {
-    assert(g->st == PG_GS_MEMBER && to != g->view.members[g->my_rank]);
+    assert(g->st == PG_GS_MEMBER);
+    assert(to != g->view.members[g->my_rank]);
     stable_send(pg, g, false, g->cb.vt, to);
 }
 
@@ -630,7 +635,8 @@ static struct pg_msg *first_undelivered(const struct pg_group *g, uint32_t j)
 static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 {
     uint32_t j = m->sender, view_id = g->view.view_id;
-    assert(g->cb.cur.view_id == view_id && deliverable(g, m));
+    assert(g->cb.cur.view_id == view_id);
+    assert(deliverable(g, m));
     if (pg->cbh.pre_deliver && !pg->cbh.pre_deliver(pg, g, m)) {
         pg_view_exclude(pg, g, "causality domain table full");
         return false;
@@ -638,7 +644,8 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
     assert(m == first_undelivered(g, j));
     m->delivered = true;
     g->cb.cur.last_dl[j] = m;
-    assert(g->cb.cur.pending > 0 && g->cb.cur.pending <= g->cb.cur.count);
+    assert(g->cb.cur.pending > 0);
+    assert(g->cb.cur.pending <= g->cb.cur.count);
     g->cb.cur.pending--;
     g->cb.vt[j]++;
     if (j != g->my_rank && pg->cbh.noted)

@@ -16,6 +16,8 @@
 #include "pg_view_state.h"
 
 #define PG_FIN_VIEWS 4u /* views whose final delivered VT a member keeps (pg_domain.c) */
+_Static_assert((PG_FIN_VIEWS & (PG_FIN_VIEWS - 1u)) == 0,
+               "fin_next % PG_FIN_VIEWS survives wrap-around");
 
 /* One cbcast message of a view, kept from receipt until stable. */
 struct pg_msg {
@@ -47,6 +49,12 @@ struct pg_msg_cache {
     struct pg_msg *free[PG_MSG_CLASSES];
     uint32_t n_free[PG_MSG_CLASSES];
 };
+
+_Static_assert((PG_MSG_CLASSES - 1u) < 32u, "a class shift stays inside size_t");
+_Static_assert(PG_MSG_CACHE_BYTES >= PG_MSG_BLOCK_MIN, "the cache keeps at least one block");
+_Static_assert(((size_t)PG_MSG_BLOCK_MIN << (PG_MSG_CLASSES - 1u)) >=
+                   sizeof(struct pg_msg) + 4u * (3u * PG_CAP + 3u) + 2u * PHYS_MAX_PAYLOAD,
+               "the largest class holds any message: VT, abcast words, payload, records");
 
 /* The messages of one view. */
 struct pg_store {

@@ -76,6 +76,8 @@ struct pg_dstate {
 
 bool pg_dom_new(struct pg *pg)
 {
+    assert(pg->dom == NULL);
+    assert(pg->cfg.max_groups > 0);
     const struct pg_config *c = &pg->cfg;
     struct pg_dstate *d = calloc(1, sizeof *d);
     if (!d)
@@ -151,7 +153,8 @@ bool pg_dom_index_add(struct pg *pg, struct pg_group *g)
 {
     struct pg_dstate *d = pg->dom;
     uint32_t slot = (uint32_t)(g - pg->groups), h = hash32(g->gid) & d->bmask;
-    assert(slot < pg->cfg.max_groups && !pg_group_find(pg, g->gid));
+    assert(slot < pg->cfg.max_groups);
+    assert(!pg_group_find(pg, g->gid));
     d->chain[slot] = d->bucket[h];
     d->bucket[h] = slot + 1;
     return true;
@@ -161,6 +164,8 @@ bool pg_dom_index_add(struct pg *pg, struct pg_group *g)
 void pg_dom_index_del(struct pg *pg, struct pg_group *g);
 void pg_dom_index_del(struct pg *pg, struct pg_group *g)
 {
+    assert(g >= pg->groups);
+    assert((uint32_t)(g - pg->groups) < pg->cfg.max_groups);
     struct pg_dstate *d = pg->dom;
     uint32_t slot = (uint32_t)(g - pg->groups);
     for (uint32_t *at = &d->bucket[hash32(g->gid) & d->bmask]; *at; at = &d->chain[*at - 1]) {
@@ -176,6 +181,8 @@ void pg_dom_index_del(struct pg *pg, struct pg_group *g)
 
 static struct pg_domain *dom_get(struct pg *pg, uint32_t did, bool make)
 {
+    assert(pg->dom != NULL);
+    assert(pg->dom->n_doms <= pg->cfg.max_domains);
     struct pg_dstate *d = pg->dom;
     for (uint32_t i = 0; i < d->n_doms; i++)
         if (d->doms[i].did == did)
@@ -200,6 +207,8 @@ static uint32_t rec_hash(uint8_t kind, uint32_t a, uint32_t b)
 
 static struct pg_drec *rec_find(const struct pg_domain *dm, uint8_t kind, uint32_t a, uint32_t b)
 {
+    assert(dm->hcap > 0);
+    assert((dm->hcap & (dm->hcap - 1)) == 0); /* a power of two */
     for (struct pg_drec *r = dm->hash[rec_hash(kind, a, b) & (dm->hcap - 1)]; r; r = r->hnext)
         if (r->kind == kind && r->a == a && r->b == b)
             return r;
@@ -208,6 +217,8 @@ static struct pg_drec *rec_find(const struct pg_domain *dm, uint8_t kind, uint32
 
 static bool hash_grow(struct pg_domain *dm)
 {
+    assert(dm->hcap > 0);
+    assert(dm->hcap * 2 > dm->hcap); /* no overflow */
     uint32_t cap = dm->hcap * 2;
     struct pg_drec **h = calloc(cap, sizeof *h);
     if (!h)
@@ -226,7 +237,10 @@ static bool hash_grow(struct pg_domain *dm)
 /* Moves r to the head of the list with a new epoch. */
 static uint64_t rec_touch(struct pg_domain *dm, struct pg_drec *r)
 {
+    assert(dm->head != NULL || dm->tail == NULL);
+    assert(r != NULL);
     r->top = ++dm->epoch;
+    assert(r->top != 0);
     if (dm->head == r)
         return r->top;
     if (r->prev)
@@ -260,11 +274,13 @@ static bool rec_reserve(struct pg_drec *r, uint32_t n)
     if (!v || !e)
         return false;
     r->cap = n;
+    assert(r->n <= r->cap);
     return true;
 }
 
 static bool rec_grow(struct pg_drec *r, uint32_t n)
 {
+    assert(r->n <= r->cap);
     if (n <= r->n)
         return true;
     if (!rec_reserve(r, n))
@@ -272,12 +288,14 @@ static bool rec_grow(struct pg_drec *r, uint32_t n)
     memset(r->val + r->n, 0, (n - r->n) * sizeof *r->val);
     memset(r->ep + r->n, 0, (n - r->n) * sizeof *r->ep);
     r->n = n;
+    assert(r->n <= r->cap);
     return true;
 }
 
 /* Resizes r to n zero entries of view `view`. */
 static bool rec_reset(struct pg_drec *r, uint32_t view, uint32_t n)
 {
+    assert(r->n <= r->cap);
     if (!rec_reserve(r, n))
         return false;
     r->view = view;
@@ -326,7 +344,8 @@ bool pg_dom_reserve(struct pg *pg, uint32_t did, pg_gid gid)
 
 void pg_dom_on_view(struct pg *pg, struct pg_group *g)
 {
-    assert(g->st == PG_GS_MEMBER && g->view.n_members >= 1);
+    assert(g->st == PG_GS_MEMBER);
+    assert(g->view.n_members >= 1);
     g->dom_base = 0; /* the first DATA of a view carries every record */
     struct pg_domain *dm = dom_get(pg, g->domain, true);
     struct pg_drec *r = dm ? rec_get(pg, dm, DK_GROUP, g->gid, 0) : NULL;
@@ -343,7 +362,9 @@ void pg_dom_on_view(struct pg *pg, struct pg_group *g)
 void pg_dom_note(struct pg *pg, struct pg_group *g, uint32_t k, uint32_t v)
 {
     struct pg_drec *r = g->drec;
-    assert(r && r->view == g->view.view_id && k < r->n);
+    assert(r);
+    assert(r->view == g->view.view_id);
+    assert(k < r->n);
     if (v <= r->val[k])
         return;
     struct pg_domain *dm = dom_get(pg, g->domain, false);
@@ -396,6 +417,8 @@ static size_t put_recs(const struct pg_domain *dm, const struct pg_drec *skip, u
 
 size_t pg_dom_build(struct pg *pg, struct pg_group *g, uint8_t *buf, size_t cap, uint64_t *epoch)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(cap <= PHYS_MAX_PAYLOAD);
     struct pg_domain *dm = dom_get(pg, g->domain, false);
     *epoch = dm ? dm->epoch : 0;
     return put_recs(dm, g->drec, g->dom_base, buf, cap);
@@ -576,6 +599,8 @@ static void count_delay(struct pg *pg, pg_gid gid)
 
 bool pg_dom_ready(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 {
+    assert(m->dep_len > 0); /* cbcast asks only then */
+    assert(g->st == PG_GS_MEMBER);
     enum rec_verdict v = recs_ok(pg, g->domain, m->dep, m->dep_len);
     if (v == REC_OK)
         return true;
@@ -652,6 +677,8 @@ static bool merge_recs(struct pg *pg, uint32_t did, const uint8_t *dep, size_t l
 
 bool pg_dom_merge_msg(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(m->dep_len == 0 || m->dep != NULL);
     if (merge_recs(pg, g->domain, m->dep, m->dep_len))
         return true;
     pg->stats.dom_full++;
@@ -662,6 +689,8 @@ bool pg_dom_merge_msg(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
 
 bool pg_dom_hold_install(struct pg *pg, struct pg_group *g)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(g->vw.committed); /* try_install */
     if (!pg_cb_dom_blocked(pg, g))
         return false;
     pg->stats.installs_held++;
@@ -798,7 +827,8 @@ static int p2p_send(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t
 
 int pg_p2p(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t len, uint64_t *id)
 {
-    assert(pg && (payload || len == 0));
+    assert(pg);
+    assert((payload || len == 0));
     if (to == PG_NODE_NONE || to == pg->self)
         return PG_E_INVAL;
     if (len > pg->cfg.max_payload)
@@ -890,6 +920,8 @@ void pg_dom_on_p2p(struct pg *pg, pg_node_id from, const struct pg_wmsg *m)
 /* An own DATA message went out: its base epoch, then the own entry. */
 static void dom_on_sent(struct pg *pg, struct pg_group *g, uint64_t epoch)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(g->cb.my_seq > 0); /* the message is counted */
     pg_dom_sent(pg, g, epoch);
     pg_dom_note(pg, g, g->my_rank, g->cb.my_seq);
 }

@@ -97,7 +97,8 @@ void pg_state_snapshot(struct pg *pg, struct pg_group *g, const struct pg_prop *
     if (!x->snap)
         x->snap = malloc(cap ? cap : 1);
     int rc = x->snap ? x->enc(x->ctx, g->gid, x->snap, cap) : PG_E_FULL;
-    assert(rc >= -127 && (rc < 0 || (uint32_t)rc <= cap)); /* encode keeps within cap */
+    assert(rc >= -127);
+    assert((rc < 0 || (uint32_t)rc <= cap)); /* encode keeps within cap */
     x->snap_err = rc < 0 ? rc : PG_OK;
     x->snap_len = rc < 0 ? 0 : (uint32_t)rc;
     x->snap_view = g->view.view_id + 1;
@@ -146,7 +147,8 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
         pg_sometimes(pg, g->gid, PG_ST_XFER_VIEW, "view change during a state transfer");
     if (!x || x->snap_view != g->view.view_id || x->snap_sent)
         return;
-    assert(g->st == PG_GS_MEMBER && x->n_to > 0);
+    assert(g->st == PG_GS_MEMBER);
+    assert(x->n_to > 0);
     uint32_t r = 0;
     while (pg_rs_has(&g->vw.dead, r) || pg_rank_of(x->to, x->n_to, g->view.members[r]) >= 0)
         r++; /* stops at my rank at the latest: this node is an old member it hears */
@@ -156,7 +158,8 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
     x->snap_sent = true;
     for (uint32_t i = 0; i < x->n_to && g->st == PG_GS_MEMBER; i++) {
         int j = pg_rank_of(g->view.members, g->view.n_members, x->to[i]);
-        assert(j >= 0 && (uint32_t)j != g->my_rank);
+        assert(j >= 0);
+        assert((uint32_t)j != g->my_rank);
         if (!pg_rs_has(&g->vw.heard, (uint32_t)j) && !pg_rs_has(&g->vw.dead, (uint32_t)j))
             state_send(pg, g, x, x->to[i]);
     }
@@ -170,7 +173,8 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
 static void state_fail(struct pg *pg, struct pg_group *g, int err, bool tell)
 {
     struct pg_xfer *x = g->xfer;
-    assert(g->st == PG_GS_JOINING && err < 0);
+    assert(g->st == PG_GS_JOINING);
+    assert(err < 0);
     x->due_ns = PG_TIMER_NEVER;
     pg->stats.state_failed++;
     if (tell)
@@ -246,7 +250,8 @@ void pg_state_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, const s
         state_fail(pg, g, PG_E_FULL, true);
         return;
     }
-    assert(x->got + m->len <= x->total && x->total <= pg->cfg.max_state_bytes);
+    assert(x->got + m->len <= x->total);
+    assert(x->total <= pg->cfg.max_state_bytes);
     if (m->len)
         memcpy(x->buf + x->got, m->payload, m->len);
     x->got += (uint32_t)m->len;

@@ -43,12 +43,16 @@ static uint32_t key_coord(uint64_t key)
 
 bool pg_view_flushing(const struct pg_group *g)
 {
+    assert(g->vw.acc.n_members <= PG_CAP);
+    assert(g->vw.dec.n_members <= PG_CAP);
     return g->vw.acc.key != 0 || g->vw.dec.key != 0;
 }
 
 /* Ranks of the current view that are members of proposal p. */
 static struct pg_rset prop_mask(const struct pg_group *g, const struct pg_prop *p)
 {
+    assert(p->n_members <= PG_CAP);
+    assert(g->view.n_members <= PG_CAP);
     struct pg_rset m = pg_rs_none();
     for (uint32_t i = 0; i < p->n_members; i++) {
         int r = pg_rank_of(g->view.members, g->view.n_members, p->members[i]);
@@ -61,6 +65,7 @@ static struct pg_rset prop_mask(const struct pg_group *g, const struct pg_prop *
 /* The rank of p's leaving member in the current view, or -1 (none, or not here). */
 static int left_rank(const struct pg_group *g, const struct pg_prop *p)
 {
+    assert(p->n_members <= PG_CAP);
     if (p->left == PG_NODE_NONE)
         return -1;
     assert(pg_rank_of(p->members, p->n_members, p->left) < 0);
@@ -74,8 +79,10 @@ static struct pg_rset flush_mask(const struct pg_group *g, const struct pg_prop 
 {
     struct pg_rset m = prop_mask(g, p);
     int l = left_rank(g, p);
+    assert(l < (int)g->view.n_members);
     if (l >= 0 && !pg_rs_has(&g->vw.dead, (uint32_t)l))
         pg_rs_add(&m, (uint32_t)l);
+    assert(pg_rs_count(m) <= g->view.n_members);
     return m;
 }
 
@@ -83,11 +90,15 @@ static struct pg_rset flush_mask(const struct pg_group *g, const struct pg_prop 
  * member it removes at its own request. */
 static bool in_flush(const struct pg *pg, const struct pg_prop *p)
 {
+    assert(p->n_members <= PG_CAP);
+    assert(pg->self != PG_NODE_NONE);
     return pg_rank_of(p->members, p->n_members, pg->self) >= 0 || p->left == pg->self;
 }
 
 static void prop_from_msg(struct pg_prop *p, const struct pg_wmsg *m)
 {
+    assert(m->n_members <= PG_CAP);
+    assert(m->n_clients <= PG_MAX_CLIENTS_CAP);
     p->key = pg_key(m->attempt, m->rank);
     p->left = m->pid;
     p->n_members = m->n_members;
@@ -98,6 +109,8 @@ static void prop_from_msg(struct pg_prop *p, const struct pg_wmsg *m)
 
 static void prop_to_msg(const struct pg_prop *p, struct pg_wmsg *m)
 {
+    assert(p->n_members <= PG_CAP);
+    assert(p->n_clients <= PG_MAX_CLIENTS_CAP);
     m->attempt = key_attempt(p->key);
     m->rank = (uint8_t)key_coord(p->key);
     m->pid = p->left;
@@ -109,6 +122,8 @@ static void prop_to_msg(const struct pg_prop *p, struct pg_wmsg *m)
 
 static void send_ctl(struct pg *pg, struct pg_group *g, struct pg_wmsg *m)
 {
+    assert(m->type != PG_MT_DATA); /* control only */
+    assert(g->st != PG_GS_FREE);
     pg->stats.control_sent++;
     pg_send(pg, g, m);
 }
@@ -134,6 +149,8 @@ void pg_view_exclude_quiet(struct pg *pg, struct pg_group *g, const char *why)
     pg_queue_clear(&g->held);
     pg_queue_clear(&g->future);
     pg_queue_clear(&g->outbox);
+    assert(g->held.count == 0);
+    assert(g->outbox.count == 0);
     for (uint32_t i = 0; i < pg->vh.n_excluded; i++)
         pg->vh.excluded[i](pg, g); /* cbcast: no pg_flush; clients */
     if (!had_view)
@@ -147,6 +164,8 @@ void pg_view_exclude_quiet(struct pg *pg, struct pg_group *g, const char *why)
  * PG_NODE_NONE), or to the one member `to`. */
 static void send_failed(struct pg *pg, struct pg_group *g, pg_node_id pid, pg_node_id to)
 {
+    assert(pid != PG_NODE_NONE);
+    assert(to != pg->self);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
@@ -166,6 +185,8 @@ static void send_failed(struct pg *pg, struct pg_group *g, pg_node_id pid, pg_no
  * is out: REQ FAILED naming itself, point to point. */
 static void tell_out(struct pg *pg, struct pg_group *g)
 {
+    assert(g->st == PG_GS_EXCLUDED); /* after pg_view_exclude_quiet */
+    assert(g->view.n_members <= PG_CAP);
     for (uint32_t r = 0; r < g->view.n_members; r++) {
         pg_node_id id = g->view.members[r];
         if (id != pg->self && !phys_is_faulty(pg->ph, id))
@@ -175,6 +196,7 @@ static void tell_out(struct pg *pg, struct pg_group *g)
 
 void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
 {
+    assert(why != NULL);
     bool member = g->st == PG_GS_MEMBER;
     pg_view_exclude_quiet(pg, g, why);
     if (member)
@@ -185,6 +207,8 @@ void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
 
 static bool req_satisfied(const struct pg_group *g, const struct pg_req *q)
 {
+    assert(g->view.n_members <= PG_CAP);
+    assert(g->view.n_clients <= PG_MAX_CLIENTS_CAP);
     const struct pg_view *v = &g->view;
     bool is_m = pg_rank_of(v->members, v->n_members, q->pid) >= 0;
     bool is_c = pg_rank_of(v->clients, v->n_clients, q->pid) >= 0;
@@ -215,6 +239,7 @@ static void req_purge(struct pg_group *g)
 
 void pg_view_add_req(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id pid)
 {
+    assert(g->vw.n_reqs <= pg->cfg.max_requests);
     struct pg_req q = {.op = op, .pid = pid};
     if (req_satisfied(g, &q))
         return;
@@ -224,6 +249,7 @@ void pg_view_add_req(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id p
     if (g->vw.n_reqs == pg->cfg.max_requests)
         return; /* dropped: the requester may ask again */
     g->vw.reqs[g->vw.n_reqs++] = q;
+    assert(g->vw.n_reqs <= pg->cfg.max_requests);
 }
 
 /* ---- the coordinator ---- */
@@ -232,6 +258,7 @@ void pg_view_add_req(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id p
 static bool req_applicable(const struct pg *pg, const struct pg_group *g, const struct pg_req *q,
                            uint32_t alive)
 {
+    assert(alive <= g->view.n_members);
     uint32_t n = g->view.n_members;
     switch (q->op) {
     case PG_REQ_ADD_MEMBER:
@@ -280,6 +307,8 @@ static void prop_clients(const struct pg *pg, const struct pg_group *g, struct p
  * one such operation at a time), joiners last; client requests batched. */
 static void prop_compute(const struct pg *pg, const struct pg_group *g, struct pg_prop *p)
 {
+    assert(g->view.n_members <= PG_CAP);
+    assert(pg_rs_count(g->vw.dead) <= g->view.n_members);
     uint32_t n = g->view.n_members, alive = n - pg_rs_count(g->vw.dead);
     const struct pg_req *q = NULL;
     for (uint32_t i = 0; i < g->vw.n_reqs && !q; i++)
@@ -308,6 +337,8 @@ static bool view_same(const struct pg_group *g, const struct pg_prop *p)
 
 static void coord_start(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(pg_view_coord(g) == g->my_rank); /* only the coordinator starts one */
     uint32_t a = ++g->vw.max_attempt;
     if (g->vw.acc.key != 0 && key_coord(g->vw.acc.key) != g->my_rank) {
         pg->stats.takeovers++;
@@ -371,6 +402,7 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
 static void send_ack(struct pg *pg, struct pg_group *g, uint32_t view_id, const struct pg_prop *p,
                      uint32_t old_n, uint8_t full, pg_node_id to)
 {
+    assert(old_n <= PG_CAP);
     assert(full <= ACK_INSTALLED);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
@@ -389,6 +421,8 @@ static void send_ack(struct pg *pg, struct pg_group *g, uint32_t view_id, const 
 
 static void add_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
 {
+    assert(p->n_members >= 1);
+    assert(pg_rank_of(p->members, p->n_members, pg->self) >= 0); /* it stays */
     for (uint32_t i = 0; i < p->n_members; i++)
         if (p->members[i] != pg->self)
             (void)phys_add(pg->ph, g->gid, p->members[i]); /* EXISTS for old members */
@@ -397,6 +431,7 @@ static void add_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop 
 /* NEED to every member (no committed member is known to ask): once per key. */
 static void need_multicast(struct pg *pg, struct pg_group *g, uint64_t key)
 {
+    assert(key != 0);
     if (g->vw.need_sent_view == g->view.view_id && g->vw.need_key >= key)
         return;
     g->vw.need_sent_view = g->view.view_id;
@@ -418,7 +453,8 @@ static void need_multicast(struct pg *pg, struct pg_group *g, uint64_t key)
  * change under loss). */
 static void need_ask(struct pg *pg, struct pg_group *g, uint32_t r)
 {
-    assert(r < g->view.n_members && r != g->my_rank);
+    assert(r < g->view.n_members);
+    assert(r != g->my_rank);
     if (g->vw.need_asked_key != g->vw.dec.key) {
         g->vw.need_asked_key = g->vw.dec.key;
         g->vw.need_asked = pg_rs_none();
@@ -441,6 +477,8 @@ static void need_ask(struct pg *pg, struct pg_group *g, uint32_t r)
  * not asked yet, else every member. */
 static void need_missing(struct pg *pg, struct pg_group *g)
 {
+    assert(g->vw.dec.key != 0);
+    assert(!g->vw.committed);
     struct pg_rset can =
         pg_rs_minus(pg_rs_and(g->vw.acks, pg_rs_all(g->view.n_members)), g->vw.dead);
     if (g->vw.need_asked_key == g->vw.dec.key)
@@ -459,6 +497,7 @@ static void try_commit(struct pg *pg, struct pg_group *g)
 {
     if (g->vw.committed || g->vw.dec.key == 0)
         return;
+    assert(g->vw.dec.n_members <= PG_CAP);
     struct pg_rset need = flush_mask(g, &g->vw.dec), missing = pg_rs_minus(need, g->vw.fok);
     bool have_all = g->vw.dec_full || (g->vw.fok_key == g->vw.dec.key && pg_rs_empty(missing));
     if (!have_all) {
@@ -472,6 +511,7 @@ static void try_commit(struct pg *pg, struct pg_group *g)
     }
     g->vw.committed = true;
     g->vw.coord_key = 0;
+    assert(g->vw.dec.key != 0);
     if (g->vw.dec.left != pg->self)
         add_joiners(pg, g, &g->vw.dec);
     send_ack(pg, g, g->view.view_id, &g->vw.dec, g->view.n_members, ACK_PLAIN, PG_NODE_NONE);
@@ -496,6 +536,8 @@ static void coord_try_decide(struct pg *pg, struct pg_group *g)
         return;
     }
     g->vw.dec = g->vw.acc;
+    assert(g->vw.dec.key == g->vw.coord_key);
+    assert(g->vw.dec.key != 0);
     g->vw.dec_old_n = (uint16_t)g->view.n_members;
     g->vw.dec_full = false;
     g->vw.acks = pg_rs_none();
@@ -509,6 +551,8 @@ static void coord_try_decide(struct pg *pg, struct pg_group *g)
  * not know, and would wait in v for ever. */
 static void drop_removed(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
 {
+    assert(p->n_members >= 1);
+    assert(g->view.n_members <= PG_CAP);
     const struct pg_view *v = &g->view;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
@@ -532,6 +576,8 @@ static void drop_removed(struct pg *pg, struct pg_group *g, const struct pg_prop
  * majority's own ACKs: one that deems it faulty, or a crash). */
 static void tell_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(p->n_members <= PG_CAP);
     const struct pg_view *v = &g->view;
     for (uint32_t i = 0; i < p->n_members; i++) {
         pg_node_id id = p->members[i];
@@ -544,6 +590,8 @@ static void tell_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop
  * member leaving at its request delivers every message of v, then leaves. */
 static void install(struct pg *pg, struct pg_group *g)
 {
+    assert(g->vw.committed); /* try_install */
+    assert(g->vw.dec.key != 0);
     pg->vh.finish(pg, g);
     if (g->st != PG_GS_MEMBER)
         return;
@@ -574,6 +622,8 @@ static void try_install(struct pg *pg, struct pg_group *g)
 {
     if (!g->vw.committed)
         return;
+    assert(g->vw.dec.key != 0); /* committed to it */
+    assert(g->view.n_members <= PG_CAP);
     uint32_t n = g->view.n_members;
     if (!g->vw.dec_installed && pg_rs_count(pg_rs_and(g->vw.acks, pg_rs_all(n))) * 2 <= n)
         return; /* a majority of v must have committed (section 3.1) */
@@ -690,7 +740,8 @@ static void respond_full(struct pg *pg, struct pg_group *g, bool prev, const str
 static bool revive_coord(struct pg *pg, struct pg_group *g, uint32_t r)
 {
     pg_node_id id = g->view.members[r];
-    assert(pg_rs_has(&g->vw.dead, r) && r != g->my_rank);
+    assert(pg_rs_has(&g->vw.dead, r));
+    assert(r != g->my_rank);
     if (phys_is_faulty(pg->ph, id) || pg_rs_has(&g->vw.dropped, r)) {
         send_failed(pg, g, id, id);
         return false;
@@ -703,6 +754,8 @@ static bool revive_coord(struct pg *pg, struct pg_group *g, uint32_t r)
 
 static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
 {
+    assert(r < g->view.n_members);
+    assert(m->type == PG_MT_FLUSH);
     uint64_t key = pg_key(m->attempt, m->rank);
     if (m->rank != r) {
         pg->stats.malformed_dropped++;
@@ -757,6 +810,8 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
 
 static void on_flush_ok(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
 {
+    assert(r < g->view.n_members);
+    assert(m->type == PG_MT_FLUSH_OK);
     uint64_t key = pg_key(m->attempt, m->rank);
     if (key < g->vw.fok_key)
         return;
@@ -795,6 +850,8 @@ static bool adoptable(const struct pg *pg, const struct pg_group *g, uint64_t ke
 
 static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
 {
+    assert(r < g->view.n_members);
+    assert(m->type == PG_MT_ACK);
     uint64_t key = pg_key(m->attempt, m->rank);
     if (g->vw.committed) {
         if (key == g->vw.dec.key) {
@@ -837,6 +894,7 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
 /* A member of v without the decision or without every message of v asks. */
 static void on_need(struct pg *pg, struct pg_group *g, pg_node_id from)
 {
+    assert(from != PG_NODE_NONE);
     if (g->vw.committed && from != pg->self)
         respond_full(pg, g, false, &g->vw.dec, g->view.view_id, g->view.n_members, ACK_FULL, from);
 }
@@ -960,6 +1018,7 @@ void pg_view_on_out(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 static void on_req(struct pg *pg, struct pg_group *g, pg_node_id from, int r,
                    const struct pg_wmsg *m)
 {
+    assert(m->type == PG_MT_REQ);
     if (m->op == PG_REQ_FAILED) {
         on_failed(pg, g, from, r, m->pid);
         return;
@@ -998,7 +1057,8 @@ static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
 
 void pg_view_joiner_install(struct pg *pg, struct pg_group *g)
 {
-    assert(g->st == PG_GS_JOINING && g->vw.dec.key != 0);
+    assert(g->st == PG_GS_JOINING);
+    assert(g->vw.dec.key != 0);
     bool ready = !pg->vh.joiner_ready ||
                  pg->vh.joiner_ready(pg, g); /* arms the state timeout at the first decision */
     if (!ready || (!g->vw.dec_installed && g->vw.n_jackers * 2 <= g->vw.dec_old_n))
@@ -1026,7 +1086,8 @@ void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank
         on_req(pg, g, from, rank, m);
         return;
     }
-    assert(rank >= 0 && (uint32_t)rank < g->view.n_members);
+    assert(rank >= 0);
+    assert((uint32_t)rank < g->view.n_members);
     uint32_t r = (uint32_t)rank;
     switch (m->type) {
     case PG_MT_FLUSH:

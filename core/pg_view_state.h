@@ -15,6 +15,7 @@
 #include "pg_wire.h"
 
 #define PG_REPORTS_MAX 16u /* suspicion reports a coordinator judges at once (more: dropped) */
+_Static_assert(PG_REPORTS_MAX >= 1u, "a coordinator judges at least one report");
 
 struct pg;
 struct pg_group;
@@ -83,6 +84,8 @@ struct pg_vw_state {
  * these tables only, in the order its comment gives. NULL: nobody listens. */
 
 #define PG_HOOKS_MAX 2u /* listeners of one hook point */
+_Static_assert(PG_HOOKS_MAX >= 2u,
+               "two listeners: exclusion (cbcast, clients), reset (abcast, domains)");
 
 /* The view layer's hooks (pg_view.c calls them; cbcast and above register). */
 struct pg_view_hooks {

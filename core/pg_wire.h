@@ -16,6 +16,19 @@
 #include "pg.h"
 
 #define PG_CAP PG_MAX_MEMBERS_CAP
+_Static_assert(PG_CAP <= 256u, "a rank is one byte (pg_msg.sender, vt_rank, pg_key)");
+_Static_assert(PG_CAP % 64u == 0, "a rank set is whole 64-bit words");
+_Static_assert(PG_RSET_WORDS * 64u == PG_CAP, "a rank set covers every rank");
+_Static_assert(PG_HDR_MAX < PHYS_MAX_PAYLOAD, "a pg header leaves room for a payload");
+_Static_assert(PG_CX_HDR_MAX == 1u + 4u + 4u, "client payload header: kind, client, cseq");
+_Static_assert(PG_CX_HDR_MAX < PG_MAX_PAYLOAD, "a client message fits a pg payload");
+_Static_assert(PG_STATE_CHUNK < PHYS_MAX_PAYLOAD, "a state chunk fits a datagram with its header");
+
+/* A varint of 64 bits takes at most 10 bytes of 7 bits; 9 would not do. */
+#define PGW_VAR_MAX_BYTES 10
+_Static_assert(7 * PGW_VAR_MAX_BYTES >= 64, "10 varint bytes hold 64 bits");
+_Static_assert(7 * (PGW_VAR_MAX_BYTES - 1) < 64, "9 varint bytes do not");
+_Static_assert((1u << 14) - 1u == 0x3FFFu, "two varint bytes hold values below 16384");
 
 /* ---- the byte codec of every pg message and record (pg_wire.c, pg_domain.c) ----
  * A writer or reader over a bounded buffer: a write past cap or a read past
@@ -64,7 +77,7 @@ static inline uint32_t pgw_in_u8(struct pgw_in *in)
 static inline uint64_t pgw_in_var(struct pgw_in *in)
 {
     uint64_t v = 0;
-    for (int shift = 0; shift < 70; shift += 7) {
+    for (int shift = 0; shift < 7 * PGW_VAR_MAX_BYTES; shift += 7) {
         uint32_t b = pgw_in_u8(in);
         if (!in->ok)
             return 0;

@@ -34,6 +34,7 @@
 /* Static limits. Every table and queue is bounded; a full one returns PG_E_FULL. */
 #define PHYS_MAX_PAYLOAD  WIRE_MAX_PAYLOAD /* bytes of application payload per message */
 #define PHYS_MAX_DATAGRAM (PHYS_MAX_PAYLOAD + 256u)
+_Static_assert(WIRE_MAX_BYTES <= PHYS_MAX_DATAGRAM, "a full DATA datagram fits the bound");
 
 struct phys_config {
     int64_t heartbeat_period_ns; /* a peer hears from us at least this often */

@@ -455,14 +455,18 @@ size_t wire_size(const struct wire_msg *m)
 static void wire_assert_valid(const struct wire_msg *m)
 {
     assert(m->type == WIRE_DATA || m->type == WIRE_ACK || m->type == WIRE_HEARTBEAT);
-    assert(m->from != PG_NODE_NONE && m->to != PG_NODE_NONE);
+    assert(m->from != PG_NODE_NONE);
+    assert(m->to != PG_NODE_NONE);
     assert(m->ack_next >= 1);
     if (m->type == WIRE_DATA) {
-        assert(m->seq >= 1 && m->gid != 0);
+        assert(m->seq >= 1);
+        assert(m->gid != 0);
         assert(m->payload_len <= WIRE_MAX_PAYLOAD);
         assert(m->payload || m->payload_len == 0);
     } else {
-        assert(m->seq == 0 && m->gid == 0 && m->payload_len == 0);
+        assert(m->seq == 0);
+        assert(m->gid == 0);
+        assert(m->payload_len == 0);
     }
 }
 

@@ -43,6 +43,8 @@
 #define WIRE_MIN_BYTES      (WIRE_HDR_BYTES + WIRE_CRC_BYTES)
 #define WIRE_MAX_PAYLOAD    8192u /* payload bytes of one DATA datagram (phys: PHYS_MAX_PAYLOAD) */
 #define WIRE_MAX_BYTES      (WIRE_DATA_HDR_BYTES + WIRE_MAX_PAYLOAD + WIRE_CRC_BYTES)
+_Static_assert(WIRE_HDR_BYTES < WIRE_DATA_HDR_BYTES, "DATA adds fields to the common header");
+_Static_assert(WIRE_MIN_BYTES <= WIRE_MAX_BYTES, "an ACK or HEARTBEAT is no longer than DATA");
 
 enum wire_type {
     WIRE_DATA = 1,      /* a message of a physical group, sequenced on its channel */
