@@ -58,16 +58,6 @@ static const struct pg_blob *queue_peek(const struct pg_queue *q)
     return q->count ? &q->b[q->head] : NULL;
 }
 
-bool pg_queue_pop(struct pg_queue *q, struct pg_blob *out)
-{
-    if (!q->count)
-        return false;
-    *out = q->b[q->head];
-    q->head = (q->head + 1) % q->size;
-    q->count--;
-    return true;
-}
-
 void pg_queue_clear(struct pg_queue *q)
 {
     struct pg_blob b;

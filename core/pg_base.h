@@ -176,7 +176,16 @@ int pg_send_to(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg
 int pg_send_to_q(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m);
 bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from, pg_gid gid,
                    uint8_t kind);
-bool pg_queue_pop(struct pg_queue *q, struct pg_blob *out);
+/* Takes the oldest entry into *out (false: empty); inline: every input passes here. */
+static inline bool pg_queue_pop(struct pg_queue *q, struct pg_blob *out)
+{
+    if (!q->count)
+        return false;
+    *out = q->b[q->head];
+    q->head = (q->head + 1) % q->size;
+    q->count--;
+    return true;
+}
 void pg_queue_clear(struct pg_queue *q);
 /* Opens phys group `gid` with `members` and registers pg's upcalls on it
  * (a pg group, or the client channels of one: gid | PG_CL_PHYS_BIT). */

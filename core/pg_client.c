@@ -490,7 +490,7 @@ static bool cl_forward_one(struct pg *pg, struct pg_group *g)
     cl_fwd_push(cl, b->from, get_u32(b->buf + 5), view, seq);
     pg->stats.client_forwarded++;
     pg_sometimes(pg, g->gid, PG_ST_CL_FWD, "client message forwarded by its contact");
-    struct pg_blob done;
+    struct pg_blob done = {0};
     (void)pg_queue_pop(&cl->pending, &done);
     free(done.buf);
     return g->st == PG_GS_MEMBER;

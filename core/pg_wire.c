@@ -580,34 +580,6 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
 
 /* ---- the records of cross-group timestamps (pg_domain.c) ---- */
 
-bool pgw_drec_decode(struct pgw_in *r, struct pgw_drec *x)
-{
-    x->kind = (uint8_t)pgw_in_u8(r);
-    x->a = pgw_in_var32(r);
-    if (x->kind == PGW_DK_P2P) { /* sender, receiver, seq */
-        x->b = pgw_in_var32(r);
-        x->view = 0;
-        x->n = 1;
-        x->rank[0] = 0;
-        x->val[0] = pgw_in_var32(r);
-        return r->ok && x->val[0] > 0;
-    }
-    if (x->kind != PGW_DK_GROUP)
-        return r->ok = false;
-    x->b = 0; /* gid, view, n, n x (rank, value) */
-    x->view = pgw_in_var32(r);
-    x->n = pgw_in_var32(r);
-    if (x->n > PG_CAP)
-        return r->ok = false;
-    for (uint32_t i = 0; i < x->n && r->ok; i++) {
-        x->rank[i] = (uint8_t)pgw_in_u8(r);
-        x->val[i] = pgw_in_var32(r);
-        if (x->val[i] == 0 || (i > 0 && x->rank[i] <= x->rank[i - 1]))
-            r->ok = false;
-    }
-    return r->ok;
-}
-
 bool pg_dom_valid(const uint8_t *dep, size_t len)
 {
     if (len == 0)

@@ -124,8 +124,35 @@ struct pgw_drec {
     uint32_t val[PG_CAP];
 };
 
-/* Reads one record; false (and r->ok false) if it is malformed. */
-bool pgw_drec_decode(struct pgw_in *r, struct pgw_drec *x);
+/* Reads one record; false (and r->ok false) if it is malformed. Inline: the
+ * domains decode every record of every message they deliver. */
+static inline bool pgw_drec_decode(struct pgw_in *r, struct pgw_drec *x)
+{
+    x->kind = (uint8_t)pgw_in_u8(r);
+    x->a = pgw_in_var32(r);
+    if (x->kind == PGW_DK_P2P) { /* sender, receiver, seq */
+        x->b = pgw_in_var32(r);
+        x->view = 0;
+        x->n = 1;
+        x->rank[0] = 0;
+        x->val[0] = pgw_in_var32(r);
+        return r->ok && x->val[0] > 0;
+    }
+    if (x->kind != PGW_DK_GROUP)
+        return r->ok = false;
+    x->b = 0; /* gid, view, n, n x (rank, value) */
+    x->view = pgw_in_var32(r);
+    x->n = pgw_in_var32(r);
+    if (x->n > PG_CAP)
+        return r->ok = false;
+    for (uint32_t i = 0; i < x->n && r->ok; i++) {
+        x->rank[i] = (uint8_t)pgw_in_u8(r);
+        x->val[i] = pgw_in_var32(r);
+        if (x->val[i] == 0 || (i > 0 && x->rank[i] <= x->rank[i - 1]))
+            r->ok = false;
+    }
+    return r->ok;
+}
 
 /* The rank of pid in members[0..n), or -1. */
 int pg_rank_of(const pg_node_id *members, uint32_t n, pg_node_id pid);
