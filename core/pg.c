@@ -390,6 +390,7 @@ struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
     pg_dom_register(pg);
     pg_cl_register(pg);
     pg_state_register(pg);
+    assert(pg_cb_hooks_complete(pg));
     pg->groups = calloc(cfg->max_groups, sizeof *pg->groups);
     if (!pg->groups || !pg_queue_init(&pg->inbox, cfg->max_held + cfg->max_future + 1024) ||
         !pg_dom_new(pg)) {

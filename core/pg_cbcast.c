@@ -22,21 +22,21 @@ static uint32_t *row(const struct pg_group *g, uint32_t *mat, uint32_t r)
     return mat + (size_t)r * g->cb.stride;
 }
 
-/* The hooks with a default when no layer above registered one. */
+/* The hooks of the per-message path are called without a NULL test: every
+ * one is registered at pg_new (pg_cb_hooks_complete). */
 static uint32_t app_count(const struct pg *pg, const struct pg_group *g, uint32_t rank)
 {
-    return pg->cbh.app_count ? pg->cbh.app_count(g, rank) : g->cb.vt[rank];
+    return pg->cbh.app_count(g, rank);
 }
 
 static void acks_changed(struct pg *pg, struct pg_group *g)
 {
-    if (pg->cbh.acks_changed)
-        pg->cbh.acks_changed(pg, g);
+    pg->cbh.acks_changed(pg, g);
 }
 
 static bool ext_valid(const struct pg *pg, const struct pg_group *g, const struct pg_wmsg *m)
 {
-    return !pg->cbh.ext_valid || pg->cbh.ext_valid(g, m);
+    return pg->cbh.ext_valid(g, m);
 }
 
 /* The size class of a block of `size` bytes: the least c with MIN << c >= size. */
@@ -97,7 +97,7 @@ void pg_msg_cache_drain(struct pg *pg)
 static struct pg_msg *msg_new(struct pg *pg, uint32_t n, const uint32_t *vt,
                               const struct pg_wmsg *w)
 {
-    uint32_t x = pg->cbh.ext_words ? pg->cbh.ext_words(w) : 0;
+    uint32_t x = pg->cbh.ext_words(w);
     struct pg_msg *m = msg_alloc(pg, sizeof *m + (n + x) * sizeof(uint32_t) + w->len + w->dep_len);
     if (!m)
         return NULL;
@@ -112,8 +112,7 @@ static struct pg_msg *msg_new(struct pg *pg, uint32_t n, const uint32_t *vt,
     if (w->dep_len)
         memcpy(m->dep, w->dep, w->dep_len);
     m->len = (uint32_t)w->len;
-    if (pg->cbh.ext_save)
-        pg->cbh.ext_save(m, w);
+    pg->cbh.ext_save(m, w);
     return m;
 }
 
@@ -249,11 +248,10 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     m.payload = p;
     m.len = len;
     m.ab = ab;
-    if (pg->cbh.build)
-        pg->cbh.build(pg, g, &m);
+    pg->cbh.build(pg, g, &m);
     uint8_t buf[PHYS_MAX_PAYLOAD], dep[PHYS_MAX_PAYLOAD];
     uint64_t dom_epoch = 0;
-    m.dep_len = pg->cbh.dep_build ? pg->cbh.dep_build(pg, g, dep, sizeof dep - len, &dom_epoch) : 0;
+    m.dep_len = pg->cbh.dep_build(pg, g, dep, sizeof dep - len, &dom_epoch);
     m.dep = dep;
     if (m.dep_len == SIZE_MAX)
         return PG_E_TOOBIG; /* the cross-group timestamps do not fit with this payload */
@@ -274,16 +272,14 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
     }
     g->cb.my_seq++;
     g->cb.ever_sent = true;
-    if (pg->cbh.dep_sent)
-        pg->cbh.dep_sent(pg, g, dom_epoch);
+    pg->cbh.dep_sent(pg, g, dom_epoch);
     pg->stats.dom_header_bytes += m.dep_len;
     memcpy(g->cb.sent_vt, full, g->view.n_members * sizeof(uint32_t));
     memcpy(g->cb.adv, full, g->view.n_members * sizeof(uint32_t));
     g->cb.adv_dirty = false;
     pg->stats.data_sent++;
     pg->stats.header_bytes += n - len;
-    if (pg->cbh.sent)
-        pg->cbh.sent(pg, g, &m);
+    pg->cbh.sent(pg, g, &m);
     if (may_queue)
         return pg_send(pg, g, &m);
     return PG_OK;
@@ -637,7 +633,7 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
     uint32_t j = m->sender, view_id = g->view.view_id;
     assert(g->cb.cur.view_id == view_id);
     assert(deliverable(g, m));
-    if (pg->cbh.pre_deliver && !pg->cbh.pre_deliver(pg, g, m)) {
+    if (!pg->cbh.pre_deliver(pg, g, m)) {
         pg_view_exclude(pg, g, "causality domain table full");
         return false;
     }
@@ -648,7 +644,7 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
     assert(g->cb.cur.pending <= g->cb.cur.count);
     g->cb.cur.pending--;
     g->cb.vt[j]++;
-    if (j != g->my_rank && pg->cbh.noted)
+    if (j != g->my_rank)
         pg->cbh.noted(pg, g, j, g->cb.vt[j]);
     if (m->dom_delayed) {
         uint64_t w = (uint64_t)(pg_now(pg) - m->dom_since_ns);
@@ -702,7 +698,7 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
             }
         }
     }
-    if (g->st == PG_GS_MEMBER && pg->cbh.pass_end)
+    if (g->st == PG_GS_MEMBER)
         pg->cbh.pass_end(pg, g);
     if (stable_due(pg, g))
         (void)stable_compute(g);
@@ -723,7 +719,7 @@ bool pg_cb_dom_blocked(struct pg *pg, struct pg_group *g)
 void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
 {
     pg_cb_deliver(pg, g);
-    if (g->st == PG_GS_MEMBER && pg->cbh.finish)
+    if (g->st == PG_GS_MEMBER)
         pg->cbh.finish(pg, g);
     if (g->st != PG_GS_MEMBER)
         return;
@@ -770,8 +766,7 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
             w.len = m->len;
             w.dep = m->dep;
             w.dep_len = m->dep_len;
-            if (pg->cbh.ext_load)
-                pg->cbh.ext_load(&w, m);
+            pg->cbh.ext_load(&w, m);
             pg->stats.forwarded++;
             pg_sometimes(pg, g->gid, PG_ST_FORWARDED, "message forwarded during flush");
             int rc = to == PG_NODE_NONE ? pg_send(pg, g, &w) : pg_send_to_q(pg, g, to, &w);
@@ -818,4 +813,12 @@ void pg_cb_register(struct pg *pg)
     h->excluded[h->n_excluded++] = cb_excluded;
     h->forward = cb_forward;
     h->stored_view = cb_stored_view;
+}
+
+bool pg_cb_hooks_complete(const struct pg *pg)
+{
+    const struct pg_cb_hooks *h = &pg->cbh;
+    return h->ext_words && h->ext_save && h->ext_load && h->ext_valid && h->build && h->dep_build &&
+           h->dep_sent && h->sent && h->acks_changed && h->app_count && h->ready &&
+           h->pre_deliver && h->noted && h->deliver && h->pass_end && h->finish;
 }

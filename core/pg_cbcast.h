@@ -12,6 +12,9 @@
 
 /* Registers this layer's hooks with the layers below it (pg_new, bottom up). */
 void pg_cb_register(struct pg *pg);
+/* Whether every hook of cbcast's per-message path is registered (the layers
+ * above registered at pg_new): cbcast calls those without a NULL test. */
+bool pg_cb_hooks_complete(const struct pg *pg);
 
 /* pg_cbcast.c */
 void pg_store_clear(struct pg *pg, struct pg_store *s);

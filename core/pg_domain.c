@@ -181,14 +181,14 @@ void pg_dom_index_del(struct pg *pg, struct pg_group *g)
 
 static struct pg_domain *dom_get(struct pg *pg, uint32_t did, bool make)
 {
-    assert(pg->dom != NULL);
-    assert(pg->dom->n_doms <= pg->cfg.max_domains);
     struct pg_dstate *d = pg->dom;
     for (uint32_t i = 0; i < d->n_doms; i++)
         if (d->doms[i].did == did)
             return &d->doms[i];
     if (!make || d->n_doms == pg->cfg.max_domains)
         return NULL;
+    assert(d->n_doms < pg->cfg.max_domains); /* the slow path: a new domain */
+    assert(d->doms != NULL);
     struct pg_domain *dm = &d->doms[d->n_doms];
     memset(dm, 0, sizeof *dm);
     dm->did = did;
@@ -237,8 +237,6 @@ static bool hash_grow(struct pg_domain *dm)
 /* Moves r to the head of the list with a new epoch. */
 static uint64_t rec_touch(struct pg_domain *dm, struct pg_drec *r)
 {
-    assert(dm->head != NULL || dm->tail == NULL);
-    assert(r != NULL);
     r->top = ++dm->epoch;
     assert(r->top != 0);
     if (dm->head == r)
@@ -318,6 +316,8 @@ static struct pg_drec *rec_get(const struct pg *pg, struct pg_domain *dm, uint8_
     r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    assert(dm->head != NULL || dm->tail == NULL); /* the domain's list */
+    assert(dm->n_recs < pg->cfg.max_dom_records);
     *r = (struct pg_drec){.kind = kind, .a = a, .b = b};
     if (!rec_reset(r, 0, 1)) {
         rec_free(r);
@@ -677,7 +677,6 @@ static bool merge_recs(struct pg *pg, uint32_t did, const uint8_t *dep, size_t l
 
 bool pg_dom_merge_msg(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
 {
-    assert(g->st == PG_GS_MEMBER);
     assert(m->dep_len == 0 || m->dep != NULL);
     if (merge_recs(pg, g->domain, m->dep, m->dep_len))
         return true;

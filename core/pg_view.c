@@ -43,8 +43,6 @@ static uint32_t key_coord(uint64_t key)
 
 bool pg_view_flushing(const struct pg_group *g)
 {
-    assert(g->vw.acc.n_members <= PG_CAP);
-    assert(g->vw.dec.n_members <= PG_CAP);
     return g->vw.acc.key != 0 || g->vw.dec.key != 0;
 }
 
@@ -674,6 +672,8 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
 {
     const struct pg_prop copy = *pp; /* pp may be g->vw.dec, reset below */
     const struct pg_prop *p = &copy;
+    assert(p->n_members <= PG_CAP);
+    assert(p->n_clients <= PG_MAX_CLIENTS_CAP);
     assert(view_id == 1 || view_id == g->view.view_id + 1 || g->st == PG_GS_JOINING);
     int me = pg_rank_of(p->members, p->n_members, pg->self);
     assert(me >= 0);

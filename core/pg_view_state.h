@@ -81,7 +81,8 @@ struct pg_vw_state {
 /* ---- hooks: how a lower layer of the group stack reaches the layers above
  * it without naming them. A layer above registers its functions at pg_new
  * (pg_X_register, called bottom-up); a lower layer calls a hook through
- * these tables only, in the order its comment gives. NULL: nobody listens. */
+ * these tables only, in the order its comment gives. NULL: nobody listens,
+ * except on cbcast's per-message path (pg_cb_hooks_complete). */
 
 #define PG_HOOKS_MAX 2u /* listeners of one hook point */
 _Static_assert(PG_HOOKS_MAX >= 2u,
