@@ -7,7 +7,7 @@
 #ifndef PG_ERR_H
 #define PG_ERR_H
 
-enum pg_err {
+enum pgerr {
     PG_OK = 0,
     PG_E_NOGROUP = -1,   /* unknown group id */
     PG_E_NOTMEMBER = -2, /* the caller (or the named pid) is not a member */
@@ -23,6 +23,6 @@ enum pg_err {
 };
 
 /* Returns a static, human-readable message for `err` (never NULL). */
-const char *pg_strerror(int err);
+const char *pgerr_str(int err);
 
 #endif

@@ -5,19 +5,18 @@
 #include <stdlib.h>
 
 struct pg_node {
-    const struct pg_env *env;
+    const struct env *env;
     pg_node_id self;
     struct phys *phys;
     struct pg *pg;
 };
 
-struct pg_node *pg_node_new(const struct pg_env *env, pg_node_id self,
-                            const struct phys_config *cfg)
+struct pg_node *pg_node_new(const struct env *env, pg_node_id self, const struct phys_config *cfg)
 {
     return pg_node_new_pg(env, self, cfg, NULL);
 }
 
-struct pg_node *pg_node_new_pg(const struct pg_env *env, pg_node_id self,
+struct pg_node *pg_node_new_pg(const struct env *env, pg_node_id self,
                                const struct phys_config *cfg, const struct pg_config *pg_cfg)
 {
     assert(env);

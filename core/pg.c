@@ -347,7 +347,7 @@ static void group_release(struct pg *pg, struct pg_group *g)
     memset(g, 0, sizeof *g);
 }
 
-struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
+struct pg *pg_new(const struct env *env, struct phys *ph, pg_node_id self,
                   const struct pg_config *cfg)
 {
     assert(env);
@@ -733,14 +733,14 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
     return rc;
 }
 
-int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
-           uint32_t *view_id)
+int pg_cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
+              uint32_t *view_id)
 {
     return multicast(pg, gid, payload, len, cbid, view_id, 0);
 }
 
-int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
-           uint32_t *view_id)
+int pg_abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+              uint32_t *view_id)
 {
     return multicast(pg, gid, payload, len, id, view_id, PG_AB_ABCAST);
 }
@@ -831,7 +831,7 @@ int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx)
     return PG_OK;
 }
 
-uint32_t set_dflt_domain(struct pg *pg, uint32_t did)
+uint32_t pg_set_dflt_domain(struct pg *pg, uint32_t did)
 {
     assert(pg);
     uint32_t old = pg->domain;

@@ -80,12 +80,12 @@ int64_t pg_now(const struct pg *pg)
     return pg->env->now_ns(pg->env->ctx);
 }
 
-void pg_trace(struct pg *pg, enum pg_trace_kind kind, pg_node_id peer, pg_gid gid,
+void pg_trace(struct pg *pg, enum env_trace_kind kind, pg_node_id peer, pg_gid gid,
               const char *detail)
 {
     if (!pg->env->trace)
         return;
-    struct pg_trace ev = {.kind = kind, .peer = peer, .group = gid, .detail = detail};
+    struct env_trace ev = {.kind = kind, .peer = peer, .group = gid, .detail = detail};
     pg->env->trace(pg->env->ctx, &ev);
 }
 

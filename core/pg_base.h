@@ -94,7 +94,7 @@ struct pg_group {
 };
 
 struct pg {
-    const struct pg_env *env;
+    const struct env *env;
     struct phys *ph;
     pg_node_id self;
     struct pg_config cfg;
@@ -157,7 +157,7 @@ enum pg_sometimes {
 /* pg_base.c */
 bool pg_queue_init(struct pg_queue *q, uint32_t cap);
 void pg_queue_free(struct pg_queue *q);
-void pg_trace(struct pg *pg, enum pg_trace_kind kind, pg_node_id peer, pg_gid gid,
+void pg_trace(struct pg *pg, enum env_trace_kind kind, pg_node_id peer, pg_gid gid,
               const char *detail);
 /* Sends what g's outbox holds while the windows allow. */
 void pg_outbox_flush(struct pg *pg, struct pg_group *g);

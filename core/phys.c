@@ -96,7 +96,7 @@ enum phys_sometimes {
 };
 
 struct phys {
-    const struct pg_env *env;
+    const struct env *env;
     pg_node_id self;
     struct phys_config cfg;
     struct phys_stats stats;
@@ -137,12 +137,12 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-static void phys_trace(struct phys *ph, enum pg_trace_kind kind, pg_node_id peer, uint32_t group,
+static void phys_trace(struct phys *ph, enum env_trace_kind kind, pg_node_id peer, uint32_t group,
                        uint64_t value, const char *detail)
 {
     if (!ph->env->trace)
         return;
-    struct pg_trace ev = {kind, peer, group, value, detail};
+    struct env_trace ev = {kind, peer, group, value, detail};
     ph->env->trace(ph->env->ctx, &ev);
 }
 
@@ -265,7 +265,7 @@ static void cfg_assert_valid(const struct phys_config *cfg)
     assert(cfg->max_members >= 1);
 }
 
-struct phys *phys_new(const struct pg_env *env, pg_node_id self, const struct phys_config *cfg)
+struct phys *phys_new(const struct env *env, pg_node_id self, const struct phys_config *cfg)
 {
     assert(env);
     assert(env->now_ns);

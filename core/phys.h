@@ -87,7 +87,7 @@ struct phys;
 /* Allocates the link layer of node `self`. `env` must outlive it.
  * Returns NULL only if allocation fails. Precondition: self != PG_NODE_NONE,
  * cfg values positive. */
-struct phys *phys_new(const struct pg_env *env, pg_node_id self, const struct phys_config *cfg);
+struct phys *phys_new(const struct env *env, pg_node_id self, const struct phys_config *cfg);
 void phys_free(struct phys *ph);
 
 /* Table 2: phys_create(view). Creates physical group `gid` with `members`

@@ -173,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_round_trip(data, size);
     struct fz_env e = {.timer_ns = PG_TIMER_NEVER, .rng = 1};
-    struct pg_env env = {.ctx = &e,
+    struct env env = {.ctx = &e,
                          .now_ns = fz_now,
                          .timer_set = fz_timer_set,
                          .send = fz_send,
