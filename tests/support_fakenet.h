@@ -1,7 +1,7 @@
 /* tests/support_fakenet.h: a small deterministic fake network for unit tests.
  *
- * Owns: N nodes (core/node.h) in one process without SimGrid, an
- * implementation of core/env.h for each (virtual clock in ns, one-shot timers,
+ * Owns: N nodes (core/include/node/node.h) in one process without SimGrid, an
+ * implementation of core/include/link/env.h for each (virtual clock in ns, one-shot timers,
  * datagrams, a seeded PRNG, a trace counter), one priority queue of in-flight
  * datagrams and timers ordered by (time, insertion seq), and the fault knobs:
  * per-link latency, loss, duplication, reordering (random extra delay),

@@ -1,4 +1,4 @@
-/* tests/test_wire.c: core/wire.h round trips and every class of malformed input. */
+/* tests/test_wire.c: core/include/link/wire.h round trips and every class of malformed input. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* core/pg.c: the process-group API (Table 1), input dispatch, the queue of
+/* core/group/pg.c: the process-group API (Table 1), input dispatch, the queue of
  * nested inputs, the outbox and the timer. See pg.h.
  *
  * Every input (a phys upcall, the timer, an API call) runs at depth 1. An

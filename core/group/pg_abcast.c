@@ -1,4 +1,4 @@
-/* core/pg_abcast.c: causal abcast over cbcast (paper section 3.2: "such a
+/* core/group/pg_abcast.c: causal abcast over cbcast (paper section 3.2: "such a
  * causal abcast protocol can be built over cbcast"). See abcast() in pg.h.
  *
  * Owns: per group and view, the application-delivery queue that sits between

@@ -1,4 +1,4 @@
-/* core/pg_abcast.h: abcast, the layer of the group stack above cbcast
+/* core/group/pg_abcast.h: abcast, the layer of the group stack above cbcast
  * (paper section 3.3), implemented in pg_abcast.c (private).
  *
  * Owns: the token, ORDER records and total-order delivery to the

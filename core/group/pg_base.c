@@ -1,4 +1,4 @@
-/* core/pg_base.c: the bottom of the group layer: bounded queues, the
+/* core/group/pg_base.c: the bottom of the group layer: bounded queues, the
  * clock and trace of the environment, and the way out to phys (multicast and
  * send, through a group's outbox when a window is full). See pg_base.h. */
 #include <assert.h>

@@ -1,4 +1,4 @@
-/* core/pg_base.h: the bottom of the process-group layer (private).
+/* core/group/pg_base.h: the bottom of the process-group layer (private).
  *
  * Owns: struct pg (one node's group layer) and struct pg_group (one group:
  * what every layer shares, then each layer's state), the bounded queues, the

@@ -1,4 +1,4 @@
-/* core/pg_cbcast.c: cbcast with vector timestamps [BSS91], stability and
+/* core/group/pg_cbcast.c: cbcast with vector timestamps [BSS91], stability and
  * pg_flush (paper sections 3.2 and 5). See pg.h and pg_cbcast.h.
  *
  * VT(p)[k] counts the messages of rank k that p delivered in the current

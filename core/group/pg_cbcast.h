@@ -1,4 +1,4 @@
-/* core/pg_cbcast.h: cbcast, the layer of the group stack above views
+/* core/group/pg_cbcast.h: cbcast, the layer of the group stack above views
  * (paper section 3.2 and 5), implemented in pg_cbcast.c (private).
  *
  * Owns: the message store, vector timestamps, causal delivery, stability and

@@ -1,4 +1,4 @@
-/* core/pg_cbcast_state.h: cbcast's types that struct pg_group and struct pg
+/* core/group/pg_cbcast_state.h: cbcast's types that struct pg_group and struct pg
  * embed (private; only pg_base.h includes it).
  *
  * Owns: the stored message, the block cache, a view's store, cbcast's (and

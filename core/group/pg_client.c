@@ -1,4 +1,4 @@
-/* core/pg_client.c: clients of a process group and diffusion multicast
+/* core/group/pg_client.c: clients of a process group and diffusion multicast
  * (paper sections 2.3 and 4). See pg_client and pg_diffuse in pg.h.
  *
  * Design (and how it relates to the paper and to Isis):

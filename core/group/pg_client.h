@@ -1,4 +1,4 @@
-/* core/pg_client.h: clients and diffusion, the layer of the group stack
+/* core/group/pg_client.h: clients and diffusion, the layer of the group stack
  * above the causality domains (paper section 4), implemented in
  * pg_client.c (private).
  *

@@ -1,4 +1,4 @@
-/* core/pg_domain.c: causality domains, causality across groups and p2p
+/* core/group/pg_domain.c: causality domains, causality across groups and p2p
  * cbcast (paper sections 3.2 and 4; the multiple-group extension of [BSS91]).
  * The protocol is described at set_dflt_domain in pg.h; see also
  * pg_domain.h.

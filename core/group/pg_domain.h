@@ -1,4 +1,4 @@
-/* core/pg_domain.h: causality domains, the layer of the group stack above
+/* core/group/pg_domain.h: causality domains, the layer of the group stack above
  * abcast (paper section 3.4), implemented in pg_domain.c (private).
  *
  * Owns: cross-group timestamps, point-to-point cbcast and the group index.

@@ -1,4 +1,4 @@
-/* core/pg_state.c: state transfer to a joining member (paper sections 2.3
+/* core/group/pg_state.c: state transfer to a joining member (paper sections 2.3
  * and 4: "a process that joins gets the application state from an existing
  * member"). See pg_state in pg.h for the API and the protocol.
  *

@@ -1,4 +1,4 @@
-/* core/pg_state.h: state transfer, the top layer of the group stack
+/* core/group/pg_state.h: state transfer, the top layer of the group stack
  * (paper section 3.1, joins), implemented in pg_state.c (private).
  *
  * Owns: the snapshot, chunks, assembly and timeout of a joiner's state. It

@@ -1,4 +1,4 @@
-/* core/pg_view.c: atomic view changes with flush, primary partition and
+/* core/group/pg_view.c: atomic view changes with flush, primary partition and
  * fail-stop conversion (paper sections 3.1 and 5). See the protocol summary
  * in pg.h.
  *

@@ -1,4 +1,4 @@
-/* core/pg_view.h: the view layer of the group stack, views and flush
+/* core/group/pg_view.h: the view layer of the group stack, views and flush
  * (paper section 3.1, 5), implemented in pg_view.c (private).
  *
  * Owns: the requests, flush attempts, decisions, installs and exclusions of a

@@ -1,4 +1,4 @@
-/* core/pg_view_state.h: the view layer's types that struct pg_group and
+/* core/group/pg_view_state.h: the view layer's types that struct pg_group and
  * struct pg embed (private; only pg_base.h includes it).
  *
  * Owns: requests, proposals, the view layer's per-group state and the hook

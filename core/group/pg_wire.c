@@ -1,4 +1,4 @@
-/* core/pg_wire.c: the bounds-checked codec of pg messages. See pg.h.
+/* core/group/pg_wire.c: the bounds-checked codec of pg messages. See pg.h.
  *
  * Layout (little-endian, varints are LEB128 of at most 10 bytes):
  *   u8 magic 0xB5, u8 type, varint view_id, then by type:

@@ -1,4 +1,4 @@
-/* core/pg_wire.h: the byte codec of the process-group layer (private).
+/* core/group/pg_wire.h: the byte codec of the process-group layer (private).
  *
  * Owns: the bounded reader and writer (pgw_*) that pg_encode / pg_decode
  * (pg.h) and the causality domains' records are built on, the decoder of one

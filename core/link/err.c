@@ -1,4 +1,4 @@
-/* core/err.c: message strings for enum pgerr. */
+/* core/link/err.c: message strings for enum pgerr. */
 #include "err.h"
 
 const char *pgerr_str(int err)

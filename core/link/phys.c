@@ -1,4 +1,4 @@
-/* core/phys.c: the link layer (paper section 5, Table 2). See phys.h.
+/* core/link/phys.c: the link layer (paper section 5, Table 2). See phys.h.
  *
  * Structure. One `struct phys` per node holds a dense table of channels (one
  * per peer, found through a small open-addressing hash on the peer id), the

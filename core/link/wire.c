@@ -1,4 +1,4 @@
-/* core/wire.c: encode/decode of link datagrams. See wire.h for the layout. */
+/* core/link/wire.c: encode/decode of link datagrams. See wire.h for the layout. */
 #include "wire.h"
 
 #include <assert.h>

@@ -1,4 +1,4 @@
-/* core/node.c: the node object; routes inputs to layers. See node.h. */
+/* core/node/node.c: the node object; routes inputs to layers. See node.h. */
 #include "node.h"
 
 #include <assert.h>

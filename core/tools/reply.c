@@ -1,4 +1,4 @@
-/* core/reply.c: reply collection over pg.h (see reply.h). */
+/* core/tools/reply.c: reply collection over pg.h (see reply.h). */
 #include "reply.h"
 
 #include <assert.h>

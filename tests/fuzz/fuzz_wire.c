@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_wire.c: libFuzzer target for core/wire.h and phys_on_datagram.
+/* tests/fuzz/fuzz_wire.c: libFuzzer target for core/include/link/wire.h and phys_on_datagram.
  *
  * 1. The whole input is decoded; if it decodes, it is re-encoded and must give
  *    the same bytes (round trip), and the decoded fields must re-decode equal.

@@ -1,4 +1,4 @@
-/* core/pg.h: the process-group layer, the paper's Table 1 (sections 3.1, 3.2, 5).
+/* core/include/group/pg.h: the process-group layer, the paper's Table 1 (sections 3.1, 3.2, 5).
  *
  * Owns: virtually synchronous process groups of one node: views (member and
  * client lists, view ids), atomic view changes run by the coordinator (the

@@ -1,4 +1,4 @@
-/* core/env.h: the abstract world that core/ is compiled against.
+/* core/include/link/env.h: the abstract world that core/ is compiled against.
  *
  * Owns: the only channel between the protocol and anything outside it. The
  * core never reads a clock, never calls rand(), does no I/O and keeps no

@@ -1,4 +1,4 @@
-/* core/err.h: the one enum of operating errors that every pgroup layer returns.
+/* core/include/link/err.h: the one enum of operating errors that every pgroup layer returns.
  *
  * Owns: the error codes and their message strings. Programmer errors (a
  * violated precondition) are assert()s, never codes. Every public call in

@@ -1,4 +1,4 @@
-/* core/phys.h: the link layer, the paper's Table 2 (section 5).
+/* core/include/link/phys.h: the link layer, the paper's Table 2 (section 5).
  *
  * Owns: reliable FIFO channels to peers over env.h's unreliable datagrams
  * (sequence numbers, cumulative acks piggybacked on traffic plus a selective

@@ -1,4 +1,4 @@
-/* core/wire.h: the link layer's datagram format (encode and decode).
+/* core/include/link/wire.h: the link layer's datagram format (encode and decode).
  *
  * Owns: the byte layout of every datagram the link layer (phys.h) puts on the
  * network, its version, its checksum, and the bounds checks of decoding. Pure

@@ -1,4 +1,4 @@
-/* core/node.h: one process incarnation's protocol stack.
+/* core/include/node/node.h: one process incarnation's protocol stack.
  *
  * Owns: `struct pg_node`, the object that holds every layer's state for one
  * process (the link layer, phys.h, and above it the process-group layer,
