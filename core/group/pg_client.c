@@ -323,6 +323,8 @@ static int cl_send(struct pg *pg, struct pg_group *g, pg_node_id to, const struc
 
 static void cl_send_view(struct pg *pg, struct pg_group *g, pg_node_id to, uint8_t flags, bool keep)
 {
+    assert(to != PG_NODE_NONE);
+    assert(g->view.n_members <= PG_CAP);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_CVIEW;
@@ -336,6 +338,8 @@ static void cl_send_view(struct pg *pg, struct pg_group *g, pg_node_id to, uint8
 
 static bool cl_send_ack(struct pg *pg, struct pg_group *g, pg_node_id to, uint32_t cseq, bool hello)
 {
+    assert(to != PG_NODE_NONE);
+    assert(g->cl != NULL);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_CACK;
@@ -380,6 +384,7 @@ static void cl_mine_del(struct pg *pg, struct pg_group *g, struct cl_ent *e)
 /* Opens the member's client channels (its phys group gid | bit) once. */
 static bool cl_open_channels(struct pg *pg, struct pg_group *g)
 {
+    assert(g->gid != 0);
     const pg_node_id *m;
     if (phys_members(pg->ph, cl_pgid(g), &m) >= 0)
         return true;
@@ -389,6 +394,8 @@ static bool cl_open_channels(struct pg *pg, struct pg_group *g)
 /* Starts serving e: its messages continue after what was delivered here. */
 static void cl_welcome(struct pg *pg, struct pg_group *g, struct cl_ent *e)
 {
+    assert(e->id != PG_NODE_NONE);
+    assert(g->cl->member);
     e->acc = e->safe = e->acked = e->dl;
     e->joining = false;
     e->next_h = g->cl->h_next; /* diffusions from now on (a hello rewinds it) */
@@ -415,6 +422,8 @@ static bool cl_member_ready(struct pg *pg, struct pg_group *g)
  * coordinator (cl_on_creq). Requests are batched into one view change. */
 static void cl_request(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id pid)
 {
+    assert(pid != PG_NODE_NONE);
+    assert(op == PG_REQ_ADD_CLIENT || op == PG_REQ_DEL_CLIENT);
     pg_view_add_req(pg, g, op, pid);
     uint32_t coord = pg_view_coord(g);
     if (coord == g->my_rank) {
@@ -752,6 +761,8 @@ void pg_cl_on_exclude(struct pg *pg, struct pg_group *g)
         cl_send_view(pg, g, cl->mine[i], PG_CV_REDIRECT, true);
     pg_queue_clear(&cl->pending);
     cl->fwd_count = 0;
+    assert(cl->pending.count == 0);
+    assert(g->st == PG_GS_EXCLUDED); /* the view layer's exclusion hook */
 }
 
 /* ---- member: the pump (stability, relays, acks) ---- */
@@ -853,6 +864,8 @@ static struct cl_umsg *cl_un(struct pg_cl *cl, uint32_t i)
 
 static void cl_client_exclude(struct pg *pg, struct pg_group *g)
 {
+    assert(g->cl != NULL);
+    assert(g->cl->client);
     if (g->st != PG_GS_CLIENT)
         return;
     g->st = PG_GS_EXCLUDED;
@@ -865,6 +878,8 @@ static void cl_client_exclude(struct pg *pg, struct pg_group *g)
 
 static void cl_send_req(struct pg *pg, struct pg_group *g)
 {
+    assert(g->cl->client);
+    assert(g->cl->contact != PG_NODE_NONE);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
@@ -966,6 +981,8 @@ static pg_node_id cl_pick(const struct pg *pg, const struct pg_group *g, pg_node
 
 static void cl_send_hello(struct pg *pg, struct pg_group *g)
 {
+    assert(g->cl->st == CS_HELLO);
+    assert(g->cl->target != PG_NODE_NONE);
     struct pg_cl *cl = g->cl;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
@@ -981,6 +998,8 @@ static void cl_send_hello(struct pg *pg, struct pg_group *g)
 /* Moves to another member: `failed` failed (or NONE), `skip` cannot serve us. */
 static void cl_failover(struct pg *pg, struct pg_group *g, pg_node_id failed, pg_node_id skip)
 {
+    assert(g->st == PG_GS_CLIENT);
+    assert(g->cl->client);
     struct pg_cl *cl = g->cl;
     pg_node_id old = cl->st == CS_HELLO ? cl->target : cl->contact;
     if (cl->st == CS_NORMAL)
