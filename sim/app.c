@@ -876,7 +876,7 @@ void sim_app_run_due(struct sim_app *a, int64_t now_ns)
     }
 }
 
-const char *sim_core_ev_name(enum pg_trace_kind kind)
+const char *sim_core_ev_name(enum env_trace_kind kind)
 {
     const char *ev = kind == PG_TR_SUSPECT     ? "suspect"
                      : kind == PG_TR_GARBLED   ? "garbled"

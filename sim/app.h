@@ -140,7 +140,7 @@ void sim_app_sabotage(struct sim_app *a, enum scn_sabotage what);
 /* The `ev` of a diagnostic of the core (env.h's trace kinds: "suspect",
  * "garbled", "dropped", "sometimes", else "core"): events the checkers keep
  * but do not judge. */
-const char *sim_core_ev_name(enum pg_trace_kind kind);
+const char *sim_core_ev_name(enum env_trace_kind kind);
 /* Frees what sim_app_start allocated, except send_ns (others may still
  * deliver this incarnation's messages: the driver frees it at the end). */
 void sim_app_stop(struct sim_app *a);

@@ -60,7 +60,7 @@ struct ln_inc {
     struct ln *ln;
     pg_node_id id;
     bool alive;
-    struct pg_env env;
+    struct env env;
     struct pg_node *node;
     struct sim_app app;
     int64_t timer_ns[PG_TIMER_SLOTS];
@@ -210,7 +210,7 @@ static uint64_t env_draw_u64(void *ctx)
     return sim_rng_next(&in->rng_core);
 }
 
-static void env_trace(void *ctx, const struct pg_trace *t)
+static void env_trace(void *ctx, const struct env_trace *t)
 {
     struct ln_inc *in = ctx;
     struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = sim_core_ev_name(t->kind), .view = -1};
@@ -303,7 +303,7 @@ static void ln_inc_start(struct ln *ln, pg_node_id id)
         in->timer_ns[s] = PG_TIMER_NEVER;
     in->rng_core = sim_rng_stream(ln->cfg->seed, SIM_RNG_CORE, id);
     in->rng_net = sim_rng_stream(ln->cfg->seed, SIM_RNG_NET, id);
-    in->env = (struct pg_env){.ctx = in,
+    in->env = (struct env){.ctx = in,
                               .now_ns = env_now_ns,
                               .timer_set = env_timer_set,
                               .send = env_send,

@@ -1,6 +1,6 @@
 /* sim/live_node.h: one scenario process on a real network.
  *
- * Owns: the run of one scenario process as an OS process: core/env.h over
+ * Owns: the run of one scenario process as an OS process: core/include/link/env.h over
  * CLOCK_MONOTONIC (scenario time = wall time since the run's epoch divided
  * by the time scale), a timerfd and epoll, and the datagram layer of
  * live_net.h; the application (app.h) of its incarnation, the same workload

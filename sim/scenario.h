@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 /* Limits. A scenario over any of them is an error at the offending token.
- * SCN_MAX_MEMBERS is the process-group layer's PG_MAX_MEMBERS_CAP (core/pg.h),
+ * SCN_MAX_MEMBERS is the process-group layer's PG_MAX_MEMBERS_CAP (core/include/group/pg.h),
  * and holds for link-level groups too: a link-level group of n members sends
  * n(n-1) heartbeats per period, and 257 members took 18 s of wall time to
  * simulate 2 s of one sender at 10/s. */
@@ -26,7 +26,7 @@
 #define SCN_MAX_PROCS     8192        /* processes */
 #define SCN_MAX_GROUPS    4096        /* groups */
 #define SCN_MAX_MEMBERS   256         /* members of one group, either kind (see above) */
-#define SCN_MAX_CLIENTS   1024        /* clients of one group: PG_MAX_CLIENTS_CAP of core/pg.h */
+#define SCN_MAX_CLIENTS   1024        /* clients of one group: PG_MAX_CLIENTS_CAP of core/include/group/pg.h */
 #define SCN_MAX_WORKLOADS 4096        /* send lines */
 #define SCN_MAX_FAULTS    4096        /* timeline events */
 #define SCN_MAX_BLOCKS    64          /* blocks of one partition */
@@ -199,7 +199,7 @@ struct scn {
     int64_t ack_delay_ns;        /* default 2ms */
     uint32_t window;             /* default 1024 */
     bool abcast_token_fixed;     /* `set abcast_token fixed`: the token stays with the
-                                    coordinator (default `follow`: see abcast() in core/pg.h) */
+                                    coordinator (default `follow`: see abcast() in core/include/group/pg.h) */
     bool vt_compress;            /* `set vt_compress on|off` (struct pg_config), default on */
 
     int64_t run_ns;   /* `run T`: simulated duration (required) */

@@ -1,5 +1,6 @@
-/* sim/sweep_spec.c: the sweep spec parser and its expansion into points.
- * See sweep.h; the format is documented in scenarios/sweeps/README.md. */
+/* sim/sweep_spec.c: the sweep spec parser: a spec's lines into its axes,
+ * sets and grids (sweep_expand.c expands them into points). See sweep.h; the
+ * format is documented in scenarios/sweeps/README.md. */
 #define _POSIX_C_SOURCE 200809L
 #include <assert.h>
 #include <ctype.h>

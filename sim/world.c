@@ -1,5 +1,7 @@
-/* sim/world.c: incarnations, env.h over SimGrid, the datagram fault layer,
- * the fault timeline, the trace sink. See world.h. */
+/* sim/world.c: incarnations (one SimGrid actor each), env.h over SimGrid,
+ * the faults applied to each datagram as it is sent (the fault state is
+ * faults.c's, the fault timeline timeline.c's) and the trace sink. See
+ * world.h. */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
@@ -90,7 +92,7 @@ void sim_sometimes(struct sim_world *w, const char *node, const char *name)
 }
 
 /* env->trace: the core's diagnostics become `ev` lines the checkers keep but do not judge. */
-static void env_trace(void *ctx, const struct pg_trace *t)
+static void env_trace(void *ctx, const struct env_trace *t)
 {
     struct sim_inc *inc = ctx;
     struct chk_event e = {.ev = CHK_EV_OTHER, .ev_name = sim_core_ev_name(t->kind), .view = -1};
@@ -496,7 +498,7 @@ struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
     inc->rng_net = sim_rng_stream(w->seed, SIM_RNG_NET, inc->id);
     inc->delayq = malloc(SIM_DELAYQ_MAX * sizeof *inc->delayq);
     assert(inc->delayq);
-    inc->env = (struct pg_env){.ctx = inc,
+    inc->env = (struct env){.ctx = inc,
                                .now_ns = env_now_ns,
                                .timer_set = env_timer_set,
                                .send = env_send,

@@ -1,7 +1,7 @@
 /* sim/world.h: the simulated world that drives core/ on SimGrid.
  *
  * Owns: the incarnations (one SimGrid actor and one core node each), the
- * implementation of core/env.h over SimGrid (clock, timers, datagrams, random
+ * implementation of core/include/link/env.h over SimGrid (clock, timers, datagrams, random
  * streams, trace sink), the fault state applied in the datagram layer
  * (crash, partition drop matrix, loss, duplication, delay, jitter), the trace
  * writer and the online checker. The actor loop only translates between

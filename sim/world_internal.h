@@ -63,7 +63,7 @@ struct sim_inc {
     sg_host_t host;
     sg_mailbox_t mbox;
     struct sg_rx *rx;
-    struct pg_env env;
+    struct env env;
     struct pg_node *node;
     int64_t timer_ns[PG_TIMER_SLOTS];
     uint64_t rng_core, rng_net;

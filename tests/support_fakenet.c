@@ -23,7 +23,7 @@ struct fakenet_host {
     struct fakenet *fn;
     unsigned index;
     pg_node_id id;
-    struct pg_env env;
+    struct env env;
     struct pg_node *node;
     bool crashed;
     uint64_t rng; /* env->draw_u64 stream */
@@ -214,7 +214,7 @@ static uint64_t env_random(void *ctx)
     return fn_splitmix(&h->rng);
 }
 
-static void env_trace(void *ctx, const struct pg_trace *ev)
+static void env_trace(void *ctx, const struct env_trace *ev)
 {
     struct fakenet_host *h = ctx;
     unsigned k = (unsigned)ev->kind;
@@ -232,7 +232,7 @@ static void fn_host_start(struct fakenet *fn, unsigned i, pg_node_id id)
     h->id = id;
     h->crashed = false;
     h->rng = fn_splitmix(&fn->rng);
-    h->env = (struct pg_env){.ctx = h,
+    h->env = (struct env){.ctx = h,
                              .now_ns = env_now,
                              .timer_set = env_timer_set,
                              .send = env_send,
@@ -555,7 +555,7 @@ pg_node_id fakenet_id(const struct fakenet *fn, unsigned i)
     return fn->hosts[i].id;
 }
 
-const struct pg_env *fakenet_env(struct fakenet *fn, unsigned i)
+const struct env *fakenet_env(struct fakenet *fn, unsigned i)
 {
     assert(i < fn->n);
     return &fn->hosts[i].env;

@@ -1,7 +1,7 @@
 /* tests/support_fakenet.h: a small deterministic fake network for unit tests.
  *
- * Owns: N nodes (core/node.h) in one process without SimGrid, an
- * implementation of core/env.h for each (virtual clock in ns, one-shot timers,
+ * Owns: N nodes (core/include/node/node.h) in one process without SimGrid, an
+ * implementation of core/include/link/env.h for each (virtual clock in ns, one-shot timers,
  * datagrams, a seeded PRNG, a trace counter), one priority queue of in-flight
  * datagrams and timers ordered by (time, insertion seq), and the fault knobs:
  * per-link latency, loss, duplication, reordering (random extra delay),
@@ -53,7 +53,7 @@ struct fakenet_monitor {
 /* What the network itself did (not the nodes). */
 struct fakenet_counts {
     uint64_t sent, delivered, lost, duplicated, garbled, cut, to_crashed, queue_full;
-    uint64_t traces[8]; /* by enum pg_trace_kind */
+    uint64_t traces[8]; /* by enum env_trace_kind */
 };
 
 /* Optional hook called after each recorded delivery (e.g. to multicast from
@@ -74,7 +74,7 @@ unsigned fakenet_size(const struct fakenet *fn);
 struct pg_node *fakenet_node(struct fakenet *fn, unsigned i);
 struct phys *fakenet_phys(struct fakenet *fn, unsigned i);
 pg_node_id fakenet_id(const struct fakenet *fn, unsigned i);
-const struct pg_env *fakenet_env(struct fakenet *fn, unsigned i);
+const struct env *fakenet_env(struct fakenet *fn, unsigned i);
 int64_t fakenet_now(const struct fakenet *fn);
 const struct fakenet_counts *fakenet_counts(const struct fakenet *fn);
 /* Max phys_retained seen at node i after any of its inputs. */

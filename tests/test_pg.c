@@ -1,4 +1,4 @@
-/* tests/test_pg.c: the process-group layer (core/pg.h) on the fake network.
+/* tests/test_pg.c: the process-group layer (core/include/group/pg.h) on the fake network.
  *
  * Each scenario records every application-level upcall and then checks the
  * checkers/TRACE.md rules over the records (support_pgnet.c), plus what the scenario
@@ -751,7 +751,7 @@ static void test_client_errors(void **state)
     pgnet_free(pn);
 }
 
-/* ---- reply collection (core/reply.h, a tool above pg.h) ---- */
+/* ---- reply collection (core/include/tools/reply.h, a tool above pg.h) ---- */
 
 struct rt {
     struct pgnet *pn;

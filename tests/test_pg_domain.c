@@ -1,5 +1,5 @@
 /* tests/test_pg_domain.c: causality across groups, causality domains and p2p
- * cbcast (core/pg_domain.c; set_dflt_domain in core/pg.h) on the fake
+ * cbcast (core/group/pg_domain.c; set_dflt_domain in core/include/group/pg.h) on the fake
  * network.
  *
  * Chains are built with a delivery hook that relays: when node i delivers a

@@ -1,4 +1,4 @@
-/* tests/test_pg_state.c: state transfer to joiners (pg_state, core/pg_state.c)
+/* tests/test_pg_state.c: state transfer to joiners (pg_state, core/group/pg_state.c)
  * on the fake network.
  *
  * Each node runs a small replicated object: a count and an order-independent

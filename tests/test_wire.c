@@ -1,4 +1,4 @@
-/* tests/test_wire.c: core/wire.h round trips and every class of malformed input. */
+/* tests/test_wire.c: core/include/link/wire.h round trips and every class of malformed input. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "wire.h"
+#include "phys.h" /* PHYS_MAX_PAYLOAD, PHYS_MAX_DATAGRAM */
 
 static uint8_t payload_src[PHYS_MAX_PAYLOAD];
 

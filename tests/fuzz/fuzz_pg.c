@@ -36,7 +36,7 @@ struct fz_net {
 struct fz_node {
     struct fz_net *net;
     pg_node_id self;
-    struct pg_env env;
+    struct env env;
 };
 
 static int64_t fz_now(void *ctx)
@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fz_net net = {.now = 1, .rng = 1};
     net.q = malloc(FZ_QMAX * sizeof *net.q);
     struct fz_node n1 = {.net = &net, .self = 1}, n2 = {.net = &net, .self = 2};
-    struct pg_env e = {
+    struct env e = {
         .now_ns = fz_now, .timer_set = fz_timer, .send = fz_send, .draw_u64 = fz_random};
     n1.env = e;
     n1.env.ctx = &n1;

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_wire.c: libFuzzer target for core/wire.h and phys_on_datagram.
+/* tests/fuzz/fuzz_wire.c: libFuzzer target for core/include/link/wire.h and phys_on_datagram.
  *
  * 1. The whole input is decoded; if it decodes, it is re-encoded and must give
  *    the same bytes (round trip), and the decoded fields must re-decode equal.
@@ -173,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_round_trip(data, size);
     struct fz_env e = {.timer_ns = PG_TIMER_NEVER, .rng = 1};
-    struct pg_env env = {.ctx = &e,
+    struct env env = {.ctx = &e,
                          .now_ns = fz_now,
                          .timer_set = fz_timer_set,
                          .send = fz_send,

@@ -1,4 +1,4 @@
-/* core/phys.c: the link layer (paper section 5, Table 2). See phys.h.
+/* core/link/phys.c: the link layer (paper section 5, Table 2). See phys.h.
  *
  * Structure. One `struct phys` per node holds a dense table of channels (one
  * per peer, found through a small open-addressing hash on the peer id), the
@@ -96,7 +96,7 @@ enum phys_sometimes {
 };
 
 struct phys {
-    const struct pg_env *env;
+    const struct env *env;
     pg_node_id self;
     struct phys_config cfg;
     struct phys_stats stats;
@@ -137,12 +137,12 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-static void phys_trace(struct phys *ph, enum pg_trace_kind kind, pg_node_id peer, uint32_t group,
+static void phys_trace(struct phys *ph, enum env_trace_kind kind, pg_node_id peer, uint32_t group,
                        uint64_t value, const char *detail)
 {
     if (!ph->env->trace)
         return;
-    struct pg_trace ev = {kind, peer, group, value, detail};
+    struct env_trace ev = {kind, peer, group, value, detail};
     ph->env->trace(ph->env->ctx, &ev);
 }
 
@@ -252,17 +252,27 @@ static void faulty_add(struct phys *ph, pg_node_id peer)
 
 static void cfg_assert_valid(const struct phys_config *cfg)
 {
-    assert(cfg->heartbeat_period_ns > 0 && cfg->suspect_timeout_ns > 0);
-    assert(cfg->rto_initial_ns > 0 && cfg->rto_max_ns >= cfg->rto_initial_ns);
+    assert(cfg->heartbeat_period_ns > 0);
+    assert(cfg->suspect_timeout_ns > 0);
+    assert(cfg->rto_initial_ns > 0);
+    assert(cfg->rto_max_ns >= cfg->rto_initial_ns);
     assert(cfg->ack_delay_ns > 0);
-    assert(cfg->window >= 1 && cfg->window <= PHYS_MAX_WINDOW);
-    assert(cfg->max_peers >= 1 && cfg->max_peers <= (1u << 20));
-    assert(cfg->max_groups >= 1 && cfg->max_members >= 1);
+    assert(cfg->window >= 1);
+    assert(cfg->window <= PHYS_MAX_WINDOW);
+    assert(cfg->max_peers >= 1);
+    assert(cfg->max_peers <= (1u << 20));
+    assert(cfg->max_groups >= 1);
+    assert(cfg->max_members >= 1);
 }
 
-struct phys *phys_new(const struct pg_env *env, pg_node_id self, const struct phys_config *cfg)
+struct phys *phys_new(const struct env *env, pg_node_id self, const struct phys_config *cfg)
 {
-    assert(env && env->now_ns && env->timer_set && env->send && self != PG_NODE_NONE && cfg);
+    assert(env);
+    assert(env->now_ns);
+    assert(env->timer_set);
+    assert(env->send);
+    assert(self != PG_NODE_NONE);
+    assert(cfg);
     cfg_assert_valid(cfg);
     struct phys *ph = calloc(1, sizeof *ph);
     if (!ph)
@@ -306,7 +316,8 @@ static void tx_release(struct phys *ph, struct phys_chan *c, struct phys_txslot 
         return;
     msg_unref(s->msg);
     s->msg = NULL;
-    assert(c->unacked > 0 && ph->retained > 0);
+    assert(c->unacked > 0);
+    assert(ph->retained > 0);
     c->unacked--;
     ph->retained--;
 }
@@ -358,7 +369,9 @@ void phys_free(struct phys *ph)
  * table is full or allocation fails. */
 static struct phys_chan *chan_open(struct phys *ph, pg_node_id peer)
 {
-    assert(peer != PG_NODE_NONE && peer != ph->self && !chan_exists(ph, peer));
+    assert(peer != PG_NODE_NONE);
+    assert(peer != ph->self);
+    assert(!chan_exists(ph, peer));
     if (ph->n_chans == ph->cfg.max_peers)
         return NULL;
     uint32_t cap = ph->cfg.window < PHYS_RING_MIN ? ph->cfg.window : PHYS_RING_MIN;
@@ -442,7 +455,8 @@ static int64_t phys_refresh_deadlines(struct phys *ph)
     int64_t lowest = PG_TIMER_NEVER;
     for (uint32_t k = 0; !ph->touched_all && k < ph->n_touched; k++) {
         uint32_t i = ph->touched[k];
-        assert(i < ph->n_chans && ph->chans[i].touched);
+        assert(i < ph->n_chans);
+        assert(ph->chans[i].touched);
         ph->chans[i].touched = false;
         int64_t old = ph->dl[i];
         ph->dl[i] = chan_deadline(ph, &ph->chans[i]);
@@ -457,8 +471,10 @@ static int64_t phys_refresh_deadlines(struct phys *ph)
     ph->touched_all = false;
     int64_t next = scan ? phys_min_deadline(ph) : min64(ph->timer_ns, lowest);
     if ((++ph->rearms & 63u) == 0) { /* the cache against the truth, now and then */
-        for (uint32_t i = 0; i < ph->n_chans; i++)
-            assert(ph->dl[i] == chan_deadline(ph, &ph->chans[i]) && !ph->chans[i].touched);
+        for (uint32_t i = 0; i < ph->n_chans; i++) {
+            assert(ph->dl[i] == chan_deadline(ph, &ph->chans[i]));
+            assert(!ph->chans[i].touched);
+        }
         assert(next == phys_min_deadline(ph));
     }
     return next;
@@ -500,7 +516,8 @@ static void chan_send(struct phys *ph, struct phys_chan *c, struct wire_msg *m, 
     m->ack_next = c->recv_next;
     m->sack = c->recv_sack;
     size_t n = wire_encode_crc(m, pcrc, ph->scratch, sizeof ph->scratch);
-    assert(n == wire_size(m) && n <= PHYS_MAX_DATAGRAM);
+    assert(n == wire_size(m));
+    assert(n <= PHYS_MAX_DATAGRAM);
     ph->env->send(ph->env->ctx, c->peer, ph->scratch, n);
     ph->stats.datagrams_sent++;
     ph->stats.header_bytes_sent += n - m->payload_len;
@@ -521,7 +538,9 @@ static void chan_send_control(struct phys *ph, struct phys_chan *c, enum wire_ty
 static void chan_send_data(struct phys *ph, struct phys_chan *c, uint64_t seq)
 {
     const struct phys_msg *pm = c->tx[seq % c->txcap].msg;
-    assert(pm && seq >= c->acked && seq < c->next_seq);
+    assert(pm);
+    assert(seq >= c->acked);
+    assert(seq < c->next_seq);
     struct wire_msg m = {.type = WIRE_DATA,
                          .seq = seq,
                          .gid = pm->gid,
@@ -588,7 +607,8 @@ static bool chan_take_ack(struct phys *ph, struct phys_chan *c, uint64_t ack_nex
             phys_sometimes(ph, PHYS_ST_SACK_RELEASE, "phys.sack_release");
         }
     }
-    assert(c->acked <= c->next_seq && c->next_seq - c->acked <= w);
+    assert(c->acked <= c->next_seq);
+    assert(c->next_seq - c->acked <= w);
     assert(c->unacked <= c->next_seq - c->acked);
     if (c->unacked == 0)
         c->rto_due_ns = PG_TIMER_NEVER;
@@ -626,7 +646,8 @@ static void phys_deliver(struct phys *ph, phys_gid gid, pg_node_id from, const u
  * slots of recv_next .. recv_next + rxcap - 1 move to their new places. */
 static bool rx_grow(struct phys_chan *c, uint64_t seq, uint32_t window)
 {
-    assert(seq > c->recv_next && seq - c->recv_next < window);
+    assert(seq > c->recv_next);
+    assert(seq - c->recv_next < window);
     uint32_t ncap = c->rxcap;
     while (seq - c->recv_next >= ncap)
         ncap = 2 * ncap < window ? 2 * ncap : window;
@@ -645,7 +666,8 @@ static bool rx_grow(struct phys_chan *c, uint64_t seq, uint32_t window)
  * acked .. next_seq - 1 move to their new places. */
 static bool tx_grow(struct phys_chan *c, uint32_t window)
 {
-    assert(c->next_seq - c->acked == c->txcap && c->txcap < window);
+    assert(c->next_seq - c->acked == c->txcap);
+    assert(c->txcap < window);
     uint32_t ncap = 2 * c->txcap < window ? 2 * c->txcap : window;
     struct phys_txslot *ntx = calloc(ncap, sizeof *ntx);
     if (!ntx)
@@ -678,7 +700,8 @@ static void chan_ack_owed(struct phys *ph, struct phys_chan *c)
         return;
     int64_t d = ph->cfg.ack_delay_ns;
     c->ack_due_ns = (ph->now_ns / d + 2) * d;
-    assert(c->ack_due_ns > ph->now_ns + d - 1 && c->ack_due_ns <= ph->now_ns + 2 * d);
+    assert(c->ack_due_ns > ph->now_ns + d - 1);
+    assert(c->ack_due_ns <= ph->now_ns + 2 * d);
 }
 
 /* Delivers the reorder buffer's in-order prefix (none, without touching the
@@ -702,7 +725,8 @@ static void chan_drain(struct phys *ph, struct phys_chan *c)
 static void chan_buffer(struct phys *ph, struct phys_chan *c, const struct wire_msg *m)
 {
     uint64_t off = m->seq - c->recv_next; /* 1 .. window-1 */
-    assert(off >= 1 && off < ph->cfg.window);
+    assert(off >= 1);
+    assert(off < ph->cfg.window);
     assert(off < c->rxcap);
     struct phys_rxslot *r = &c->rx[m->seq % c->rxcap];
     assert(!r->buf);
@@ -791,7 +815,8 @@ static void phys_recv(struct phys *ph, pg_node_id from, const uint8_t *buf, size
         phys_garbled(ph, from, why);
         return;
     }
-    assert(why == NULL && m.from != PG_NODE_NONE);
+    assert(why == NULL);
+    assert(m.from != PG_NODE_NONE);
     if (m.from != from) {
         phys_garbled(ph, from, "sender mismatch");
         return;
@@ -826,7 +851,9 @@ static void phys_recv(struct phys *ph, pg_node_id from, const uint8_t *buf, size
 
 void phys_on_datagram(struct phys *ph, pg_node_id from, const uint8_t *buf, size_t len)
 {
-    assert(ph && ph->depth == 0 && (buf || len == 0));
+    assert(ph);
+    assert(ph->depth == 0);
+    assert((buf || len == 0));
     phys_enter(ph);
     ph->stats.datagrams_recv++;
     phys_recv(ph, from, buf, len);
@@ -854,7 +881,8 @@ static void group_remove(struct phys *ph, struct phys_group *g, pg_node_id pid)
     g->n--;
     if (pid != ph->self) {
         struct phys_chan *c = chan_find(ph, pid);
-        assert(c && c->n_groups > 0);
+        assert(c);
+        assert(c->n_groups > 0);
         c->n_groups--;
     }
 }
@@ -866,7 +894,8 @@ static void chan_suspect(struct phys *ph, uint32_t i)
 {
     struct phys_chan *c = &ph->chans[i];
     pg_node_id peer = c->peer;
-    assert(!c->faulty && !c->rx[c->recv_next % c->rxcap].buf);
+    assert(!c->faulty);
+    assert(!c->rx[c->recv_next % c->rxcap].buf);
     c->faulty = true;
     faulty_add(ph, peer);
     ph->stats.suspicions++;
@@ -884,7 +913,8 @@ static void chan_suspect(struct phys *ph, uint32_t i)
         if (group_has(&ph->groups[g], peer))
             group_remove(ph, &ph->groups[g], peer);
     c = chan_find(ph, peer); /* upcalls may have opened channels, not moved this one */
-    assert(c == &ph->chans[i] && c->n_groups == 0);
+    assert(c == &ph->chans[i]);
+    assert(c->n_groups == 0);
     chan_close(ph, i);
 }
 
@@ -909,7 +939,8 @@ static bool chan_on_timer(struct phys *ph, uint32_t i)
 
 void phys_on_timer(struct phys *ph)
 {
-    assert(ph && ph->depth == 0);
+    assert(ph);
+    assert(ph->depth == 0);
     phys_enter(ph);
     ph->timer_ns = PG_TIMER_NEVER; /* it fired: the env slot is disarmed */
     ph->touched_all = true;
@@ -956,7 +987,8 @@ static int phys_create_check(const struct phys *ph, phys_gid gid, const pg_node_
 /* Adds pid to g, opening its channel if needed. PG_E_FULL if that fails. */
 static int group_append(struct phys *ph, struct phys_group *g, pg_node_id pid)
 {
-    assert(g->n < ph->cfg.max_members && !group_has(g, pid));
+    assert(g->n < ph->cfg.max_members);
+    assert(!group_has(g, pid));
     if (pid != ph->self) {
         struct phys_chan *c = chan_find(ph, pid);
         if (!c)
@@ -1099,7 +1131,8 @@ static int mcast_admit(struct phys *ph, const struct phys_group *g, uint32_t *pe
         if (g->members[i] == ph->self)
             continue;
         struct phys_chan *c = chan_find(ph, g->members[i]);
-        assert(c && c->n_groups > 0);
+        assert(c);
+        assert(c->n_groups > 0);
         if (c->faulty)
             continue;
         if (c->next_seq - c->acked >= ph->cfg.window)
@@ -1128,7 +1161,8 @@ static struct phys_msg *msg_new(phys_gid gid, const uint8_t *payload, size_t len
  * the window has room. */
 static void chan_queue(struct phys *ph, struct phys_chan *c, struct phys_msg *pm)
 {
-    assert(c->next_seq - c->acked < c->txcap && c->txcap <= ph->cfg.window);
+    assert(c->next_seq - c->acked < c->txcap);
+    assert(c->txcap <= ph->cfg.window);
     uint64_t seq = c->next_seq++;
     struct phys_txslot *t = &c->tx[seq % c->txcap];
     assert(!t->msg);
@@ -1153,7 +1187,8 @@ static void mcast_send(struct phys *ph, const struct phys_group *g, struct phys_
 
 int phys_mcast(struct phys *ph, phys_gid gid, const uint8_t *payload, size_t len)
 {
-    assert(ph && (payload || len == 0));
+    assert(ph);
+    assert((payload || len == 0));
     const struct phys_group *g = group_find(ph, gid);
     if (!g)
         return PG_E_NOGROUP;
@@ -1181,7 +1216,8 @@ int phys_mcast(struct phys *ph, phys_gid gid, const uint8_t *payload, size_t len
 
 int phys_send(struct phys *ph, phys_gid gid, pg_node_id to, const uint8_t *payload, size_t len)
 {
-    assert(ph && (payload || len == 0));
+    assert(ph);
+    assert((payload || len == 0));
     const struct phys_group *g = group_find(ph, gid);
     if (!g)
         return PG_E_NOGROUP;
@@ -1225,13 +1261,15 @@ const struct phys_stats *phys_stats(const struct phys *ph)
 
 size_t phys_retained(const struct phys *ph)
 {
-    assert(ph && ph->retained <= (size_t)ph->cfg.window * ph->n_chans);
+    assert(ph);
+    assert(ph->retained <= (size_t)ph->cfg.window * ph->n_chans);
     return ph->retained;
 }
 
 int phys_members(const struct phys *ph, phys_gid gid, const pg_node_id **members)
 {
-    assert(ph && members);
+    assert(ph);
+    assert(members);
     const struct phys_group *g = group_find(ph, gid);
     if (!g)
         return PG_E_NOGROUP;

@@ -1,7 +1,7 @@
-/* core/pg_domain.c: causality domains, causality across groups and p2p
+/* core/group/pg_domain.c: causality domains, causality across groups and p2p
  * cbcast (paper sections 3.2 and 4; the multiple-group extension of [BSS91]).
  * The protocol is described at set_dflt_domain in pg.h; see also
- * pg_internal.h.
+ * pg_domain.h.
  *
  * Owns: per domain, the timestamp records this node knows (a chained hash
  * by key, and a list ordered by the epoch of their last change, newest
@@ -16,15 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_domain.h"
 
-enum { DK_GROUP = 1, DK_P2P = 2 };
+enum { DK_GROUP = PGW_DK_GROUP, DK_P2P = PGW_DK_P2P }; /* record kinds (pg_wire.h) */
 
 /* Whether a record is satisfied here: yes, not yet, or never (it names a
  * message of a group this node left as failed that it may lack). */
 enum rec_verdict { REC_OK, REC_WAIT, REC_NEVER };
-
-#define DOM_RECS_WIRE_MAX 65536u /* records in one message (decoder bound) */
 
 struct pg_drec {
     uint8_t kind;
@@ -74,61 +72,12 @@ struct pg_dstate {
     uint32_t bmask;
 };
 
-/* One decoded record; entries point back into the reader (group kind). */
-struct drec_in {
-    uint8_t kind;
-    uint32_t a, b, view, n;
-    uint8_t rank[PG_CAP];
-    uint32_t val[PG_CAP];
-};
-
-static bool rec_decode(struct pgw_in *r, struct drec_in *x)
-{
-    x->kind = (uint8_t)pgw_in_u8(r);
-    x->a = pgw_in_var32(r);
-    if (x->kind == DK_P2P) { /* sender, receiver, seq */
-        x->b = pgw_in_var32(r);
-        x->view = 0;
-        x->n = 1;
-        x->rank[0] = 0;
-        x->val[0] = pgw_in_var32(r);
-        return r->ok && x->val[0] > 0;
-    }
-    if (x->kind != DK_GROUP)
-        return r->ok = false;
-    x->b = 0; /* gid, view, n, n x (rank, value) */
-    x->view = pgw_in_var32(r);
-    x->n = pgw_in_var32(r);
-    if (x->n > PG_CAP)
-        return r->ok = false;
-    for (uint32_t i = 0; i < x->n && r->ok; i++) {
-        x->rank[i] = (uint8_t)pgw_in_u8(r);
-        x->val[i] = pgw_in_var32(r);
-        if (x->val[i] == 0 || (i > 0 && x->rank[i] <= x->rank[i - 1]))
-            r->ok = false;
-    }
-    return r->ok;
-}
-
-bool pg_dom_valid(const uint8_t *dep, size_t len)
-{
-    if (len == 0)
-        return true;
-    struct pgw_in r = {.p = dep, .len = len, .ok = true};
-    uint32_t n = pgw_in_var32(&r);
-    if (!r.ok || n > DOM_RECS_WIRE_MAX)
-        return false;
-    struct drec_in x;
-    for (uint32_t i = 0; i < n; i++)
-        if (!rec_decode(&r, &x))
-            return false;
-    return r.pos == len;
-}
-
 /* ---- lifecycle and the group index ---- */
 
 bool pg_dom_new(struct pg *pg)
 {
+    assert(pg->dom == NULL);
+    assert(pg->cfg.max_groups > 0);
     const struct pg_config *c = &pg->cfg;
     struct pg_dstate *d = calloc(1, sizeof *d);
     if (!d)
@@ -204,7 +153,8 @@ bool pg_dom_index_add(struct pg *pg, struct pg_group *g)
 {
     struct pg_dstate *d = pg->dom;
     uint32_t slot = (uint32_t)(g - pg->groups), h = hash32(g->gid) & d->bmask;
-    assert(slot < pg->cfg.max_groups && !pg_group_find(pg, g->gid));
+    assert(slot < pg->cfg.max_groups);
+    assert(!pg_group_find(pg, g->gid));
     d->chain[slot] = d->bucket[h];
     d->bucket[h] = slot + 1;
     return true;
@@ -214,6 +164,8 @@ bool pg_dom_index_add(struct pg *pg, struct pg_group *g)
 void pg_dom_index_del(struct pg *pg, struct pg_group *g);
 void pg_dom_index_del(struct pg *pg, struct pg_group *g)
 {
+    assert(g >= pg->groups);
+    assert((uint32_t)(g - pg->groups) < pg->cfg.max_groups);
     struct pg_dstate *d = pg->dom;
     uint32_t slot = (uint32_t)(g - pg->groups);
     for (uint32_t *at = &d->bucket[hash32(g->gid) & d->bmask]; *at; at = &d->chain[*at - 1]) {
@@ -235,6 +187,8 @@ static struct pg_domain *dom_get(struct pg *pg, uint32_t did, bool make)
             return &d->doms[i];
     if (!make || d->n_doms == pg->cfg.max_domains)
         return NULL;
+    assert(d->n_doms < pg->cfg.max_domains); /* the slow path: a new domain */
+    assert(d->doms != NULL);
     struct pg_domain *dm = &d->doms[d->n_doms];
     memset(dm, 0, sizeof *dm);
     dm->did = did;
@@ -253,6 +207,8 @@ static uint32_t rec_hash(uint8_t kind, uint32_t a, uint32_t b)
 
 static struct pg_drec *rec_find(const struct pg_domain *dm, uint8_t kind, uint32_t a, uint32_t b)
 {
+    assert(dm->hcap > 0);
+    assert((dm->hcap & (dm->hcap - 1)) == 0); /* a power of two */
     for (struct pg_drec *r = dm->hash[rec_hash(kind, a, b) & (dm->hcap - 1)]; r; r = r->hnext)
         if (r->kind == kind && r->a == a && r->b == b)
             return r;
@@ -261,6 +217,8 @@ static struct pg_drec *rec_find(const struct pg_domain *dm, uint8_t kind, uint32
 
 static bool hash_grow(struct pg_domain *dm)
 {
+    assert(dm->hcap > 0);
+    assert(dm->hcap * 2 > dm->hcap); /* no overflow */
     uint32_t cap = dm->hcap * 2;
     struct pg_drec **h = calloc(cap, sizeof *h);
     if (!h)
@@ -280,6 +238,7 @@ static bool hash_grow(struct pg_domain *dm)
 static uint64_t rec_touch(struct pg_domain *dm, struct pg_drec *r)
 {
     r->top = ++dm->epoch;
+    assert(r->top != 0);
     if (dm->head == r)
         return r->top;
     if (r->prev)
@@ -313,11 +272,13 @@ static bool rec_reserve(struct pg_drec *r, uint32_t n)
     if (!v || !e)
         return false;
     r->cap = n;
+    assert(r->n <= r->cap);
     return true;
 }
 
 static bool rec_grow(struct pg_drec *r, uint32_t n)
 {
+    assert(r->n <= r->cap);
     if (n <= r->n)
         return true;
     if (!rec_reserve(r, n))
@@ -325,12 +286,14 @@ static bool rec_grow(struct pg_drec *r, uint32_t n)
     memset(r->val + r->n, 0, (n - r->n) * sizeof *r->val);
     memset(r->ep + r->n, 0, (n - r->n) * sizeof *r->ep);
     r->n = n;
+    assert(r->n <= r->cap);
     return true;
 }
 
 /* Resizes r to n zero entries of view `view`. */
 static bool rec_reset(struct pg_drec *r, uint32_t view, uint32_t n)
 {
+    assert(r->n <= r->cap);
     if (!rec_reserve(r, n))
         return false;
     r->view = view;
@@ -353,6 +316,8 @@ static struct pg_drec *rec_get(const struct pg *pg, struct pg_domain *dm, uint8_
     r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    assert(dm->head != NULL || dm->tail == NULL); /* the domain's list */
+    assert(dm->n_recs < pg->cfg.max_dom_records);
     *r = (struct pg_drec){.kind = kind, .a = a, .b = b};
     if (!rec_reset(r, 0, 1)) {
         rec_free(r);
@@ -379,7 +344,8 @@ bool pg_dom_reserve(struct pg *pg, uint32_t did, pg_gid gid)
 
 void pg_dom_on_view(struct pg *pg, struct pg_group *g)
 {
-    assert(g->st == PG_GS_MEMBER && g->view.n_members >= 1);
+    assert(g->st == PG_GS_MEMBER);
+    assert(g->view.n_members >= 1);
     g->dom_base = 0; /* the first DATA of a view carries every record */
     struct pg_domain *dm = dom_get(pg, g->domain, true);
     struct pg_drec *r = dm ? rec_get(pg, dm, DK_GROUP, g->gid, 0) : NULL;
@@ -396,7 +362,9 @@ void pg_dom_on_view(struct pg *pg, struct pg_group *g)
 void pg_dom_note(struct pg *pg, struct pg_group *g, uint32_t k, uint32_t v)
 {
     struct pg_drec *r = g->drec;
-    assert(r && r->view == g->view.view_id && k < r->n);
+    assert(r);
+    assert(r->view == g->view.view_id);
+    assert(k < r->n);
     if (v <= r->val[k])
         return;
     struct pg_domain *dm = dom_get(pg, g->domain, false);
@@ -449,6 +417,8 @@ static size_t put_recs(const struct pg_domain *dm, const struct pg_drec *skip, u
 
 size_t pg_dom_build(struct pg *pg, struct pg_group *g, uint8_t *buf, size_t cap, uint64_t *epoch)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(cap <= PHYS_MAX_PAYLOAD);
     struct pg_domain *dm = dom_get(pg, g->domain, false);
     *epoch = dm ? dm->epoch : 0;
     return put_recs(dm, g->drec, g->dom_base, buf, cap);
@@ -497,12 +467,12 @@ static void note_lost(struct pg *pg, pg_gid gid)
  * here in causal order (TRACE.md rule 6). */
 static enum rec_verdict entry_ok(struct pg *pg, const struct pg_group *G, uint32_t k, uint32_t v)
 {
-    if (k >= G->view.n_members || G->vt[k] >= v || (k == G->my_rank && G->my_seq >= v))
+    if (k >= G->view.n_members || G->cb.vt[k] >= v || (k == G->my_rank && G->cb.my_seq >= v))
         return REC_OK;
-    if (!G->committed)
+    if (!G->vw.committed)
         return REC_WAIT;
-    for (const struct pg_msg *m = G->cur.head[k]; m; m = m->next)
-        if (m->seq == G->vt[k] + 1)
+    for (const struct pg_msg *m = G->cb.cur.head[k]; m; m = m->next)
+        if (m->seq == G->cb.vt[k] + 1)
             return REC_WAIT; /* held: G's install delivers or discards it */
     note_lost(pg, G->gid);
     return REC_NEVER;
@@ -515,10 +485,10 @@ static enum rec_verdict entry_ok(struct pg *pg, const struct pg_group *G, uint32
  * delivered here in causal order. Views older than the PG_FIN_VIEWS kept, or
  * before this node joined, are taken as satisfied. */
 static enum rec_verdict rec_past_view(struct pg *pg, const struct pg_group *G,
-                                      const struct drec_in *x)
+                                      const struct pgw_drec *x)
 {
     for (uint32_t i = 0; i < PG_FIN_VIEWS; i++) {
-        const struct pg_fin *f = &G->fin[i];
+        const struct pg_fin *f = &G->cb.fin[i];
         if (f->view != x->view || f->n == 0)
             continue;
         for (uint32_t e = 0; e < x->n; e++) {
@@ -541,7 +511,7 @@ static enum rec_verdict rec_past_view(struct pg *pg, const struct pg_group *G,
  * G implies (TRACE.md rule 6 makes no exemption for an excluded member), so
  * such a record can never be satisfied here. */
 static enum rec_verdict rec_after_exit(struct pg *pg, const struct pg_group *G,
-                                       const struct drec_in *x)
+                                       const struct pgw_drec *x)
 {
     assert(G->st == PG_GS_EXCLUDED);
     if (G->view.view_id == 0)
@@ -549,7 +519,7 @@ static enum rec_verdict rec_after_exit(struct pg *pg, const struct pg_group *G,
     if (x->view < G->view.view_id)
         return rec_past_view(pg, G, x);
     if (x->view > G->view.view_id)
-        return G->left_clean ? REC_OK : REC_NEVER;
+        return G->vw.left_clean ? REC_OK : REC_NEVER;
     for (uint32_t i = 0; i < x->n; i++) { /* what its application got: it gets no more */
         uint32_t k = x->rank[i], v = x->val[i];
         if (k < G->view.n_members && pg_ab_app_count(G, k) < v)
@@ -559,7 +529,7 @@ static enum rec_verdict rec_after_exit(struct pg *pg, const struct pg_group *G,
 }
 
 /* Whether record x (domain did) is satisfied at this node. */
-static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct drec_in *x)
+static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct pgw_drec *x)
 {
     if (x->kind == DK_P2P) {
         if (x->b != pg->self)
@@ -579,7 +549,7 @@ static enum rec_verdict rec_ok(struct pg *pg, uint32_t did, const struct drec_in
     if (G->st == PG_GS_EXCLUDED)
         return rec_after_exit(pg, G, x);
     if (G->st == PG_GS_JOINING) /* it will owe the messages of its join view and later */
-        return G->dec.key != 0 && x->view <= G->view.view_id ? REC_OK : REC_WAIT;
+        return G->vw.dec.key != 0 && x->view <= G->view.view_id ? REC_OK : REC_WAIT;
     if (G->st != PG_GS_MEMBER)
         return REC_OK; /* a client: it owes nothing */
     if (G->view.view_id < x->view)
@@ -600,10 +570,10 @@ static enum rec_verdict recs_ok(struct pg *pg, uint32_t did, const uint8_t *dep,
         return REC_OK;
     struct pgw_in r = {.p = dep, .len = len, .ok = true};
     uint32_t n = pgw_in_var32(&r);
-    struct drec_in x;
+    struct pgw_drec x;
     enum rec_verdict worst = REC_OK;
     for (uint32_t i = 0; i < n && worst != REC_NEVER; i++) {
-        bool ok = rec_decode(&r, &x);
+        bool ok = pgw_drec_decode(&r, &x);
         assert(ok); /* validated when decoded */
         enum rec_verdict v = rec_ok(pg, did, &x);
         worst = v > worst ? v : worst;
@@ -629,6 +599,8 @@ static void count_delay(struct pg *pg, pg_gid gid)
 
 bool pg_dom_ready(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 {
+    assert(m->dep_len > 0); /* cbcast asks only then */
+    assert(g->st == PG_GS_MEMBER);
     enum rec_verdict v = recs_ok(pg, g->domain, m->dep, m->dep_len);
     if (v == REC_OK)
         return true;
@@ -649,7 +621,7 @@ bool pg_dom_ready(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 
 /* ---- merging ---- */
 
-static bool merge_rec(struct pg *pg, struct pg_domain *dm, const struct drec_in *x)
+static bool merge_rec(struct pg *pg, struct pg_domain *dm, const struct pgw_drec *x)
 {
     if (x->kind == DK_P2P && x->b == pg->self)
         return true; /* delivered (or lost) here already */
@@ -693,9 +665,9 @@ static bool merge_recs(struct pg *pg, uint32_t did, const uint8_t *dep, size_t l
         return false;
     struct pgw_in r = {.p = dep, .len = len, .ok = true};
     uint32_t n = pgw_in_var32(&r);
-    struct drec_in x;
+    struct pgw_drec x;
     for (uint32_t i = 0; i < n; i++) {
-        bool ok = rec_decode(&r, &x);
+        bool ok = pgw_drec_decode(&r, &x);
         assert(ok);
         if (!merge_rec(pg, dm, &x))
             return false;
@@ -705,6 +677,7 @@ static bool merge_recs(struct pg *pg, uint32_t did, const uint8_t *dep, size_t l
 
 bool pg_dom_merge_msg(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
 {
+    assert(m->dep_len == 0 || m->dep != NULL);
     if (merge_recs(pg, g->domain, m->dep, m->dep_len))
         return true;
     pg->stats.dom_full++;
@@ -715,6 +688,8 @@ bool pg_dom_merge_msg(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
 
 bool pg_dom_hold_install(struct pg *pg, struct pg_group *g)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(g->vw.committed); /* try_install */
     if (!pg_cb_dom_blocked(pg, g))
         return false;
     pg->stats.installs_held++;
@@ -761,7 +736,7 @@ bool pg_dom_kick(struct pg *pg)
  * application first. */
 static bool own_pending(const struct pg_group *h)
 {
-    return h->held.count > 0 || pg_ab_app_count(h, h->my_rank) < h->my_seq;
+    return h->held.count > 0 || pg_ab_app_count(h, h->my_rank) < h->cb.my_seq;
 }
 
 /* Whether h is a group this node was excluded from with own messages that
@@ -773,8 +748,8 @@ static bool own_lost(const struct pg_group *h)
 {
     if (h->st != PG_GS_EXCLUDED)
         return false;
-    return h->held_lost > 0 ||
-           (!h->left_clean && h->view.view_id != 0 && pg_ab_app_count(h, h->my_rank) < h->my_seq);
+    return h->vw.held_lost > 0 || (!h->vw.left_clean && h->view.view_id != 0 &&
+                                   pg_ab_app_count(h, h->my_rank) < h->cb.my_seq);
 }
 
 bool pg_dom_held_elsewhere(const struct pg *pg, uint32_t did, const struct pg_group *g)
@@ -851,7 +826,8 @@ static int p2p_send(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t
 
 int pg_p2p(struct pg *pg, pg_node_id to, const uint8_t *payload, size_t len, uint64_t *id)
 {
-    assert(pg && (payload || len == 0));
+    assert(pg);
+    assert((payload || len == 0));
     if (to == PG_NODE_NONE || to == pg->self)
         return PG_E_INVAL;
     if (len > pg->cfg.max_payload)
@@ -936,4 +912,28 @@ void pg_dom_on_p2p(struct pg *pg, pg_node_id from, const struct pg_wmsg *m)
                                             .buf = buf,
                                             .arrived_ns = pg_now(pg)};
     p2p_deliver_all(pg);
+}
+
+/* ---- cbcast's and the view layer's hooks ---- */
+
+/* An own DATA message went out: its base epoch, then the own entry. */
+static void dom_on_sent(struct pg *pg, struct pg_group *g, uint64_t epoch)
+{
+    assert(g->st == PG_GS_MEMBER);
+    assert(g->cb.my_seq > 0); /* the message is counted */
+    pg_dom_sent(pg, g, epoch);
+    pg_dom_note(pg, g, g->my_rank, g->cb.my_seq);
+}
+
+void pg_dom_register(struct pg *pg)
+{
+    struct pg_cb_hooks *h = &pg->cbh;
+    assert(h->n_reset < PG_HOOKS_MAX);
+    h->reset[h->n_reset++] = pg_dom_on_view;
+    h->dep_build = pg_dom_build;
+    h->dep_sent = dom_on_sent;
+    h->ready = pg_dom_ready;
+    h->pre_deliver = pg_dom_merge_msg;
+    h->noted = pg_dom_note;
+    pg->vh.hold_install = pg_dom_hold_install;
 }

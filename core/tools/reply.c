@@ -1,4 +1,4 @@
-/* core/reply.c: reply collection over pg.h (see reply.h). */
+/* core/tools/reply.c: reply collection over pg.h (see reply.h). */
 #include "reply.h"
 
 #include <assert.h>
@@ -73,7 +73,10 @@ static bool get_hdr(const uint8_t *p, size_t len, uint8_t kind, pg_node_id *requ
 
 struct rep *rep_new(const struct rep_config *cfg, pg_node_id self)
 {
-    assert(cfg && cfg->max_pending > 0 && cfg->max_reply_len > 0 && self != PG_NODE_NONE);
+    assert(cfg);
+    assert(cfg->max_pending > 0);
+    assert(cfg->max_reply_len > 0);
+    assert(self != PG_NODE_NONE);
     struct rep *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
@@ -125,7 +128,10 @@ static struct rep_pend *pend_find(struct rep *r, uint64_t id)
 int rep_start(struct rep *r, const struct pg_view *servers, enum rep_want want, uint32_t k,
               rep_done_fn fn, void *ctx, uint8_t hdr[REP_HDR_B], uint64_t *id)
 {
-    assert(r && servers && hdr && id);
+    assert(r);
+    assert(servers);
+    assert(hdr);
+    assert(id);
     uint32_t n = servers->n_members;
     if (!fn || n == 0 || (want != REP_ONE && want != REP_K && want != REP_ALL) ||
         (want == REP_K && (k == 0 || k > n)))
@@ -160,7 +166,8 @@ int rep_start(struct rep *r, const struct pg_view *servers, enum rep_want want, 
 
 bool rep_parse_request(const uint8_t *p, size_t len, struct rep_request *req)
 {
-    assert(req && (p || len == 0));
+    assert(req);
+    assert((p || len == 0));
     if (!get_hdr(p, len, REP_REQ, &req->requester, &req->id))
         return false;
     req->body = p + REP_HDR_B;
@@ -170,7 +177,9 @@ bool rep_parse_request(const uint8_t *p, size_t len, struct rep_request *req)
 
 void rep_reply_header(const struct rep_request *req, uint8_t hdr[REP_HDR_B])
 {
-    assert(req && hdr && req->requester != PG_NODE_NONE);
+    assert(req);
+    assert(hdr);
+    assert(req->requester != PG_NODE_NONE);
     put_hdr(hdr, REP_REP, req->requester, req->id);
 }
 
@@ -212,7 +221,8 @@ static int server_index(const struct rep_pend *p, pg_node_id id)
 
 bool rep_on_deliver(struct rep *r, pg_node_id from, const uint8_t *p, size_t len)
 {
-    assert(r && (p || len == 0));
+    assert(r);
+    assert((p || len == 0));
     pg_node_id requester;
     uint64_t id;
     if (!get_hdr(p, len, REP_REP, &requester, &id) || requester != r->self)
@@ -240,7 +250,8 @@ bool rep_on_deliver(struct rep *r, pg_node_id from, const uint8_t *p, size_t len
 
 void rep_on_view(struct rep *r, const struct pg_view *view, bool excluded)
 {
-    assert(r && view);
+    assert(r);
+    assert(view);
     for (uint32_t i = 0; i < r->cfg.max_pending; i++) {
         struct rep_pend *p = &r->pend[i];
         if (!p->used)

@@ -1,4 +1,4 @@
-/* core/env.h: the abstract world that core/ is compiled against.
+/* core/include/link/env.h: the abstract world that core/ is compiled against.
  *
  * Owns: the only channel between the protocol and anything outside it. The
  * core never reads a clock, never calls rand(), does no I/O and keeps no
@@ -16,12 +16,16 @@
 #include <stdint.h>
 
 /* A process incarnation. 0 is never a valid id. A restarted process gets a new id. */
-typedef uint32_t pg_node_id;
-#define PG_NODE_NONE 0u
+typedef uint32_t env_node_id;
+#define ENV_NODE_NONE 0u
+/* The same under the name the layers above have always used (419 uses in
+ * core/, sim/, tests/: renamed when those files are next rewritten). */
+typedef env_node_id pg_node_id;
+#define PG_NODE_NONE ENV_NODE_NONE
 
 /* Timer slots: each layer of a node owns one one-shot timer and re-arms it for
  * its earliest deadline. Setting a slot replaces its pending deadline. */
-enum pg_timer_slot {
+enum env_timer_slot {
     PG_TIMER_PHYS = 0,
     PG_TIMER_PG = 1,
     PG_TIMER_SLOTS = 4,
@@ -30,22 +34,22 @@ enum pg_timer_slot {
 
 /* Typed trace events that the core emits (diagnostics; the application-level
  * events of TRACE.md are written by whoever sits above the core's upcalls). */
-enum pg_trace_kind {
+enum env_trace_kind {
     PG_TR_SUSPECT = 1,   /* this node declared `peer` faulty (phys_monitor fired) */
     PG_TR_GARBLED = 2,   /* a malformed datagram from `peer` was dropped; detail says why */
     PG_TR_DROPPED = 3,   /* a well-formed but unusable datagram was dropped; detail says why */
     PG_TR_SOMETIMES = 4, /* an interesting situation was reached; detail names it */
 };
 
-struct pg_trace {
-    enum pg_trace_kind kind;
-    pg_node_id peer;    /* or PG_NODE_NONE */
+struct env_trace {
+    enum env_trace_kind kind;
+    env_node_id peer;   /* or ENV_NODE_NONE */
     uint32_t group;     /* or 0 */
     uint64_t value;     /* kind-specific */
     const char *detail; /* static string, or NULL */
 };
 
-struct pg_env {
+struct env {
     void *ctx; /* passed back to every callback */
 
     /* Current time in integer nanoseconds; never decreases. */
@@ -59,14 +63,14 @@ struct pg_env {
 
     /* Sends an unreliable datagram: it may be lost, duplicated, delayed or
      * reordered. The env copies `buf` before returning. */
-    void (*send)(void *ctx, pg_node_id to, const uint8_t *buf, size_t len);
+    void (*send)(void *ctx, env_node_id to, const uint8_t *buf, size_t len);
 
     /* The next 64-bit draw of this node's seeded pseudo-random stream
      * (reproducible for a given seed; the core's only source of chance). */
     uint64_t (*draw_u64)(void *ctx);
 
     /* Records a typed trace event. May be NULL (events are discarded). */
-    void (*trace)(void *ctx, const struct pg_trace *ev);
+    void (*trace)(void *ctx, const struct env_trace *ev);
 };
 
 #endif

@@ -1,4 +1,4 @@
-/* core/pg.h: the process-group layer, the paper's Table 1 (sections 3.1, 3.2, 5).
+/* core/include/group/pg.h: the process-group layer, the paper's Table 1 (sections 3.1, 3.2, 5).
  *
  * Owns: virtually synchronous process groups of one node: views (member and
  * client lists, view ids), atomic view changes run by the coordinator (the
@@ -341,7 +341,7 @@ typedef void (*pg_flush_fn)(void *ctx, pg_gid gid);
 /* Allocates the group layer of node `self` over `ph` (both must outlive it).
  * Precondition: cfg within the caps, self != PG_NODE_NONE. NULL only if
  * allocation fails. */
-struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
+struct pg *pg_new(const struct env *env, struct phys *ph, pg_node_id self,
                   const struct pg_config *cfg);
 void pg_free(struct pg *pg);
 
@@ -489,8 +489,14 @@ int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view);
  * PG_E_TOOBIG, PG_E_FULL (held queue, own unstable messages, phys window),
  * PG_E_BUSY (a message to another group of the domain is held for a flush:
  * see set_dflt_domain). */
-int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
-           uint32_t *view_id);
+int pg_cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
+              uint32_t *view_id);
+/* Table 1's name for pg_cbcast. */
+static inline int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len,
+                         uint64_t *cbid, uint32_t *view_id)
+{
+    return pg_cbcast(pg, gid, payload, len, cbid, view_id);
+}
 
 /* Causal abcast (paper section 3.2: "a causal abcast protocol can be built
  * over cbcast"). Multicasts `payload` to the members of `gid`; every member
@@ -534,8 +540,14 @@ int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64
  * PG_E_NOTMEMBER, PG_E_CRASHED, PG_E_TOOBIG, PG_E_FULL (own abcasts not yet
  * delivered >= cfg.max_abcast_unordered, held queue, own unstable messages,
  * phys window). */
-int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
-           uint32_t *view_id);
+int pg_abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+              uint32_t *view_id);
+/* Table 1's name for pg_abcast. */
+static inline int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len,
+                         uint64_t *id, uint32_t *view_id)
+{
+    return pg_abcast(pg, gid, payload, len, id, view_id);
+}
 
 /* The member that holds the abcast token of `gid` as this node knows it
  * (PG_NODE_NONE while a pass is in flight to another member). Errors as
@@ -566,7 +578,12 @@ int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx);
  * member must place it in the same domain), and so do the p2p messages sent
  * afterwards. Causality is enforced only between the groups (and p2p
  * messages) of one domain: see pg_domain.c's protocol below. */
-uint32_t set_dflt_domain(struct pg *pg, uint32_t did);
+uint32_t pg_set_dflt_domain(struct pg *pg, uint32_t did);
+/* Table 1's name for pg_set_dflt_domain. */
+static inline uint32_t set_dflt_domain(struct pg *pg, uint32_t did)
+{
+    return pg_set_dflt_domain(pg, did);
+}
 
 /* The causality domain of `gid` at this node. PG_E_NOGROUP. */
 int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did);

@@ -1,4 +1,4 @@
-/* core/pg_state.c: state transfer to a joining member (paper sections 2.3
+/* core/group/pg_state.c: state transfer to a joining member (paper sections 2.3
  * and 4: "a process that joins gets the application state from an existing
  * member"). See pg_state in pg.h for the API and the protocol.
  *
@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_state.h"
 
 struct pg_xfer {
     pg_state_encode_fn enc;
@@ -97,7 +97,8 @@ void pg_state_snapshot(struct pg *pg, struct pg_group *g, const struct pg_prop *
     if (!x->snap)
         x->snap = malloc(cap ? cap : 1);
     int rc = x->snap ? x->enc(x->ctx, g->gid, x->snap, cap) : PG_E_FULL;
-    assert(rc >= -127 && (rc < 0 || (uint32_t)rc <= cap)); /* encode keeps within cap */
+    assert(rc >= -127);
+    assert((rc < 0 || (uint32_t)rc <= cap)); /* encode keeps within cap */
     x->snap_err = rc < 0 ? rc : PG_OK;
     x->snap_len = rc < 0 ? 0 : (uint32_t)rc;
     x->snap_view = g->view.view_id + 1;
@@ -133,7 +134,7 @@ static bool state_pending(const struct pg_group *g, const struct pg_xfer *x)
 {
     for (uint32_t i = 0; i < x->n_to; i++) {
         int j = pg_rank_of(g->view.members, g->view.n_members, x->to[i]);
-        if (j >= 0 && !pg_rs_has(&g->heard, (uint32_t)j) && !pg_rs_has(&g->dead, (uint32_t)j))
+        if (j >= 0 && !pg_rs_has(&g->vw.heard, (uint32_t)j) && !pg_rs_has(&g->vw.dead, (uint32_t)j))
             return true;
     }
     return false;
@@ -146,9 +147,10 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
         pg_sometimes(pg, g->gid, PG_ST_XFER_VIEW, "view change during a state transfer");
     if (!x || x->snap_view != g->view.view_id || x->snap_sent)
         return;
-    assert(g->st == PG_GS_MEMBER && x->n_to > 0);
+    assert(g->st == PG_GS_MEMBER);
+    assert(x->n_to > 0);
     uint32_t r = 0;
-    while (pg_rs_has(&g->dead, r) || pg_rank_of(x->to, x->n_to, g->view.members[r]) >= 0)
+    while (pg_rs_has(&g->vw.dead, r) || pg_rank_of(x->to, x->n_to, g->view.members[r]) >= 0)
         r++; /* stops at my rank at the latest: this node is an old member it hears */
     assert(r <= g->my_rank);
     if (r != g->my_rank)
@@ -156,8 +158,9 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
     x->snap_sent = true;
     for (uint32_t i = 0; i < x->n_to && g->st == PG_GS_MEMBER; i++) {
         int j = pg_rank_of(g->view.members, g->view.n_members, x->to[i]);
-        assert(j >= 0 && (uint32_t)j != g->my_rank);
-        if (!pg_rs_has(&g->heard, (uint32_t)j) && !pg_rs_has(&g->dead, (uint32_t)j))
+        assert(j >= 0);
+        assert((uint32_t)j != g->my_rank);
+        if (!pg_rs_has(&g->vw.heard, (uint32_t)j) && !pg_rs_has(&g->vw.dead, (uint32_t)j))
             state_send(pg, g, x, x->to[i]);
     }
 }
@@ -170,14 +173,15 @@ void pg_state_provide(struct pg *pg, struct pg_group *g)
 static void state_fail(struct pg *pg, struct pg_group *g, int err, bool tell)
 {
     struct pg_xfer *x = g->xfer;
-    assert(g->st == PG_GS_JOINING && err < 0);
+    assert(g->st == PG_GS_JOINING);
+    assert(err < 0);
     x->due_ns = PG_TIMER_NEVER;
     pg->stats.state_failed++;
     if (tell)
         (void)x->dec(x->ctx, g->gid, g->view.view_id + 1, err, NULL, 0);
-    for (uint32_t i = 0; i < g->dec.n_members; i++)
-        if (g->dec.members[i] != pg->self)
-            (void)phys_add(pg->ph, g->gid, g->dec.members[i]);
+    for (uint32_t i = 0; i < g->vw.dec.n_members; i++)
+        if (g->vw.dec.members[i] != pg->self)
+            (void)phys_add(pg->ph, g->gid, g->vw.dec.members[i]);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
@@ -226,7 +230,7 @@ static void state_complete(struct pg *pg, struct pg_group *g)
 void pg_state_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)
 {
     struct pg_xfer *x = g->xfer;
-    if (g->st != PG_GS_JOINING || !x || !x->dec || g->dec.key == 0 ||
+    if (g->st != PG_GS_JOINING || !x || !x->dec || g->vw.dec.key == 0 ||
         m->view_id != g->view.view_id + 1 || x->done_view == m->view_id ||
         !chunk_fits(x, from, m)) {
         pg->stats.stale_dropped++; /* a backup's copy, or not for this join */
@@ -246,7 +250,8 @@ void pg_state_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, const s
         state_fail(pg, g, PG_E_FULL, true);
         return;
     }
-    assert(x->got + m->len <= x->total && x->total <= pg->cfg.max_state_bytes);
+    assert(x->got + m->len <= x->total);
+    assert(x->total <= pg->cfg.max_state_bytes);
     if (m->len)
         memcpy(x->buf + x->got, m->payload, m->len);
     x->got += (uint32_t)m->len;
@@ -264,4 +269,13 @@ void pg_state_tick(struct pg *pg, struct pg_group *g, int64_t now_ns)
 {
     if (pg_state_due(g) <= now_ns)
         state_fail(pg, g, PG_E_TIMEOUT, true);
+}
+
+/* ---- the view layer's hooks ---- */
+
+void pg_state_register(struct pg *pg)
+{
+    pg->vh.check = pg_state_provide;
+    pg->vh.snapshot = pg_state_snapshot;
+    pg->vh.joiner_ready = pg_state_joiner_ready;
 }

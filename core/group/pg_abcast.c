@@ -1,4 +1,4 @@
-/* core/pg_abcast.c: causal abcast over cbcast (paper section 3.2: "such a
+/* core/group/pg_abcast.c: causal abcast over cbcast (paper section 3.2: "such a
  * causal abcast protocol can be built over cbcast"). See abcast() in pg.h.
  *
  * Owns: per group and view, the application-delivery queue that sits between
@@ -70,7 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_abcast.h"
 
 #define AB_NONE UINT32_MAX
 
@@ -154,7 +154,8 @@ void pg_ab_ext_load(struct pg_wmsg *w, const struct pg_msg *pm)
     w->ord_start = x[1];
     w->n_ord = x[2];
     w->safe_pos = x[3];
-    assert(w->n_ord <= PG_ORDER_MAX && (w->n_ord > 0) == ((pm->ab & PG_AB_ORDER) != 0));
+    assert(w->n_ord <= PG_ORDER_MAX);
+    assert((w->n_ord > 0) == ((pm->ab & PG_AB_ORDER) != 0));
     assert((w->safe_pos > 0) == ((pm->ab & PG_AB_SAFE) != 0));
     for (uint32_t i = 0; i < w->n_ord; i++) {
         w->ord_rank[i] = (uint8_t)x[4 + 2 * i];
@@ -206,7 +207,9 @@ void pg_ab_reset(struct pg *pg, struct pg_group *g)
 {
     (void)pg;
     struct pg_ab *ab = g->ab;
-    assert(ab && g->view.n_members >= 1 && g->view.n_members <= PG_CAP);
+    assert(ab);
+    assert(g->view.n_members >= 1);
+    assert(g->view.n_members <= PG_CAP);
     ab_clear(ab);
     memset(ab, 0, sizeof *ab);
     ab->n = g->view.n_members;
@@ -238,7 +241,8 @@ static struct pg_ab_ent *ab_find(const struct pg_ab *ab, uint32_t rank, uint32_t
  * its record lost everywhere, used to). */
 static void ab_carrier_push(struct pg_ab *ab, uint32_t last, uint32_t rank, uint32_t seq)
 {
-    assert(last > ab->counted && rank < ab->n);
+    assert(last > ab->counted);
+    assert(rank < ab->n);
     if (ab->n_carriers == AB_CARRIERS) { /* full: the newest replaces the last one (a
                                             majority that delivered it delivered the last) */
         ab->carriers[AB_CARRIERS - 1] = (struct pg_ab_carrier){last, seq, (uint8_t)rank};
@@ -251,7 +255,8 @@ static void ab_carrier_push(struct pg_ab *ab, uint32_t last, uint32_t rank, uint
  * are done (a later holder counts from there). */
 static void ab_safe_to(struct pg_ab *ab, uint32_t pos)
 {
-    assert(pos > ab->safe && pos <= ab->published);
+    assert(pos > ab->safe);
+    assert(pos <= ab->published);
     uint32_t k = 0;
     while (k < ab->n_carriers && ab->carriers[k].last <= pos)
         k++;
@@ -273,7 +278,8 @@ static bool ab_count(const struct pg_group *g, struct pg_ab *ab)
         return false;
     memmove(ab->carriers, ab->carriers + k, (ab->n_carriers - k) * sizeof *ab->carriers);
     ab->n_carriers -= k;
-    assert(ab->counted <= ab->published && ab->counted > ab->announced);
+    assert(ab->counted <= ab->published);
+    assert(ab->counted > ab->announced);
     return true;
 }
 
@@ -283,7 +289,9 @@ static bool ab_count(const struct pg_group *g, struct pg_ab *ab)
 static void ab_assign(struct pg *pg, struct pg_group *g, struct pg_ab_ent *e)
 {
     struct pg_ab *ab = g->ab;
-    assert(ab->holder == g->my_rank && e->pos == 0 && (e->ab & PG_AB_ABCAST));
+    assert(ab->holder == g->my_rank);
+    assert(e->pos == 0);
+    assert((e->ab & PG_AB_ABCAST));
     e->pos = ++ab->assigned;
     if (e->rank == g->my_rank) {
         ab->streak = 0;
@@ -350,7 +358,7 @@ void pg_ab_build(const struct pg *pg, const struct pg_group *g, struct pg_wmsg *
     }
     if (own) {
         m->ord_rank[k] = (uint8_t)g->my_rank;
-        m->ord_seq[k++] = g->my_seq + 1;
+        m->ord_seq[k++] = g->cb.my_seq + 1;
     }
     if (k > 0) {
         m->ab |= PG_AB_ORDER;
@@ -372,16 +380,19 @@ void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
     struct pg_ab *ab = g->ab;
     ab->ack_due = false; /* the message carries this node's delivered VT */
     if (m->ab & PG_AB_SAFE) {
-        assert(ab->holder == g->my_rank && m->safe_pos > ab->announced);
-        assert(m->safe_pos <= ab->counted && ab->safe <= ab->announced);
+        assert(ab->holder == g->my_rank);
+        assert(m->safe_pos > ab->announced);
+        assert(m->safe_pos <= ab->counted);
+        assert(ab->safe <= ab->announced);
         ab->announced = m->safe_pos; /* handed over after the send (pg_ab_publish) */
     }
     if (m->ab & PG_AB_ORDER) {
-        assert(ab->holder == g->my_rank && m->ord_start == ab->published + 1);
+        assert(ab->holder == g->my_rank);
+        assert(m->ord_start == ab->published + 1);
         ab->published += m->n_ord;
         if (ab->published > ab->assigned) /* the sender's own entry */
             ab->assigned = ab->published;
-        ab_carrier_push(ab, ab->published, g->my_rank, g->my_seq);
+        ab_carrier_push(ab, ab->published, g->my_rank, g->cb.my_seq);
         pg->stats.order_records_sent++;
     }
     if (m->ab & PG_AB_NOAPP)
@@ -392,7 +403,8 @@ void pg_ab_sent(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
         ab->pass_to = AB_NONE;
     }
     if (m->ab & PG_AB_TOKEN) {
-        assert(ab->published == ab->assigned && m->token_to != g->my_rank);
+        assert(ab->published == ab->assigned);
+        assert(m->token_to != g->my_rank);
         ab->holder = m->token_to;
         ab->pass_to = AB_NONE;
         ab->streak = 0;
@@ -513,11 +525,12 @@ static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t se
 {
     g->ab->app_vt[j]++;
     assert(g->ab->app_vt[j] == seq);
-    if (ab_flags & PG_AB_CX) /* a diffusion or a client's message (pg_client.c) */
-        pg_cl_deliver(pg, g, j, seq, payload, len);
-    else if (!(ab_flags & PG_AB_NOAPP) && g->entry)
+    if (ab_flags & PG_AB_CX) { /* a diffusion or a client's message (pg_client.c) */
+        if (pg->ab_cx)
+            pg->ab_cx(pg, g, j, seq, payload, len);
+    } else if (!(ab_flags & PG_AB_NOAPP) && g->entry)
         g->entry(g->entry_ctx, g->gid, g->view.view_id, g->view.members[j], payload, len);
-    if (j == g->my_rank && g->fpending && g->st == PG_GS_MEMBER)
+    if (j == g->my_rank && g->cb.fpending && g->st == PG_GS_MEMBER)
         pg_cb_check_flush(pg, g); /* a pg_flush waits for its own messages here first */
 }
 
@@ -608,7 +621,8 @@ void pg_ab_on_deliver(struct pg *pg, struct pg_group *g, const struct pg_msg *m)
 {
     struct pg_ab *ab = g->ab;
     uint32_t j = m->sender;
-    assert(ab->n == g->view.n_members && j < ab->n);
+    assert(ab->n == g->view.n_members);
+    assert(j < ab->n);
     if (ab->count == 0 && !(m->ab & PG_AB_ABCAST)) { /* nothing waits: straight through */
         if ((m->ab & (PG_AB_ORDER | PG_AB_TOKEN | PG_AB_SAFE)) && !ab_apply(pg, g, j, m)) {
             pg->stats.malformed_dropped++;
@@ -681,7 +695,7 @@ void pg_ab_finish_view(struct pg *pg, struct pg_group *g)
         e->pos = ++ab->assigned;
         pg->stats.abcast_flush_ordered++;
         pg_sometimes(pg, g->gid, PG_ST_AB_FLUSH, "abcast without an order at a view change");
-        if (pg_rank_of(g->dec.members, g->dec.n_members, g->view.members[ab->holder]) < 0)
+        if (pg_rank_of(g->vw.dec.members, g->vw.dec.n_members, g->view.members[ab->holder]) < 0)
             pg_sometimes(pg, g->gid, PG_ST_AB_HOLDER, "token holder failed with unordered abcasts");
     }
     /* the flush gave every survivor the same */
@@ -690,4 +704,24 @@ void pg_ab_finish_view(struct pg *pg, struct pg_group *g)
     uint32_t view_id = g->view.view_id;
     ab_release(pg, g);
     assert(g->st != PG_GS_MEMBER || g->view.view_id != view_id || ab->count == 0);
+}
+
+/* ---- cbcast's hooks (pg_cbcast.c) ---- */
+
+void pg_ab_register(struct pg *pg)
+{
+    struct pg_cb_hooks *h = &pg->cbh;
+    assert(h->n_reset < PG_HOOKS_MAX);
+    h->ext_words = pg_ab_ext_words;
+    h->ext_save = pg_ab_ext_save;
+    h->ext_load = pg_ab_ext_load;
+    h->ext_valid = pg_ab_valid;
+    h->reset[h->n_reset++] = pg_ab_reset;
+    h->build = pg_ab_build;
+    h->sent = pg_ab_sent;
+    h->acks_changed = pg_ab_acks_changed;
+    h->app_count = pg_ab_app_count;
+    h->deliver = pg_ab_on_deliver;
+    h->pass_end = pg_ab_publish;
+    h->finish = pg_ab_finish_view;
 }

@@ -1,4 +1,4 @@
-/* core/err.h: the one enum of operating errors that every pgroup layer returns.
+/* core/include/link/err.h: the one enum of operating errors that every pgroup layer returns.
  *
  * Owns: the error codes and their message strings. Programmer errors (a
  * violated precondition) are assert()s, never codes. Every public call in
@@ -7,7 +7,7 @@
 #ifndef PG_ERR_H
 #define PG_ERR_H
 
-enum pg_err {
+enum pgerr {
     PG_OK = 0,
     PG_E_NOGROUP = -1,   /* unknown group id */
     PG_E_NOTMEMBER = -2, /* the caller (or the named pid) is not a member */
@@ -23,6 +23,6 @@ enum pg_err {
 };
 
 /* Returns a static, human-readable message for `err` (never NULL). */
-const char *pg_strerror(int err);
+const char *pgerr_str(int err);
 
 #endif

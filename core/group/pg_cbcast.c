@@ -1,5 +1,5 @@
-/* core/pg_cbcast.c: cbcast with vector timestamps [BSS91], stability and
- * pg_flush (paper sections 3.2 and 5). See pg.h and pg_internal.h.
+/* core/group/pg_cbcast.c: cbcast with vector timestamps [BSS91], stability and
+ * pg_flush (paper sections 3.2 and 5). See pg.h and pg_cbcast.h.
  *
  * VT(p)[k] counts the messages of rank k that p delivered in the current
  * view; a message m from j carries VT(m) = VT(j) at send with VT(m)[j] = its
@@ -13,13 +13,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_cbcast.h"
 
 /* Row r of a [stride][stride] matrix of g (last_vt, ack). */
 static uint32_t *row(const struct pg_group *g, uint32_t *mat, uint32_t r)
 {
-    assert(r < g->stride);
-    return mat + (size_t)r * g->stride;
+    assert(r < g->cb.stride);
+    return mat + (size_t)r * g->cb.stride;
+}
+
+/* The hooks of the per-message path are called without a NULL test: every
+ * one is registered at pg_new (pg_cb_hooks_complete). */
+static uint32_t app_count(const struct pg *pg, const struct pg_group *g, uint32_t rank)
+{
+    return pg->cbh.app_count(g, rank);
+}
+
+static void acks_changed(struct pg *pg, struct pg_group *g)
+{
+    pg->cbh.acks_changed(pg, g);
+}
+
+static bool ext_valid(const struct pg *pg, const struct pg_group *g, const struct pg_wmsg *m)
+{
+    return pg->cbh.ext_valid(g, m);
 }
 
 /* The size class of a block of `size` bytes: the least c with MIN << c >= size. */
@@ -38,7 +55,8 @@ static struct pg_msg *msg_alloc(struct pg *pg, size_t size)
     struct pg_msg_cache *mc = &pg->msg_cache;
     struct pg_msg *m = mc->free[c];
     if (m) {
-        assert(mc->n_free[c] > 0 && m->size_class == c);
+        assert(mc->n_free[c] > 0);
+        assert(m->size_class == c);
         mc->free[c] = m->next;
         mc->n_free[c]--;
     } else if (!(m = malloc((size_t)PG_MSG_BLOCK_MIN << c))) {
@@ -79,7 +97,7 @@ void pg_msg_cache_drain(struct pg *pg)
 static struct pg_msg *msg_new(struct pg *pg, uint32_t n, const uint32_t *vt,
                               const struct pg_wmsg *w)
 {
-    uint32_t x = pg_ab_ext_words(w);
+    uint32_t x = pg->cbh.ext_words(w);
     struct pg_msg *m = msg_alloc(pg, sizeof *m + (n + x) * sizeof(uint32_t) + w->len + w->dep_len);
     if (!m)
         return NULL;
@@ -94,7 +112,7 @@ static struct pg_msg *msg_new(struct pg *pg, uint32_t n, const uint32_t *vt,
     if (w->dep_len)
         memcpy(m->dep, w->dep, w->dep_len);
     m->len = (uint32_t)w->len;
-    pg_ab_ext_save(m, w);
+    pg->cbh.ext_save(m, w);
     return m;
 }
 
@@ -147,51 +165,53 @@ static void store_insert(struct pg_store *s, struct pg_msg *nm)
 
 void pg_cb_reset(struct pg *pg, struct pg_group *g, uint32_t view_id, uint32_t n)
 {
-    assert(n >= 1 && n <= g->stride && g->stride <= PG_CAP);
-    if (g->cur.view_id != 0 && g->cur.view_id < view_id) { /* keep the old view's final VT */
-        struct pg_fin *f = &g->fin[g->fin_next++ % PG_FIN_VIEWS];
-        f->view = g->cur.view_id;
-        f->n = g->cur.n;
-        memcpy(f->vt, g->vt, f->n * sizeof(uint32_t));
+    assert(n >= 1);
+    assert(n <= g->cb.stride);
+    assert(g->cb.stride <= PG_CAP);
+    if (g->cb.cur.view_id != 0 && g->cb.cur.view_id < view_id) { /* keep the old view's final VT */
+        struct pg_fin *f = &g->cb.fin[g->cb.fin_next++ % PG_FIN_VIEWS];
+        f->view = g->cb.cur.view_id;
+        f->n = g->cb.cur.n;
+        memcpy(f->vt, g->cb.vt, f->n * sizeof(uint32_t));
     }
-    pg_store_clear(pg, &g->prev);
-    g->prev = g->cur;
-    memset(&g->cur, 0, sizeof g->cur);
-    g->cur.view_id = view_id;
-    g->cur.n = n;
-    memset(g->vt, 0, sizeof g->vt);
-    memset(g->sent_vt, 0, sizeof g->sent_vt);
-    memset(g->stable, 0, sizeof g->stable);
-    g->stable_dirty = false;
-    g->since_compute = 0;
-    memset(g->adv, 0, sizeof g->adv);
-    memset(g->ann_sent, 0, sizeof g->ann_sent);
-    memset(g->last_vt, 0, sizeof(uint32_t) * g->stride * g->stride);
-    memset(g->ack, 0, sizeof(uint32_t) * g->stride * g->stride);
-    pg_ab_reset(pg, g);
-    pg_dom_on_view(pg, g);
-    g->my_seq = 0;
-    g->heard = pg_rs_none();
-    g->adv_dirty = true; /* tell the coordinator we installed (pg_cb_stable_tick) */
-    g->ann_dirty = g->release_due = false;
-    g->stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
+    pg_store_clear(pg, &g->cb.prev);
+    g->cb.prev = g->cb.cur;
+    memset(&g->cb.cur, 0, sizeof g->cb.cur);
+    g->cb.cur.view_id = view_id;
+    g->cb.cur.n = n;
+    memset(g->cb.vt, 0, sizeof g->cb.vt);
+    memset(g->cb.sent_vt, 0, sizeof g->cb.sent_vt);
+    memset(g->cb.stable, 0, sizeof g->cb.stable);
+    g->cb.stable_dirty = false;
+    g->cb.since_compute = 0;
+    memset(g->cb.adv, 0, sizeof g->cb.adv);
+    memset(g->cb.ann_sent, 0, sizeof g->cb.ann_sent);
+    memset(g->cb.last_vt, 0, sizeof(uint32_t) * g->cb.stride * g->cb.stride);
+    memset(g->cb.ack, 0, sizeof(uint32_t) * g->cb.stride * g->cb.stride);
+    for (uint32_t i = 0; i < pg->cbh.n_reset; i++)
+        pg->cbh.reset[i](pg, g); /* abcast, domains */
+    g->cb.my_seq = 0;
+    g->vw.heard = pg_rs_none();
+    g->cb.adv_dirty = true; /* tell the coordinator we installed (pg_cb_stable_tick) */
+    g->cb.ann_dirty = g->cb.release_due = false;
+    g->cb.stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
 }
 
 bool pg_cb_majority_has(const struct pg_group *g, uint32_t j, uint32_t seq)
 {
     uint32_t n = g->view.n_members, have = 0;
     assert(j < n);
-    if (g->stable[j] >= seq)
+    if (g->cb.stable[j] >= seq)
         return true;
     for (uint32_t r = 0; r < n; r++)
-        have += (r == g->my_rank ? g->vt[j] : row(g, g->ack, r)[j]) >= seq;
+        have += (r == g->my_rank ? g->cb.vt[j] : row(g, g->cb.ack, r)[j]) >= seq;
     return have * 2 > n;
 }
 
 uint32_t pg_cb_unstable_own(const struct pg_group *g)
 {
-    assert(g->my_seq >= g->stable[g->my_rank]);
-    return g->my_seq - g->stable[g->my_rank];
+    assert(g->cb.my_seq >= g->cb.stable[g->my_rank]);
+    return g->cb.my_seq - g->cb.stable[g->my_rank];
 }
 
 /* Builds the DATA message for the next own message (not yet committed),
@@ -200,15 +220,15 @@ uint32_t pg_cb_unstable_own(const struct pg_group *g)
 static void data_build(const struct pg_group *g, bool compress, struct pg_wmsg *m, uint32_t *full)
 {
     uint32_t n = g->view.n_members, me = g->my_rank;
-    memcpy(full, g->vt, n * sizeof(uint32_t));
-    full[me] = g->my_seq + 1;
+    memcpy(full, g->cb.vt, n * sizeof(uint32_t));
+    full[me] = g->cb.my_seq + 1;
     memset(m, 0, sizeof *m);
     m->type = PG_MT_DATA;
     m->view_id = g->view.view_id;
     m->rank = (uint8_t)me;
     for (uint32_t k = 0; k < n; k++) {
-        assert(full[k] >= g->sent_vt[k]); /* VT monotonic */
-        if (k == me || !compress || full[k] != g->sent_vt[k]) {
+        assert(full[k] >= g->cb.sent_vt[k]); /* VT monotonic */
+        if (k == me || !compress || full[k] != g->cb.sent_vt[k]) {
             m->vt_rank[m->n_vt] = (uint8_t)k;
             m->vt[m->n_vt++] = full[k];
         }
@@ -220,17 +240,18 @@ static void data_build(const struct pg_group *g, bool compress, struct pg_wmsg *
 int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len, bool may_queue,
                   uint8_t ab)
 {
-    assert(g->st == PG_GS_MEMBER && len <= pg->cfg.max_payload);
+    assert(g->st == PG_GS_MEMBER);
+    assert(len <= pg->cfg.max_payload);
     uint32_t full[PG_CAP];
     struct pg_wmsg m;
     data_build(g, pg->cfg.vt_compress, &m, full);
     m.payload = p;
     m.len = len;
     m.ab = ab;
-    pg_ab_build(pg, g, &m);
+    pg->cbh.build(pg, g, &m);
     uint8_t buf[PHYS_MAX_PAYLOAD], dep[PHYS_MAX_PAYLOAD];
-    uint64_t dom_epoch;
-    m.dep_len = pg_dom_build(pg, g, dep, sizeof dep - len, &dom_epoch);
+    uint64_t dom_epoch = 0;
+    m.dep_len = pg->cbh.dep_build(pg, g, dep, sizeof dep - len, &dom_epoch);
     m.dep = dep;
     if (m.dep_len == SIZE_MAX)
         return PG_E_TOOBIG; /* the cross-group timestamps do not fit with this payload */
@@ -249,17 +270,16 @@ int pg_cb_send_ex(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t le
         if (rc != PG_OK)
             return rc;
     }
-    g->my_seq++;
-    g->ever_sent = true;
-    pg_dom_sent(pg, g, dom_epoch);
-    pg_dom_note(pg, g, g->my_rank, g->my_seq);
+    g->cb.my_seq++;
+    g->cb.ever_sent = true;
+    pg->cbh.dep_sent(pg, g, dom_epoch);
     pg->stats.dom_header_bytes += m.dep_len;
-    memcpy(g->sent_vt, full, g->view.n_members * sizeof(uint32_t));
-    memcpy(g->adv, full, g->view.n_members * sizeof(uint32_t));
-    g->adv_dirty = false;
+    memcpy(g->cb.sent_vt, full, g->view.n_members * sizeof(uint32_t));
+    memcpy(g->cb.adv, full, g->view.n_members * sizeof(uint32_t));
+    g->cb.adv_dirty = false;
     pg->stats.data_sent++;
     pg->stats.header_bytes += n - len;
-    pg_ab_sent(pg, g, &m);
+    pg->cbh.sent(pg, g, &m);
     if (may_queue)
         return pg_send(pg, g, &m);
     return PG_OK;
@@ -270,7 +290,7 @@ static void stable_release(struct pg *pg, struct pg_group *g);
 
 int pg_cb_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len)
 {
-    if (pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own && g->stable_dirty) {
+    if (pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own && g->cb.stable_dirty) {
         (void)stable_compute(g);
         stable_release(pg, g);
     }
@@ -285,10 +305,10 @@ int pg_cb_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len)
  * member of the view) and schedules their release. */
 static void stable_raise(struct pg_group *g, uint32_t k, uint32_t s)
 {
-    assert(s <= g->vt[k]); /* delivered here too */
-    if (s > g->stable[k]) {
-        g->stable[k] = s;
-        g->release_due = true;
+    assert(s <= g->cb.vt[k]); /* delivered here too */
+    if (s > g->cb.stable[k]) {
+        g->cb.stable[k] = s;
+        g->cb.release_due = true;
     }
 }
 
@@ -296,10 +316,10 @@ static void stable_raise(struct pg_group *g, uint32_t k, uint32_t s)
  * Stability is computed from the rows later, in batches (stable_compute). */
 static void ack_merge(struct pg_group *g, uint32_t r, const uint32_t *v)
 {
-    uint32_t *a = row(g, g->ack, r);
+    uint32_t *a = row(g, g->cb.ack, r);
     for (uint32_t k = 0; k < g->view.n_members; k++)
         a[k] = v[k] > a[k] ? v[k] : a[k];
-    g->stable_dirty = true;
+    g->cb.stable_dirty = true;
 }
 
 /* stable[k] = min over the rows of column k (section 3.2: delivered by every
@@ -311,18 +331,18 @@ static bool stable_compute(struct pg_group *g)
 {
     uint32_t n = g->view.n_members;
     bool advanced = false;
-    g->stable_dirty = false;
-    g->since_compute = 0;
+    g->cb.stable_dirty = false;
+    g->cb.since_compute = 0;
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t s = g->vt[k];
-        for (uint32_t r = 0; r < n && s > g->stable[k]; r++) {
-            uint32_t v = row(g, g->ack, r)[k];
+        uint32_t s = g->cb.vt[k];
+        for (uint32_t r = 0; r < n && s > g->cb.stable[k]; r++) {
+            uint32_t v = row(g, g->cb.ack, r)[k];
             s = v < s ? v : s;
         }
         /* below stable[k] only where the coordinator announced more (on_stable_vector) */
-        s = s > g->stable[k] ? s : g->stable[k];
-        assert(s <= g->vt[k]);
-        advanced |= s > g->stable[k];
+        s = s > g->cb.stable[k] ? s : g->cb.stable[k];
+        assert(s <= g->cb.vt[k]);
+        advanced |= s > g->cb.stable[k];
         stable_raise(g, k, s);
     }
     return advanced;
@@ -333,24 +353,24 @@ static bool stable_compute(struct pg_group *g)
  * the unstable limit). */
 static bool stable_due(const struct pg *pg, const struct pg_group *g)
 {
-    return g->stable_dirty && (g->since_compute >= g->view.n_members || g->fpending ||
-                               2 * pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own);
+    return g->cb.stable_dirty && (g->cb.since_compute >= g->view.n_members || g->cb.fpending ||
+                                  2 * pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own);
 }
 
 /* Releases stable messages: delivered by every member (section 3.2). */
 static void stable_release(struct pg *pg, struct pg_group *g)
 {
-    if (!g->release_due)
+    if (!g->cb.release_due)
         return;
-    g->release_due = false;
+    g->cb.release_due = false;
     for (uint32_t k = 0; k < g->view.n_members; k++) {
-        while (g->cur.head[k] && g->cur.head[k]->seq <= g->stable[k]) {
-            struct pg_msg *m = g->cur.head[k];
+        while (g->cb.cur.head[k] && g->cb.cur.head[k]->seq <= g->cb.stable[k]) {
+            struct pg_msg *m = g->cb.cur.head[k];
             assert(m->delivered);
-            g->cur.head[k] = m->next;
-            if (g->cur.last_dl[k] == m)
-                g->cur.last_dl[k] = NULL;
-            g->cur.count--;
+            g->cb.cur.head[k] = m->next;
+            if (g->cb.cur.last_dl[k] == m)
+                g->cb.cur.last_dl[k] = NULL;
+            g->cb.cur.count--;
             pg->stats.stable_released++;
             pg_msg_free(pg, m);
         }
@@ -372,48 +392,48 @@ static void stable_release(struct pg *pg, struct pg_group *g)
  * messages just sent, else a carrier without payload (PG_AB_NOAPP). */
 void pg_cb_check_flush(struct pg *pg, struct pg_group *g)
 {
-    if (!g->fpending || g->st != PG_GS_MEMBER)
+    if (!g->cb.fpending || g->st != PG_GS_MEMBER)
         return;
-    if (g->view.view_id > g->f_view) {
-        if (g->my_seq == 0 &&
+    if (g->view.view_id > g->cb.f_view) {
+        if (g->cb.my_seq == 0 &&
             (pg_view_flushing(g) || pg_cb_send_ex(pg, g, NULL, 0, true, PG_AB_NOAPP) != PG_OK))
             return; /* not sent: the next install tries again */
-        assert(g->my_seq > 0);
-        g->f_view = g->view.view_id;
-        g->f_seq = g->my_seq;
-        g->f_snap_ok = false;
+        assert(g->cb.my_seq > 0);
+        g->cb.f_view = g->view.view_id;
+        g->cb.f_seq = g->cb.my_seq;
+        g->cb.f_snap_ok = false;
         pg->stats.flush_carriers++;
     }
-    if (g->view.view_id != g->f_view)
+    if (g->view.view_id != g->cb.f_view)
         return;
     uint32_t n = g->view.n_members;
-    if (!g->f_snap_ok) {
-        if (pg_ab_app_count(g, g->my_rank) < g->f_seq)
+    if (!g->cb.f_snap_ok) {
+        if (app_count(pg, g, g->my_rank) < g->cb.f_seq)
             return; /* an own abcast (or what follows one) still waits for its position */
         if (pg_view_flushing(g))
             return; /* handed over by the view change (pg_ab_finish_view), which the
                        others run at their own install: wait for an own message of
                        the next view (the check at the install above) */
-        memcpy(g->f_snap, g->vt, n * sizeof(uint32_t));
+        memcpy(g->cb.f_snap, g->cb.vt, n * sizeof(uint32_t));
         /* every own message sent so far, those not looped back yet included: an
          * abcast holder hands over right after its SAFE mark leaves, and the
          * others hand over once they deliver that mark (pg_abcast.c) */
-        assert(g->my_seq >= g->f_snap[g->my_rank]);
-        g->f_snap[g->my_rank] = g->my_seq;
-        g->f_snap_ok = true;
+        assert(g->cb.my_seq >= g->cb.f_snap[g->my_rank]);
+        g->cb.f_snap[g->my_rank] = g->cb.my_seq;
+        g->cb.f_snap_ok = true;
     }
     for (uint32_t k = 0; k < n; k++)
-        if (g->stable[k] < g->f_snap[k])
+        if (g->cb.stable[k] < g->cb.f_snap[k])
             return;
-    g->fpending = false;
-    g->fdone(g->fctx, g->gid);
+    g->cb.fpending = false;
+    g->cb.fdone(g->cb.fctx, g->gid);
 }
 
 /* A coordinator's announcement: every member delivered m->vt. */
 static void on_stable_vector(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 {
     for (uint32_t k = 0; k < g->view.n_members; k++) {
-        if (m->vt[k] > g->vt[k]) { /* we would be among "every member" */
+        if (m->vt[k] > g->cb.vt[k]) { /* we would be among "every member" */
             pg->stats.malformed_dropped++;
             return;
         }
@@ -430,14 +450,14 @@ void pg_cb_on_stable(struct pg *pg, struct pg_group *g, uint32_t rank, const str
     }
     if (m->full) {
         on_stable_vector(pg, g, m);
-        pg_ab_acks_changed(pg, g);
+        acks_changed(pg, g);
     } else {
         ack_merge(g, rank, m->vt);
-        pg_ab_acks_changed(pg, g);
+        acks_changed(pg, g);
         bool advanced = stable_compute(g);
-        if (advanced && pg_view_coord(g) == g->my_rank && !g->ann_dirty) {
-            g->ann_dirty = true; /* others may lack what rank told only me */
-            g->ann_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
+        if (advanced && pg_view_coord(g) == g->my_rank && !g->cb.ann_dirty) {
+            g->cb.ann_dirty = true; /* others may lack what rank told only me */
+            g->cb.ann_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
         }
     }
     stable_release(pg, g);
@@ -462,8 +482,9 @@ static void stable_send(struct pg *pg, struct pg_group *g, bool full, const uint
 
 void pg_cb_ack_to(struct pg *pg, struct pg_group *g, pg_node_id to)
 {
-    assert(g->st == PG_GS_MEMBER && to != g->view.members[g->my_rank]);
-    stable_send(pg, g, false, g->vt, to);
+    assert(g->st == PG_GS_MEMBER);
+    assert(to != g->view.members[g->my_rank]);
+    stable_send(pg, g, false, g->cb.vt, to);
 }
 
 /* Idle for stable_delay with news to tell: the advertisement (our delivered
@@ -477,23 +498,23 @@ void pg_cb_stable_tick(struct pg *pg, struct pg_group *g)
 {
     if (g->st != PG_GS_MEMBER)
         return;
-    if (g->stable_dirty) { /* idle: the batch will not fill up */
+    if (g->cb.stable_dirty) { /* idle: the batch will not fill up */
         (void)stable_compute(g);
         stable_release(pg, g);
     }
     int64_t now = pg_now(pg);
     uint32_t n = g->view.n_members, coord = pg_view_coord(g);
-    if (g->adv_dirty && now >= g->stable_due_ns) {
-        memcpy(g->adv, g->vt, n * sizeof(uint32_t));
-        g->adv_dirty = false;
+    if (g->cb.adv_dirty && now >= g->cb.stable_due_ns) {
+        memcpy(g->cb.adv, g->cb.vt, n * sizeof(uint32_t));
+        g->cb.adv_dirty = false;
         if (coord != g->my_rank)
-            stable_send(pg, g, false, g->vt, g->view.members[coord]);
+            stable_send(pg, g, false, g->cb.vt, g->view.members[coord]);
     }
-    if (g->ann_dirty && now >= g->ann_due_ns && coord == g->my_rank) {
-        g->ann_dirty = false;
-        if (memcmp(g->ann_sent, g->stable, n * sizeof(uint32_t)) != 0) {
-            memcpy(g->ann_sent, g->stable, n * sizeof(uint32_t));
-            stable_send(pg, g, true, g->stable, PG_NODE_NONE);
+    if (g->cb.ann_dirty && now >= g->cb.ann_due_ns && coord == g->my_rank) {
+        g->cb.ann_dirty = false;
+        if (memcmp(g->cb.ann_sent, g->cb.stable, n * sizeof(uint32_t)) != 0) {
+            memcpy(g->cb.ann_sent, g->cb.stable, n * sizeof(uint32_t));
+            stable_send(pg, g, true, g->cb.stable, PG_NODE_NONE);
         }
     }
 }
@@ -505,9 +526,9 @@ static void store_msg(struct pg *pg, struct pg_group *g, uint32_t j, const uint3
                       const struct pg_wmsg *m)
 {
     uint32_t seq = vt[j];
-    if (seq <= g->vt[j] || store_has(&g->cur, j, seq))
+    if (seq <= g->cb.vt[j] || store_has(&g->cb.cur, j, seq))
         return; /* delivered already (maybe released), or held */
-    if (g->cur.count >= pg->cfg.max_msgs) {
+    if (g->cb.cur.count >= pg->cfg.max_msgs) {
         pg_view_exclude(pg, g, "pg message store full");
         return;
     }
@@ -519,7 +540,7 @@ static void store_msg(struct pg *pg, struct pg_group *g, uint32_t j, const uint3
     nm->seq = seq;
     nm->sender = (uint8_t)j;
     nm->arrived_ns = pg_now(pg);
-    store_insert(&g->cur, nm);
+    store_insert(&g->cb.cur, nm);
 }
 
 /* Whether the sparse VT of m (ranks ascending, decoded) may follow j's last
@@ -544,12 +565,12 @@ static bool vt_follows(const struct pg_group *g, uint32_t j, const uint32_t *bas
  * already covers j's previous VT). */
 void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct pg_wmsg *m)
 {
-    uint32_t *base = row(g, g->last_vt, j);
-    if (!pg_ab_valid(g, m) || !vt_follows(g, j, base, m)) {
+    uint32_t *base = row(g, g->cb.last_vt, j);
+    if (!ext_valid(pg, g, m) || !vt_follows(g, j, base, m)) {
         pg->stats.malformed_dropped++; /* breaks FIFO or VT monotonicity */
         return;
     }
-    uint32_t *a = j != g->my_rank ? row(g, g->ack, j) : NULL; /* my row follows my deliveries */
+    uint32_t *a = j != g->my_rank ? row(g, g->cb.ack, j) : NULL; /* my row follows my deliveries */
     for (uint32_t i = 0; i < m->n_vt; i++) {
         uint32_t k = m->vt_rank[i], v = m->vt[i];
         base[k] = v;
@@ -557,25 +578,25 @@ void pg_cb_on_data(struct pg *pg, struct pg_group *g, uint32_t j, const struct p
             a[k] = v;
     }
     if (a) {
-        g->stable_dirty = true;
+        g->cb.stable_dirty = true;
         if ((base[j] & 63u) ==
             0) /* now and then: the row covers all of VT(m), not just m's entries */
             for (uint32_t k = 0; k < g->view.n_members; k++)
                 assert(a[k] >= base[k]);
     }
-    g->since_compute++;
+    g->cb.since_compute++;
     store_msg(pg, g, j, base, m);
     if (g->st != PG_GS_MEMBER)
         return;
     pg_cb_deliver(pg, g);
     if (g->st == PG_GS_MEMBER && a)
-        pg_ab_acks_changed(pg, g); /* j's VT acknowledges what it delivered */
+        acks_changed(pg, g); /* j's VT acknowledges what it delivered */
 }
 
 void pg_cb_on_fwd(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 {
     if (m->rank >= g->view.n_members || m->n_vt != g->view.n_members || m->vt[m->rank] == 0 ||
-        !pg_ab_valid(g, m)) {
+        !ext_valid(pg, g, m)) {
         pg->stats.malformed_dropped++;
         return;
     }
@@ -590,19 +611,19 @@ void pg_cb_on_fwd(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 static bool deliverable(const struct pg_group *g, const struct pg_msg *m)
 {
     uint32_t j = m->sender;
-    if (m->vt[j] != g->vt[j] + 1)
+    if (m->vt[j] != g->cb.vt[j] + 1)
         return false;
     for (uint32_t k = 0; k < g->view.n_members; k++)
-        if (k != j && m->vt[k] > g->vt[k])
+        if (k != j && m->vt[k] > g->cb.vt[k])
             return false;
     return true;
 }
 
 static struct pg_msg *first_undelivered(const struct pg_group *g, uint32_t j)
 {
-    const struct pg_msg *l = g->cur.last_dl[j];
-    struct pg_msg *m = l ? l->next : g->cur.head[j];
-    assert(!m || (!m->delivered && m->seq > g->vt[j]));
+    const struct pg_msg *l = g->cb.cur.last_dl[j];
+    struct pg_msg *m = l ? l->next : g->cb.cur.head[j];
+    assert(!m || (!m->delivered && m->seq > g->cb.vt[j]));
     return m;
 }
 
@@ -610,27 +631,29 @@ static struct pg_msg *first_undelivered(const struct pg_group *g, uint32_t j)
 static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
 {
     uint32_t j = m->sender, view_id = g->view.view_id;
-    assert(g->cur.view_id == view_id && deliverable(g, m));
-    if (!pg_dom_merge_msg(pg, g, m)) {
+    assert(g->cb.cur.view_id == view_id);
+    assert(deliverable(g, m));
+    if (!pg->cbh.pre_deliver(pg, g, m)) {
         pg_view_exclude(pg, g, "causality domain table full");
         return false;
     }
     assert(m == first_undelivered(g, j));
     m->delivered = true;
-    g->cur.last_dl[j] = m;
-    assert(g->cur.pending > 0 && g->cur.pending <= g->cur.count);
-    g->cur.pending--;
-    g->vt[j]++;
+    g->cb.cur.last_dl[j] = m;
+    assert(g->cb.cur.pending > 0);
+    assert(g->cb.cur.pending <= g->cb.cur.count);
+    g->cb.cur.pending--;
+    g->cb.vt[j]++;
     if (j != g->my_rank)
-        pg_dom_note(pg, g, j, g->vt[j]);
+        pg->cbh.noted(pg, g, j, g->cb.vt[j]);
     if (m->dom_delayed) {
         uint64_t w = (uint64_t)(pg_now(pg) - m->dom_since_ns);
         pg->stats.dom_delayed_ns += w;
         if (w > pg->stats.dom_delayed_max_ns)
             pg->stats.dom_delayed_max_ns = w;
     }
-    row(g, g->ack, g->my_rank)[j] = g->vt[j]; /* my row is my delivered vector */
-    g->stable_dirty = true;
+    row(g, g->cb.ack, g->my_rank)[j] = g->cb.vt[j]; /* my row is my delivered vector */
+    g->cb.stable_dirty = true;
     pg->stats.delivered++;
     if (m->delayed) {
         int64_t waited_ns = pg_now(pg) - m->arrived_ns;
@@ -639,27 +662,28 @@ static bool deliver_one(struct pg *pg, struct pg_group *g, struct pg_msg *m)
         if ((uint64_t)waited_ns > pg->stats.delayed_causal_max_ns)
             pg->stats.delayed_causal_max_ns = (uint64_t)waited_ns;
     }
-    if (!g->adv_dirty && memcmp(g->vt, g->adv, g->view.n_members * sizeof(uint32_t)) != 0) {
-        g->adv_dirty = true;
-        g->stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
+    if (!g->cb.adv_dirty &&
+        memcmp(g->cb.vt, g->cb.adv, g->view.n_members * sizeof(uint32_t)) != 0) {
+        g->cb.adv_dirty = true;
+        g->cb.stable_due_ns = pg_now(pg) + pg->cfg.stable_delay_ns;
     }
-    pg_ab_on_deliver(pg, g, m); /* to the application, in causal and abcast order */
+    pg->cbh.deliver(pg, g, m); /* to the application (abcast: in causal and total order) */
     return g->st == PG_GS_MEMBER && g->view.view_id == view_id;
 }
 
 void pg_cb_deliver(struct pg *pg, struct pg_group *g)
 {
     bool progress = true;
-    while (progress && g->st == PG_GS_MEMBER && g->cur.pending > 0) {
+    while (progress && g->st == PG_GS_MEMBER && g->cb.cur.pending > 0) {
         progress = false;
         for (uint32_t j = 0; j < g->view.n_members; j++) {
-            if (g->cur.top[j] <= g->vt[j])
+            if (g->cb.cur.top[j] <= g->cb.vt[j])
                 continue; /* every message stored from j is delivered */
             struct pg_msg *m = first_undelivered(g, j);
             if (!m)
                 continue;
             if (deliverable(g, m)) {
-                if (m->dep_len && !pg_dom_ready(pg, g, m)) {
+                if (m->dep_len && !pg->cbh.ready(pg, g, m)) {
                     if (g->st != PG_GS_MEMBER)
                         return; /* it can never be delivered here (pg_domain.c) */
                     continue;   /* waits for a record of another group */
@@ -675,7 +699,7 @@ void pg_cb_deliver(struct pg *pg, struct pg_group *g)
         }
     }
     if (g->st == PG_GS_MEMBER)
-        pg_ab_publish(pg, g);
+        pg->cbh.pass_end(pg, g);
     if (stable_due(pg, g))
         (void)stable_compute(g);
     stable_release(pg, g);
@@ -686,7 +710,7 @@ bool pg_cb_dom_blocked(struct pg *pg, struct pg_group *g)
     pg_cb_deliver(pg, g);
     for (uint32_t j = 0; j < g->view.n_members && g->st == PG_GS_MEMBER; j++) {
         struct pg_msg *m = first_undelivered(g, j);
-        if (m && m->dep_len && deliverable(g, m) && !pg_dom_ready(pg, g, m))
+        if (m && m->dep_len && deliverable(g, m) && !pg->cbh.ready(pg, g, m))
             return g->st == PG_GS_MEMBER;
     }
     return false;
@@ -696,12 +720,12 @@ void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
 {
     pg_cb_deliver(pg, g);
     if (g->st == PG_GS_MEMBER)
-        pg_ab_finish_view(pg, g);
+        pg->cbh.finish(pg, g);
     if (g->st != PG_GS_MEMBER)
         return;
-    bool inflight = g->cur.count > 0;
+    bool inflight = g->cb.cur.count > 0;
     for (uint32_t j = 0; j < g->view.n_members; j++) {
-        struct pg_msg **pp = &g->cur.head[j];
+        struct pg_msg **pp = &g->cb.cur.head[j];
         while (*pp) {
             struct pg_msg *m = *pp;
             if (m->delivered) {
@@ -709,15 +733,15 @@ void pg_cb_finish_view(struct pg *pg, struct pg_group *g)
                 continue;
             }
             *pp = m->next;
-            g->cur.count--;
-            assert(g->cur.pending > 0);
-            g->cur.pending--;
+            g->cb.cur.count--;
+            assert(g->cb.cur.pending > 0);
+            g->cb.cur.pending--;
             pg->stats.discarded_flush++;
             pg_sometimes(pg, g->gid, PG_ST_DISCARDED, "undeliverable message discarded at flush");
             pg_msg_free(pg, m);
         }
     }
-    assert(g->cur.pending == 0);
+    assert(g->cb.cur.pending == 0);
     if (inflight) {
         pg->stats.inflight_at_change++;
         pg_sometimes(pg, g->gid, PG_ST_INFLIGHT, "view change with messages in flight");
@@ -742,7 +766,7 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
             w.len = m->len;
             w.dep = m->dep;
             w.dep_len = m->dep_len;
-            pg_ab_ext_load(&w, m);
+            pg->cbh.ext_load(&w, m);
             pg->stats.forwarded++;
             pg_sometimes(pg, g->gid, PG_ST_FORWARDED, "message forwarded during flush");
             int rc = to == PG_NODE_NONE ? pg_send(pg, g, &w) : pg_send_to_q(pg, g, to, &w);
@@ -750,4 +774,51 @@ void pg_cb_forward(struct pg *pg, struct pg_group *g, const struct pg_store *s,
                 return;
         }
     }
+}
+
+/* ---- the view layer's hooks (pg_view.c) ---- */
+
+static int cb_send_held(struct pg *pg, struct pg_group *g, const struct pg_blob *b)
+{
+    return pg_cb_send_ex(pg, g, b->buf, b->len, true, b->kind); /* kind: the abcast flags */
+}
+
+static void cb_excluded(struct pg *pg, struct pg_group *g)
+{
+    (void)pg;
+    g->cb.fpending = false; /* a pg_flush never completes in a group left as failed */
+}
+
+static void cb_forward(struct pg *pg, struct pg_group *g, bool prev, const struct pg_rset *senders,
+                       pg_node_id to)
+{
+    const struct pg_store *s = prev ? &g->cb.prev : &g->cb.cur;
+    struct pg_rset all = pg_rs_all(s->n);
+    pg_cb_forward(pg, g, s, senders ? senders : &all, to);
+}
+
+static uint32_t cb_stored_view(const struct pg_group *g, bool prev)
+{
+    return prev ? g->cb.prev.view_id : g->cb.cur.view_id;
+}
+
+void pg_cb_register(struct pg *pg)
+{
+    struct pg_view_hooks *h = &pg->vh;
+    assert(h->n_excluded < PG_HOOKS_MAX);
+    h->finish = pg_cb_finish_view;
+    h->reset = pg_cb_reset;
+    h->send_held = cb_send_held;
+    h->reported = pg_cb_check_flush;
+    h->excluded[h->n_excluded++] = cb_excluded;
+    h->forward = cb_forward;
+    h->stored_view = cb_stored_view;
+}
+
+bool pg_cb_hooks_complete(const struct pg *pg)
+{
+    const struct pg_cb_hooks *h = &pg->cbh;
+    return h->ext_words && h->ext_save && h->ext_load && h->ext_valid && h->build && h->dep_build &&
+           h->dep_sent && h->sent && h->acks_changed && h->app_count && h->ready &&
+           h->pre_deliver && h->noted && h->deliver && h->pass_end && h->finish;
 }

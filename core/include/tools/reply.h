@@ -1,4 +1,4 @@
-/* core/reply.h: reply collection, a tool above the process-group layer.
+/* core/include/tools/reply.h: reply collection, a tool above the process-group layer.
  *
  * Owns: the bounded table of one process's outstanding requests and, for
  * each, the replies received so far. The paper keeps this out of the core

@@ -1,7 +1,7 @@
-/* core/err.c: message strings for enum pg_err. */
+/* core/link/err.c: message strings for enum pgerr. */
 #include "err.h"
 
-const char *pg_strerror(int err)
+const char *pgerr_str(int err)
 {
     switch (err) {
     case PG_OK:

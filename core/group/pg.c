@@ -1,4 +1,4 @@
-/* core/pg.c: the process-group API (Table 1), input dispatch, the queue of
+/* core/group/pg.c: the process-group API (Table 1), input dispatch, the queue of
  * nested inputs, the outbox and the timer. See pg.h.
  *
  * Every input (a phys upcall, the timer, an API call) runs at depth 1. An
@@ -12,7 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_abcast.h"
+#include "pg_base.h"
+#include "pg_cbcast.h"
+#include "pg_client.h"
+#include "pg_domain.h"
+#include "pg_state.h"
+#include "pg_view.h"
+
+/* Takes a free group slot for gid (allocated, state FREE, gid set). */
+static int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out);
+static void pg_group_drop(struct pg *pg, struct pg_group *g);
+
+static void pg_arm_timer(struct pg *pg);
+static void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
+                             size_t len);
 
 void pg_config_default(struct pg_config *cfg)
 {
@@ -49,173 +63,14 @@ void pg_config_default(struct pg_config *cfg)
     };
 }
 
-/* ---- bounded queues ---- */
-
-static bool queue_init(struct pg_queue *q, uint32_t cap)
-{
-    assert(cap >= 1);
-    q->size = cap < 8 ? cap : 8;
-    q->b = calloc(q->size, sizeof *q->b);
-    q->cap = cap;
-    q->head = q->count = 0;
-    return q->b != NULL;
-}
-
-/* Doubles a full ring (up to cap), keeping the order. */
-static bool queue_grow(struct pg_queue *q)
-{
-    assert(q->count == q->size && q->size < q->cap);
-    uint32_t nsize = 2 * q->size < q->cap ? 2 * q->size : q->cap;
-    struct pg_blob *nb = calloc(nsize, sizeof *nb);
-    if (!nb)
-        return false;
-    for (uint32_t i = 0; i < q->count; i++)
-        nb[i] = q->b[(q->head + i) % q->size];
-    free(q->b);
-    q->b = nb;
-    q->size = nsize;
-    q->head = 0;
-    return true;
-}
-
-bool pg_queue_push(struct pg_queue *q, const uint8_t *buf, size_t len, pg_node_id from, pg_gid gid,
-                   uint8_t kind)
-{
-    if (q->count == q->cap || (q->count == q->size && !queue_grow(q)))
-        return false;
-    uint8_t *copy = malloc(len ? len : 1);
-    if (!copy)
-        return false;
-    if (len)
-        memcpy(copy, buf, len);
-    q->b[(q->head + q->count) % q->size] =
-        (struct pg_blob){.buf = copy, .len = (uint32_t)len, .from = from, .gid = gid, .kind = kind};
-    q->count++;
-    return true;
-}
-
-static const struct pg_blob *queue_peek(const struct pg_queue *q)
-{
-    return q->count ? &q->b[q->head] : NULL;
-}
-
-bool pg_queue_pop(struct pg_queue *q, struct pg_blob *out)
-{
-    if (!q->count)
-        return false;
-    *out = q->b[q->head];
-    q->head = (q->head + 1) % q->size;
-    q->count--;
-    return true;
-}
-
-void pg_queue_clear(struct pg_queue *q)
-{
-    struct pg_blob b;
-    while (pg_queue_pop(q, &b))
-        free(b.buf);
-}
-
-static void queue_free(struct pg_queue *q)
-{
-    if (q->b)
-        pg_queue_clear(q);
-    free(q->b);
-    q->b = NULL;
-}
-
-/* ---- environment ---- */
-
-int64_t pg_now(const struct pg *pg)
-{
-    return pg->env->now_ns(pg->env->ctx);
-}
-
-static void pg_trace(struct pg *pg, enum pg_trace_kind kind, pg_node_id peer, pg_gid gid,
-                     const char *detail)
-{
-    if (!pg->env->trace)
-        return;
-    struct pg_trace ev = {.kind = kind, .peer = peer, .group = gid, .detail = detail};
-    pg->env->trace(pg->env->ctx, &ev);
-}
-
-void pg_sometimes(struct pg *pg, pg_gid gid, enum pg_sometimes what, const char *detail)
-{
-    if (pg->sometimes & what)
-        return;
-    pg->sometimes |= what;
-    pg_trace(pg, PG_TR_SOMETIMES, PG_NODE_NONE, gid, detail);
-}
-
 static struct pg_group *group_find(const struct pg *pg, pg_gid gid)
 {
     return pg_group_find(pg, gid); /* hashed (pg_domain.c) */
 }
 
-/* ---- outbox ---- */
-
-static void outbox_flush(struct pg *pg, struct pg_group *g)
-{
-    const struct pg_blob *b;
-    while ((b = queue_peek(&g->outbox)) != NULL) {
-        int rc = b->kind == 2 ? phys_send(pg->ph, g->gid, b->from, b->buf, b->len)
-                              : phys_mcast(pg->ph, g->gid, b->buf, b->len);
-        if (rc == PG_E_FULL) {
-            g->retry_due_ns = pg_now(pg) + pg->cfg.retry_ns;
-            return;
-        }
-        struct pg_blob done = {0};
-        pg_queue_pop(&g->outbox, &done);
-        free(done.buf);
-    }
-}
-
-/* pg_send and pg_send_to_q: to every member (to == PG_NODE_NONE) or to one. */
-static int send_queued(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m)
-{
-    uint8_t buf[PHYS_MAX_PAYLOAD];
-    size_t n = pg_encode(m, buf, sizeof buf);
-    assert(n > 0 && to != pg->self);
-    if (g->outbox.count == 0) {
-        int rc = to == PG_NODE_NONE ? phys_mcast(pg->ph, g->gid, buf, n)
-                                    : phys_send(pg->ph, g->gid, to, buf, n);
-        if (rc != PG_E_FULL)
-            return rc;
-    }
-    pg->stats.outbox_queued++;
-    bool one = to != PG_NODE_NONE;
-    if (!pg_queue_push(&g->outbox, buf, n, one ? to : pg->self, g->gid, one ? 2 : 0)) {
-        pg_view_exclude(pg, g, "pg outbox full");
-        return PG_E_FULL;
-    }
-    if (g->outbox.count == 1)
-        g->retry_due_ns = pg_now(pg) + pg->cfg.retry_ns;
-    return PG_OK;
-}
-
-int pg_send(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
-{
-    return send_queued(pg, g, PG_NODE_NONE, m);
-}
-
-int pg_send_to_q(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m)
-{
-    assert(to != PG_NODE_NONE);
-    return send_queued(pg, g, to, m);
-}
-
-int pg_send_to(struct pg *pg, struct pg_group *g, pg_node_id to, const struct pg_wmsg *m)
-{
-    uint8_t buf[PHYS_MAX_PAYLOAD];
-    size_t n = pg_encode(m, buf, sizeof buf);
-    assert(n > 0 && to != pg->self);
-    return phys_send(pg->ph, g->gid, to, buf, n);
-}
-
 /* ---- timer ---- */
 
-void pg_arm_timer(struct pg *pg)
+static void pg_arm_timer(struct pg *pg)
 {
     int64_t d = PG_TIMER_NEVER;
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
@@ -226,10 +81,10 @@ void pg_arm_timer(struct pg *pg)
             continue;
         if (pg_view_due(g) < d)
             d = pg_view_due(g);
-        if (g->st == PG_GS_MEMBER && g->adv_dirty && g->stable_due_ns < d)
-            d = g->stable_due_ns;
-        if (g->st == PG_GS_MEMBER && g->ann_dirty && g->ann_due_ns < d)
-            d = g->ann_due_ns;
+        if (g->st == PG_GS_MEMBER && g->cb.adv_dirty && g->cb.stable_due_ns < d)
+            d = g->cb.stable_due_ns;
+        if (g->st == PG_GS_MEMBER && g->cb.ann_dirty && g->cb.ann_due_ns < d)
+            d = g->cb.ann_due_ns;
         if (pg_state_due(g) < d)
             d = pg_state_due(g);
         int64_t c = pg_cl_deadline(g);
@@ -343,14 +198,15 @@ static void on_phys_monitor(void *ctx, phys_gid gid, pg_node_id failed)
 
 void pg_on_timer(struct pg *pg)
 {
-    assert(pg && pg->depth == 0);
+    assert(pg);
+    assert(pg->depth == 0);
     enter(pg);
     pg->deadline_ns = PG_TIMER_NEVER; /* it fired */
     int64_t now = pg_now(pg);
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++) {
         struct pg_group *g = &pg->groups[i];
         if (g->outbox.count && now >= g->retry_due_ns)
-            outbox_flush(pg, g);
+            pg_outbox_flush(pg, g);
         if (g->st == PG_GS_FREE || g->st == PG_GS_EXCLUDED)
             continue;
         pg_view_tick(pg, g, now);
@@ -366,19 +222,19 @@ static void on_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
                           const struct pg_wmsg *m)
 {
     int r = pg_rank_of(g->view.members, g->view.n_members, from);
-    if (r >= 0 && pg_rs_has(&g->dead, (uint32_t)r) && m->type == PG_MT_FLUSH) {
+    if (r >= 0 && pg_rs_has(&g->vw.dead, (uint32_t)r) && m->type == PG_MT_FLUSH) {
         pg_view_on_msg(pg, g, from, r, m); /* a competing coordinator: pg_view.c decides */
         return;
     }
-    if (r < 0 || pg_rs_has(&g->dead, (uint32_t)r)) {
+    if (r < 0 || pg_rs_has(&g->vw.dead, (uint32_t)r)) {
         if (r >= 0 && (m->type == PG_MT_DATA || m->type == PG_MT_FWD))
-            pg_rs_add(&g->dropped, (uint32_t)r); /* this node may now lack what others hold */
+            pg_rs_add(&g->vw.dropped, (uint32_t)r); /* this node may now lack what others hold */
         pg->stats.stale_dropped++;
         return;
     }
-    pg_rs_add(&g->heard, (uint32_t)r);
-    if (g->prev.count && pg_rs_eq(g->heard, pg_rs_all(g->view.n_members)))
-        pg_store_clear(pg, &g->prev); /* every member installed this view */
+    pg_rs_add(&g->vw.heard, (uint32_t)r);
+    if (g->cb.prev.count && pg_rs_eq(g->vw.heard, pg_rs_all(g->view.n_members)))
+        pg_store_clear(pg, &g->cb.prev); /* every member installed this view */
     switch (m->type) {
     case PG_MT_DATA:
         if (m->rank != (uint32_t)r) {
@@ -410,8 +266,8 @@ static void hold_future(struct pg *pg, struct pg_group *g, pg_node_id from, cons
     pg->stats.future_held++;
 }
 
-void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
-                      size_t len)
+static void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const uint8_t *buf,
+                             size_t len)
 {
     struct pg_wmsg m;
     if (pg_decode(buf, len, &m) != PG_OK) {
@@ -432,10 +288,10 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
         return;
     }
     if (g->st == PG_GS_JOINING) {
-        g->join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns; /* it hears from the group */
+        g->vw.join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns; /* it hears from the group */
         if (m.type == PG_MT_ACK)
             pg_view_on_joining(pg, g, from, &m);
-        else if (g->dec.key != 0 && m.view_id == g->view.view_id + 1)
+        else if (g->vw.dec.key != 0 && m.view_id == g->view.view_id + 1)
             hold_future(pg, g, from, buf, len);
         return;
     }
@@ -464,12 +320,13 @@ void pg_group_process(struct pg *pg, struct pg_group *g, pg_node_id from, const 
 static bool group_alloc(struct pg *pg, struct pg_group *g)
 {
     const struct pg_config *c = &pg->cfg;
-    g->stride = c->max_members;
-    g->last_vt = calloc((size_t)g->stride * g->stride, sizeof(uint32_t));
-    g->ack = calloc((size_t)g->stride * g->stride, sizeof(uint32_t));
-    g->reqs = calloc(c->max_requests, sizeof *g->reqs);
-    return g->last_vt && g->ack && g->reqs && pg_ab_alloc(g) && queue_init(&g->held, c->max_held) &&
-           queue_init(&g->future, c->max_future) && queue_init(&g->outbox, c->max_outbox);
+    g->cb.stride = c->max_members;
+    g->cb.last_vt = calloc((size_t)g->cb.stride * g->cb.stride, sizeof(uint32_t));
+    g->cb.ack = calloc((size_t)g->cb.stride * g->cb.stride, sizeof(uint32_t));
+    g->vw.reqs = calloc(c->max_requests, sizeof *g->vw.reqs);
+    return g->cb.last_vt && g->cb.ack && g->vw.reqs && pg_ab_alloc(g) &&
+           pg_queue_init(&g->held, c->max_held) && pg_queue_init(&g->future, c->max_future) &&
+           pg_queue_init(&g->outbox, c->max_outbox);
 }
 
 void pg_dom_index_del(struct pg *pg, struct pg_group *g);
@@ -481,38 +338,63 @@ static void group_release(struct pg *pg, struct pg_group *g)
     pg_cl_free(g);
     pg_ab_free(g);
     pg_state_free(g);
-    pg_store_clear(pg, &g->cur);
-    pg_store_clear(pg, &g->prev);
-    free(g->last_vt);
-    free(g->ack);
-    free(g->reqs);
-    queue_free(&g->held);
-    queue_free(&g->future);
-    queue_free(&g->outbox);
+    pg_store_clear(pg, &g->cb.cur);
+    pg_store_clear(pg, &g->cb.prev);
+    free(g->cb.last_vt);
+    free(g->cb.ack);
+    free(g->vw.reqs);
+    pg_queue_free(&g->held);
+    pg_queue_free(&g->future);
+    pg_queue_free(&g->outbox);
     memset(g, 0, sizeof *g);
 }
 
-struct pg *pg_new(const struct pg_env *env, struct phys *ph, pg_node_id self,
+struct pg *pg_new(const struct env *env, struct phys *ph, pg_node_id self,
                   const struct pg_config *cfg)
 {
-    assert(env && ph && cfg && self != PG_NODE_NONE);
-    assert(cfg->max_groups > 0 && cfg->max_members >= 1 && cfg->max_members <= PG_MAX_MEMBERS_CAP);
-    assert(cfg->max_clients <= PG_MAX_CLIENTS_CAP && cfg->max_payload <= PG_MAX_PAYLOAD);
-    assert(cfg->max_msgs > 0 && cfg->max_unstable_own > 0 && cfg->max_held > 0);
-    assert(cfg->max_future > 0 && cfg->max_outbox > 0 && cfg->max_requests > 0);
-    assert(cfg->stable_delay_ns > 0 && cfg->retry_ns > 0 && cfg->report_wait_ns > 0);
+    assert(env);
+    assert(ph);
+    assert(cfg);
+    assert(self != PG_NODE_NONE);
+    assert(cfg->max_groups > 0);
+    assert(cfg->max_members >= 1);
+    assert(cfg->max_members <= PG_MAX_MEMBERS_CAP);
+    assert(cfg->max_clients <= PG_MAX_CLIENTS_CAP);
+    assert(cfg->max_payload <= PG_MAX_PAYLOAD);
+    assert(cfg->max_msgs > 0);
+    assert(cfg->max_unstable_own > 0);
+    assert(cfg->max_held > 0);
+    assert(cfg->max_future > 0);
+    assert(cfg->max_outbox > 0);
+    assert(cfg->max_requests > 0);
+    assert(cfg->stable_delay_ns > 0);
+    assert(cfg->retry_ns > 0);
+    assert(cfg->report_wait_ns > 0);
     assert(cfg->join_timeout_ns > 0);
-    assert(cfg->max_abcast_unordered > 0 && cfg->abcast_token_streak > 0);
-    assert(cfg->max_state_bytes <= PG_MAX_STATE_CAP && cfg->state_timeout_ns > 0);
-    assert(cfg->max_client_unacked > 0 && cfg->max_client_pending > 0);
-    assert(cfg->max_diffusion_history > 0 && cfg->client_retry_ns > 0);
+    assert(cfg->max_abcast_unordered > 0);
+    assert(cfg->abcast_token_streak > 0);
+    assert(cfg->max_state_bytes <= PG_MAX_STATE_CAP);
+    assert(cfg->state_timeout_ns > 0);
+    assert(cfg->max_client_unacked > 0);
+    assert(cfg->max_client_pending > 0);
+    assert(cfg->max_diffusion_history > 0);
+    assert(cfg->client_retry_ns > 0);
     struct pg *pg = calloc(1, sizeof *pg);
     if (!pg)
         return NULL;
     *pg = (struct pg){.env = env, .ph = ph, .self = self, .cfg = *cfg};
     pg->deadline_ns = PG_TIMER_NEVER;
+    pg->on_entry = on_phys_entry; /* the layers' hooks, bottom up */
+    pg->on_monitor = on_phys_monitor;
+    pg_view_register(pg);
+    pg_cb_register(pg);
+    pg_ab_register(pg);
+    pg_dom_register(pg);
+    pg_cl_register(pg);
+    pg_state_register(pg);
+    assert(pg_cb_hooks_complete(pg));
     pg->groups = calloc(cfg->max_groups, sizeof *pg->groups);
-    if (!pg->groups || !queue_init(&pg->inbox, cfg->max_held + cfg->max_future + 1024) ||
+    if (!pg->groups || !pg_queue_init(&pg->inbox, cfg->max_held + cfg->max_future + 1024) ||
         !pg_dom_new(pg)) {
         pg_free(pg);
         return NULL;
@@ -526,26 +408,16 @@ void pg_free(struct pg *pg)
         return;
     assert(pg->depth == 0);
     for (uint32_t i = 0; pg->groups && i < pg->cfg.max_groups; i++)
-        if (pg->groups[i].last_vt || pg->groups[i].st != PG_GS_FREE)
+        if (pg->groups[i].cb.last_vt || pg->groups[i].st != PG_GS_FREE)
             group_release(pg, &pg->groups[i]);
     pg_dom_free(pg);
     pg_msg_cache_drain(pg);
     free(pg->groups);
-    queue_free(&pg->inbox);
+    pg_queue_free(&pg->inbox);
     free(pg);
 }
 
-int pg_phys_open(struct pg *pg, phys_gid gid, const pg_node_id *members, size_t n)
-{
-    int rc = phys_create(pg->ph, gid, members, n);
-    if (rc != PG_OK)
-        return rc;
-    (void)phys_entry(pg->ph, gid, on_phys_entry, pg);
-    (void)phys_monitor(pg->ph, gid, on_phys_monitor, pg);
-    return PG_OK;
-}
-
-int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
+static int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
 {
     if (gid == 0 || (gid & PG_CL_PHYS_BIT))
         return PG_E_INVAL;
@@ -557,7 +429,7 @@ int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
             g = &pg->groups[i];
     if (!g || !pg_dom_reserve(pg, pg->domain, gid))
         return PG_E_FULL; /* group table, or the domain's table (pg_domain.c) */
-    if (g->last_vt)
+    if (g->cb.last_vt)
         group_release(pg, g);
     if (!group_alloc(pg, g)) {
         group_release(pg, g);
@@ -572,7 +444,7 @@ int pg_group_take(struct pg *pg, pg_gid gid, struct pg_group **out)
 }
 
 /* Gives back a slot taken by pg_group_take (unindexed, freed, FREE). */
-void pg_group_drop(struct pg *pg, struct pg_group *g)
+static void pg_group_drop(struct pg *pg, struct pg_group *g)
 {
     assert(g->st != PG_GS_FREE);
     group_release(pg, g);
@@ -609,7 +481,8 @@ static bool view_ids_valid(const pg_node_id *members, size_t n, const pg_node_id
                            size_t nc)
 {
     pg_node_id all[PG_MAX_MEMBERS_CAP + PG_MAX_CLIENTS_CAP];
-    assert(n <= PG_MAX_MEMBERS_CAP && nc <= PG_MAX_CLIENTS_CAP);
+    assert(n <= PG_MAX_MEMBERS_CAP);
+    assert(nc <= PG_MAX_CLIENTS_CAP);
     memcpy(all, members, n * sizeof *all);
     if (nc)
         memcpy(all + n, clients, nc * sizeof *all);
@@ -628,7 +501,10 @@ int pg_create(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n)
 int pg_create_with_clients(struct pg *pg, pg_gid gid, const pg_node_id *members, size_t n,
                            const pg_node_id *clients, size_t n_clients)
 {
-    assert(pg && pg->depth == 0 && (members || n == 0) && (clients || n_clients == 0));
+    assert(pg);
+    assert(pg->depth == 0);
+    assert((members || n == 0));
+    assert((clients || n_clients == 0));
     if (gid == 0 || (gid & PG_CL_PHYS_BIT) || n == 0 || n > pg->cfg.max_members ||
         n_clients > pg->cfg.max_clients || !view_ids_valid(members, n, clients, n_clients) ||
         pg_rank_of(members, (uint32_t)n, pg->self) < 0)
@@ -649,7 +525,8 @@ int pg_create_with_clients(struct pg *pg, pg_gid gid, const pg_node_id *members,
 
 int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact)
 {
-    assert(pg && pg->depth == 0);
+    assert(pg);
+    assert(pg->depth == 0);
     if (gid == 0 || (gid & PG_CL_PHYS_BIT) || contact == PG_NODE_NONE || contact == pg->self)
         return PG_E_INVAL;
     pg_node_id ids[2] = {pg->self, contact};
@@ -659,7 +536,7 @@ int pg_join(struct pg *pg, pg_gid gid, pg_node_id contact)
         return rc;
     g->st = PG_GS_JOINING;
     g->contact = contact;
-    g->join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns;
+    g->vw.join_due_ns = pg_now(pg) + pg->cfg.join_timeout_ns;
     struct pg_wmsg m = {.type = PG_MT_REQ, .op = PG_REQ_ADD_MEMBER, .pid = pg->self};
     enter(pg);
     pg->stats.control_sent++;
@@ -684,7 +561,8 @@ static int member_group(const struct pg *pg, pg_gid gid, struct pg_group **out)
 
 static int request(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_type type, bool add)
 {
-    assert(pg && pg->depth == 0);
+    assert(pg);
+    assert(pg->depth == 0);
     if (pid == PG_NODE_NONE || (type != PG_MEMBER && type != PG_CLIENT))
         return PG_E_INVAL;
     struct pg_group *g;
@@ -698,7 +576,7 @@ static int request(struct pg *pg, pg_gid gid, pg_node_id pid, enum pg_member_typ
         return PG_E_EXISTS;
     if (!add && !present)
         return PG_E_NOTMEMBER;
-    if (g->n_reqs == pg->cfg.max_requests)
+    if (g->vw.n_reqs == pg->cfg.max_requests)
         return PG_E_FULL;
     struct pg_wmsg m = {.type = PG_MT_REQ, .view_id = v->view_id, .pid = pid};
     m.op = type == PG_MEMBER ? (add ? PG_REQ_ADD_MEMBER : PG_REQ_DEL_MEMBER)
@@ -761,7 +639,8 @@ int pg_state(struct pg *pg, pg_gid gid, pg_state_encode_fn encode, pg_state_deco
 
 int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view)
 {
-    assert(pg && view);
+    assert(pg);
+    assert(view);
     const struct pg_group *g = group_find(pg, gid);
     if (!g)
         return PG_E_NOGROUP;
@@ -774,7 +653,8 @@ int pg_getview(const struct pg *pg, pg_gid gid, struct pg_view *view)
 
 int pg_send_view(const struct pg *pg, pg_gid gid, uint32_t *view_id)
 {
-    assert(pg && view_id);
+    assert(pg);
+    assert(view_id);
     const struct pg_group *c = group_find(pg, gid);
     if (c && c->st == PG_GS_CLIENT) { /* a client gives the view it cached */
         *view_id = c->view.view_id;
@@ -811,7 +691,8 @@ static int client_cbcast(struct pg *pg, struct pg_group *g, const uint8_t *paylo
 static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
                      uint32_t *view_id, uint8_t flags)
 {
-    assert(pg && (payload || len == 0));
+    assert(pg);
+    assert((payload || len == 0));
     assert(flags == 0 || flags == PG_AB_ABCAST || flags == PG_AB_CX);
     struct pg_group *c = group_find(pg, gid);
     if (c && c->st == PG_GS_CLIENT && flags == 0)
@@ -826,7 +707,7 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
         return PG_E_BUSY; /* pg_domain.c: it would overtake a message held for a flush */
     bool ab = flags == PG_AB_ABCAST;
     uint32_t vid = g->view.view_id;
-    if (pg_view_flushing(g) && (g->acc.left == pg->self || g->dec.left == pg->self))
+    if (pg_view_flushing(g) && (g->vw.acc.left == pg->self || g->vw.dec.left == pg->self))
         return PG_E_NOTMEMBER; /* it leaves at this view change: no next view to hold it for */
     enter(pg);
     if (pg_view_flushing(g)) {
@@ -854,14 +735,14 @@ static int multicast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t l
     return rc;
 }
 
-int cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
-           uint32_t *view_id)
+int pg_cbcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *cbid,
+              uint32_t *view_id)
 {
     return multicast(pg, gid, payload, len, cbid, view_id, 0);
 }
 
-int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
-           uint32_t *view_id)
+int pg_abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
+              uint32_t *view_id)
 {
     return multicast(pg, gid, payload, len, id, view_id, PG_AB_ABCAST);
 }
@@ -869,7 +750,8 @@ int abcast(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64
 int pg_diffuse(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, uint64_t *id,
                uint32_t *view_id)
 {
-    assert(pg && (payload || len == 0));
+    assert(pg);
+    assert((payload || len == 0));
     if (len + 1 > pg->cfg.max_payload)
         return PG_E_TOOBIG;
     const struct pg_group *c = group_find(pg, gid);
@@ -882,7 +764,8 @@ int pg_diffuse(struct pg *pg, pg_gid gid, const uint8_t *payload, size_t len, ui
 
 int pg_client(struct pg *pg, pg_gid gid, pg_node_id contact)
 {
-    assert(pg && pg->depth == 0);
+    assert(pg);
+    assert(pg->depth == 0);
     if (contact == PG_NODE_NONE || contact == pg->self)
         return PG_E_INVAL;
     struct pg_group *g;
@@ -910,7 +793,8 @@ bool pg_is_client(const struct pg *pg, pg_gid gid)
 
 int pg_token_holder(const struct pg *pg, pg_gid gid, pg_node_id *holder)
 {
-    assert(pg && holder);
+    assert(pg);
+    assert(holder);
     struct pg_group *g;
     int rc = member_group(pg, gid, &g);
     if (rc == PG_OK)
@@ -927,21 +811,21 @@ int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx)
     int rc = member_group(pg, gid, &g);
     if (rc != PG_OK)
         return rc;
-    if (g->fpending)
+    if (g->cb.fpending)
         return PG_E_BUSY;
-    g->fpending = true;
-    g->fdone = done_fn;
-    g->fctx = ctx;
-    g->f_view = g->view.view_id;
-    g->f_seq = g->my_seq;
-    g->f_snap_ok = false;
+    g->cb.fpending = true;
+    g->cb.fdone = done_fn;
+    g->cb.fctx = ctx;
+    g->cb.f_view = g->view.view_id;
+    g->cb.f_seq = g->cb.my_seq;
+    g->cb.f_snap_ok = false;
     if (g->held.count) {
-        g->f_view++;
-        g->f_seq = g->held.count;
-    } else if (g->my_seq == 0 && g->ever_sent) {
+        g->cb.f_view++;
+        g->cb.f_seq = g->held.count;
+    } else if (g->cb.my_seq == 0 && g->cb.ever_sent) {
         /* own messages of an earlier view: a member delivers them at its
          * install of this view, which may be still to come (check_flush) */
-        g->f_view--;
+        g->cb.f_view--;
     }
     enter(pg);
     pg_cb_check_flush(pg, g);
@@ -949,7 +833,7 @@ int pg_flush(struct pg *pg, pg_gid gid, pg_flush_fn done_fn, void *ctx)
     return PG_OK;
 }
 
-uint32_t set_dflt_domain(struct pg *pg, uint32_t did)
+uint32_t pg_set_dflt_domain(struct pg *pg, uint32_t did)
 {
     assert(pg);
     uint32_t old = pg->domain;
@@ -959,7 +843,8 @@ uint32_t set_dflt_domain(struct pg *pg, uint32_t did)
 
 int pg_domain_of(const struct pg *pg, pg_gid gid, uint32_t *did)
 {
-    assert(pg && did);
+    assert(pg);
+    assert(did);
     const struct pg_group *g = group_find(pg, gid);
     if (!g)
         return PG_E_NOGROUP;
@@ -978,7 +863,7 @@ size_t pg_retained(const struct pg *pg)
     assert(pg);
     size_t n = 0;
     for (uint32_t i = 0; i < pg->cfg.max_groups; i++)
-        n += pg->groups[i].cur.count + pg->groups[i].prev.count;
+        n += pg->groups[i].cb.cur.count + pg->groups[i].cb.prev.count;
     return n;
 }
 

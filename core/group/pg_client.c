@@ -1,4 +1,4 @@
-/* core/pg_client.c: clients of a process group and diffusion multicast
+/* core/group/pg_client.c: clients of a process group and diffusion multicast
  * (paper sections 2.3 and 4). See pg_client and pg_diffuse in pg.h.
  *
  * Design (and how it relates to the paper and to Isis):
@@ -76,7 +76,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_client.h"
 
 #define CX_DIFF 1u /* payload kind: a diffusion */
 #define CX_CMSG 2u /* payload kind: a client message (u32 client, u32 cseq follow) */
@@ -154,16 +154,20 @@ struct pg_cl {
 
 static pg_gid cl_pgid(const struct pg_group *g)
 {
+    assert(g->gid != 0);
+    assert((g->gid & PG_CL_PHYS_BIT) == 0); /* a pg gid never has it */
     return g->gid | PG_CL_PHYS_BIT;
 }
 
 static uint32_t get_u32(const uint8_t *p)
 {
+    assert(p != NULL);
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
+    assert(p != NULL);
     for (int i = 0; i < 4; i++)
         p[i] = (uint8_t)(v >> (8 * i));
 }
@@ -181,6 +185,8 @@ size_t pg_cl_diff_payload(const uint8_t *p, size_t len, uint8_t *out, size_t cap
 
 static void cl_free_member(struct pg_cl *cl)
 {
+    assert(cl != NULL);
+    assert(!cl->hist || cl->hist_cap > 0);
     for (uint64_t h = cl->h_first; cl->hist && h < cl->h_next; h++)
         free(cl->hist[h % cl->hist_cap].payload);
     free(cl->hist);
@@ -215,6 +221,7 @@ static struct pg_cl *cl_get_state(struct pg_group *g)
 /* The member side: table, mine list, queues, history. False if out of memory. */
 static bool cl_member_alloc(struct pg *pg, struct pg_group *g)
 {
+    assert(g->st != PG_GS_FREE);
     struct pg_cl *cl = cl_get_state(g);
     if (!cl)
         return false;
@@ -239,6 +246,7 @@ static bool cl_member_alloc(struct pg *pg, struct pg_group *g)
         return false;
     }
     cl->member = true;
+    assert(cl->cap >= 2 * pg->cfg.max_clients); /* half full at most */
     return true;
 }
 
@@ -246,12 +254,16 @@ static bool cl_member_alloc(struct pg *pg, struct pg_group *g)
 
 static uint32_t cl_slot(const struct pg_cl *cl, pg_node_id id)
 {
+    assert(cl->cap > 0);
+    assert((cl->cap & (cl->cap - 1)) == 0); /* a power of two */
     uint32_t h = id * 2654435761u;
     return h & (cl->cap - 1);
 }
 
 static struct cl_ent *cl_find(const struct pg_cl *cl, pg_node_id id)
 {
+    assert(cl->member);
+    assert(id != PG_NODE_NONE); /* the mark of an empty slot */
     for (uint32_t i = cl_slot(cl, id), k = 0; k < cl->cap; k++, i = (i + 1) & (cl->cap - 1)) {
         if (cl->ents[i].id == id)
             return &cl->ents[i];
@@ -264,7 +276,8 @@ static struct cl_ent *cl_find(const struct pg_cl *cl, pg_node_id id)
 /* The entry of id, inserted if absent; NULL when the table is half full. */
 static struct cl_ent *cl_ent(struct pg_cl *cl, pg_node_id id)
 {
-    assert(id != PG_NODE_NONE && cl->member);
+    assert(id != PG_NODE_NONE);
+    assert(cl->member);
     struct cl_ent *e = cl_find(cl, id);
     if (e || cl->n_ents * 2 >= cl->cap)
         return e;
@@ -299,7 +312,8 @@ static int cl_send(struct pg *pg, struct pg_group *g, pg_node_id to, const struc
 {
     uint8_t buf[PHYS_MAX_PAYLOAD];
     size_t n = pg_encode(m, buf, sizeof buf);
-    assert(n > 0 && to != pg->self);
+    assert(n > 0);
+    assert(to != pg->self);
     int added = phys_add(pg->ph, cl_pgid(g), to);
     int rc = phys_send(pg->ph, cl_pgid(g), to, buf, n);
     if (added == PG_OK && !keep)
@@ -309,6 +323,8 @@ static int cl_send(struct pg *pg, struct pg_group *g, pg_node_id to, const struc
 
 static void cl_send_view(struct pg *pg, struct pg_group *g, pg_node_id to, uint8_t flags, bool keep)
 {
+    assert(to != PG_NODE_NONE);
+    assert(g->view.n_members <= PG_CAP);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_CVIEW;
@@ -322,6 +338,8 @@ static void cl_send_view(struct pg *pg, struct pg_group *g, pg_node_id to, uint8
 
 static bool cl_send_ack(struct pg *pg, struct pg_group *g, pg_node_id to, uint32_t cseq, bool hello)
 {
+    assert(to != PG_NODE_NONE);
+    assert(g->cl != NULL);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_CACK;
@@ -347,12 +365,15 @@ static void cl_mine_add(struct pg *pg, struct pg_group *g, struct cl_ent *e)
 
 static void cl_mine_del(struct pg *pg, struct pg_group *g, struct cl_ent *e)
 {
+    assert(g->cl != NULL);
+    assert(g->cl->n_mine <= pg->cfg.max_clients);
     struct pg_cl *cl = g->cl;
     if (!e->mine)
         return;
     e->mine = e->joining = e->hello = false;
     for (uint32_t i = 0; i < cl->n_mine; i++) {
         if (cl->mine[i] == e->id) {
+            assert(cl->n_mine > 0);
             cl->mine[i] = cl->mine[--cl->n_mine];
             break;
         }
@@ -363,6 +384,7 @@ static void cl_mine_del(struct pg *pg, struct pg_group *g, struct cl_ent *e)
 /* Opens the member's client channels (its phys group gid | bit) once. */
 static bool cl_open_channels(struct pg *pg, struct pg_group *g)
 {
+    assert(g->gid != 0);
     const pg_node_id *m;
     if (phys_members(pg->ph, cl_pgid(g), &m) >= 0)
         return true;
@@ -372,6 +394,8 @@ static bool cl_open_channels(struct pg *pg, struct pg_group *g)
 /* Starts serving e: its messages continue after what was delivered here. */
 static void cl_welcome(struct pg *pg, struct pg_group *g, struct cl_ent *e)
 {
+    assert(e->id != PG_NODE_NONE);
+    assert(g->cl->member);
     e->acc = e->safe = e->acked = e->dl;
     e->joining = false;
     e->next_h = g->cl->h_next; /* diffusions from now on (a hello rewinds it) */
@@ -398,6 +422,8 @@ static bool cl_member_ready(struct pg *pg, struct pg_group *g)
  * coordinator (cl_on_creq). Requests are batched into one view change. */
 static void cl_request(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id pid)
 {
+    assert(pid != PG_NODE_NONE);
+    assert(op == PG_REQ_ADD_CLIENT || op == PG_REQ_DEL_CLIENT);
     pg_view_add_req(pg, g, op, pid);
     uint32_t coord = pg_view_coord(g);
     if (coord == g->my_rank) {
@@ -452,6 +478,8 @@ static void cl_fwd_push(struct pg_cl *cl, pg_node_id c, uint32_t cseq, uint32_t 
  * or held for the next view during a flush. False when it must wait. */
 static bool cl_forward_one(struct pg *pg, struct pg_group *g)
 {
+    assert(g->cl != NULL);
+    assert(g->cl->member);
     struct pg_cl *cl = g->cl;
     if (!cl->pending.count || cl->fwd_count == cl->fwd_cap)
         return false;
@@ -466,12 +494,12 @@ static bool cl_forward_one(struct pg *pg, struct pg_group *g)
         if (pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own ||
             pg_cb_send_ex(pg, g, b->buf, b->len, true, PG_AB_CX) != PG_OK)
             return false;
-        seq = g->my_seq;
+        seq = g->cb.my_seq;
     }
     cl_fwd_push(cl, b->from, get_u32(b->buf + 5), view, seq);
     pg->stats.client_forwarded++;
     pg_sometimes(pg, g->gid, PG_ST_CL_FWD, "client message forwarded by its contact");
-    struct pg_blob done;
+    struct pg_blob done = {0};
     (void)pg_queue_pop(&cl->pending, &done);
     free(done.buf);
     return g->st == PG_GS_MEMBER;
@@ -651,7 +679,8 @@ static void cl_deliver_cmsg(struct pg *pg, struct pg_group *g, const uint8_t *p,
 void pg_cl_deliver(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t seq, const uint8_t *p,
                    size_t len)
 {
-    assert(g->st == PG_GS_MEMBER && j < g->view.n_members);
+    assert(g->st == PG_GS_MEMBER);
+    assert(j < g->view.n_members);
     if (len >= CX_HDR && p[0] == CX_CMSG) {
         cl_deliver_cmsg(pg, g, p, len);
         return;
@@ -672,7 +701,8 @@ void pg_cl_deliver(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t seq, 
 /* A new view: welcome a joining client it lists, answer a waiting CHELLO. */
 static void cl_view_client(struct pg *pg, struct pg_group *g, struct cl_ent *e)
 {
-    assert(e && e->mine);
+    assert(e);
+    assert(e->mine);
     if (e->joining && e->in_view)
         cl_welcome(pg, g, e);
     else if (e->hello)
@@ -697,7 +727,8 @@ void pg_cl_on_install(struct pg *pg, struct pg_group *g)
     }
     for (uint32_t i = cl->n_mine; i-- > 0;) { /* goodbye to the mine no longer listed */
         struct cl_ent *e = cl_find(cl, cl->mine[i]);
-        assert(e && e->mine);
+        assert(e);
+        assert(e->mine);
         if (!e->in_view && !e->joining) {
             cl_send_view(pg, g, e->id, PG_CV_GONE, true);
             cl_mine_del(pg, g, e);
@@ -730,6 +761,8 @@ void pg_cl_on_exclude(struct pg *pg, struct pg_group *g)
         cl_send_view(pg, g, cl->mine[i], PG_CV_REDIRECT, true);
     pg_queue_clear(&cl->pending);
     cl->fwd_count = 0;
+    assert(cl->pending.count == 0);
+    assert(g->st == PG_GS_EXCLUDED); /* the view layer's exclusion hook */
 }
 
 /* ---- member: the pump (stability, relays, acks) ---- */
@@ -738,8 +771,9 @@ void pg_cl_on_exclude(struct pg *pg, struct pg_group *g)
  * stable here or once the view has passed. */
 static bool cl_safe(const struct pg_group *g, uint32_t view, uint32_t r, uint32_t seq)
 {
+    assert(g->view.n_members <= PG_CAP);
     return view < g->view.view_id ||
-           (view == g->view.view_id && r < g->view.n_members && seq <= g->stable[r]);
+           (view == g->view.view_id && r < g->view.n_members && seq <= g->cb.stable[r]);
 }
 
 static void cl_advance(struct pg *pg, struct pg_group *g)
@@ -830,6 +864,8 @@ static struct cl_umsg *cl_un(struct pg_cl *cl, uint32_t i)
 
 static void cl_client_exclude(struct pg *pg, struct pg_group *g)
 {
+    assert(g->cl != NULL);
+    assert(g->cl->client);
     if (g->st != PG_GS_CLIENT)
         return;
     g->st = PG_GS_EXCLUDED;
@@ -842,6 +878,8 @@ static void cl_client_exclude(struct pg *pg, struct pg_group *g)
 
 static void cl_send_req(struct pg *pg, struct pg_group *g)
 {
+    assert(g->cl->client);
+    assert(g->cl->contact != PG_NODE_NONE);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
@@ -853,6 +891,8 @@ static void cl_send_req(struct pg *pg, struct pg_group *g)
 
 int pg_cl_start(struct pg *pg, struct pg_group *g, pg_node_id contact)
 {
+    assert(contact != PG_NODE_NONE);
+    assert(pg->cfg.max_client_unacked > 0);
     struct pg_cl *cl = cl_get_state(g);
     if (!cl)
         return PG_E_FULL;
@@ -874,6 +914,8 @@ int pg_cl_start(struct pg *pg, struct pg_group *g, pg_node_id contact)
 /* Sends unacked messages from index i on to the contact, with the cached view id. */
 static void cl_send_from(struct pg *pg, struct pg_group *g, uint32_t i, bool again)
 {
+    assert(g->cl != NULL);
+    assert(g->cl->client);
     struct pg_cl *cl = g->cl;
     for (; cl->st == CS_NORMAL && i < cl->un_count; i++) {
         const struct cl_umsg *u = cl_un(cl, i);
@@ -893,7 +935,9 @@ static void cl_send_from(struct pg *pg, struct pg_group *g, uint32_t i, bool aga
 int pg_cl_cbcast(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len, uint32_t *view_id)
 {
     struct pg_cl *cl = g->cl;
-    assert(g->st == PG_GS_CLIENT && cl && cl->client);
+    assert(g->st == PG_GS_CLIENT);
+    assert(cl);
+    assert(cl->client);
     if (g->view.view_id == 0)
         return PG_E_NOTMEMBER;
     if (len + CX_HDR > pg->cfg.max_payload)
@@ -937,6 +981,8 @@ static pg_node_id cl_pick(const struct pg *pg, const struct pg_group *g, pg_node
 
 static void cl_send_hello(struct pg *pg, struct pg_group *g)
 {
+    assert(g->cl->st == CS_HELLO);
+    assert(g->cl->target != PG_NODE_NONE);
     struct pg_cl *cl = g->cl;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
@@ -952,6 +998,8 @@ static void cl_send_hello(struct pg *pg, struct pg_group *g)
 /* Moves to another member: `failed` failed (or NONE), `skip` cannot serve us. */
 static void cl_failover(struct pg *pg, struct pg_group *g, pg_node_id failed, pg_node_id skip)
 {
+    assert(g->st == PG_GS_CLIENT);
+    assert(g->cl->client);
     struct pg_cl *cl = g->cl;
     pg_node_id old = cl->st == CS_HELLO ? cl->target : cl->contact;
     if (cl->st == CS_NORMAL)
@@ -975,6 +1023,8 @@ static void cl_failover(struct pg *pg, struct pg_group *g, pg_node_id failed, pg
 /* Caches a newer view (the client's list names the client alone). */
 static void cl_cache(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 {
+    assert(g->st == PG_GS_CLIENT);
+    assert(m->n_members <= PG_CAP);
     if (m->view_id <= g->view.view_id)
         return;
     g->cl->declined = pg_rs_none(); /* ranks of the new view */
@@ -1161,7 +1211,20 @@ int64_t pg_cl_deadline(const struct pg_group *g)
 
 int pg_cl_send_cx(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(len <= pg->cfg.max_payload);
     if (pg_cb_unstable_own(g) >= pg->cfg.max_unstable_own)
         return PG_E_FULL;
     return pg_cb_send_ex(pg, g, p, len, false, PG_AB_CX);
+}
+
+/* ---- the view layer's and abcast's hooks ---- */
+
+void pg_cl_register(struct pg *pg)
+{
+    struct pg_view_hooks *h = &pg->vh;
+    assert(h->n_excluded < PG_HOOKS_MAX);
+    h->installed = pg_cl_on_install;
+    h->excluded[h->n_excluded++] = pg_cl_on_exclude;
+    pg->ab_cx = pg_cl_deliver;
 }

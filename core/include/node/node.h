@@ -1,4 +1,4 @@
-/* core/node.h: one process incarnation's protocol stack.
+/* core/include/node/node.h: one process incarnation's protocol stack.
  *
  * Owns: `struct pg_node`, the object that holds every layer's state for one
  * process (the link layer, phys.h, and above it the process-group layer,
@@ -20,9 +20,8 @@ struct pg_node;
 /* Creates the node of incarnation `self` over `env` (which must outlive it).
  * Preconditions: self != PG_NODE_NONE, cfg valid (see phys_new); `pg_cfg`
  * NULL means pg_config_default. Returns NULL only if allocation fails. */
-struct pg_node *pg_node_new(const struct pg_env *env, pg_node_id self,
-                            const struct phys_config *cfg);
-struct pg_node *pg_node_new_pg(const struct pg_env *env, pg_node_id self,
+struct pg_node *pg_node_new(const struct env *env, pg_node_id self, const struct phys_config *cfg);
+struct pg_node *pg_node_new_pg(const struct env *env, pg_node_id self,
                                const struct phys_config *cfg, const struct pg_config *pg_cfg);
 void pg_node_free(struct pg_node *n);
 

@@ -1,4 +1,4 @@
-/* core/pg_wire.c: the bounds-checked codec of pg messages. See pg.h.
+/* core/group/pg_wire.c: the bounds-checked codec of pg messages. See pg.h.
  *
  * Layout (little-endian, varints are LEB128 of at most 10 bytes):
  *   u8 magic 0xB5, u8 type, varint view_id, then by type:
@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_wire.h"
 
 #define PGW_MAGIC 0xB5u
 #define PGW_AB    0x80u /* type-byte bit: DATA/FWD with the abcast extension */
@@ -164,7 +164,8 @@ static void enc_client(const struct pg_wmsg *m, struct pgw_out *o)
 {
     switch (m->type) {
     case PG_MT_CVIEW:
-        assert(m->cflags <= PG_CV_ALL && m->n_members >= 1);
+        assert(m->cflags <= PG_CV_ALL);
+        assert(m->n_members >= 1);
         pgw_out_u8(o, m->cflags);
         out_ids(o, m->members, m->n_members);
         break;
@@ -183,7 +184,8 @@ static void enc_client(const struct pg_wmsg *m, struct pgw_out *o)
         pgw_out_var(o, m->dview);
         break;
     case PG_MT_CDIFF:
-        assert(m->cseq >= 1 && m->pid != PG_NODE_NONE);
+        assert(m->cseq >= 1);
+        assert(m->pid != PG_NODE_NONE);
         pgw_out_u8(o, m->rank);
         pgw_out_var(o, m->cseq);
         out_u32(o, m->pid);
@@ -252,7 +254,8 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
     case PG_MT_OUT:
         break;
     case PG_MT_STATE:
-        assert(m->st_off <= m->st_total && m->len <= m->st_total - m->st_off);
+        assert(m->st_off <= m->st_total);
+        assert(m->len <= m->st_total - m->st_off);
         pgw_out_u8(o, m->st_status);
         pgw_out_var(o, m->st_total);
         pgw_out_var(o, m->st_off);
@@ -272,12 +275,15 @@ static void enc_body(const struct pg_wmsg *m, struct pgw_out *o)
 /* The abcast extension (see the layout above). */
 static void enc_ab(const struct pg_wmsg *m, struct pgw_out *o)
 {
-    assert(m->ab <= PG_AB_ALL && !((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP)));
+    assert(m->ab <= PG_AB_ALL);
+    assert(!((m->ab & PG_AB_ABCAST) && (m->ab & PG_AB_NOAPP)));
     assert(!(m->ab & PG_AB_NOAPP) || m->len == 0);
     assert(!(m->ab & PG_AB_CX) || !(m->ab & (PG_AB_ABCAST | PG_AB_NOAPP)));
     pgw_out_u8(o, m->ab);
     if (m->ab & PG_AB_ORDER) {
-        assert(m->ord_start >= 1 && m->n_ord >= 1 && m->n_ord <= PG_ORDER_MAX);
+        assert(m->ord_start >= 1);
+        assert(m->n_ord >= 1);
+        assert(m->n_ord <= PG_ORDER_MAX);
         pgw_out_var(o, m->ord_start);
         pgw_out_u8(o, m->n_ord);
         for (uint32_t i = 0; i < m->n_ord; i++) {
@@ -295,9 +301,12 @@ static void enc_ab(const struct pg_wmsg *m, struct pgw_out *o)
 
 size_t pg_encode(const struct pg_wmsg *m, uint8_t *buf, size_t cap)
 {
-    assert(m && buf);
-    assert(m->rank < PG_MAX_MEMBERS_CAP && m->n_vt <= PG_MAX_MEMBERS_CAP);
-    assert(m->n_members <= PG_MAX_MEMBERS_CAP && m->n_clients <= PG_MAX_CLIENTS_CAP);
+    assert(m);
+    assert(buf);
+    assert(m->rank < PG_MAX_MEMBERS_CAP);
+    assert(m->n_vt <= PG_MAX_MEMBERS_CAP);
+    assert(m->n_members <= PG_MAX_MEMBERS_CAP);
+    assert(m->n_clients <= PG_MAX_CLIENTS_CAP);
     struct pgw_out o = {.p = buf, .cap = cap, .ok = true};
     assert(m->ab == 0 || m->type == PG_MT_DATA || m->type == PG_MT_FWD);
     pgw_out_u8(&o, PGW_MAGIC);
@@ -511,7 +520,8 @@ static void dec_ab(struct pgw_in *in, struct pg_wmsg *m)
 
 int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
 {
-    assert(m && (buf || len == 0));
+    assert(m);
+    assert((buf || len == 0));
     m->view_id = m->attempt = m->n_vt = m->n_members = m->n_clients = 0;
     m->rank = m->full = m->n_old = m->op = 0;
     m->mask = pg_rs_none();
@@ -566,4 +576,29 @@ int pg_decode(const uint8_t *buf, size_t len, struct pg_wmsg *m)
         return PG_E_MALFORMED; /* trailing bytes */
     }
     return PG_OK;
+}
+
+/* ---- the records of cross-group timestamps (pg_domain.c) ---- */
+
+bool pg_dom_valid(const uint8_t *dep, size_t len)
+{
+    if (len == 0)
+        return true;
+    struct pgw_in r = {.p = dep, .len = len, .ok = true};
+    uint32_t n = pgw_in_var32(&r);
+    if (!r.ok || n > PGW_DREC_WIRE_MAX)
+        return false;
+    struct pgw_drec x;
+    for (uint32_t i = 0; i < n; i++)
+        if (!pgw_drec_decode(&r, &x))
+            return false;
+    return r.pos == len;
+}
+
+int pg_rank_of(const pg_node_id *members, uint32_t n, pg_node_id pid)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (members[i] == pid)
+            return (int)i;
+    return -1;
 }

@@ -1,26 +1,27 @@
-/* core/node.c: the node object; routes inputs to layers. See node.h. */
+/* core/node/node.c: the node object; routes inputs to layers. See node.h. */
 #include "node.h"
 
 #include <assert.h>
 #include <stdlib.h>
 
 struct pg_node {
-    const struct pg_env *env;
+    const struct env *env;
     pg_node_id self;
     struct phys *phys;
     struct pg *pg;
 };
 
-struct pg_node *pg_node_new(const struct pg_env *env, pg_node_id self,
-                            const struct phys_config *cfg)
+struct pg_node *pg_node_new(const struct env *env, pg_node_id self, const struct phys_config *cfg)
 {
     return pg_node_new_pg(env, self, cfg, NULL);
 }
 
-struct pg_node *pg_node_new_pg(const struct pg_env *env, pg_node_id self,
+struct pg_node *pg_node_new_pg(const struct env *env, pg_node_id self,
                                const struct phys_config *cfg, const struct pg_config *pg_cfg)
 {
-    assert(env && self != PG_NODE_NONE && cfg);
+    assert(env);
+    assert(self != PG_NODE_NONE);
+    assert(cfg);
     struct pg_config dflt;
     if (!pg_cfg) {
         pg_config_default(&dflt);
@@ -51,13 +52,15 @@ void pg_node_free(struct pg_node *n)
 
 void pg_node_on_datagram(struct pg_node *n, pg_node_id from, const uint8_t *buf, size_t len)
 {
-    assert(n && (buf || len == 0));
+    assert(n);
+    assert((buf || len == 0));
     phys_on_datagram(n->phys, from, buf, len);
 }
 
 void pg_node_on_timer(struct pg_node *n, unsigned slot)
 {
-    assert(n && slot < PG_TIMER_SLOTS);
+    assert(n);
+    assert(slot < PG_TIMER_SLOTS);
     switch (slot) {
     case PG_TIMER_PHYS:
         phys_on_timer(n->phys);

@@ -1,4 +1,4 @@
-/* core/wire.c: encode/decode of link datagrams. See wire.h for the layout. */
+/* core/link/wire.c: encode/decode of link datagrams. See wire.h for the layout. */
 #include "wire.h"
 
 #include <assert.h>
@@ -448,21 +448,25 @@ size_t wire_size(const struct wire_msg *m)
     assert(m->type == WIRE_DATA || m->type == WIRE_ACK || m->type == WIRE_HEARTBEAT);
     if (m->type != WIRE_DATA)
         return WIRE_MIN_BYTES;
-    assert(m->payload_len <= PHYS_MAX_PAYLOAD);
+    assert(m->payload_len <= WIRE_MAX_PAYLOAD);
     return WIRE_DATA_HDR_BYTES + m->payload_len + WIRE_CRC_BYTES;
 }
 
 static void wire_assert_valid(const struct wire_msg *m)
 {
     assert(m->type == WIRE_DATA || m->type == WIRE_ACK || m->type == WIRE_HEARTBEAT);
-    assert(m->from != PG_NODE_NONE && m->to != PG_NODE_NONE);
+    assert(m->from != PG_NODE_NONE);
+    assert(m->to != PG_NODE_NONE);
     assert(m->ack_next >= 1);
     if (m->type == WIRE_DATA) {
-        assert(m->seq >= 1 && m->gid != 0);
-        assert(m->payload_len <= PHYS_MAX_PAYLOAD);
+        assert(m->seq >= 1);
+        assert(m->gid != 0);
+        assert(m->payload_len <= WIRE_MAX_PAYLOAD);
         assert(m->payload || m->payload_len == 0);
     } else {
-        assert(m->seq == 0 && m->gid == 0 && m->payload_len == 0);
+        assert(m->seq == 0);
+        assert(m->gid == 0);
+        assert(m->payload_len == 0);
     }
 }
 
@@ -517,7 +521,7 @@ static const char *wire_check_frame(const uint8_t *buf, size_t len)
         if (len < WIRE_DATA_HDR_BYTES + WIRE_CRC_BYTES)
             return "truncated";
         uint32_t plen = get_u32(buf + 40);
-        if (plen > PHYS_MAX_PAYLOAD)
+        if (plen > WIRE_MAX_PAYLOAD)
             return "oversized";
         size_t want = WIRE_DATA_HDR_BYTES + (size_t)plen + WIRE_CRC_BYTES;
         if (want > len)

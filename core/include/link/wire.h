@@ -1,4 +1,4 @@
-/* core/wire.h: the link layer's datagram format (encode and decode).
+/* core/include/link/wire.h: the link layer's datagram format (encode and decode).
  *
  * Owns: the byte layout of every datagram the link layer (phys.h) puts on the
  * network, its version, its checksum, and the bounds checks of decoding. Pure
@@ -17,7 +17,7 @@
  *   --- DATA only ---
  *    28   8  seq        sequence number on the channel from -> to (>= 1)
  *    36   4  gid        physical group id (!= 0)
- *    40   4  len        payload bytes (<= PHYS_MAX_PAYLOAD)
+ *    40   4  len        payload bytes (<= WIRE_MAX_PAYLOAD)
  *    44 len  payload    (an upper layer's message)
  *   --- all ---
  *   end   4  crc        CRC32C (Castagnoli) of payload, then of the header bytes
@@ -34,7 +34,6 @@
 #include <stdint.h>
 
 #include "env.h"
-#include "phys.h"
 
 #define WIRE_MAGIC          0x4750u /* "PG" little-endian */
 #define WIRE_VERSION        1u
@@ -42,7 +41,10 @@
 #define WIRE_DATA_HDR_BYTES 44u /* common header + DATA fields */
 #define WIRE_CRC_BYTES      4u
 #define WIRE_MIN_BYTES      (WIRE_HDR_BYTES + WIRE_CRC_BYTES)
-#define WIRE_MAX_BYTES      (WIRE_DATA_HDR_BYTES + PHYS_MAX_PAYLOAD + WIRE_CRC_BYTES)
+#define WIRE_MAX_PAYLOAD    8192u /* payload bytes of one DATA datagram (phys: PHYS_MAX_PAYLOAD) */
+#define WIRE_MAX_BYTES      (WIRE_DATA_HDR_BYTES + WIRE_MAX_PAYLOAD + WIRE_CRC_BYTES)
+_Static_assert(WIRE_HDR_BYTES < WIRE_DATA_HDR_BYTES, "DATA adds fields to the common header");
+_Static_assert(WIRE_MIN_BYTES <= WIRE_MAX_BYTES, "an ACK or HEARTBEAT is no longer than DATA");
 
 enum wire_type {
     WIRE_DATA = 1,      /* a message of a physical group, sequenced on its channel */
@@ -84,7 +86,7 @@ size_t wire_size(const struct wire_msg *m);
 
 /* Encodes `m` into `buf` (cap bytes) and returns the number of bytes written.
  * Preconditions (asserted): a known type, from/to/ack_next != 0, for DATA
- * seq/gid != 0 and payload_len <= PHYS_MAX_PAYLOAD, cap >= wire_size(m). */
+ * seq/gid != 0 and payload_len <= WIRE_MAX_PAYLOAD, cap >= wire_size(m). */
 size_t wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap);
 
 /* As wire_encode, with `payload_crc` == wire_payload_crc(m->payload, m->payload_len)

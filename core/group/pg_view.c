@@ -1,4 +1,4 @@
-/* core/pg_view.c: atomic view changes with flush, primary partition and
+/* core/group/pg_view.c: atomic view changes with flush, primary partition and
  * fail-stop conversion (paper sections 3.1 and 5). See the protocol summary
  * in pg.h.
  *
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "pg_view.h"
 
 /* The set holding only rank r. */
 static struct pg_rset bit(uint32_t r)
@@ -41,22 +41,16 @@ static uint32_t key_coord(uint64_t key)
     return 255u - (uint32_t)(key & 0xFFu);
 }
 
-int pg_rank_of(const pg_node_id *members, uint32_t n, pg_node_id pid)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (members[i] == pid)
-            return (int)i;
-    return -1;
-}
-
 bool pg_view_flushing(const struct pg_group *g)
 {
-    return g->acc.key != 0 || g->dec.key != 0;
+    return g->vw.acc.key != 0 || g->vw.dec.key != 0;
 }
 
 /* Ranks of the current view that are members of proposal p. */
 static struct pg_rset prop_mask(const struct pg_group *g, const struct pg_prop *p)
 {
+    assert(p->n_members <= PG_CAP);
+    assert(g->view.n_members <= PG_CAP);
     struct pg_rset m = pg_rs_none();
     for (uint32_t i = 0; i < p->n_members; i++) {
         int r = pg_rank_of(g->view.members, g->view.n_members, p->members[i]);
@@ -69,6 +63,7 @@ static struct pg_rset prop_mask(const struct pg_group *g, const struct pg_prop *
 /* The rank of p's leaving member in the current view, or -1 (none, or not here). */
 static int left_rank(const struct pg_group *g, const struct pg_prop *p)
 {
+    assert(p->n_members <= PG_CAP);
     if (p->left == PG_NODE_NONE)
         return -1;
     assert(pg_rank_of(p->members, p->n_members, p->left) < 0);
@@ -90,8 +85,10 @@ static struct pg_rset flush_mask(const struct pg_group *g, const struct pg_prop 
 {
     struct pg_rset m = prop_mask(g, p);
     int l = left_rank(g, p);
+    assert(l < (int)g->view.n_members);
     if (l >= 0)
         pg_rs_add(&m, (uint32_t)l);
+    assert(pg_rs_count(m) <= g->view.n_members);
     return m;
 }
 
@@ -99,20 +96,25 @@ static struct pg_rset flush_mask(const struct pg_group *g, const struct pg_prop 
 static bool leaver_lost(const struct pg_group *g, const struct pg_prop *p, uint64_t key)
 {
     int l = left_rank(g, p);
-    if (l < 0 || !pg_rs_has(&g->dead, (uint32_t)l))
+    assert(l < (int)g->view.n_members);
+    if (l < 0 || !pg_rs_has(&g->vw.dead, (uint32_t)l))
         return false;
-    return g->fok_key != key || !pg_rs_has(&g->fok, (uint32_t)l);
+    return g->vw.fok_key != key || !pg_rs_has(&g->vw.fok, (uint32_t)l);
 }
 
 /* Whether this node takes part in the flush of p: a member of it, or the
  * member it removes at its own request. */
 static bool in_flush(const struct pg *pg, const struct pg_prop *p)
 {
+    assert(p->n_members <= PG_CAP);
+    assert(pg->self != PG_NODE_NONE);
     return pg_rank_of(p->members, p->n_members, pg->self) >= 0 || p->left == pg->self;
 }
 
 static void prop_from_msg(struct pg_prop *p, const struct pg_wmsg *m)
 {
+    assert(m->n_members <= PG_CAP);
+    assert(m->n_clients <= PG_MAX_CLIENTS_CAP);
     p->key = pg_key(m->attempt, m->rank);
     p->left = m->pid;
     p->n_members = m->n_members;
@@ -123,6 +125,8 @@ static void prop_from_msg(struct pg_prop *p, const struct pg_wmsg *m)
 
 static void prop_to_msg(const struct pg_prop *p, struct pg_wmsg *m)
 {
+    assert(p->n_members <= PG_CAP);
+    assert(p->n_clients <= PG_MAX_CLIENTS_CAP);
     m->attempt = key_attempt(p->key);
     m->rank = (uint8_t)key_coord(p->key);
     m->pid = p->left;
@@ -134,6 +138,8 @@ static void prop_to_msg(const struct pg_prop *p, struct pg_wmsg *m)
 
 static void send_ctl(struct pg *pg, struct pg_group *g, struct pg_wmsg *m)
 {
+    assert(m->type != PG_MT_DATA); /* control only */
+    assert(g->st != PG_GS_FREE);
     pg->stats.control_sent++;
     pg_send(pg, g, m);
 }
@@ -155,12 +161,14 @@ void pg_view_exclude_quiet(struct pg *pg, struct pg_group *g, const char *why)
     g->st = PG_GS_EXCLUDED;
     pg->stats.exclusions++;
     pg_sometimes(pg, g->gid, PG_ST_EXCLUDED, why);
-    g->held_lost += g->held.count; /* accepted for a view it will not be in (pg_domain.c) */
+    g->vw.held_lost += g->held.count; /* accepted for a view it will not be in (pg_domain.c) */
     pg_queue_clear(&g->held);
     pg_queue_clear(&g->future);
     pg_queue_clear(&g->outbox);
-    g->fpending = false;
-    pg_cl_on_exclude(pg, g);
+    assert(g->held.count == 0);
+    assert(g->outbox.count == 0);
+    for (uint32_t i = 0; i < pg->vh.n_excluded; i++)
+        pg->vh.excluded[i](pg, g); /* cbcast: no pg_flush; clients */
     if (!had_view)
         g->view.view_id = 0;
     g->view.gid = g->gid;
@@ -172,6 +180,8 @@ void pg_view_exclude_quiet(struct pg *pg, struct pg_group *g, const char *why)
  * PG_NODE_NONE), or to the one member `to`. */
 static void send_failed(struct pg *pg, struct pg_group *g, pg_node_id pid, pg_node_id to)
 {
+    assert(pid != PG_NODE_NONE);
+    assert(to != pg->self);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
@@ -191,6 +201,8 @@ static void send_failed(struct pg *pg, struct pg_group *g, pg_node_id pid, pg_no
  * is out: REQ FAILED naming itself, point to point. */
 static void tell_out(struct pg *pg, struct pg_group *g)
 {
+    assert(g->st == PG_GS_EXCLUDED); /* after pg_view_exclude_quiet */
+    assert(g->view.n_members <= PG_CAP);
     for (uint32_t r = 0; r < g->view.n_members; r++) {
         pg_node_id id = g->view.members[r];
         if (id != pg->self && !phys_is_faulty(pg->ph, id))
@@ -200,6 +212,7 @@ static void tell_out(struct pg *pg, struct pg_group *g)
 
 void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
 {
+    assert(why != NULL);
     bool member = g->st == PG_GS_MEMBER;
     pg_view_exclude_quiet(pg, g, why);
     if (member)
@@ -210,6 +223,8 @@ void pg_view_exclude(struct pg *pg, struct pg_group *g, const char *why)
 
 static bool req_satisfied(const struct pg_group *g, const struct pg_req *q)
 {
+    assert(g->view.n_members <= PG_CAP);
+    assert(g->view.n_clients <= PG_MAX_CLIENTS_CAP);
     const struct pg_view *v = &g->view;
     bool is_m = pg_rank_of(v->members, v->n_members, q->pid) >= 0;
     bool is_c = pg_rank_of(v->clients, v->n_clients, q->pid) >= 0;
@@ -232,23 +247,25 @@ static bool req_satisfied(const struct pg_group *g, const struct pg_req *q)
 static void req_purge(struct pg_group *g)
 {
     uint32_t k = 0;
-    for (uint32_t i = 0; i < g->n_reqs; i++)
-        if (!req_satisfied(g, &g->reqs[i]))
-            g->reqs[k++] = g->reqs[i];
-    g->n_reqs = k;
+    for (uint32_t i = 0; i < g->vw.n_reqs; i++)
+        if (!req_satisfied(g, &g->vw.reqs[i]))
+            g->vw.reqs[k++] = g->vw.reqs[i];
+    g->vw.n_reqs = k;
 }
 
 void pg_view_add_req(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id pid)
 {
+    assert(g->vw.n_reqs <= pg->cfg.max_requests);
     struct pg_req q = {.op = op, .pid = pid};
     if (req_satisfied(g, &q))
         return;
-    for (uint32_t i = 0; i < g->n_reqs; i++)
-        if (g->reqs[i].op == op && g->reqs[i].pid == pid)
+    for (uint32_t i = 0; i < g->vw.n_reqs; i++)
+        if (g->vw.reqs[i].op == op && g->vw.reqs[i].pid == pid)
             return;
-    if (g->n_reqs == pg->cfg.max_requests)
+    if (g->vw.n_reqs == pg->cfg.max_requests)
         return; /* dropped: the requester may ask again */
-    g->reqs[g->n_reqs++] = q;
+    g->vw.reqs[g->vw.n_reqs++] = q;
+    assert(g->vw.n_reqs <= pg->cfg.max_requests);
 }
 
 /* ---- the coordinator ---- */
@@ -257,13 +274,14 @@ void pg_view_add_req(struct pg *pg, struct pg_group *g, uint8_t op, pg_node_id p
 static bool req_applicable(const struct pg *pg, const struct pg_group *g, const struct pg_req *q,
                            uint32_t alive)
 {
+    assert(alive <= g->view.n_members);
     uint32_t n = g->view.n_members;
     switch (q->op) {
     case PG_REQ_ADD_MEMBER:
         return alive < pg->cfg.max_members && !phys_is_faulty(pg->ph, q->pid);
     case PG_REQ_DEL_MEMBER: {
         int r = pg_rank_of(g->view.members, n, q->pid);
-        return r >= 0 && !pg_rs_has(&g->dead, (uint32_t)r) && (alive - 1) * 2 > n;
+        return r >= 0 && !pg_rs_has(&g->vw.dead, (uint32_t)r) && (alive - 1) * 2 > n;
     }
     case PG_REQ_ADD_CLIENT:
         return g->view.n_clients < pg->cfg.max_clients;
@@ -287,13 +305,13 @@ static void prop_clients(const struct pg *pg, const struct pg_group *g, struct p
     for (uint32_t i = 0; i < g->view.n_clients; i++) {
         pg_node_id c = g->view.clients[i];
         bool del = false;
-        for (uint32_t k = 0; k < g->n_reqs && !del; k++)
-            del = g->reqs[k].op == PG_REQ_DEL_CLIENT && g->reqs[k].pid == c;
+        for (uint32_t k = 0; k < g->vw.n_reqs && !del; k++)
+            del = g->vw.reqs[k].op == PG_REQ_DEL_CLIENT && g->vw.reqs[k].pid == c;
         if (!del)
             p->clients[p->n_clients++] = c;
     }
-    for (uint32_t k = 0; k < g->n_reqs; k++) {
-        const struct pg_req *q = &g->reqs[k];
+    for (uint32_t k = 0; k < g->vw.n_reqs; k++) {
+        const struct pg_req *q = &g->vw.reqs[k];
         if (q->op == PG_REQ_ADD_CLIENT && p->n_clients < pg->cfg.max_clients &&
             pg_rank_of(p->clients, p->n_clients, q->pid) < 0)
             p->clients[p->n_clients++] = q->pid;
@@ -305,16 +323,18 @@ static void prop_clients(const struct pg *pg, const struct pg_group *g, struct p
  * one such operation at a time), joiners last; client requests batched. */
 static void prop_compute(const struct pg *pg, const struct pg_group *g, struct pg_prop *p)
 {
-    uint32_t n = g->view.n_members, alive = n - pg_rs_count(g->dead);
+    assert(g->view.n_members <= PG_CAP);
+    assert(pg_rs_count(g->vw.dead) <= g->view.n_members);
+    uint32_t n = g->view.n_members, alive = n - pg_rs_count(g->vw.dead);
     const struct pg_req *q = NULL;
-    for (uint32_t i = 0; i < g->n_reqs && !q; i++)
-        if (!req_is_client(&g->reqs[i]) && !req_satisfied(g, &g->reqs[i]) &&
-            req_applicable(pg, g, &g->reqs[i], alive))
-            q = &g->reqs[i];
+    for (uint32_t i = 0; i < g->vw.n_reqs && !q; i++)
+        if (!req_is_client(&g->vw.reqs[i]) && !req_satisfied(g, &g->vw.reqs[i]) &&
+            req_applicable(pg, g, &g->vw.reqs[i], alive))
+            q = &g->vw.reqs[i];
     p->n_members = 0;
     for (uint32_t r = 0; r < n; r++) {
         pg_node_id id = g->view.members[r];
-        if (!pg_rs_has(&g->dead, r) && !(q && q->op == PG_REQ_DEL_MEMBER && q->pid == id))
+        if (!pg_rs_has(&g->vw.dead, r) && !(q && q->op == PG_REQ_DEL_MEMBER && q->pid == id))
             p->members[p->n_members++] = id;
     }
     if (q && q->op == PG_REQ_ADD_MEMBER)
@@ -333,19 +353,21 @@ static bool view_same(const struct pg_group *g, const struct pg_prop *p)
 
 static void coord_start(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
 {
-    uint32_t a = ++g->max_attempt;
-    if (g->acc.key != 0 && key_coord(g->acc.key) != g->my_rank) {
+    assert(g->st == PG_GS_MEMBER);
+    assert(pg_view_coord(g) == g->my_rank); /* only the coordinator starts one */
+    uint32_t a = ++g->vw.max_attempt;
+    if (g->vw.acc.key != 0 && key_coord(g->vw.acc.key) != g->my_rank) {
         pg->stats.takeovers++;
         pg_sometimes(pg, g->gid, PG_ST_TAKEOVER, "coordinator takeover");
     }
-    g->coord_key = pg_key(a, g->my_rank);
+    g->vw.coord_key = pg_key(a, g->my_rank);
     pg->stats.view_changes_started++;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_FLUSH;
     m.view_id = g->view.view_id;
     struct pg_prop q = *p;
-    q.key = g->coord_key;
+    q.key = g->vw.coord_key;
     prop_to_msg(&q, &m);
     send_ctl(pg, g, &m);
 }
@@ -353,7 +375,7 @@ static void coord_start(struct pg *pg, struct pg_group *g, const struct pg_prop 
 uint32_t pg_view_coord(const struct pg_group *g)
 {
     uint32_t coord = 0;
-    while (pg_rs_has(&g->dead, coord))
+    while (pg_rs_has(&g->vw.dead, coord))
         coord++;
     assert(coord <= g->my_rank); /* this node listens to itself */
     return coord;
@@ -365,14 +387,15 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
 {
     if (g->st != PG_GS_MEMBER)
         return;
-    pg_state_provide(pg, g); /* a joiner's state provider may have failed */
+    if (pg->vh.check)
+        pg->vh.check(pg, g); /* state: a joiner's provider may have failed */
     uint32_t n = g->view.n_members;
-    assert(!pg_rs_has(&g->dead, g->my_rank));
-    if ((n - pg_rs_count(g->dead)) * 2 <= n) {
+    assert(!pg_rs_has(&g->vw.dead, g->my_rank));
+    if ((n - pg_rs_count(g->vw.dead)) * 2 <= n) {
         pg_view_exclude(pg, g, "minority partition: excluded");
         return;
     }
-    if (g->committed)
+    if (g->vw.committed)
         return;
     if (pg_view_coord(g) != g->my_rank)
         return;
@@ -380,12 +403,12 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
     prop_compute(pg, g, &p);
     if (view_same(g, &p))
         return;
-    if (g->coord_key != 0 && g->acc.key == g->coord_key &&
-        pg_rs_empty(pg_rs_and(prop_mask(g, &g->acc), g->dead)) &&
-        !leaver_lost(g, &g->acc, g->coord_key))
+    if (g->vw.coord_key != 0 && g->vw.acc.key == g->vw.coord_key &&
+        pg_rs_empty(pg_rs_and(prop_mask(g, &g->vw.acc), g->vw.dead)) &&
+        !leaver_lost(g, &g->vw.acc, g->vw.coord_key))
         return; /* this attempt is under way and none of its members failed, nor its
                    leaver before its FLUSH_OK came (flush_mask) */
-    if (g->coord_key != 0 && g->acc.key != g->coord_key)
+    if (g->vw.coord_key != 0 && g->vw.acc.key != g->vw.coord_key)
         return; /* my FLUSH is still in my own inbox */
     coord_start(pg, g, &p);
 }
@@ -396,6 +419,7 @@ void pg_view_check(struct pg *pg, struct pg_group *g)
 static void send_ack(struct pg *pg, struct pg_group *g, uint32_t view_id, const struct pg_prop *p,
                      uint32_t old_n, uint8_t full, pg_node_id to)
 {
+    assert(old_n <= PG_CAP);
     assert(full <= ACK_INSTALLED);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
@@ -414,6 +438,8 @@ static void send_ack(struct pg *pg, struct pg_group *g, uint32_t view_id, const 
 
 static void add_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
 {
+    assert(p->n_members >= 1);
+    assert(pg_rank_of(p->members, p->n_members, pg->self) >= 0); /* it stays */
     for (uint32_t i = 0; i < p->n_members; i++)
         if (p->members[i] != pg->self)
             (void)phys_add(pg->ph, g->gid, p->members[i]); /* EXISTS for old members */
@@ -422,10 +448,11 @@ static void add_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop 
 /* NEED to every member (no committed member is known to ask): once per key. */
 static void need_multicast(struct pg *pg, struct pg_group *g, uint64_t key)
 {
-    if (g->need_sent_view == g->view.view_id && g->need_key >= key)
+    assert(key != 0);
+    if (g->vw.need_sent_view == g->view.view_id && g->vw.need_key >= key)
         return;
-    g->need_sent_view = g->view.view_id;
-    g->need_key = key;
+    g->vw.need_sent_view = g->view.view_id;
+    g->vw.need_key = key;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_NEED;
@@ -443,19 +470,20 @@ static void need_multicast(struct pg *pg, struct pg_group *g, uint64_t key)
  * change under loss). */
 static void need_ask(struct pg *pg, struct pg_group *g, uint32_t r)
 {
-    assert(r < g->view.n_members && r != g->my_rank);
-    if (g->need_asked_key != g->dec.key) {
-        g->need_asked_key = g->dec.key;
-        g->need_asked = pg_rs_none();
+    assert(r < g->view.n_members);
+    assert(r != g->my_rank);
+    if (g->vw.need_asked_key != g->vw.dec.key) {
+        g->vw.need_asked_key = g->vw.dec.key;
+        g->vw.need_asked = pg_rs_none();
     }
-    if (pg_rs_has(&g->need_asked, r))
+    if (pg_rs_has(&g->vw.need_asked, r))
         return;
-    pg_rs_add(&g->need_asked, r);
+    pg_rs_add(&g->vw.need_asked, r);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_NEED;
     m.view_id = g->view.view_id;
-    m.attempt = key_attempt(g->dec.key);
+    m.attempt = key_attempt(g->vw.dec.key);
     m.rank = (uint8_t)g->my_rank;
     pg->stats.control_sent++;
     (void)pg_send_to_q(pg, g, g->view.members[r], &m);
@@ -466,63 +494,70 @@ static void need_ask(struct pg *pg, struct pg_group *g, uint32_t r)
  * not asked yet, else every member. */
 static void need_missing(struct pg *pg, struct pg_group *g)
 {
-    struct pg_rset can = pg_rs_minus(pg_rs_and(g->acks, pg_rs_all(g->view.n_members)), g->dead);
-    if (g->need_asked_key == g->dec.key)
-        can = pg_rs_minus(can, g->need_asked);
+    assert(g->vw.dec.key != 0);
+    assert(!g->vw.committed);
+    struct pg_rset can =
+        pg_rs_minus(pg_rs_and(g->vw.acks, pg_rs_all(g->view.n_members)), g->vw.dead);
+    if (g->vw.need_asked_key == g->vw.dec.key)
+        can = pg_rs_minus(can, g->vw.need_asked);
     for (uint32_t r = 0; r < g->view.n_members; r++) {
         if (r != g->my_rank && pg_rs_has(&can, r)) {
             need_ask(pg, g, r);
             return;
         }
     }
-    need_multicast(pg, g, g->dec.key);
+    need_multicast(pg, g, g->vw.dec.key);
 }
 
 /* Commits to dec once every message of v held by a proposed member is here. */
 static void try_commit(struct pg *pg, struct pg_group *g)
 {
-    if (g->committed || g->dec.key == 0)
+    if (g->vw.committed || g->vw.dec.key == 0)
         return;
-    struct pg_rset need = flush_mask(g, &g->dec), missing = pg_rs_minus(need, g->fok);
-    bool have_all = g->dec_full || (g->fok_key == g->dec.key && pg_rs_empty(missing));
+    assert(g->vw.dec.n_members <= PG_CAP);
+    struct pg_rset need = flush_mask(g, &g->vw.dec), missing = pg_rs_minus(need, g->vw.fok);
+    bool have_all = g->vw.dec_full || (g->vw.fok_key == g->vw.dec.key && pg_rs_empty(missing));
     if (!have_all) {
-        if (!pg_rs_empty(pg_rs_and(missing, g->dead)) || g->fok_key != g->dec.key)
+        if (!pg_rs_empty(pg_rs_and(missing, g->vw.dead)) || g->vw.fok_key != g->vw.dec.key)
             need_missing(pg, g);
         return;
     }
-    if (!in_flush(pg, &g->dec)) {
+    if (!in_flush(pg, &g->vw.dec)) {
         pg_view_exclude(pg, g, "excluded by the new view");
         return;
     }
-    g->committed = true;
-    g->coord_key = 0;
-    if (g->dec.left != pg->self)
-        add_joiners(pg, g, &g->dec);
-    send_ack(pg, g, g->view.view_id, &g->dec, g->view.n_members, ACK_PLAIN, PG_NODE_NONE);
+    g->vw.committed = true;
+    g->vw.coord_key = 0;
+    assert(g->vw.dec.key != 0);
+    if (g->vw.dec.left != pg->self)
+        add_joiners(pg, g, &g->vw.dec);
+    send_ack(pg, g, g->view.view_id, &g->vw.dec, g->view.n_members, ACK_PLAIN, PG_NODE_NONE);
 }
 
 static void coord_try_decide(struct pg *pg, struct pg_group *g)
 {
-    if (g->coord_key == 0 || g->acc.key != g->coord_key || g->fok_key != g->coord_key ||
-        g->committed || g->dec.key >= g->coord_key)
+    if (g->vw.coord_key == 0 || g->vw.acc.key != g->vw.coord_key ||
+        g->vw.fok_key != g->vw.coord_key || g->vw.committed || g->vw.dec.key >= g->vw.coord_key)
         return;
-    struct pg_rset need = flush_mask(g, &g->acc), unheard = pg_rs_and(g->fok_dead, need);
+    struct pg_rset need = flush_mask(g, &g->vw.acc), unheard = pg_rs_and(g->vw.fok_dead, need);
     if (!pg_rs_empty(unheard)) { /* a proposed member stopped hearing another: shrink */
-        g->dead = pg_rs_or(g->dead, pg_rs_minus(unheard, bit(g->my_rank)));
-        g->coord_key = 0;
+        g->vw.dead = pg_rs_or(g->vw.dead, pg_rs_minus(unheard, bit(g->my_rank)));
+        g->vw.coord_key = 0;
         pg_view_check(pg, g);
         return;
     }
-    if (!pg_rs_empty(pg_rs_minus(need, g->fok)))
+    if (!pg_rs_empty(pg_rs_minus(need, g->vw.fok)))
         return;
-    if (pg_rs_count(prop_mask(g, &g->acc)) * 2 <= g->view.n_members) {
+    if (pg_rs_count(prop_mask(g, &g->vw.acc)) * 2 <= g->view.n_members) {
         pg_view_exclude(pg, g, "minority partition: excluded");
         return;
     }
-    g->dec = g->acc;
-    g->dec_old_n = (uint16_t)g->view.n_members;
-    g->dec_full = false;
-    g->acks = pg_rs_none();
+    g->vw.dec = g->vw.acc;
+    assert(g->vw.dec.key == g->vw.coord_key);
+    assert(g->vw.dec.key != 0);
+    g->vw.dec_old_n = (uint16_t)g->view.n_members;
+    g->vw.dec_full = false;
+    g->vw.acks = pg_rs_none();
     try_commit(pg, g);
 }
 
@@ -533,6 +568,8 @@ static void coord_try_decide(struct pg *pg, struct pg_group *g)
  * not know, and would wait in v for ever. */
 static void drop_removed(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
 {
+    assert(p->n_members >= 1);
+    assert(g->view.n_members <= PG_CAP);
     const struct pg_view *v = &g->view;
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
@@ -556,6 +593,8 @@ static void drop_removed(struct pg *pg, struct pg_group *g, const struct pg_prop
  * majority's own ACKs: one that deems it faulty, or a crash). */
 static void tell_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop *p)
 {
+    assert(g->st == PG_GS_MEMBER);
+    assert(p->n_members <= PG_CAP);
     const struct pg_view *v = &g->view;
     for (uint32_t i = 0; i < p->n_members; i++) {
         pg_node_id id = p->members[i];
@@ -568,13 +607,15 @@ static void tell_joiners(struct pg *pg, struct pg_group *g, const struct pg_prop
  * member leaving at its request delivers every message of v, then leaves. */
 static void install(struct pg *pg, struct pg_group *g)
 {
-    pg_cb_finish_view(pg, g);
+    assert(g->vw.committed); /* try_install */
+    assert(g->vw.dec.key != 0);
+    pg->vh.finish(pg, g);
     if (g->st != PG_GS_MEMBER)
         return;
     struct pg_view *v = &g->view;
-    const struct pg_prop *p = &g->dec;
+    const struct pg_prop *p = &g->vw.dec;
     if (p->left == pg->self) { /* a member still flushing v stops counting on it */
-        g->left_clean = true;
+        g->vw.left_clean = true;
         pg_view_exclude_quiet(pg, g, "left the group");
         tell_out(pg, g);
         return;
@@ -583,24 +624,27 @@ static void install(struct pg *pg, struct pg_group *g)
     drop_removed(pg, g, p);
     add_joiners(pg, g, p);
     tell_joiners(pg, g, p);
-    g->last_dec = g->dec;
-    g->last_dec_view = v->view_id;
-    g->last_dec_old_n = (uint16_t)v->n_members;
+    g->vw.last_dec = g->vw.dec;
+    g->vw.last_dec_view = v->view_id;
+    g->vw.last_dec_old_n = (uint16_t)v->n_members;
     if (p->n_members <= v->n_members &&
         pg_rank_of(v->members, v->n_members, p->members[p->n_members - 1]) < 0)
         pg_sometimes(pg, g->gid, PG_ST_JOIN_FAIL, "join and failure in one view change");
-    pg_state_snapshot(pg, g, p); /* every message of v applied, none of v+1 */
+    if (pg->vh.snapshot)
+        pg->vh.snapshot(pg, g, p); /* every message of v applied, none of v+1 */
     pg_view_install_first(pg, g, p, v->view_id + 1);
 }
 
 static void try_install(struct pg *pg, struct pg_group *g)
 {
-    if (!g->committed)
+    if (!g->vw.committed)
         return;
+    assert(g->vw.dec.key != 0); /* committed to it */
+    assert(g->view.n_members <= PG_CAP);
     uint32_t n = g->view.n_members;
-    if (!g->dec_installed && pg_rs_count(pg_rs_and(g->acks, pg_rs_all(n))) * 2 <= n)
+    if (!g->vw.dec_installed && pg_rs_count(pg_rs_and(g->vw.acks, pg_rs_all(n))) * 2 <= n)
         return; /* a majority of v must have committed (section 3.1) */
-    if (pg_dom_hold_install(pg, g))
+    if (pg->vh.hold_install && pg->vh.hold_install(pg, g))
         return; /* pg_dom_kick retries (pg_domain.c) */
     install(pg, g);
 }
@@ -613,17 +657,17 @@ void pg_view_retry_install(struct pg *pg, struct pg_group *g)
 
 static void reset_change(struct pg_group *g)
 {
-    memset(&g->acc, 0, sizeof g->acc);
-    memset(&g->dec, 0, sizeof g->dec);
-    g->promise = g->fok_key = g->coord_key = 0;
-    g->fok = g->fok_dead = g->acks = pg_rs_none();
-    g->max_attempt = 0;
-    g->dec_full = g->committed = g->dec_installed = false;
-    g->need_asked = pg_rs_none();
-    g->need_asked_key = 0;
-    g->n_reports = 0;
-    g->n_jackers = 0;
-    g->dead = g->dropped = pg_rs_none();
+    memset(&g->vw.acc, 0, sizeof g->vw.acc);
+    memset(&g->vw.dec, 0, sizeof g->vw.dec);
+    g->vw.promise = g->vw.fok_key = g->vw.coord_key = 0;
+    g->vw.fok = g->vw.fok_dead = g->vw.acks = pg_rs_none();
+    g->vw.max_attempt = 0;
+    g->vw.dec_full = g->vw.committed = g->vw.dec_installed = false;
+    g->vw.need_asked = pg_rs_none();
+    g->vw.need_asked_key = 0;
+    g->vw.n_reports = 0;
+    g->vw.n_jackers = 0;
+    g->vw.dead = g->vw.dropped = pg_rs_none();
 }
 
 /* A member this node deems faulty at the install (a joiner it suspected
@@ -632,10 +676,10 @@ static void reset_change(struct pg_group *g)
 static void report_dead(struct pg *pg, struct pg_group *g)
 {
     uint32_t coord = pg_view_coord(g);
-    if (coord == g->my_rank || pg_rs_empty(g->dead))
+    if (coord == g->my_rank || pg_rs_empty(g->vw.dead))
         return;
     for (uint32_t r = 0; r < g->view.n_members; r++)
-        if (pg_rs_has(&g->dead, r))
+        if (pg_rs_has(&g->vw.dead, r))
             send_failed(pg, g, g->view.members[r], g->view.members[coord]);
 }
 
@@ -645,8 +689,10 @@ static void report_dead(struct pg *pg, struct pg_group *g)
 void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_prop *pp,
                            uint32_t view_id)
 {
-    const struct pg_prop copy = *pp; /* pp may be g->dec, reset below */
+    const struct pg_prop copy = *pp; /* pp may be g->vw.dec, reset below */
     const struct pg_prop *p = &copy;
+    assert(p->n_members <= PG_CAP);
+    assert(p->n_clients <= PG_MAX_CLIENTS_CAP);
     assert(view_id == 1 || view_id == g->view.view_id + 1 || g->st == PG_GS_JOINING);
     int me = pg_rank_of(p->members, p->n_members, pg->self);
     assert(me >= 0);
@@ -659,21 +705,21 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
     memcpy(g->view.clients, p->clients, p->n_clients * sizeof(pg_node_id));
     g->my_rank = (uint32_t)me;
     reset_change(g);
-    pg_cb_reset(pg, g, view_id, p->n_members);
+    pg->vh.reset(pg, g, view_id, p->n_members);
     for (uint32_t r = 0; r < p->n_members; r++)
         if (p->members[r] != pg->self && phys_is_faulty(pg->ph, p->members[r]))
-            pg_rs_add(&g->dead, r);
+            pg_rs_add(&g->vw.dead, r);
     req_purge(g);
-    for (uint32_t i = 0; i < g->n_reqs; i++) { /* it said it is out (a failed joiner) */
-        int r = pg_rank_of(p->members, p->n_members, g->reqs[i].pid);
-        if (g->reqs[i].op == PG_REQ_FAILED && r >= 0 && g->reqs[i].pid != pg->self)
-            pg_rs_add(&g->dead, (uint32_t)r);
+    for (uint32_t i = 0; i < g->vw.n_reqs; i++) { /* it said it is out (a failed joiner) */
+        int r = pg_rank_of(p->members, p->n_members, g->vw.reqs[i].pid);
+        if (g->vw.reqs[i].op == PG_REQ_FAILED && r >= 0 && g->vw.reqs[i].pid != pg->self)
+            pg_rs_add(&g->vw.dead, (uint32_t)r);
     }
     report_dead(pg, g);
     pg->stats.views_installed++;
     struct pg_blob b;
     while (g->st == PG_GS_MEMBER && pg_queue_pop(&g->held, &b)) {
-        (void)pg_ab_send_held(pg, g, &b);
+        (void)pg->vh.send_held(pg, g, &b);
         free(b.buf);
     }
     while (pg_queue_pop(&g->future, &b)) {
@@ -682,11 +728,12 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
         if (!ok)
             pg_view_exclude(pg, g, "input queue full");
     }
-    if (g->st == PG_GS_MEMBER)
-        pg_cl_on_install(pg, g);
+    if (g->st == PG_GS_MEMBER && pg->vh.installed)
+        pg->vh.installed(pg, g);
     if (g->mon && g->st == PG_GS_MEMBER)
         g->mon(g->mon_ctx, &g->view, false);
-    pg_cb_check_flush(pg, g);
+    if (pg->vh.reported)
+        pg->vh.reported(pg, g);
     pg_view_check(pg, g);
 }
 
@@ -694,13 +741,11 @@ void pg_view_install_first(struct pg *pg, struct pg_group *g, const struct pg_pr
 
 /* Forwards every message of store s and sends the full ACK of dec after
  * them: to every member (to == PG_NODE_NONE) or to `to` alone. */
-static void respond_full(struct pg *pg, struct pg_group *g, const struct pg_store *s,
-                         const struct pg_prop *dec, uint32_t view_id, uint32_t old_n, uint8_t full,
-                         pg_node_id to)
+static void respond_full(struct pg *pg, struct pg_group *g, bool prev, const struct pg_prop *dec,
+                         uint32_t view_id, uint32_t old_n, uint8_t full, pg_node_id to)
 {
     assert(full == ACK_FULL || full == ACK_INSTALLED);
-    struct pg_rset all = pg_rs_all(s->n);
-    pg_cb_forward(pg, g, s, &all, to);
+    pg->vh.forward(pg, g, prev, NULL, to);
     send_ack(pg, g, view_id, dec, old_n, full, to);
 }
 
@@ -714,12 +759,13 @@ static void respond_full(struct pg *pg, struct pg_group *g, const struct pg_stor
 static bool revive_coord(struct pg *pg, struct pg_group *g, uint32_t r)
 {
     pg_node_id id = g->view.members[r];
-    assert(pg_rs_has(&g->dead, r) && r != g->my_rank);
-    if (phys_is_faulty(pg->ph, id) || pg_rs_has(&g->dropped, r)) {
+    assert(pg_rs_has(&g->vw.dead, r));
+    assert(r != g->my_rank);
+    if (phys_is_faulty(pg->ph, id) || pg_rs_has(&g->vw.dropped, r)) {
         send_failed(pg, g, id, id);
         return false;
     }
-    g->dead = pg_rs_minus(g->dead, bit(r));
+    g->vw.dead = pg_rs_minus(g->vw.dead, bit(r));
     (void)phys_add(pg->ph, g->gid, id);
     pg_sometimes(pg, g->gid, PG_ST_REVIVED, "a member left out follows a competing coordinator");
     return true;
@@ -727,22 +773,24 @@ static bool revive_coord(struct pg *pg, struct pg_group *g, uint32_t r)
 
 static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
 {
+    assert(r < g->view.n_members);
+    assert(m->type == PG_MT_FLUSH);
     uint64_t key = pg_key(m->attempt, m->rank);
     if (m->rank != r) {
         pg->stats.malformed_dropped++;
         return;
     }
-    if (m->attempt > g->max_attempt)
-        g->max_attempt = m->attempt;
-    if (g->committed) { /* members that follow the later attempt learn the decision */
-        if (key > g->dec.key)
-            respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL,
+    if (m->attempt > g->vw.max_attempt)
+        g->vw.max_attempt = m->attempt;
+    if (g->vw.committed) { /* members that follow the later attempt learn the decision */
+        if (key > g->vw.dec.key)
+            respond_full(pg, g, false, &g->vw.dec, g->view.view_id, g->view.n_members, ACK_FULL,
                          PG_NODE_NONE);
         return;
     }
-    if (key <= g->acc.key || key < g->promise)
+    if (key <= g->vw.acc.key || key < g->vw.promise)
         return; /* an older attempt */
-    if (pg_rs_has(&g->dead, r) && !revive_coord(pg, g, r))
+    if (pg_rs_has(&g->vw.dead, r) && !revive_coord(pg, g, r))
         return;
     struct pg_prop p;
     prop_from_msg(&p, m);
@@ -750,53 +798,55 @@ static void on_flush(struct pg *pg, struct pg_group *g, uint32_t r, const struct
         pg_view_exclude(pg, g, "excluded by the coordinator");
         return;
     }
-    g->acc = p;
-    if (g->coord_key != key)
-        g->coord_key = 0;
+    g->vw.acc = p;
+    if (g->vw.coord_key != key)
+        g->vw.coord_key = 0;
     struct pg_rset keep = prop_mask(g, &p);
     int l = left_rank(g, &p);
     if (l >= 0)
         pg_rs_add(&keep, (uint32_t)l); /* still heard: it takes part */
     struct pg_rset out = pg_rs_minus(pg_rs_all(g->view.n_members), keep);
     for (uint32_t k = 0; k < g->view.n_members; k++)
-        if (pg_rs_has(&out, k) && !pg_rs_has(&g->dead, k))
+        if (pg_rs_has(&out, k) && !pg_rs_has(&g->vw.dead, k))
             (void)phys_del(pg->ph, g->gid, g->view.members[k]);
-    g->dead = pg_rs_or(g->dead, out);
-    if (key > g->fok_key) { /* FLUSH_OKs of a later attempt may be here before its FLUSH */
-        g->fok_key = key;
-        g->fok = g->fok_dead = pg_rs_none();
+    g->vw.dead = pg_rs_or(g->vw.dead, out);
+    if (key > g->vw.fok_key) { /* FLUSH_OKs of a later attempt may be here before its FLUSH */
+        g->vw.fok_key = key;
+        g->vw.fok = g->vw.fok_dead = pg_rs_none();
     }
-    pg_cb_forward(pg, g, &g->cur, &g->dead, PG_NODE_NONE);
+    pg->vh.forward(pg, g, false, &g->vw.dead, PG_NODE_NONE);
     struct pg_wmsg ok;
     memset(&ok, 0, sizeof ok);
     ok.type = PG_MT_FLUSH_OK;
     ok.view_id = g->view.view_id;
     ok.attempt = m->attempt;
     ok.rank = m->rank;
-    ok.mask = g->dead;
-    g->promise = key;
+    ok.mask = g->vw.dead;
+    g->vw.promise = key;
     send_ctl(pg, g, &ok);
     pg_view_check(pg, g);
 }
 
 static void on_flush_ok(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
 {
+    assert(r < g->view.n_members);
+    assert(m->type == PG_MT_FLUSH_OK);
     uint64_t key = pg_key(m->attempt, m->rank);
-    if (key < g->fok_key)
+    if (key < g->vw.fok_key)
         return;
-    if (key > g->fok_key) {
-        g->fok_key = key;
-        g->fok = g->fok_dead = pg_rs_none();
+    if (key > g->vw.fok_key) {
+        g->vw.fok_key = key;
+        g->vw.fok = g->vw.fok_dead = pg_rs_none();
     }
-    pg_rs_add(&g->fok, r);
-    g->fok_dead = pg_rs_or(g->fok_dead, pg_rs_and(m->mask, pg_rs_all(g->view.n_members)));
-    if (m->attempt > g->max_attempt)
-        g->max_attempt = m->attempt;
-    if (g->coord_key != 0 && key > g->coord_key && !g->committed) {
+    pg_rs_add(&g->vw.fok, r);
+    g->vw.fok_dead = pg_rs_or(g->vw.fok_dead, pg_rs_and(m->mask, pg_rs_all(g->view.n_members)));
+    if (m->attempt > g->vw.max_attempt)
+        g->vw.max_attempt = m->attempt;
+    if (g->vw.coord_key != 0 && key > g->vw.coord_key && !g->vw.committed) {
         /* r promised a higher attempt than mine (one whose FLUSH I never got:
          * its coordinator failed before its copy to me got through), so r
          * ignores my FLUSH: start again above it */
-        g->coord_key = 0;
+        g->vw.coord_key = 0;
         pg_view_check(pg, g);
         return;
     }
@@ -808,28 +858,31 @@ static void on_flush_ok(struct pg *pg, struct pg_group *g, uint32_t r, const str
 static bool adoptable(const struct pg *pg, const struct pg_group *g, uint64_t key, bool full,
                       uint32_t r)
 {
-    if (g->dec.key != 0 && key <= g->dec.key && !(full && !g->dec_full && key == g->dec.key))
+    if (g->vw.dec.key != 0 && key <= g->vw.dec.key &&
+        !(full && !g->vw.dec_full && key == g->vw.dec.key))
         return false;
-    if (key >= g->promise)
+    if (key >= g->vw.promise)
         return true;
-    struct pg_rset acc = prop_mask(g, &g->acc);
+    struct pg_rset acc = prop_mask(g, &g->vw.acc);
     return full && pg_rs_has(&acc, r);
 }
 
 static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
 {
+    assert(r < g->view.n_members);
+    assert(m->type == PG_MT_ACK);
     uint64_t key = pg_key(m->attempt, m->rank);
-    if (g->committed) {
-        if (key == g->dec.key) {
-            pg_rs_add(&g->acks, r);
-            g->dec_installed = g->dec_installed || m->full == ACK_INSTALLED;
+    if (g->vw.committed) {
+        if (key == g->vw.dec.key) {
+            pg_rs_add(&g->vw.acks, r);
+            g->vw.dec_installed = g->vw.dec_installed || m->full == ACK_INSTALLED;
         }
         try_install(pg, g);
         return;
     }
-    if (key == g->dec.key && !(m->full != ACK_PLAIN && !g->dec_full) &&
-        !(m->full == ACK_INSTALLED && !g->dec_installed)) {
-        pg_rs_add(&g->acks, r);
+    if (key == g->vw.dec.key && !(m->full != ACK_PLAIN && !g->vw.dec_full) &&
+        !(m->full == ACK_INSTALLED && !g->vw.dec_installed)) {
+        pg_rs_add(&g->vw.acks, r);
         try_commit(pg, g);
         return;
     }
@@ -841,17 +894,17 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
         pg_view_exclude(pg, g, "excluded by the new view");
         return;
     }
-    if (key != g->dec.key) {
-        g->acks = pg_rs_none();
-        g->dec_installed = false;
+    if (key != g->vw.dec.key) {
+        g->vw.acks = pg_rs_none();
+        g->vw.dec_installed = false;
     }
-    g->dec = p;
-    g->dec_old_n = m->n_old;
-    g->dec_full = g->dec_full || m->full != ACK_PLAIN;
-    g->dec_installed = g->dec_installed || m->full == ACK_INSTALLED;
-    pg_rs_add(&g->acks, r);
-    if (g->coord_key != key)
-        g->coord_key = 0;
+    g->vw.dec = p;
+    g->vw.dec_old_n = m->n_old;
+    g->vw.dec_full = g->vw.dec_full || m->full != ACK_PLAIN;
+    g->vw.dec_installed = g->vw.dec_installed || m->full == ACK_INSTALLED;
+    pg_rs_add(&g->vw.acks, r);
+    if (g->vw.coord_key != key)
+        g->vw.coord_key = 0;
     try_commit(pg, g);
     if (g->st == PG_GS_MEMBER)
         try_install(pg, g);
@@ -860,8 +913,9 @@ static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct p
 /* A member of v without the decision or without every message of v asks. */
 static void on_need(struct pg *pg, struct pg_group *g, pg_node_id from)
 {
-    if (g->committed && from != pg->self)
-        respond_full(pg, g, &g->cur, &g->dec, g->view.view_id, g->view.n_members, ACK_FULL, from);
+    assert(from != PG_NODE_NONE);
+    if (g->vw.committed && from != pg->self)
+        respond_full(pg, g, false, &g->vw.dec, g->view.view_id, g->view.n_members, ACK_FULL, from);
 }
 
 /* Member `pid` of the current view is dead here, as on a suspicion, but
@@ -869,9 +923,9 @@ static void on_need(struct pg *pg, struct pg_group *g, pg_node_id from)
 static void mark_dead(struct pg *pg, struct pg_group *g, pg_node_id pid)
 {
     int r = pg_rank_of(g->view.members, g->view.n_members, pid);
-    if (r < 0 || pid == pg->self || pg_rs_has(&g->dead, (uint32_t)r))
+    if (r < 0 || pid == pg->self || pg_rs_has(&g->vw.dead, (uint32_t)r))
         return;
-    pg_rs_add(&g->dead, (uint32_t)r);
+    pg_rs_add(&g->vw.dead, (uint32_t)r);
     try_commit(pg, g);
     pg_view_check(pg, g);
 }
@@ -894,26 +948,26 @@ static void on_failed(struct pg *pg, struct pg_group *g, pg_node_id from, int r,
         return;
     }
     int rp = pg_rank_of(g->view.members, g->view.n_members, pid);
-    if (r < 0 || rp < 0 || pg_rs_has(&g->dead, (uint32_t)r) || pg_view_coord(g) != g->my_rank)
+    if (r < 0 || rp < 0 || pg_rs_has(&g->vw.dead, (uint32_t)r) || pg_view_coord(g) != g->my_rank)
         return;
     if (pid == pg->self) {
         pg_sometimes(pg, g->gid, PG_ST_REPORTER_OUT, "a member that cannot hear the coordinator");
         mark_dead(pg, g, from);
         return;
     }
-    if (pg_rs_has(&g->dead, (uint32_t)rp) || g->n_reports == PG_REPORTS_MAX)
+    if (pg_rs_has(&g->vw.dead, (uint32_t)rp) || g->vw.n_reports == PG_REPORTS_MAX)
         return;
-    g->reports[g->n_reports++] = (struct pg_report){
+    g->vw.reports[g->vw.n_reports++] = (struct pg_report){
         .reporter = (uint8_t)r, .pid = (uint8_t)rp, .due_ns = pg_now(pg) + pg->cfg.report_wait_ns};
 }
 
 int64_t pg_view_due(const struct pg_group *g)
 {
     if (g->st == PG_GS_JOINING)
-        return g->join_due_ns;
+        return g->vw.join_due_ns;
     int64_t d = PG_TIMER_NEVER;
-    for (uint32_t i = 0; i < g->n_reports; i++)
-        d = g->reports[i].due_ns < d ? g->reports[i].due_ns : d;
+    for (uint32_t i = 0; i < g->vw.n_reports; i++)
+        d = g->vw.reports[i].due_ns < d ? g->vw.reports[i].due_ns : d;
     return d;
 }
 
@@ -927,9 +981,9 @@ static void join_give_up(struct pg *pg, struct pg_group *g)
     assert(g->st == PG_GS_JOINING);
     pg->stats.joins_given_up++;
     pg_sometimes(pg, g->gid, PG_ST_JOIN_TIMEOUT, "a joiner gave up");
-    for (uint32_t i = 0; i < g->dec.n_members; i++)
-        if (g->dec.members[i] != pg->self)
-            (void)phys_add(pg->ph, g->gid, g->dec.members[i]);
+    for (uint32_t i = 0; i < g->vw.dec.n_members; i++)
+        if (g->vw.dec.members[i] != pg->self)
+            (void)phys_add(pg->ph, g->gid, g->vw.dec.members[i]);
     struct pg_wmsg m;
     memset(&m, 0, sizeof m);
     m.type = PG_MT_REQ;
@@ -944,31 +998,31 @@ static void join_give_up(struct pg *pg, struct pg_group *g)
 void pg_view_tick(struct pg *pg, struct pg_group *g, int64_t now_ns)
 {
     if (g->st == PG_GS_JOINING) {
-        if (now_ns >= g->join_due_ns)
+        if (now_ns >= g->vw.join_due_ns)
             join_give_up(pg, g);
         return;
     }
-    assert(g->n_reports <= PG_REPORTS_MAX);
-    assert(g->st == PG_GS_MEMBER || g->n_reports == 0);
-    if (g->n_reports == 0)
+    assert(g->vw.n_reports <= PG_REPORTS_MAX);
+    assert(g->st == PG_GS_MEMBER || g->vw.n_reports == 0);
+    if (g->vw.n_reports == 0)
         return;
     uint32_t k = 0;
     struct pg_rset out = pg_rs_none();
-    for (uint32_t i = 0; i < g->n_reports; i++) {
-        const struct pg_report *q = &g->reports[i];
+    for (uint32_t i = 0; i < g->vw.n_reports; i++) {
+        const struct pg_report *q = &g->vw.reports[i];
         if (q->due_ns > now_ns) {
-            g->reports[k++] = *q;
+            g->vw.reports[k++] = *q;
             continue;
         }
-        if (!pg_rs_has(&g->dead, q->pid) && !pg_rs_has(&g->dead, q->reporter))
+        if (!pg_rs_has(&g->vw.dead, q->pid) && !pg_rs_has(&g->vw.dead, q->reporter))
             pg_rs_add(&out, q->reporter); /* the coordinator still hears pid */
     }
-    g->n_reports = k;
+    g->vw.n_reports = k;
     if (pg_rs_empty(out) || pg_view_coord(g) != g->my_rank)
         return;
     pg_sometimes(pg, g->gid, PG_ST_REPORTER_OUT,
                  "a member that cannot hear one the coordinator hears");
-    g->dead = pg_rs_or(g->dead, out);
+    g->vw.dead = pg_rs_or(g->vw.dead, out);
     try_commit(pg, g);
     pg_view_check(pg, g);
 }
@@ -983,6 +1037,7 @@ void pg_view_on_out(struct pg *pg, struct pg_group *g, const struct pg_wmsg *m)
 static void on_req(struct pg *pg, struct pg_group *g, pg_node_id from, int r,
                    const struct pg_wmsg *m)
 {
+    assert(m->type == PG_MT_REQ);
     if (m->op == PG_REQ_FAILED) {
         on_failed(pg, g, from, r, m->pid);
         return;
@@ -1003,29 +1058,31 @@ static void on_joiner_ack(struct pg *pg, struct pg_group *g, pg_node_id from,
                           const struct pg_wmsg *m)
 {
     uint64_t key = pg_key(m->attempt, m->rank);
-    if (pg_rank_of(m->members, m->n_members, pg->self) < 0 || key < g->dec.key)
+    if (pg_rank_of(m->members, m->n_members, pg->self) < 0 || key < g->vw.dec.key)
         return;
-    if (key > g->dec.key || m->view_id != g->view.view_id) {
-        prop_from_msg(&g->dec, m);
-        g->dec_old_n = m->n_old;
-        g->n_jackers = 0;
-        g->dec_installed = false;
+    if (key > g->vw.dec.key || m->view_id != g->view.view_id) {
+        prop_from_msg(&g->vw.dec, m);
+        g->vw.dec_old_n = m->n_old;
+        g->vw.n_jackers = 0;
+        g->vw.dec_installed = false;
         g->view.view_id = m->view_id;
     }
-    g->dec_installed = g->dec_installed || m->full == ACK_INSTALLED;
-    if (pg_rank_of(g->jackers, g->n_jackers, from) < 0 && g->n_jackers < PG_CAP)
-        g->jackers[g->n_jackers++] = from;
+    g->vw.dec_installed = g->vw.dec_installed || m->full == ACK_INSTALLED;
+    if (pg_rank_of(g->vw.jackers, g->vw.n_jackers, from) < 0 && g->vw.n_jackers < PG_CAP)
+        g->vw.jackers[g->vw.n_jackers++] = from;
     assert(m->view_id == g->view.view_id);
     pg_view_joiner_install(pg, g);
 }
 
 void pg_view_joiner_install(struct pg *pg, struct pg_group *g)
 {
-    assert(g->st == PG_GS_JOINING && g->dec.key != 0);
-    bool ready = pg_state_joiner_ready(pg, g); /* arms the state timeout at the first decision */
-    if (!ready || (!g->dec_installed && g->n_jackers * 2 <= g->dec_old_n))
+    assert(g->st == PG_GS_JOINING);
+    assert(g->vw.dec.key != 0);
+    bool ready = !pg->vh.joiner_ready ||
+                 pg->vh.joiner_ready(pg, g); /* arms the state timeout at the first decision */
+    if (!ready || (!g->vw.dec_installed && g->vw.n_jackers * 2 <= g->vw.dec_old_n))
         return;
-    struct pg_prop p = g->dec;
+    struct pg_prop p = g->vw.dec;
     const pg_node_id *cur;
     int n = phys_members(pg->ph, g->gid, &cur);
     for (int i = n - 1; i >= 0; i--)
@@ -1048,7 +1105,8 @@ void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank
         on_req(pg, g, from, rank, m);
         return;
     }
-    assert(rank >= 0 && (uint32_t)rank < g->view.n_members);
+    assert(rank >= 0);
+    assert((uint32_t)rank < g->view.n_members);
     uint32_t r = (uint32_t)rank;
     switch (m->type) {
     case PG_MT_FLUSH:
@@ -1076,14 +1134,16 @@ void pg_view_on_msg(struct pg *pg, struct pg_group *g, pg_node_id from, int rank
  * failed was told so at the install). */
 void pg_view_on_prev(struct pg *pg, struct pg_group *g, pg_node_id from, const struct pg_wmsg *m)
 {
-    if (g->last_dec.key == 0 || g->last_dec_view != m->view_id || g->prev.view_id != m->view_id)
+    if (g->vw.last_dec.key == 0 || g->vw.last_dec_view != m->view_id ||
+        pg->vh.stored_view(g, true) != m->view_id)
         return;
-    if (m->type == PG_MT_FLUSH && pg_key(m->attempt, m->rank) <= g->last_dec.key)
+    if (m->type == PG_MT_FLUSH && pg_key(m->attempt, m->rank) <= g->vw.last_dec.key)
         return;
     if (from == pg->self ||
-        (pg_rank_of(g->view.members, g->view.n_members, from) < 0 && from != g->last_dec.left))
+        (pg_rank_of(g->view.members, g->view.n_members, from) < 0 && from != g->vw.last_dec.left))
         return; /* the member that left at its request finishes that view too */
-    respond_full(pg, g, &g->prev, &g->last_dec, m->view_id, g->last_dec_old_n, ACK_INSTALLED, from);
+    respond_full(pg, g, true, &g->vw.last_dec, m->view_id, g->vw.last_dec_old_n, ACK_INSTALLED,
+                 from);
 }
 
 /* A FLUSH or NEED about a view two or more before the current one, from a
@@ -1111,10 +1171,10 @@ void pg_view_on_stale(struct pg *pg, struct pg_group *g, pg_node_id from, const 
  * v+1, so it holds the decision and every message of v. */
 void pg_view_on_future(struct pg *pg, struct pg_group *g, pg_node_id from)
 {
-    if (g->committed)
+    if (g->vw.committed)
         return;
     int r = pg_rank_of(g->view.members, g->view.n_members, from);
-    if (r >= 0 && (uint32_t)r != g->my_rank && !pg_rs_has(&g->dead, (uint32_t)r))
+    if (r >= 0 && (uint32_t)r != g->my_rank && !pg_rs_has(&g->vw.dead, (uint32_t)r))
         need_ask(pg, g, (uint32_t)r);
 }
 
@@ -1123,10 +1183,10 @@ void pg_view_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed)
     if (g->st != PG_GS_MEMBER)
         return;
     int r = pg_rank_of(g->view.members, g->view.n_members, failed);
-    if (r < 0 || failed == pg->self || pg_rs_has(&g->dead, (uint32_t)r))
+    if (r < 0 || failed == pg->self || pg_rs_has(&g->vw.dead, (uint32_t)r))
         return;
     uint32_t coord = pg_view_coord(g);
-    pg_rs_add(&g->dead, (uint32_t)r);
+    pg_rs_add(&g->vw.dead, (uint32_t)r);
     if (coord != g->my_rank) {
         /* the coordinator may still hear it (an asymmetric cut): tell it.
          * When the coordinator is the one suspected, the link layer sends it
@@ -1138,4 +1198,11 @@ void pg_view_on_suspect(struct pg *pg, struct pg_group *g, pg_node_id failed)
     try_commit(pg, g);
     if (g->st == PG_GS_MEMBER)
         pg_view_check(pg, g);
+}
+
+/* ---- the base's hook ---- */
+
+void pg_view_register(struct pg *pg)
+{
+    pg->overflow = pg_view_exclude; /* a full outbox or input queue */
 }

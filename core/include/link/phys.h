@@ -1,4 +1,4 @@
-/* core/phys.h: the link layer, the paper's Table 2 (section 5).
+/* core/include/link/phys.h: the link layer, the paper's Table 2 (section 5).
  *
  * Owns: reliable FIFO channels to peers over env.h's unreliable datagrams
  * (sequence numbers, cumulative acks piggybacked on traffic plus a selective
@@ -29,10 +29,12 @@
 
 #include "env.h"
 #include "err.h"
+#include "wire.h"
 
 /* Static limits. Every table and queue is bounded; a full one returns PG_E_FULL. */
-#define PHYS_MAX_PAYLOAD  8192u /* bytes of application payload per message */
+#define PHYS_MAX_PAYLOAD  WIRE_MAX_PAYLOAD /* bytes of application payload per message */
 #define PHYS_MAX_DATAGRAM (PHYS_MAX_PAYLOAD + 256u)
+_Static_assert(WIRE_MAX_BYTES <= PHYS_MAX_DATAGRAM, "a full DATA datagram fits the bound");
 
 struct phys_config {
     int64_t heartbeat_period_ns; /* a peer hears from us at least this often */
@@ -85,7 +87,7 @@ struct phys;
 /* Allocates the link layer of node `self`. `env` must outlive it.
  * Returns NULL only if allocation fails. Precondition: self != PG_NODE_NONE,
  * cfg values positive. */
-struct phys *phys_new(const struct pg_env *env, pg_node_id self, const struct phys_config *cfg);
+struct phys *phys_new(const struct env *env, pg_node_id self, const struct phys_config *cfg);
 void phys_free(struct phys *ph);
 
 /* Table 2: phys_create(view). Creates physical group `gid` with `members`
