@@ -25,7 +25,7 @@
 static void check_rules(struct pgnet *pn, bool quiet)
 {
     char why[256];
-    bool ok = pgnet_check(pn, GID, quiet, why, sizeof why);
+    bool ok = pgnet_judge(pn, quiet, why, sizeof why);
     if (!ok)
         print_error("%s\n", why);
     assert_true(ok);
@@ -1506,7 +1506,7 @@ static void test_checker_bites(void **state)
         pgnet_run_for(pn, 20 * MS);
         pgnet_crash(pn, 2);
         pgnet_run_for(pn, 3000 * MS);
-        assert_true(pgnet_check(pn, GID, true, why, sizeof why));
+        assert_true(pgnet_judge(pn, true, why, sizeof why));
         size_t n;
         struct pgnet_rec *r = (struct pgnet_rec *)pgnet_recs(pn, &n);
         size_t k = 0;
@@ -1527,7 +1527,7 @@ static void test_checker_bites(void **state)
             r[k].kind = PGNET_FLUSH_CALL;
         }
         assert_true(k < n);
-        assert_false(pgnet_check(pn, GID, true, why, sizeof why));
+        assert_false(pgnet_judge(pn, true, why, sizeof why));
         pgnet_free(pn);
     }
 }

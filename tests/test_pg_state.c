@@ -121,7 +121,7 @@ static int t_decode(void *ctx, pg_gid gid, uint32_t view_id, int status, const u
 static void check_rules(struct pgnet *pn, bool quiet)
 {
     char why[256];
-    bool ok = pgnet_check(pn, GID, quiet, why, sizeof why);
+    bool ok = pgnet_judge(pn, quiet, why, sizeof why);
     if (!ok)
         print_error("%s\n", why);
     assert_true(ok);
