@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "rng.h"
 
 #define APP_MAGIC    0x70677031u /* "pgp1" */
 #define APP_MAGIC_AB 0x70676131u /* "pga1": an abcast */
@@ -95,18 +96,10 @@ static void app_msg_name(char *buf, size_t cap, const char *sender, uint64_t seq
 /* ---- the replicated object: commutative counters, so that members that
  * delivered the same set in a view (virtual synchrony) hold the same state ---- */
 
-static uint64_t app_mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 static void app_apply(struct sim_app_group *ag, pg_node_id from, uint64_t seq)
 {
     ag->n_applied++;
-    ag->sum_applied += app_mix((uint64_t)from << 40 ^ seq);
+    ag->sum_applied += sim_rng_mix((uint64_t)from << 40 ^ seq);
 }
 
 static void app_emit_state(struct sim_app *a, uint32_t group)

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "explore.h"
+#include "rng.h"
 
 #define XG_MAX_EV   512
 #define XG_MAX_KEEP 16 /* crashes and joins remembered as anchors */
@@ -89,15 +90,12 @@ struct xg {
 
 static uint64_t xg_next(struct xg *x)
 {
-    uint64_t z = (x->rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return sim_rng_next(&x->rng);
 }
 
 static double xg_unit(struct xg *x)
 {
-    return (double)(xg_next(x) >> 11) * (1.0 / 9007199254740992.0);
+    return sim_rng_unit(&x->rng);
 }
 
 static bool xg_chance(struct xg *x, double p)

@@ -10,16 +10,15 @@
 void sim_faults_init(struct sim_faults *nf, uint32_t n_procs)
 {
     *nf = (struct sim_faults){.n_procs = n_procs};
-    nf->drop = calloc((size_t)n_procs * n_procs + 1, 1);
+    nm_faults_init(&nf->net, n_procs);
     nf->sends_at_split = calloc(n_procs + 1, sizeof *nf->sends_at_split);
-    assert(nf->drop && nf->sends_at_split);
+    assert(nf->sends_at_split);
 }
 
 void sim_faults_free(struct sim_faults *nf)
 {
-    free(nf->drop);
+    nm_faults_free(&nf->net);
     free(nf->sends_at_split);
-    nf->drop = NULL;
     nf->sends_at_split = NULL;
 }
 
@@ -43,10 +42,9 @@ bool sim_fault_is_net(enum scn_fault_kind k)
 static void nf_set_drop(struct sim_faults *nf, const uint64_t *proc_sends, uint32_t from,
                         uint32_t to)
 {
-    if (!nf->any_drop && proc_sends) /* a split begins: who sends from now on */
+    if (!nf->net.any_drop && proc_sends) /* a split begins: who sends from now on */
         memcpy(nf->sends_at_split, proc_sends, nf->n_procs * sizeof *proc_sends);
-    nf->drop[(size_t)from * nf->n_procs + to] = 1;
-    nf->any_drop = true;
+    nm_set_drop(&nf->net, from, to, true);
 }
 
 /* At a heal: two processes that could not talk to each other both sent
@@ -60,7 +58,7 @@ static bool nf_heal_both_sides(const struct sim_faults *nf, const uint64_t *proc
             continue;
         for (uint32_t b = a + 1; b < n; b++) {
             if (proc_sends[b] == nf->sends_at_split[b] ||
-                !(nf->drop[(size_t)a * n + b] || nf->drop[(size_t)b * n + a]))
+                !(nm_cut(&nf->net, a, b) || nm_cut(&nf->net, b, a)))
                 continue;
             return true;
         }
@@ -110,22 +108,21 @@ bool sim_faults_apply(struct sim_faults *nf, const struct scn *s, const struct s
         }
         break;
     case SCN_F_HEAL:
-        both = nf->any_drop && nf_heal_both_sides(nf, proc_sends);
-        memset(nf->drop, 0, (size_t)nf->n_procs * nf->n_procs);
-        nf->any_drop = false;
+        both = nf->net.any_drop && nf_heal_both_sides(nf, proc_sends);
+        nm_heal(&nf->net);
         break;
     case SCN_F_LOSS:
-        nf->loss = f->prob;
+        nf->net.loss = f->prob;
         break;
     case SCN_F_DUPLICATE:
-        nf->dup = f->prob;
+        nf->net.dup = f->prob;
         break;
     case SCN_F_GARBLE:
-        nf->garble = f->prob;
+        nf->net.garble = f->prob;
         break;
     case SCN_F_DELAY:
-        nf->delay_ns = f->delay_ns;
-        nf->jitter_ns = f->jitter_ns;
+        nf->net.delay_ns = f->delay_ns;
+        nf->net.jitter_ns = f->jitter_ns;
         break;
     default:
         assert(!"not a network fault");
@@ -247,16 +244,4 @@ void sim_domain_emit(const struct scn *s, sim_emit_fn emit, void *ctx)
         e.domain = s->domains[s->groups[g].domain];
         emit(ctx, &e);
     }
-}
-
-void sim_faults_copy(const struct sim_faults *nf, uint64_t *rng, size_t len, struct sim_copy *c)
-{
-    c->extra_delay_ns = nf->delay_ns;
-    if (nf->jitter_ns > 0)
-        c->extra_delay_ns += (int64_t)(sim_rng_unit(rng) * (double)nf->jitter_ns);
-    c->garbled = nf->garble > 0 && len > 0 && sim_rng_unit(rng) < nf->garble;
-    if (!c->garbled)
-        return;
-    c->at = sim_rng_next(rng) % len;
-    c->mask = (uint8_t)(1u + sim_rng_next(rng) % 255u);
 }

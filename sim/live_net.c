@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dheap.h"
+
 #define LN_BATCH     64u         /* datagrams per sendmmsg / recvmmsg */
 #define LN_ARENA_MAX (64u << 20) /* bytes one input may queue */
 
@@ -19,9 +21,9 @@ struct ln_out {
     size_t at;    /* offset in the arena */
 };
 
+/* A datagram held back by delay (key.t_ns: its release; ties: arrival order). */
 struct ln_held {
-    int64_t release_ns;
-    uint64_t order; /* ties broken by arrival order */
+    struct dheap_key key;
     pg_node_id from, to;
     uint64_t lamport;
     uint32_t len;
@@ -39,9 +41,7 @@ struct live_net {
     uint32_t n_out;
     uint8_t *arena;
     size_t arena_len, arena_cap;
-    struct ln_held *held; /* binary min-heap on (release_ns, order) */
-    uint32_t n_held;
-    uint64_t held_order;
+    struct dheap held;             /* of struct ln_held */
     uint8_t (*rx)[LIVE_DGRAM_MAX]; /* LN_BATCH receive buffers */
 };
 
@@ -76,11 +76,11 @@ struct live_net *live_net_new(int fd, const struct scn *s, const struct sockaddr
     *n = (struct live_net){.fd = fd, .scn = s, .addrs = addrs, .tot = tot};
     sim_faults_init(&n->faults, s->n_procs);
     n->outq = malloc(LIVE_OUTQ_MAX * sizeof *n->outq);
-    n->held = malloc(LIVE_DELAYQ_MAX * sizeof *n->held);
+    bool held_ok = dheap_init(&n->held, sizeof(struct ln_held), LIVE_DELAYQ_MAX);
     n->rx = malloc(LN_BATCH * sizeof *n->rx);
     n->arena_cap = 1 << 16;
     n->arena = malloc(n->arena_cap);
-    if (!n->outq || !n->held || !n->rx || !n->arena) {
+    if (!n->outq || !held_ok || !n->rx || !n->arena) {
         live_net_free(n);
         return NULL;
     }
@@ -94,11 +94,11 @@ void live_net_free(struct live_net *n)
 {
     if (!n)
         return;
-    for (uint32_t i = 0; i < n->n_held; i++)
-        free(n->held[i].buf);
+    for (size_t i = 0; n->held.items && i < dheap_len(&n->held); i++)
+        free(((struct ln_held *)dheap_at(&n->held, i))->buf);
     sim_faults_free(&n->faults);
     free(n->outq);
-    free(n->held);
+    dheap_free(&n->held);
     free(n->rx);
     free(n->arena);
     free(n);
@@ -123,7 +123,7 @@ const struct live_net_stats *live_net_stats(const struct live_net *n)
 
 /* Queues one copy (header and bytes, then the copy's garbling). */
 static void ln_queue(struct live_net *n, pg_node_id from, pg_node_id to, uint32_t to_proc,
-                     const uint8_t *buf, size_t len, const struct sim_copy *c)
+                     const uint8_t *buf, size_t len, const struct nm_copy *c)
 {
     size_t total = LIVE_HDR_B + len;
     if (n->n_out == LIVE_OUTQ_MAX || n->arena_len + total > LN_ARENA_MAX) {
@@ -147,42 +147,53 @@ static void ln_queue(struct live_net *n, pg_node_id from, pg_node_id to, uint32_
     ln_put64(p + 16, (uint64_t)c->extra_delay_ns);
     ln_put64(p + 24, 0); /* the Lamport clock: at live_net_flush */
     memcpy(p + LIVE_HDR_B, buf, len);
-    if (c->garbled) {
-        p[LIVE_HDR_B + c->at] ^= c->mask;
-        n->tot->garbled_injected++;
-    }
+    nm_garble(c, p + LIVE_HDR_B, len);
+    n->tot->garbled_injected += c->garbled;
     n->tot->delayed += c->extra_delay_ns > 0;
     n->outq[n->n_out++] =
         (struct ln_out){.to_proc = to_proc, .len = (uint32_t)total, .at = n->arena_len};
     n->arena_len += total;
 }
 
-/* The filter (faults.h), in the simulator's order of draws (world.c env_send). */
+/* One copy (nm_route's put). */
+struct ln_send {
+    struct live_net *n;
+    pg_node_id from, to;
+    uint32_t to_proc;
+    const uint8_t *buf;
+    size_t len;
+};
+
+static void ln_put(void *ctx, const struct nm_copy *c)
+{
+    const struct ln_send *ls = ctx;
+    ln_queue(ls->n, ls->from, ls->to, ls->to_proc, ls->buf, ls->len, c);
+}
+
+/* The filter: netmodel.h, as in the simulator (world.c env_send). */
 void live_net_send(struct live_net *n, uint64_t *rng, pg_node_id from, pg_node_id to,
                    uint32_t from_proc, uint32_t to_proc, bool to_alive, const uint8_t *buf,
                    size_t len)
 {
     assert(len <= PHYS_MAX_DATAGRAM && to_proc < n->scn->n_procs);
     n->tot->datagrams++;
-    if (!to_alive) {
+    struct ln_send ls = {
+        .n = n, .from = from, .to = to, .to_proc = to_proc, .buf = buf, .len = len};
+    switch (nm_route(&n->faults.net, rng, from_proc, to_proc, to_alive, len, ln_put, &ls)) {
+    case NM_DEAD:
         n->tot->drop_dead++;
-        return;
-    }
-    if (sim_faults_cut(&n->faults, from_proc, to_proc)) {
+        break;
+    case NM_CUT:
         n->tot->drop_partition++;
-        return;
-    }
-    if (sim_faults_lost(&n->faults, rng)) {
+        break;
+    case NM_LOST:
         n->tot->drop_loss++;
-        return;
-    }
-    struct sim_copy c;
-    sim_faults_copy(&n->faults, rng, len, &c);
-    ln_queue(n, from, to, to_proc, buf, len, &c);
-    if (sim_faults_duplicated(&n->faults, rng)) {
+        break;
+    case NM_TWICE:
         n->tot->duplicated++;
-        sim_faults_copy(&n->faults, rng, len, &c);
-        ln_queue(n, from, to, to_proc, buf, len, &c);
+        break;
+    case NM_ONCE:
+        break;
     }
 }
 
@@ -217,65 +228,28 @@ void live_net_flush(struct live_net *n, uint64_t lamport)
     n->arena_len = 0;
 }
 
-/* ---- held back by delay: a binary min-heap on (release, order) ---- */
+/* ---- held back by delay: dheap.h on (release, arrival order) ---- */
 
-static bool ln_before(const struct ln_held *a, const struct ln_held *b)
+static void ln_hold(struct live_net *n, struct ln_held *h)
 {
-    return a->release_ns < b->release_ns || (a->release_ns == b->release_ns && a->order < b->order);
-}
-
-static void ln_swap(struct ln_held *a, struct ln_held *b)
-{
-    struct ln_held t = *a;
-    *a = *b;
-    *b = t;
-}
-
-static void ln_hold(struct live_net *n, const struct ln_held *h)
-{
-    if (n->n_held == LIVE_DELAYQ_MAX) { /* bounded: beyond it the network loses it */
+    if (!dheap_push(&n->held, h)) { /* bounded: beyond it the network loses it */
         n->tot->drop_loss++;
         free(h->buf);
-        return;
     }
-    uint32_t i = n->n_held++;
-    n->held[i] = *h;
-    n->held[i].order = n->held_order++;
-    while (i > 0 && ln_before(&n->held[i], &n->held[(i - 1) / 2])) {
-        ln_swap(&n->held[i], &n->held[(i - 1) / 2]);
-        i = (i - 1) / 2;
-    }
-}
-
-static struct ln_held ln_pop(struct live_net *n)
-{
-    assert(n->n_held > 0);
-    struct ln_held top = n->held[0];
-    n->held[0] = n->held[--n->n_held];
-    for (uint32_t i = 0;;) {
-        uint32_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n->n_held && ln_before(&n->held[l], &n->held[m]))
-            m = l;
-        if (r < n->n_held && ln_before(&n->held[r], &n->held[m]))
-            m = r;
-        if (m == i)
-            break;
-        ln_swap(&n->held[i], &n->held[m]);
-        i = m;
-    }
-    return top;
 }
 
 int64_t live_net_next_release(const struct live_net *n)
 {
-    return n->n_held ? n->held[0].release_ns : PG_TIMER_NEVER;
+    const struct dheap_key *top = dheap_top(&n->held);
+    return top ? top->t_ns : PG_TIMER_NEVER;
 }
 
 void live_net_release(struct live_net *n, pg_node_id self, int64_t now_ns,
                       void (*fn)(void *ctx, const struct live_dgram_in *d), void *ctx)
 {
-    while (n->n_held > 0 && n->held[0].release_ns <= now_ns) {
-        struct ln_held h = ln_pop(n);
+    while (dheap_top(&n->held) && dheap_top(&n->held)->t_ns <= now_ns) {
+        struct ln_held h;
+        dheap_pop(&n->held, &h);
         if (h.to == self) {
             struct live_dgram_in d = {
                 .from = h.from, .lamport = h.lamport, .buf = h.buf, .len = h.len};
@@ -313,7 +287,7 @@ static void ln_arrived(struct live_net *n, const uint8_t *p, size_t len, pg_node
         fn(ctx, &d);
         return;
     }
-    struct ln_held h = {.release_ns = now_ns + (int64_t)delay,
+    struct ln_held h = {.key = {.t_ns = now_ns + (int64_t)delay},
                         .from = d.from,
                         .to = to,
                         .lamport = d.lamport,

@@ -1,5 +1,7 @@
-/* sim/world.c: incarnations, env.h over SimGrid, the datagram fault layer,
- * the fault timeline, the trace sink. See world.h. */
+/* sim/world.c: incarnations, env.h over SimGrid (the datagrams' faults drawn
+ * by sim/netmodel/netmodel.h where they enter SimGrid, the delay queue of
+ * each incarnation), the actor loop, the trace sink. The timeline is
+ * timeline.c's, the run's setup and summary run.c's. See world.h. */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <simgrid/mailbox.h>
 
 #include "outfile.h"
+#include "dheap.h"
 #include "rng.h"
 #include "sg_rx.h"
 #include "world_internal.h"
@@ -191,26 +194,30 @@ static void sim_dgram_release(void *ptr)
         free(p);
 }
 
-static void world_put(struct sim_inc *src, struct sim_inc *dst, const uint8_t *buf, size_t len)
+/* A copy of the datagram being sent (nm_route's put): into SimGrid, with its fate. */
+struct world_send {
+    struct sim_inc *src, *dst;
+    const uint8_t *buf;
+    size_t len;
+};
+
+static void world_put(void *ctx, const struct nm_copy *copy)
 {
-    struct sim_world *w = src->w;
-    struct sim_dgram *d = sim_dgram_get(w->pool, len);
-    d->from = src->id;
-    d->len = (uint32_t)len;
-    memcpy(d->bytes, buf, len);
-    struct sim_copy copy;
-    sim_faults_copy(&w->faults, &src->rng_net, len, &copy);
-    d->extra_delay_ns = copy.extra_delay_ns;
-    if (copy.garbled) {
-        d->bytes[copy.at] ^= copy.mask;
-        w->tot.garbled_injected++;
-    }
+    const struct world_send *ws = ctx;
+    struct sim_world *w = ws->src->w;
+    struct sim_dgram *d = sim_dgram_get(w->pool, ws->len);
+    d->from = ws->src->id;
+    d->len = (uint32_t)ws->len;
+    memcpy(d->bytes, ws->buf, ws->len);
+    d->extra_delay_ns = copy->extra_delay_ns;
+    nm_garble(copy, d->bytes, ws->len);
+    w->tot.garbled_injected += copy->garbled;
     w->tot.delayed += d->extra_delay_ns > 0;
-    sg_comm_t c = sg_mailbox_put_init(dst->mbox, d, (long)len + SIM_UDP_OVERHEAD_B);
+    sg_comm_t c = sg_mailbox_put_init(ws->dst->mbox, d, (long)ws->len + SIM_UDP_OVERHEAD_B);
     sg_comm_detach(c, sim_dgram_release);
 }
 
-/* env->send: faults are applied here, before SimGrid sees the datagram. */
+/* env->send: faults are applied here (netmodel.h), before SimGrid sees the datagram. */
 static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
 {
     struct sim_inc *src = ctx;
@@ -221,68 +228,49 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
     }
     w->tot.datagrams++;
     struct sim_inc *dst = to >= 1 && to <= w->n_incs ? w->incs[to - 1] : NULL;
-    if (!dst || !dst->alive) {
+    struct world_send ws = {.src = src, .dst = dst, .buf = buf, .len = len};
+    switch (nm_route(&w->faults.net, &src->rng_net, src->proc, dst ? dst->proc : src->proc,
+                     dst && dst->alive, len, world_put, &ws)) {
+    case NM_DEAD:
         w->tot.drop_dead++;
-        return;
-    }
-    if (sim_faults_cut(&w->faults, src->proc, dst->proc)) {
+        break;
+    case NM_CUT:
         w->tot.drop_partition++;
-        return;
-    }
-    if (sim_faults_lost(&w->faults, &src->rng_net)) {
+        break;
+    case NM_LOST:
         w->tot.drop_loss++;
-        return;
-    }
-    world_put(src, dst, buf, len);
-    if (sim_faults_duplicated(&w->faults, &src->rng_net)) {
+        break;
+    case NM_TWICE:
         w->tot.duplicated++;
-        world_put(src, dst, buf, len);
+        break;
+    case NM_ONCE:
+        break;
     }
 }
 
-/* ---- delay queue (receive side): a binary min-heap on (release, order) ---- */
-
-static bool delayed_before(const struct sim_delayed *a, const struct sim_delayed *b)
-{
-    return a->release_ns < b->release_ns || (a->release_ns == b->release_ns && a->order < b->order);
-}
+/* ---- delay queue (receive side): dheap.h on (release, arrival order) ---- */
 
 static void delayq_push(struct sim_inc *inc, struct sim_dgram *d, int64_t release_ns)
 {
-    if (inc->n_delayed == SIM_DELAYQ_MAX) { /* bounded: beyond it the network loses it */
+    struct sim_delayed item = {.key = {.t_ns = release_ns}, .d = d};
+    if (!dheap_push(&inc->delayq, &item)) { /* bounded: beyond it the network loses it */
         inc->w->tot.drop_loss++;
         sim_dgram_release(d);
-        return;
-    }
-    uint32_t i = inc->n_delayed++;
-    inc->delayq[i] = (struct sim_delayed){release_ns, inc->delay_order++, d};
-    while (i > 0 && delayed_before(&inc->delayq[i], &inc->delayq[(i - 1) / 2])) {
-        struct sim_delayed t = inc->delayq[i];
-        inc->delayq[i] = inc->delayq[(i - 1) / 2];
-        inc->delayq[(i - 1) / 2] = t;
-        i = (i - 1) / 2;
     }
 }
 
 static struct sim_dgram *delayq_pop(struct sim_inc *inc)
 {
-    assert(inc->n_delayed > 0);
-    struct sim_dgram *top = inc->delayq[0].d;
-    inc->delayq[0] = inc->delayq[--inc->n_delayed];
-    for (uint32_t i = 0;;) {
-        uint32_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < inc->n_delayed && delayed_before(&inc->delayq[l], &inc->delayq[m]))
-            m = l;
-        if (r < inc->n_delayed && delayed_before(&inc->delayq[r], &inc->delayq[m]))
-            m = r;
-        if (m == i)
-            break;
-        struct sim_delayed t = inc->delayq[i];
-        inc->delayq[i] = inc->delayq[m];
-        inc->delayq[m] = t;
-        i = m;
-    }
-    return top;
+    struct sim_delayed item;
+    dheap_pop(&inc->delayq, &item);
+    return item.d;
+}
+
+/* Whether a held datagram is due at now. */
+static bool delayq_due(const struct sim_inc *inc, int64_t now)
+{
+    const struct dheap_key *top = dheap_top(&inc->delayq);
+    return top && top->t_ns <= now;
 }
 
 /* ---- the actor loop: translate SimGrid events into node inputs ---- */
@@ -293,8 +281,9 @@ static int64_t inc_next_deadline(const struct sim_inc *inc)
     for (unsigned s = 0; s < PG_TIMER_SLOTS; s++)
         if (inc->timer_ns[s] < next)
             next = inc->timer_ns[s];
-    if (inc->n_delayed > 0 && inc->delayq[0].release_ns < next)
-        next = inc->delayq[0].release_ns;
+    const struct dheap_key *held = dheap_top(&inc->delayq);
+    if (held && held->t_ns < next)
+        next = held->t_ns;
     return next;
 }
 
@@ -330,7 +319,7 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
                 inc->w->tot.pg_retained_max = retained;
         }
     }
-    while (inc->alive && inc->n_delayed > 0 && inc->delayq[0].release_ns <= now)
+    while (inc->alive && delayq_due(inc, now))
         inc_feed(inc, delayq_pop(inc));
     if (inc->alive)
         sim_app_run_due(&inc->app, now);
@@ -340,10 +329,9 @@ static void inc_run_due(struct sim_inc *inc, int64_t now)
 static void inc_free(struct sim_inc *inc)
 {
     sim_totals_add_node(&inc->w->tot, inc->node);
-    while (inc->n_delayed > 0)
+    while (dheap_len(&inc->delayq) > 0)
         sim_dgram_release(delayq_pop(inc));
-    free(inc->delayq);
-    inc->delayq = NULL;
+    dheap_free(&inc->delayq);
     sg_rx_free(inc->rx);
     inc->rx = NULL;
     sim_app_stop(&inc->app);
@@ -494,8 +482,8 @@ struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
         inc->timer_ns[i] = PG_TIMER_NEVER;
     inc->rng_core = sim_rng_stream(w->seed, SIM_RNG_CORE, inc->id);
     inc->rng_net = sim_rng_stream(w->seed, SIM_RNG_NET, inc->id);
-    inc->delayq = malloc(SIM_DELAYQ_MAX * sizeof *inc->delayq);
-    assert(inc->delayq);
+    bool ok = dheap_init(&inc->delayq, sizeof(struct sim_delayed), SIM_DELAYQ_MAX);
+    assert(ok);
     inc->env = (struct pg_env){.ctx = inc,
                                .now_ns = env_now_ns,
                                .timer_set = env_timer_set,

@@ -8,6 +8,7 @@
 #include <simgrid/forward.h>
 
 #include "app.h"
+#include "dheap.h"
 #include "faults.h"
 #include "metrics.h"
 #include "progress.h"
@@ -46,9 +47,9 @@ struct sim_dgram_pool {
     bool closed;     /* the world ended: the last release frees the pool */
 };
 
+/* A datagram held back by delay (key.t_ns: when it is released; ties: arrival order). */
 struct sim_delayed {
-    int64_t release_ns;
-    uint64_t order; /* ties broken by arrival order */
+    struct dheap_key key;
     struct sim_dgram *d;
 };
 
@@ -67,9 +68,7 @@ struct sim_inc {
     struct pg_node *node;
     int64_t timer_ns[PG_TIMER_SLOTS];
     uint64_t rng_core, rng_net;
-    struct sim_delayed *delayq; /* binary min-heap */
-    uint32_t n_delayed;
-    uint64_t delay_order;
+    struct dheap delayq; /* of struct sim_delayed */
     struct sim_app app;
 };
 

@@ -16,6 +16,7 @@
 #include "pg.h"
 #include "phys.h"
 #include "reply.h"
+#include "rng.h"
 #include "support_fakenet.h"
 #include "support_pgnet.h"
 
@@ -1582,14 +1583,14 @@ static void test_random_faults(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= 40; seed++) {
-        uint64_t x = seed * 0x9E3779B97F4A7C15ull;
+        uint64_t rng = sim_rng_stream(seed, SIM_RNG_CTL, 0), x = sim_rng_next(&rng);
         unsigned n = 3 + (unsigned)(x % 5), crashed = 0;
         struct pgnet *pn = group_of(n, seed);
         struct fakenet *fn = pgnet_fakenet(pn);
         fakenet_set_jitter(fn, (int64_t)(x % 500000));
         fakenet_set_loss(fn, (double)(x % 7) / 40.0);
         for (int step = 0; step < 200; step++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            x = sim_rng_next(&rng);
             unsigned i = (unsigned)(x >> 33) % n;
             if (!fakenet_crashed(fn, i) && !pg_excluded(pgnet_pg(pn, i), GID))
                 (void)pgnet_cbcast(pn, i, GID, 16, NULL);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "pg.h"
+#include "rng.h"
 #include "support_fakenet.h"
 #include "support_pgnet.h"
 
@@ -44,10 +45,7 @@ static struct tapp apps[N];
 
 static uint64_t mix(uint64_t x)
 {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
+    return sim_rng_mix(x);
 }
 
 static uint8_t pad_byte(uint64_t sum, size_t k)
