@@ -21,10 +21,9 @@
 #define SCN_MAX_PAYLOAD     8176u /* PHYS_MAX_PAYLOAD (8192) minus the app's 16-byte header */
 #define SCN_MAX_DURATION_NS 1000000000000000ll /* 1e6 s */
 #define SCN_MAX_RATE        1e5                /* messages per second per sender */
-#define SCN_MAX_WINDOW      65536u
-#define SCN_HASH_SLOTS      16384u      /* power of two, >= 2 * SCN_MAX_PROCS */
-#define SCN_FILE_MAX        (16u << 20) /* bytes of a scenario file */
-#define SCN_ECHO            64          /* bytes of a token quoted in a message */
+#define SCN_HASH_SLOTS      16384u             /* power of two, >= 2 * SCN_MAX_PROCS */
+#define SCN_FILE_MAX        (16u << 20)        /* bytes of a scenario file */
+#define SCN_ECHO            64                 /* bytes of a token quoted in a message */
 
 /* "%.*s" arguments quoting a token, at most SCN_ECHO bytes of it. */
 #define TK(t) (int)((t)->len > SCN_ECHO ? SCN_ECHO : (t)->len), (t)->s
@@ -46,17 +45,6 @@ struct wl_pos {
 
 struct fault_pos {
     uint32_t line, col_at, col_arg;
-};
-
-enum {
-    SET_HEARTBEAT,
-    SET_SUSPECT,
-    SET_RTO_INITIAL,
-    SET_RTO_MAX,
-    SET_ACK_DELAY,
-    SET_WINDOW,
-    SET_VT_COMPRESS,
-    SET_N
 };
 
 struct parser {
@@ -86,9 +74,8 @@ struct parser {
     uint32_t cap_procs, cap_groups, cap_workloads, cap_faults;
     /* where one-off commands were given (0 = not given) */
     uint32_t line_name, line_seed, line_platform, line_run, line_quiet, line_expect;
-    uint32_t line_abcast_token;
     uint32_t col_quiet;
-    uint32_t line_set[SET_N], col_set[SET_N];
+    uint32_t line_set[SCN_SET_N], col_set[SCN_SET_N];
 };
 
 static const char *const scn_rules[] = {
@@ -839,68 +826,126 @@ static int cmd_platform(struct parser *p)
     return unknown_word(p, 1, "platform", kinds, 2);
 }
 
-/* `set abcast_token follow|fixed`: the process-group layer's token rule. */
-static int set_abcast_token(struct parser *p)
+/* ---- `set KEY VALUE` (scn_settings.h) ---- */
+
+static const struct scn_setting scn_settings[SCN_SET_N] = {
+#define SCN_X_ROW(ID, KEY, KIND, FIELD, DFLT, LO, HI, EXPECT, W0, W1, TW, WWHAT)                   \
+    [SCN_SET_##                                                                                    \
+        ID] = {KEY, KIND, offsetof(struct scn, FIELD), DFLT, LO, HI, EXPECT, {W0, W1}, TW, WWHAT},
+    SCN_SETTINGS(SCN_X_ROW)
+#undef SCN_X_ROW
+};
+
+/* Each field has the type its kind says. */
+#define SCN_X_TYPE(ID, KEY, KIND, FIELD, ...)                                                      \
+    _Static_assert(KIND != SCN_SK_DURATION || sizeof(((struct scn *)0)->FIELD) == sizeof(int64_t), \
+                   KEY " is a duration: int64_t");                                                 \
+    _Static_assert(KIND != SCN_SK_COUNT || sizeof(((struct scn *)0)->FIELD) == sizeof(uint32_t),   \
+                   KEY " is a count: uint32_t");                                                   \
+    _Static_assert(KIND != SCN_SK_SWITCH || sizeof(((struct scn *)0)->FIELD) == sizeof(bool),      \
+                   KEY " is a switch: bool");
+SCN_SETTINGS(SCN_X_TYPE)
+#undef SCN_X_TYPE
+
+const struct scn_setting *scn_setting_row(enum scn_set_key k)
 {
-    static const char *const modes[] = {"follow", "fixed"};
-    if (p->line_abcast_token)
-        return perr_tok(p, 1, "`set abcast_token` given twice (first at line %u)",
-                        p->line_abcast_token);
-    p->line_abcast_token = p->line;
-    if (need(p, 2, "`follow` or `fixed`"))
-        return -1;
-    int k = find_word(modes, 2, p->tok[2].s);
-    if (k < 0)
-        return unknown_word(p, 2, "abcast_token mode", modes, 2);
-    p->s->abcast_token_fixed = k == 1;
+    assert((unsigned)k < SCN_SET_N);
+    return &scn_settings[k];
+}
+
+int64_t scn_setting_get(const struct scn *s, enum scn_set_key k)
+{
+    const struct scn_setting *st = scn_setting_row(k);
+    const char *at = (const char *)s + st->offset;
+    switch (st->kind) {
+    case SCN_SK_DURATION:
+        return *(const int64_t *)at;
+    case SCN_SK_COUNT:
+        return *(const uint32_t *)at;
+    default:
+        return *(const bool *)at;
+    }
+}
+
+static void scn_setting_put(struct scn *s, enum scn_set_key k, int64_t v)
+{
+    const struct scn_setting *st = scn_setting_row(k);
+    char *at = (char *)s + st->offset;
+    assert(v >= st->lo && v <= st->hi);
+    if (st->kind == SCN_SK_DURATION)
+        *(int64_t *)at = v;
+    else if (st->kind == SCN_SK_COUNT)
+        *(uint32_t *)at = (uint32_t)v;
+    else
+        *(bool *)at = v != 0;
+}
+
+void scn_setting_text(const struct scn *s, enum scn_set_key k, char *buf, size_t cap)
+{
+    const struct scn_setting *st = scn_setting_row(k);
+    int64_t v = scn_setting_get(s, k);
+    if (st->kind == SCN_SK_DURATION)
+        scn_fmt_duration(buf, cap, v);
+    else if (st->kind == SCN_SK_COUNT)
+        snprintf(buf, cap, "%llu", (unsigned long long)v);
+    else
+        snprintf(buf, cap, "%s", st->words[v ? st->true_word : 1 - st->true_word]);
+}
+
+/* A switch's value: one of its two words. */
+static int set_switch(struct parser *p, enum scn_set_key k)
+{
+    const struct scn_setting *st = scn_setting_row(k);
+    int w = find_word(st->words, 2, p->tok[2].s);
+    if (w < 0)
+        return unknown_word(p, 2, st->words_what, st->words, 2);
+    scn_setting_put(p->s, k, (unsigned)w == st->true_word);
     return no_more(p, 3);
 }
 
-/* `set vt_compress on|off`. */
-static int set_onoff(struct parser *p, uint32_t i, bool *out)
+/* "heartbeat_period, suspect_timeout, ...": every key, for the error of an unknown one. */
+static const char *set_keys_list(void)
 {
-    static const char *const words[] = {"on", "off"};
-    int k = find_word(words, 2, p->tok[i].s);
-    if (k < 0)
-        return unknown_word(p, i, "value", words, 2);
-    *out = k == 0;
-    return no_more(p, i + 1);
+    static char list[256]; /* the same text every time: built once */
+    size_t at = 0;
+    for (unsigned k = 0; k < SCN_SET_N && at < sizeof list; k++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", k ? ", " : "",
+                               scn_settings[k].key);
+    assert(at < sizeof list);
+    return list;
 }
 
 static int cmd_set(struct parser *p)
 {
-    static const char *const keys[] = {"heartbeat_period", "suspect_timeout", "rto_initial",
-                                       "rto_max",          "ack_delay",       "window",
-                                       "vt_compress"};
-    static const char *const what[] = {"a duration", "a duration",     "a duration", "a duration",
-                                       "a duration", "a whole number", "on or off"};
-    struct scn *s = p->s;
-    int64_t *const fields[] = {&s->heartbeat_period_ns, &s->suspect_timeout_ns, &s->rto_initial_ns,
-                               &s->rto_max_ns, &s->ack_delay_ns};
+    const char *keys[SCN_SET_N];
+    for (unsigned k = 0; k < SCN_SET_N; k++)
+        keys[k] = scn_settings[k].key;
     if (need(p, 1, "a setting name"))
         return -1;
-    if (!strcmp(p->tok[1].s, "abcast_token"))
-        return set_abcast_token(p);
-    int k = find_word(keys, SET_N, p->tok[1].s);
+    int k = find_word(keys, SCN_SET_N, p->tok[1].s);
     if (k < 0)
-        return perr_tok(p, 1,
-                        "unknown setting '%.*s' (valid keys: heartbeat_period, suspect_timeout, "
-                        "rto_initial, rto_max, ack_delay, window, abcast_token, vt_compress)",
-                        TK(&p->tok[1]));
+        return perr_tok(p, 1, "unknown setting '%.*s' (valid keys: %s)", TK(&p->tok[1]),
+                        set_keys_list());
+    const struct scn_setting *st = scn_setting_row((enum scn_set_key)k);
     if (p->line_set[k])
         return perr_tok(p, 1, "`set %s` given twice (first at line %u)", keys[k], p->line_set[k]);
-    if (need(p, 2, what[k]))
+    if (need(p, 2, st->expect))
         return -1;
     p->line_set[k] = p->line;
     p->col_set[k] = p->tok[2].col;
-    if (k == SET_VT_COMPRESS)
-        return set_onoff(p, 2, &s->vt_compress);
-    if (k != SET_WINDOW)
-        return val_positive(p, 2, fields[k]) ? -1 : no_more(p, 3);
-    uint64_t w = 0;
-    if (val_uint(p, 2, 1, SCN_MAX_WINDOW, &w))
+    if (st->kind == SCN_SK_SWITCH)
+        return set_switch(p, (enum scn_set_key)k);
+    if (st->kind == SCN_SK_DURATION) {
+        int64_t v;
+        if (val_positive(p, 2, &v))
+            return -1;
+        scn_setting_put(p->s, (enum scn_set_key)k, v);
+        return no_more(p, 3);
+    }
+    uint64_t v = 0;
+    if (val_uint(p, 2, (uint64_t)st->lo, (uint64_t)st->hi, &v))
         return -1;
-    s->window = (uint32_t)w;
+    scn_setting_put(p->s, (enum scn_set_key)k, (int64_t)v);
     return no_more(p, 3);
 }
 
@@ -1731,7 +1776,7 @@ static void post_check(struct parser *p, uint32_t eof_line, uint32_t eof_col)
         return;
     }
     if (s->rto_max_ns < s->rto_initial_ns) {
-        int k = p->line_set[SET_RTO_MAX] ? SET_RTO_MAX : SET_RTO_INITIAL;
+        int k = p->line_set[SCN_SET_RTO_MAX] ? SCN_SET_RTO_MAX : SCN_SET_RTO_INITIAL;
         perr(p, p->line_set[k], p->col_set[k], "rto_max is shorter than rto_initial");
     }
     check_hosts(p);
@@ -1751,13 +1796,8 @@ static void scn_defaults(struct scn *s)
     s->seed = 1;
     s->cluster_latency_ns = 50000;
     s->cluster_bandwidth_Bps = 125e6;
-    s->heartbeat_period_ns = 100000000;
-    s->suspect_timeout_ns = 1000000000;
-    s->rto_initial_ns = 20000000;
-    s->rto_max_ns = 400000000;
-    s->ack_delay_ns = 2000000;
-    s->window = 1024;
-    s->vt_compress = true;
+    for (unsigned k = 0; k < SCN_SET_N; k++)
+        scn_setting_put(s, (enum scn_set_key)k, scn_settings[k].dflt);
     s->expect = SCN_EXPECT_PASS;
     s->domains = calloc(SCN_MAX_DOMAINS, sizeof *s->domains);
     assert(s->domains);
@@ -1965,17 +2005,10 @@ static void print_settings(const struct scn *s, FILE *out)
         fprintf(out, "  platform: cluster latency %s bandwidth %.15g B/s\n", d,
                 s->cluster_bandwidth_Bps);
     }
-    static const char *const keys[] = {"heartbeat_period", "suspect_timeout", "rto_initial",
-                                       "rto_max", "ack_delay"};
-    const int64_t vals[] = {s->heartbeat_period_ns, s->suspect_timeout_ns, s->rto_initial_ns,
-                            s->rto_max_ns, s->ack_delay_ns};
-    for (size_t k = 0; k < 5; k++) {
-        scn_fmt_duration(d, sizeof d, vals[k]);
-        fprintf(out, "  %s: %s\n", keys[k], d);
+    for (unsigned k = 0; k < SCN_SET_N; k++) {
+        scn_setting_text(s, (enum scn_set_key)k, d, sizeof d);
+        fprintf(out, "  %s: %s\n", scn_settings[k].key, d);
     }
-    fprintf(out, "  window: %u\n", s->window);
-    fprintf(out, "  abcast_token: %s\n", s->abcast_token_fixed ? "fixed" : "follow");
-    fprintf(out, "  vt_compress: %s\n", s->vt_compress ? "on" : "off");
     scn_fmt_duration(d, sizeof d, s->run_ns);
     fprintf(out, "  run: %s\n", d);
     char e[32];

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "scn_settings.h"
+
 /* Limits. A scenario over any of them is an error at the offending token.
  * SCN_MAX_MEMBERS is the process-group layer's PG_MAX_MEMBERS_CAP (core/pg.h),
  * and holds for link-level groups too: a link-level group of n members sends
@@ -191,16 +193,17 @@ struct scn {
     int64_t cluster_latency_ns;           /* default 50us */
     double cluster_bandwidth_Bps;         /* bytes/s, default 125e6 (1Gbps) */
 
-    /* `set KEY VALUE`: link parameters (see struct phys_config) */
-    int64_t heartbeat_period_ns; /* default 100ms */
-    int64_t suspect_timeout_ns;  /* default 1s */
-    int64_t rto_initial_ns;      /* default 20ms */
-    int64_t rto_max_ns;          /* default 400ms */
-    int64_t ack_delay_ns;        /* default 2ms */
-    uint32_t window;             /* default 1024 */
-    bool abcast_token_fixed;     /* `set abcast_token fixed`: the token stays with the
-                                    coordinator (default `follow`: see abcast() in core/pg.h) */
-    bool vt_compress;            /* `set vt_compress on|off` (struct pg_config), default on */
+    /* `set KEY VALUE`: link and group parameters (struct phys_config, struct
+     * pg_config); keys, defaults and ranges in scn_settings.h */
+    int64_t heartbeat_period_ns;
+    int64_t suspect_timeout_ns;
+    int64_t rto_initial_ns;
+    int64_t rto_max_ns;
+    int64_t ack_delay_ns;
+    uint32_t window;
+    bool abcast_token_fixed; /* the token stays with the coordinator (else it follows the
+                                senders: see abcast() in core/pg.h) */
+    bool vt_compress;        /* struct pg_config.vt_compress */
 
     int64_t run_ns;   /* `run T`: simulated duration (required) */
     int64_t quiet_ns; /* `quiet T`: the last T of the run has no faults and no sends; 0 = none */
@@ -257,19 +260,21 @@ int scn_value_percent(const char *s, double *prob, char *msg, size_t cap);
 int scn_value_rate(const char *s, double *per_s, char *msg, size_t cap);
 int scn_value_size(const char *s, uint32_t *bytes, char *msg, size_t cap);
 
-/* The `set` keys, in the order scn_write writes them; bit k of
- * scn_edit.reset_sets is key k. */
+/* The `set` keys (scn_settings.h), in the order scn_write writes them; bit k
+ * of scn_edit.reset_sets is key k. */
 enum scn_set_key {
-    SCN_SET_HEARTBEAT,
-    SCN_SET_SUSPECT,
-    SCN_SET_RTO_INITIAL,
-    SCN_SET_RTO_MAX,
-    SCN_SET_ACK_DELAY,
-    SCN_SET_WINDOW,
-    SCN_SET_ABCAST_TOKEN,
-    SCN_SET_VT_COMPRESS,
-    SCN_SET_N
+#define SCN_X_ENUM(ID, ...) SCN_SET_##ID,
+    SCN_SETTINGS(SCN_X_ENUM)
+#undef SCN_X_ENUM
+        SCN_SET_N
 };
+
+/* The row of key k (k < SCN_SET_N). */
+const struct scn_setting *scn_setting_row(enum scn_set_key k);
+/* Key k's value in s (a duration in ns, a count, or 0/1 for a switch). */
+int64_t scn_setting_get(const struct scn *s, enum scn_set_key k);
+/* Key k's value as a scenario writes it ("100ms", "1024", "fixed"). */
+void scn_setting_text(const struct scn *s, enum scn_set_key k, char *buf, size_t cap);
 
 /* What scn_write leaves out or changes (pgroup shrink). Every array is
  * indexed like the scenario's and may be NULL (nothing dropped). */

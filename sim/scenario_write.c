@@ -87,25 +87,14 @@ static void write_settings(struct wr *w)
 {
     const struct scn *s = w->s, *d = &w->dflt;
     uint32_t reset = w->e ? w->e->reset_sets : 0;
-    static const char *const keys[] = {"heartbeat_period", "suspect_timeout", "rto_initial",
-                                       "rto_max", "ack_delay"};
-    const int64_t v[] = {s->heartbeat_period_ns, s->suspect_timeout_ns, s->rto_initial_ns,
-                         s->rto_max_ns, s->ack_delay_ns};
-    const int64_t dv[] = {d->heartbeat_period_ns, d->suspect_timeout_ns, d->rto_initial_ns,
-                          d->rto_max_ns, d->ack_delay_ns};
-    for (uint32_t k = 0; k < 5; k++) {
-        if (v[k] == dv[k] || (reset & (1u << k)))
+    for (unsigned k = 0; k < SCN_SET_N; k++) {
+        enum scn_set_key key = (enum scn_set_key)k;
+        if (scn_setting_get(s, key) == scn_setting_get(d, key) || (reset & (1u << k)))
             continue;
-        fprintf(w->f, "set %s", keys[k]);
-        put_dur(w->f, " ", v[k]);
-        fputc('\n', w->f);
+        char v[48];
+        scn_setting_text(s, key, v, sizeof v);
+        fprintf(w->f, "set %s %s\n", scn_setting_row(key)->key, v);
     }
-    if (s->window != d->window && !(reset & (1u << SCN_SET_WINDOW)))
-        fprintf(w->f, "set window %u\n", s->window);
-    if (s->abcast_token_fixed && !(reset & (1u << SCN_SET_ABCAST_TOKEN)))
-        fprintf(w->f, "set abcast_token fixed\n");
-    if (!s->vt_compress && !(reset & (1u << SCN_SET_VT_COMPRESS)))
-        fprintf(w->f, "set vt_compress off\n");
 }
 
 static void write_head(struct wr *w)

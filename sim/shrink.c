@@ -323,35 +323,9 @@ static bool set_is_default(const struct shrink *sh, uint32_t k)
     static const char dflt_text[] = "processes p\nrun 1s\n"; /* the parser's defaults */
     struct scn d;
     int rc = scn_parse_text("d.scn", dflt_text, sizeof dflt_text - 1, &d, NULL);
-    assert(rc == 0);
-    const struct scn *s = &sh->s;
-    bool same;
-    switch (k) {
-    case SCN_SET_HEARTBEAT:
-        same = s->heartbeat_period_ns == d.heartbeat_period_ns;
-        break;
-    case SCN_SET_SUSPECT:
-        same = s->suspect_timeout_ns == d.suspect_timeout_ns;
-        break;
-    case SCN_SET_RTO_INITIAL:
-        same = s->rto_initial_ns == d.rto_initial_ns;
-        break;
-    case SCN_SET_RTO_MAX:
-        same = s->rto_max_ns == d.rto_max_ns;
-        break;
-    case SCN_SET_ACK_DELAY:
-        same = s->ack_delay_ns == d.ack_delay_ns;
-        break;
-    case SCN_SET_WINDOW:
-        same = s->window == d.window;
-        break;
-    case SCN_SET_ABCAST_TOKEN:
-        same = s->abcast_token_fixed == d.abcast_token_fixed;
-        break;
-    default:
-        same = s->vt_compress == d.vt_compress;
-        break;
-    }
+    assert(rc == 0 && k < SCN_SET_N);
+    bool same =
+        scn_setting_get(&sh->s, (enum scn_set_key)k) == scn_setting_get(&d, (enum scn_set_key)k);
     scn_free(&d);
     return same;
 }
@@ -359,13 +333,10 @@ static bool set_is_default(const struct shrink *sh, uint32_t k)
 static bool make_set(struct shrink *sh, void *arg, uint32_t i, struct shr_state *st, char *desc,
                      size_t cap)
 {
-    static const char *const keys[SCN_SET_N] = {
-        "heartbeat_period", "suspect_timeout", "rto_initial",  "rto_max",
-        "ack_delay",        "window",          "abcast_token", "vt_compress"};
     if ((st->reset_sets & (1u << i)) || set_is_default(sh, i))
         return false;
     st->reset_sets |= 1u << i;
-    snprintf(desc, cap, "`set %s` back to its default", keys[i]);
+    snprintf(desc, cap, "`set %s` back to its default", scn_setting_row((enum scn_set_key)i)->key);
     return true;
 }
 
