@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "le.h"
 #include "rng.h"
 
 #define APP_MAGIC    0x70677031u /* "pgp1" */
@@ -61,17 +62,6 @@ static pg_node_id app_current(const struct sim_app *a, uint32_t proc)
 static bool app_alive(const struct sim_app *a)
 {
     return *a->alive;
-}
-
-static void app_put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t app_get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Writes the trace id of a message, `SENDER/SEQ` (checkers/TRACE.md), into buf. This is
@@ -123,10 +113,8 @@ static int app_state_encode(void *ctx, pg_gid gid, uint8_t *buf, size_t cap)
     assert(gid >= 1 && gid <= a->host->scn->n_groups && ag->has_state);
     if (cap < 16)
         return PG_E_TOOBIG;
-    for (int i = 0; i < 8; i++) {
-        buf[i] = (uint8_t)(ag->n_applied >> (8 * i));
-        buf[8 + i] = (uint8_t)(ag->sum_applied >> (8 * i));
-    }
+    le_put64(buf, ag->n_applied);
+    le_put64(buf + 8, ag->sum_applied);
     return 16;
 }
 
@@ -143,11 +131,8 @@ static int app_state_decode(void *ctx, pg_gid gid, uint32_t view_id, int status,
         return PG_OK; /* the joiner is excluded next */
     if (len != 16)
         return PG_E_MALFORMED;
-    ag->n_applied = ag->sum_applied = 0;
-    for (int i = 0; i < 8; i++) {
-        ag->n_applied |= (uint64_t)buf[i] << (8 * i);
-        ag->sum_applied |= (uint64_t)buf[8 + i] << (8 * i);
-    }
+    ag->n_applied = le_get64(buf);
+    ag->sum_applied = le_get64(buf + 8);
     if (a->sab.corrupt) { /* sabotage: the joiner's state is wrong */
         a->sab.corrupt = false;
         ag->sum_applied ^= 1;
@@ -251,13 +236,13 @@ static uint64_t app_parse_hop(const uint8_t *payload, size_t len, pg_node_id fro
                               enum scn_order *o, uint32_t *hop)
 {
     assert(len >= APP_HDR_B);
-    uint32_t magic = app_get_u32(payload);
+    uint32_t magic = le_get32(payload);
     assert(magic == APP_MAGIC || magic == APP_MAGIC_AB || magic == APP_MAGIC_DF);
-    assert(app_get_u32(payload + 4) == from);
+    assert(le_get32(payload + 4) == from);
     *o = magic == APP_MAGIC_AB   ? SCN_ORDER_ABCAST
          : magic == APP_MAGIC_DF ? SCN_ORDER_DIFFUSION
                                  : SCN_ORDER_CBCAST;
-    uint64_t v = app_get_u32(payload + 8) | (uint64_t)app_get_u32(payload + 12) << 32;
+    uint64_t v = le_get32(payload + 8) | (uint64_t)le_get32(payload + 12) << 32;
     *hop = (uint32_t)(v >> 56);
     return v & ((1ull << 56) - 1);
 }
@@ -606,12 +591,12 @@ static size_t app_payload(struct sim_app *a, const struct app_out *o, uint8_t *b
     len = len > cap ? cap : len;
     uint64_t v = seq | (uint64_t)o->hop << 56;
     assert(seq < (1ull << 56) && o->hop < 256);
-    app_put_u32(buf, o->order == SCN_ORDER_ABCAST      ? APP_MAGIC_AB
-                     : o->order == SCN_ORDER_DIFFUSION ? APP_MAGIC_DF
-                                                       : APP_MAGIC);
-    app_put_u32(buf + 4, a->id);
-    app_put_u32(buf + 8, (uint32_t)v);
-    app_put_u32(buf + 12, (uint32_t)(v >> 32));
+    le_put32(buf, o->order == SCN_ORDER_ABCAST      ? APP_MAGIC_AB
+                  : o->order == SCN_ORDER_DIFFUSION ? APP_MAGIC_DF
+                                                    : APP_MAGIC);
+    le_put32(buf + 4, a->id);
+    le_put32(buf + 8, (uint32_t)v);
+    le_put32(buf + 12, (uint32_t)(v >> 32));
     memset(buf + APP_HDR_B, 0xab, len - APP_HDR_B);
     return len;
 }

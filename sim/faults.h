@@ -1,7 +1,7 @@
 /* sim/faults.h: the network faults of a scenario's timeline, as state.
  *
  * Owns: a scenario's network faults over the fault model of
- * sim/netmodel/netmodel.h (which decides each datagram's fate, the same for
+ * sim/common/netmodel.h (which decides each datagram's fate, the same for
  * the simulator, the live driver and the unit tests' network): applying one
  * `at` line of the timeline to that state, the coverage situation "partition
  * healed with traffic on both sides", and the harness's trace events (each

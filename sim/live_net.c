@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dheap.h"
+#include "le.h"
 
 #define LN_BATCH     64u         /* datagrams per sendmmsg / recvmmsg */
 #define LN_ARENA_MAX (64u << 20) /* bytes one input may queue */
@@ -44,28 +45,6 @@ struct live_net {
     struct dheap held;             /* of struct ln_held */
     uint8_t (*rx)[LIVE_DGRAM_MAX]; /* LN_BATCH receive buffers */
 };
-
-static void ln_put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void ln_put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t ln_get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t ln_get64(const uint8_t *p)
-{
-    return (uint64_t)ln_get32(p) | (uint64_t)ln_get32(p + 4) << 32;
-}
 
 struct live_net *live_net_new(int fd, const struct scn *s, const struct sockaddr_in *addrs,
                               struct sim_totals *tot)
@@ -140,12 +119,12 @@ static void ln_queue(struct live_net *n, pg_node_id from, pg_node_id to, uint32_
         n->arena_cap = cap;
     }
     uint8_t *p = n->arena + n->arena_len;
-    ln_put32(p, LIVE_MAGIC);
-    ln_put32(p + 4, from);
-    ln_put32(p + 8, to);
-    ln_put32(p + 12, 0);
-    ln_put64(p + 16, (uint64_t)c->extra_delay_ns);
-    ln_put64(p + 24, 0); /* the Lamport clock: at live_net_flush */
+    le_put32(p, LIVE_MAGIC);
+    le_put32(p + 4, from);
+    le_put32(p + 8, to);
+    le_put32(p + 12, 0);
+    le_put64(p + 16, (uint64_t)c->extra_delay_ns);
+    le_put64(p + 24, 0); /* the Lamport clock: at live_net_flush */
     memcpy(p + LIVE_HDR_B, buf, len);
     nm_garble(c, p + LIVE_HDR_B, len);
     n->tot->garbled_injected += c->garbled;
@@ -205,7 +184,7 @@ void live_net_flush(struct live_net *n, uint64_t lamport)
         uint32_t k = n->n_out - i < LN_BATCH ? n->n_out - i : LN_BATCH;
         for (uint32_t j = 0; j < k; j++) {
             const struct ln_out *o = &n->outq[i + j];
-            ln_put64(n->arena + o->at + 24, lamport);
+            le_put64(n->arena + o->at + 24, lamport);
             iov[j] = (struct iovec){.iov_base = n->arena + o->at, .iov_len = o->len};
             msgs[j] = (struct mmsghdr){.msg_hdr = {.msg_name = (void *)&n->addrs[o->to_proc],
                                                    .msg_namelen = sizeof n->addrs[o->to_proc],
@@ -268,14 +247,14 @@ void live_net_release(struct live_net *n, pg_node_id self, int64_t now_ns,
 static void ln_arrived(struct live_net *n, const uint8_t *p, size_t len, pg_node_id self,
                        int64_t now_ns, void (*fn)(void *, const struct live_dgram_in *), void *ctx)
 {
-    if (len < LIVE_HDR_B || ln_get32(p) != LIVE_MAGIC || ln_get32(p + 4) == PG_NODE_NONE) {
+    if (len < LIVE_HDR_B || le_get32(p) != LIVE_MAGIC || le_get32(p + 4) == PG_NODE_NONE) {
         n->st.malformed++;
         return;
     }
-    pg_node_id to = ln_get32(p + 8);
-    uint64_t delay = ln_get64(p + 16);
-    struct live_dgram_in d = {.from = ln_get32(p + 4),
-                              .lamport = ln_get64(p + 24),
+    pg_node_id to = le_get32(p + 8);
+    uint64_t delay = le_get64(p + 16);
+    struct live_dgram_in d = {.from = le_get32(p + 4),
+                              .lamport = le_get64(p + 24),
                               .buf = p + LIVE_HDR_B,
                               .len = len - LIVE_HDR_B};
     if (to != self || self == PG_NODE_NONE) {

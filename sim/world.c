@@ -1,5 +1,5 @@
 /* sim/world.c: incarnations, env.h over SimGrid (the datagrams' faults drawn
- * by sim/netmodel/netmodel.h where they enter SimGrid, the delay queue of
+ * by sim/common/netmodel.h where they enter SimGrid, the delay queue of
  * each incarnation), the actor loop, the trace sink. The timeline is
  * timeline.c's, the run's setup and summary run.c's. See world.h. */
 #include <assert.h>

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dheap.h"
+#include "le.h"
 #include "netmodel.h"
 #include "rng.h"
 
@@ -413,8 +414,7 @@ uint64_t fakenet_hash(const uint8_t *p, size_t len)
 void fakenet_payload(uint8_t *buf, size_t len, uint64_t tag)
 {
     assert(len >= 8);
-    for (int i = 0; i < 8; i++)
-        buf[i] = (uint8_t)(tag >> (8 * i));
+    le_put64(buf, tag);
     for (size_t i = 8; i < len; i++)
         buf[i] = (uint8_t)(tag * 31 + i);
 }
@@ -426,9 +426,7 @@ static void fn_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t 
         h->fn->overflow = true;
         return;
     }
-    uint64_t tag = 0;
-    for (int i = 0; i < 8 && len >= 8; i++)
-        tag |= (uint64_t)p[i] << (8 * i);
+    uint64_t tag = len >= 8 ? le_get64(p) : 0;
     h->deliveries[h->n_deliveries++] = (struct fakenet_delivery){.t_ns = h->fn->now_ns,
                                                                  .gid = gid,
                                                                  .from = from,

@@ -3,12 +3,12 @@
  * Owns: N nodes (core/node.h) in one process without SimGrid, an
  * implementation of core/env.h for each (virtual clock in ns, one-shot timers,
  * datagrams, a trace counter), one priority queue of in-flight datagrams and
- * timers (sim/netmodel/dheap.h: by time, then insertion order), per-link
+ * timers (sim/common/dheap.h: by time, then insertion order), per-link
  * latency, crash and restart (a new incarnation id). The faults are the
- * simulator's (sim/netmodel/netmodel.h: loss, duplication, delay and jitter,
+ * simulator's (sim/common/netmodel.h: loss, duplication, delay and jitter,
  * garbling, a directed drop matrix), drawn like the simulator's from each
  * incarnation's network stream, and env->draw_u64 from its core stream
- * (sim/netmodel/rng.h: streams of the seed and the incarnation id). It
+ * (sim/common/rng.h: streams of the seed and the incarnation id). It
  * records every phys delivery and monitor upcall per node, for assertions.
  * Same seed, same calls: same run.
  *

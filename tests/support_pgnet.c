@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "chk.h"
+#include "le.h"
 
 struct pgnet_slot {
     struct pgnet *pn;
@@ -135,10 +136,10 @@ void pgnet_run_for(struct pgnet *pn, int64_t dt_ns)
 
 static uint64_t get_tag(const uint8_t *p, size_t len)
 {
-    uint64_t t = 0;
-    for (size_t k = 0; k < 8 && k < len; k++)
-        t |= (uint64_t)p[k] << (8 * k);
-    return t;
+    uint8_t b[8] = {0}; /* a shorter payload: its bytes, zero-padded */
+    if (len > 0)
+        memcpy(b, p, len < 8 ? len : 8);
+    return le_get64(b);
 }
 
 static void rec_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
@@ -245,8 +246,7 @@ static int pgnet_mcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uin
     assert(len >= 8 && len <= sizeof buf);
     uint64_t tag = (uint64_t)fakenet_id(pn->fn, i) << 32 | (s->next_tag + 1);
     memset(buf, 0, len);
-    for (int k = 0; k < 8; k++)
-        buf[k] = (uint8_t)(tag >> (8 * k));
+    le_put64(buf, tag);
     uint32_t sv = 0;
     int rc = pg_send_view(s->pg, gid, &sv);
     if (rc != PG_OK)

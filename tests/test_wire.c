@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "le.h"
 #include "rng.h"
 #include "wire.h"
 
@@ -144,8 +145,7 @@ static void reseal(uint8_t *buf, size_t len, size_t hdr)
 {
     size_t plen = len - hdr - WIRE_CRC_BYTES;
     uint32_t sum = wire_checksum(buf, hdr, wire_payload_crc(buf + hdr, plen));
-    for (int i = 0; i < 4; i++)
-        buf[len - 4 + i] = (uint8_t)(sum >> (8 * i));
+    le_put32(buf + len - 4, sum);
 }
 
 static void expect_malformed(const uint8_t *buf, size_t len, const char *reason)
@@ -184,8 +184,7 @@ static void test_oversized(void **state)
     m = data_msg(16);
     n = encode(&m, buf);
     uint32_t huge = PHYS_MAX_PAYLOAD + 1;
-    for (int i = 0; i < 4; i++)
-        buf[40 + i] = (uint8_t)(huge >> (8 * i));
+    le_put32(buf + 40, huge);
     reseal(buf, n, WIRE_DATA_HDR_BYTES);
     expect_malformed(buf, n, "oversized");
 }

@@ -1,4 +1,4 @@
-/* sim/netmodel/netmodel.h: the network's faults, one model for every driver.
+/* sim/common/netmodel.h: the network's faults, one model for every driver.
  *
  * Owns: the fault state of a network of n nodes (a directed drop matrix for
  * partitions, cuts and isolations; loss, duplication and garbling
@@ -10,7 +10,7 @@
  * caller's to say (to_alive). Plain C: no SimGrid, no scenario, no I/O.
  *
  * Draws come from the stream the caller passes (the sender's network stream:
- * sim/netmodel/rng.h) in a fixed order: loss; then for each copy its jitter
+ * sim/common/rng.h) in a fixed order: loss; then for each copy its jitter
  * and garbling; duplication between the two copies. Same stream, same state:
  * same fate.
  */

@@ -1,4 +1,4 @@
-/* sim/netmodel/netmodel.c: the network fault model. See netmodel.h. */
+/* sim/common/netmodel.c: the network fault model. See netmodel.h. */
 #include "netmodel.h"
 
 #include <assert.h>

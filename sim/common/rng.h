@@ -1,4 +1,4 @@
-/* sim/netmodel/rng.h: the harness's seeded random numbers (splitmix64), the
+/* sim/common/rng.h: the harness's seeded random numbers (splitmix64), the
  * one place their constants are written.
  *
  * Owns: nothing but a 64-bit state per stream. Every stream is derived from

@@ -1,4 +1,4 @@
-/* sim/netmodel/dheap.h: a bounded min-heap of timed items, the one delay queue.
+/* sim/common/dheap.h: a bounded min-heap of timed items, the one delay queue.
  *
  * Owns: up to `cap` items of one size, each starting with a struct
  * dheap_key, ordered by (t_ns, order), where order is the push count, so

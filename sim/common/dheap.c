@@ -1,4 +1,4 @@
-/* sim/netmodel/dheap.c: the bounded delay heap. See dheap.h. */
+/* sim/common/dheap.c: the bounded delay heap. See dheap.h. */
 #include "dheap.h"
 
 #include <assert.h>
