@@ -1,5 +1,7 @@
-/* sim/sweep_spec.c: the sweep spec parser and its expansion into points.
- * See sweep.h; the format is documented in scenarios/sweeps/README.md. */
+/* sim/sweep_spec.c: the sweep spec parser (its sections, axes and values,
+ * with FILE:LINE:COL errors). The expansion into points is sweep_expand.c's,
+ * running them sweep.c's. See sweep.h; the format is documented in
+ * scenarios/sweeps/README.md. */
 #define _POSIX_C_SOURCE 200809L
 #include <assert.h>
 #include <ctype.h>

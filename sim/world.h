@@ -2,10 +2,12 @@
  *
  * Owns: the incarnations (one SimGrid actor and one core node each), the
  * implementation of core/env.h over SimGrid (clock, timers, datagrams, random
- * streams, trace sink), the fault state applied in the datagram layer
- * (crash, partition drop matrix, loss, duplication, delay, jitter), the trace
- * writer and the online checker. The actor loop only translates between
- * SimGrid and the node's inputs; it holds no protocol logic.
+ * streams, trace sink), the point where each datagram meets the network's
+ * faults (their model is sim/common/netmodel.h, the timeline's state of them
+ * faults.h; a crash is an incarnation's), the trace writer and the online
+ * checker. The timeline is timeline.c's, a run's setup and summary run.c's.
+ * The actor loop only translates between SimGrid and the node's inputs; it
+ * holds no protocol logic.
  *
  * SimGrid facts this module is built around (3.32, measured here):
  * - mailboxes are made eager with sg_mailbox_set_receiver, else a burst is
