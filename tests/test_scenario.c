@@ -1,4 +1,4 @@
-/* tests/test_scenario.c: the scenario parser (sim/scenario.c).
+/* tests/test_scenario.c: the scenario parser (sim/scenario/scenario.c).
  *
  * Every keyword family parses to the expected struct values, every scenario of
  * the repository parses, and every class of error gives the exact

@@ -1,4 +1,4 @@
-/* sim/main.c: the `pgroup` command.
+/* sim/cli/main.c: the `pgroup` command.
  *
  * Owns: the command line. Subcommands: run, live, node, merge, check, sweep,
  * show, shrink, explore; and --version.
@@ -72,7 +72,7 @@ static const char usage_run[] =
     "  --brief       do not print the resolved scenario (the seed and summary still are)\n"
     "  --metrics FILE      write the run's measurements (latency, throughput, datagrams and\n"
     "                      header bytes per multicast, retention, causal delays, view-change\n"
-    "                      cost), one key=value per line; keys: sim/metrics.h\n"
+    "                      cost), one key=value per line; keys: sim/harness/metrics.h\n"
     "  --latency-csv FILE  write one line per remote delivery:\n"
     "                      t_send_s,t_deliver_s,latency_ms,order,from,to\n"
     "  --svg FILE    after the run, draw its trace (needs --trace) as `pgroup show --svg`\n"
@@ -187,7 +187,7 @@ static const char usage_sweep[] =
     "axes (order, group_size, senders, rate, size, loss, crash, seed, set KEY). Generates one\n"
     "scenario per grid point, checks them all, then runs each as its own `pgroup run\n"
     "--metrics` process, N at a time, and writes into DIR:\n"
-    "  results.csv   one row per run: its parameters, verdict and metrics (sim/metrics.h)\n"
+    "  results.csv   one row per run: its parameters, verdict and metrics (sim/harness/metrics.h)\n"
     "  runs/         each run's scenario, metrics, output and latency dump\n"
     "  plots.gp, *.svg, *.png   gnuplot script and the plots it draws\n"
     "  report.md     tables, plots, ratios abcast/cbcast, the paper's claims against the data\n"
@@ -221,7 +221,7 @@ static const char usage_live[] =
     "  --seed N        seed of every random stream (the core's draws, the filter's)\n"
     "  --trace FILE    write the merged trace (JSON Lines, checkers/TRACE.md)\n"
     "  --brief         do not print the resolved scenario\n"
-    "  --metrics FILE, --latency-csv FILE   as for `pgroup run` (keys: sim/metrics.h)\n"
+    "  --metrics FILE, --latency-csv FILE   as for `pgroup run` (keys: sim/harness/metrics.h)\n"
     "\n"
     "A live run is not deterministic. It is bounded: it ends at the scenario's end, and\n"
     "every process is stopped and reaped, also on Ctrl-C and on a failure.\n"

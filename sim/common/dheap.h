@@ -3,8 +3,8 @@
  * Owns: up to `cap` items of one size, each starting with a struct
  * dheap_key, ordered by (t_ns, order), where order is the push count, so
  * that items due at the same instant come out in the order they went in.
- * Used for the datagrams that delay and jitter hold back (sim/world.c,
- * sim/live_net.c) and for the test network's events (tests/support_fakenet.c).
+ * Used for the datagrams that delay and jitter hold back (sim/driver/world.c,
+ * sim/live/live_net.c) and for the test network's events (tests/support_fakenet.c).
  * Plain C, no I/O.
  */
 #ifndef SIM_DHEAP_H

@@ -3,8 +3,8 @@
  * Owns: the fault state of a network of n nodes (a directed drop matrix for
  * partitions, cuts and isolations; loss, duplication and garbling
  * probabilities; a delay and a uniform jitter added to each copy) and the
- * fate of one datagram under it (nm_route). The SimGrid driver (sim/world.c),
- * the live driver (sim/live_net.c) and the unit tests' network
+ * fate of one datagram under it (nm_route). The SimGrid driver (sim/driver/world.c),
+ * the live driver (sim/live/live_net.c) and the unit tests' network
  * (tests/support_fakenet.c) all route their datagrams through nm_route, so a
  * fault means the same thing everywhere; a crashed destination is the
  * caller's to say (to_alive). Plain C: no SimGrid, no scenario, no I/O.

@@ -1,4 +1,4 @@
-/* sim/platform.cpp: SimGrid's initialisation and the platform. See platform.h.
+/* sim/driver/platform.cpp: SimGrid's initialisation and the platform. See platform.h.
  * C++ only to catch SimGrid's exceptions in the child that checks a platform
  * file; it holds no protocol logic. */
 #include "platform.h"

@@ -1,4 +1,4 @@
-/* sim/platform.h: SimGrid's initialisation and the platform of a run.
+/* sim/driver/platform.h: SimGrid's initialisation and the platform of a run.
  *
  * Owns: starting SimGrid (CM02 network model, sequential contexts, quiet
  * logs) and loading the platform: the built-in cluster (an XML file written

@@ -1,4 +1,4 @@
-/* sim/progress.c: the progress line of a long `pgroup run`. See progress.h. */
+/* sim/driver/progress.c: the progress line of a long `pgroup run`. See progress.h. */
 #include "progress.h"
 
 #include <assert.h>

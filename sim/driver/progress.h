@@ -1,4 +1,4 @@
-/* sim/progress.h: the progress line of a long `pgroup run`.
+/* sim/driver/progress.h: the progress line of a long `pgroup run`.
  *
  * Owns: one line on stderr, redrawn about twice a second once the run has
  * lasted a second of wall time: the simulated time reached out of the run's,

@@ -1,4 +1,4 @@
-/* sim/run.c: one simulation run, from a parsed scenario to a verdict.
+/* sim/driver/run.c: one simulation run, from a parsed scenario to a verdict.
  *
  * Owns: the order of a run (SimGrid and the platform through platform.h, the
  * output files, the simulation, the summary), the resolved-configuration

@@ -1,4 +1,4 @@
-/* sim/sg_rx.cpp: see sg_rx.h. */
+/* sim/driver/sg_rx.cpp: see sg_rx.h. */
 #include "sg_rx.h"
 
 #include <simgrid/s4u/Comm.hpp>

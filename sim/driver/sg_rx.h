@@ -1,10 +1,10 @@
-/* sim/sg_rx.h: a receive that survives a timed-out wait.
+/* sim/driver/sg_rx.h: a receive that survives a timed-out wait.
  *
  * Owns: one pending receive per mailbox. SimGrid 3.32's C API releases the
  * comm when sg_comm_wait_any_for() or sg_comm_wait_for() times out (see
  * src/s4u/s4u_Comm.cpp: the reference is re-added only when another comm
  * finished), so from C a pending get cannot outlive a timer wake-up. This
- * shim keeps the s4u::CommPtr alive across waits. Like sim/platform.cpp,
+ * shim keeps the s4u::CommPtr alive across waits. Like sim/driver/platform.cpp,
  * the other C++ file of pgroup, it holds no protocol logic.
  */
 #ifndef SIM_SG_RX_H

@@ -1,4 +1,4 @@
-/* sim/timeline.c: the fault timeline of a scenario, applied by one controller actor.
+/* sim/driver/timeline.c: the fault timeline of a scenario, applied by one controller actor.
  *
  * Owns: turning each `at T ...` line into a change of the world's fault state
  * (faults.h: drop matrix, loss, duplication, delay, garbling), a crash or

@@ -1,4 +1,4 @@
-/* sim/world.c: incarnations, env.h over SimGrid (the datagrams' faults drawn
+/* sim/driver/world.c: incarnations, env.h over SimGrid (the datagrams' faults drawn
  * by sim/common/netmodel.h where they enter SimGrid, the delay queue of
  * each incarnation), the actor loop, the trace sink. The timeline is
  * timeline.c's, the run's setup and summary run.c's. See world.h. */

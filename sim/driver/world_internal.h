@@ -1,4 +1,5 @@
-/* sim/world_internal.h: state shared by the simulator's modules (world.c, timeline.c, run.c).
+/* sim/driver/world_internal.h: state shared by the simulator's modules (world.c, timeline.c,
+ * run.c).
  *
  * Owns: the layout of struct sim_world and struct sim_inc. Not a public header.
  */

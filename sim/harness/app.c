@@ -1,4 +1,4 @@
-/* sim/app.c: the simulated application of one incarnation. See app.h.
+/* sim/harness/app.c: the simulated application of one incarnation. See app.h.
  *
  * Owns: the workload (who multicasts what, when), membership operations of the
  * timeline (join, leave), the replicated object whose digest is traced at each

@@ -1,4 +1,4 @@
-/* sim/app.h: the simulated application of one process incarnation, and what
+/* sim/harness/app.h: the simulated application of one process incarnation, and what
  * it needs from the driver that runs it.
  *
  * Owns: `struct sim_app` (the workload of one incarnation, its membership

@@ -1,4 +1,4 @@
-/* sim/cli.c: the option parser of the pgroup subcommands. See cli.h. */
+/* sim/harness/cli.c: the option parser of the pgroup subcommands. See cli.h. */
 #include "cli.h"
 
 #include <assert.h>

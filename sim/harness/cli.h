@@ -1,4 +1,4 @@
-/* sim/cli.h: the command line of the pgroup subcommands.
+/* sim/harness/cli.h: the command line of the pgroup subcommands.
  *
  * Owns: one small option parser that every subcommand shares, driven by a
  * table of its options. An option is `--name VALUE`, `--name=VALUE`, or a

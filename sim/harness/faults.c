@@ -1,4 +1,4 @@
-/* sim/faults.c: the network fault state of a timeline. See faults.h. */
+/* sim/harness/faults.c: the network fault state of a timeline. See faults.h. */
 #include "faults.h"
 
 #include <assert.h>

@@ -1,4 +1,4 @@
-/* sim/faults.h: the network faults of a scenario's timeline, as state.
+/* sim/harness/faults.h: the network faults of a scenario's timeline, as state.
  *
  * Owns: a scenario's network faults over the fault model of
  * sim/common/netmodel.h (which decides each datagram's fate, the same for

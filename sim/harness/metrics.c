@@ -1,4 +1,4 @@
-/* sim/metrics.c: the measurements of one run. See metrics.h. */
+/* sim/harness/metrics.c: the measurements of one run. See metrics.h. */
 #include "metrics.h"
 
 #include <assert.h>

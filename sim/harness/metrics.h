@@ -1,4 +1,4 @@
-/* sim/metrics.h: the measurements of one run, for `pgroup run --metrics FILE`
+/* sim/harness/metrics.h: the measurements of one run, for `pgroup run --metrics FILE`
  * and `pgroup sweep`.
  *
  * Owns: the per-run metrics (latency send -> delivery in simulated time,
@@ -121,7 +121,7 @@ void sim_metrics_event(struct sim_metrics *m, const struct chk_event *e);
 void sim_metrics_retained(struct sim_metrics *m, size_t pg_retained, size_t link_retained);
 
 /* Flushes and closes the latency dump, if any: 0, or 2 after `pgroup: cannot
- * write PATH: REASON` on stderr (sim/outfile.h). */
+ * write PATH: REASON` on stderr (sim/harness/outfile.h). */
 int sim_metrics_close_csv(struct sim_metrics *m);
 
 /* Writes the metrics file to `path` (see above). `pg_layer`: some group runs

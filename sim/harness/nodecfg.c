@@ -1,4 +1,4 @@
-/* sim/nodecfg.c: the core's configuration from a scenario. See nodecfg.h. */
+/* sim/harness/nodecfg.c: the core's configuration from a scenario. See nodecfg.h. */
 #include "nodecfg.h"
 
 #include <assert.h>

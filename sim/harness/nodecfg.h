@@ -1,4 +1,4 @@
-/* sim/nodecfg.h: the configuration of the core that a scenario implies.
+/* sim/harness/nodecfg.h: the configuration of the core that a scenario implies.
  *
  * Owns: turning a scenario's `set` lines and sizes (processes, groups,
  * clients, joins, restarts) into the link layer's and the group layer's

@@ -1,4 +1,4 @@
-/* sim/outfile.c: checked output files. See outfile.h. */
+/* sim/harness/outfile.c: checked output files. See outfile.h. */
 #include "outfile.h"
 
 #include <errno.h>

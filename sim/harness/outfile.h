@@ -1,4 +1,4 @@
-/* sim/outfile.h: checked output files.
+/* sim/harness/outfile.h: checked output files.
  *
  * Owns: opening, writing and closing the files a command writes (the trace,
  * the metrics, the latency dump, a sweep's tables and report, and standard

@@ -1,4 +1,4 @@
-/* sim/summary.c: the closing lines of a run. See summary.h. */
+/* sim/harness/summary.c: the closing lines of a run. See summary.h. */
 #include "summary.h"
 
 #include <assert.h>

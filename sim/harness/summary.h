@@ -1,4 +1,4 @@
-/* sim/summary.h: the closing lines of a run, under either driver.
+/* sim/harness/summary.h: the closing lines of a run, under either driver.
  *
  * Owns: the counters' part of a run's summary (network, faults, link,
  * groups, flushes, latency per ordering, state transfer, clients, abcast,

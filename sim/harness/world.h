@@ -1,4 +1,4 @@
-/* sim/world.h: the simulated world that drives core/ on SimGrid.
+/* sim/harness/world.h: the simulated world that drives core/ on SimGrid.
  *
  * Owns: the incarnations (one SimGrid actor and one core node each), the
  * implementation of core/env.h over SimGrid (clock, timers, datagrams, random
@@ -36,7 +36,7 @@ struct sim_opts {
     const char *trace_path;   /* --trace FILE, or NULL */
     bool quiet;               /* --quiet: no resolved-configuration print */
     int64_t run_ns;           /* --until T overrides `run` (0: keep) — not used by scenarios */
-    const char *metrics_path; /* --metrics FILE (sim/metrics.h), or NULL */
+    const char *metrics_path; /* --metrics FILE (sim/harness/metrics.h), or NULL */
     const char *latency_csv;  /* --latency-csv FILE, or NULL */
 };
 

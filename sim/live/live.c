@@ -1,4 +1,4 @@
-/* sim/live.c: `pgroup live`, the supervisor. See live.h. */
+/* sim/live/live.c: `pgroup live`, the supervisor. See live.h. */
 #define _GNU_SOURCE
 #include "live.h"
 

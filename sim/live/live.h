@@ -1,4 +1,4 @@
-/* sim/live.h: `pgroup live`: a scenario run as real processes on this machine.
+/* sim/live/live.h: `pgroup live`: a scenario run as real processes on this machine.
  *
  * Owns: the supervisor of a live run: one OS process per scenario process
  * (live_node.h), each with its UDP socket on 127.0.0.1 (one port per
@@ -38,7 +38,7 @@ struct live_opts {
     bool seed_given;
     double scale;             /* --time-scale: wall seconds per scenario second (> 0) */
     const char *trace_path;   /* --trace FILE (the merged trace), or NULL */
-    const char *metrics_path; /* --metrics FILE (sim/metrics.h keys), or NULL */
+    const char *metrics_path; /* --metrics FILE (sim/harness/metrics.h keys), or NULL */
     const char *latency_csv;  /* --latency-csv FILE, or NULL */
     bool quiet;               /* --brief */
 };

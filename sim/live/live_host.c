@@ -1,4 +1,4 @@
-/* sim/live_host.c: a scenario across hosts. See live_host.h. */
+/* sim/live/live_host.c: a scenario across hosts. See live_host.h. */
 #define _GNU_SOURCE
 #include "live_host.h"
 

@@ -1,4 +1,4 @@
-/* sim/live_host.h: a scenario across hosts: `pgroup node` and `pgroup merge`.
+/* sim/live/live_host.h: a scenario across hosts: `pgroup node` and `pgroup merge`.
  *
  * Owns: running one process of a scenario on its own (live_node.h, its own
  * timeline: each host applies the scenario's faults from its own clock),

@@ -1,4 +1,4 @@
-/* sim/live_incs.c: the incarnations of a scenario. See live_incs.h. */
+/* sim/live/live_incs.c: the incarnations of a scenario. See live_incs.h. */
 #include "live_incs.h"
 
 #include <assert.h>

@@ -1,4 +1,4 @@
-/* sim/live_incs.h: the incarnations of a scenario, known before it runs.
+/* sim/live/live_incs.h: the incarnations of a scenario, known before it runs.
  *
  * Owns: the table of every process incarnation a scenario will have, with
  * the ids and names the simulator gives them (first incarnations p1..pN get

@@ -1,4 +1,4 @@
-/* sim/live_judge.c: judging a merged live trace. See live_judge.h. */
+/* sim/live/live_judge.c: judging a merged live trace. See live_judge.h. */
 #include "live_judge.h"
 
 #include <assert.h>

@@ -1,4 +1,4 @@
-/* sim/live_judge.h: the verdict and the measurements of a merged live trace.
+/* sim/live/live_judge.h: the verdict and the measurements of a merged live trace.
  *
  * Owns: reading the merged trace of a live run once and feeding every event
  * to the checkers (the same verdict as `pgroup check` of that trace), to the

@@ -1,4 +1,4 @@
-/* sim/live_merge.c: merging the trace streams of a live run. See live_merge.h. */
+/* sim/live/live_merge.c: merging the trace streams of a live run. See live_merge.h. */
 #include "live_merge.h"
 
 #include <assert.h>

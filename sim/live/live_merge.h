@@ -1,4 +1,4 @@
-/* sim/live_merge.h: one trace from the trace streams of a live run.
+/* sim/live/live_merge.h: one trace from the trace streams of a live run.
  *
  * Owns: merging the trace streams that the processes of a live run write
  * (each a trace of its own: the run's header, then its events in its local

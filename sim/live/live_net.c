@@ -1,4 +1,4 @@
-/* sim/live_net.c: the datagram layer of one live process. See live_net.h. */
+/* sim/live/live_net.c: the datagram layer of one live process. See live_net.h. */
 #define _GNU_SOURCE
 #include "live_net.h"
 

@@ -1,4 +1,4 @@
-/* sim/live_net.h: the datagram layer of one live process (pgroup live, pgroup node).
+/* sim/live/live_net.h: the datagram layer of one live process (pgroup live, pgroup node).
  *
  * Owns: the process's UDP socket (IPv4; 127.0.0.1 under `pgroup live`) and
  * the address of every scenario process; the live driver's datagram header;

@@ -1,4 +1,4 @@
-/* sim/live_node.c: one scenario process on a real network. See live_node.h. */
+/* sim/live/live_node.c: one scenario process on a real network. See live_node.h. */
 #define _GNU_SOURCE
 #include "live_node.h"
 

@@ -1,4 +1,4 @@
-/* sim/live_node.h: one scenario process on a real network.
+/* sim/live/live_node.h: one scenario process on a real network.
  *
  * Owns: the run of one scenario process as an OS process: core/env.h over
  * CLOCK_MONOTONIC (scenario time = wall time since the run's epoch divided

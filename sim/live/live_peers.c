@@ -1,4 +1,4 @@
-/* sim/live_peers.c: the peers file of `pgroup node`. See live_peers.h. */
+/* sim/live/live_peers.c: the peers file of `pgroup node`. See live_peers.h. */
 #include "live_peers.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-/* sim/live_peers.h: the peers file of `pgroup node`.
+/* sim/live/live_peers.h: the peers file of `pgroup node`.
  *
  * Owns: parsing the file that gives every scenario process its address, one
  * per line: `NAME HOST:PORT` (NAME a process of the scenario, HOST an IPv4

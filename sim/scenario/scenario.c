@@ -1,4 +1,4 @@
-/* sim/scenario.c: the scenario parser. See scenario.h for the API and
+/* sim/scenario/scenario.c: the scenario parser. See scenario.h for the API and
  * scenarios/README.md for the format, keyword by keyword.
  *
  * Two passes: a line pass (lexing, one command per line, every value and name

@@ -1,4 +1,4 @@
-/* sim/scenario.h: the scenario file format, parsed into one plain struct.
+/* sim/scenario/scenario.h: the scenario file format, parsed into one plain struct.
  *
  * Owns: the parser of scenarios/NAME.scn (documented keyword by keyword in
  * scenarios/README.md) and the resolved scenario it produces. Knows nothing of
@@ -36,7 +36,7 @@
 #define SCN_PLATFORM_MAX  (16u << 20) /* bytes of a platform file */
 /* What SimGrid 3.32 can simulate, with a wide margin (it aborts with "The Impossible
  * Did Happen" from a 50000 s latency, or a 4 bps bandwidth): the built-in cluster's
- * range, and what sim/platform.h checks in a platform file. */
+ * range, and what sim/driver/platform.h checks in a platform file. */
 #define SCN_MAX_LATENCY_NS 1000000000000ll /* 1000 s */
 #define SCN_MIN_BANDWIDTH  125.0           /* bytes per second (1kbps) */
 

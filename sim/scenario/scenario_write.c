@@ -1,4 +1,4 @@
-/* sim/scenario_write.c: a parsed scenario written back as scenario text,
+/* sim/scenario/scenario_write.c: a parsed scenario written back as scenario text,
  * optionally with parts left out (pgroup shrink). See scn_write in
  * scenario.h.
  *

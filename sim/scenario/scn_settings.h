@@ -1,4 +1,4 @@
-/* sim/scn_settings.h: the scenario's `set` keys, the one place their names,
+/* sim/scenario/scn_settings.h: the scenario's `set` keys, the one place their names,
  * defaults and ranges are written.
  *
  * Owns: the X-macro table SCN_SETTINGS. The parser (`set KEY VALUE`, its

@@ -1,4 +1,4 @@
-/* sim/show.h: `pgroup show`: pictures and exports of one trace.
+/* sim/show/show.h: `pgroup show`: pictures and exports of one trace.
  *
  * Owns: drawing a trace (checkers/TRACE.md) as a self-contained space-time
  * SVG (one lane per process incarnation, messages as arrows coloured by
@@ -52,7 +52,7 @@ struct show_svg_info {
     double from_s, to_s;
     unsigned lanes, arrows, arrows_in_window; /* arrows drawn / arrows the window holds */
     int rule; /* the violation drawn (chk_rule: the expected one, else the first), or -1 */
-    bool evidence_in_window;                  /* every evidence event is in the window */
+    bool evidence_in_window; /* every evidence event is in the window */
 };
 /* The same, filling *info (may be NULL). */
 int show_svg_file_info(const char *trace_path, const char *svg_path, const struct show_opts *o,

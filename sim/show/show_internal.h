@@ -1,4 +1,4 @@
-/* sim/show_internal.h: the trace model shared by the writers of sim/show.h;
+/* sim/show/show_internal.h: the trace model shared by the writers of sim/show/show.h;
  * not a public header.
  *
  * Owns: `struct show_model`, one trace in memory: its events in trace order

@@ -1,4 +1,4 @@
-/* sim/show_layout.c: the layout of a space-time picture (struct show_layout
+/* sim/show/show_layout.c: the layout of a space-time picture (struct show_layout
  * in show_internal.h): window, lanes, thinning, and the x of every mark.
  */
 #define _GNU_SOURCE /* qsort_r */

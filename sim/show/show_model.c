@@ -1,4 +1,4 @@
-/* sim/show_model.c: one trace in memory for the writers of sim/show.h (see
+/* sim/show/show_model.c: one trace in memory for the writers of sim/show/show.h (see
  * show_internal.h): interning, events, incarnations, messages, the checker's
  * first violation. Spans and network periods are in show_spans.c.
  */

@@ -1,4 +1,4 @@
-/* sim/show_perfetto.c: the Chrome Trace Event JSON of sim/show.h (Perfetto UI,
+/* sim/show/show_perfetto.c: the Chrome Trace Event JSON of sim/show/show.h (Perfetto UI,
  * chrome://tracing).
  *
  * pid 1 is the run; each process incarnation is one thread track (tid = its

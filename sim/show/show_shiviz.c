@@ -1,4 +1,4 @@
-/* sim/show_shiviz.c: the ShiViz log of sim/show.h.
+/* sim/show/show_shiviz.c: the ShiViz log of sim/show/show.h.
  *
  * Fidge/Mattern vector clocks over the trace's happens-before relation
  * (TRACE.md rule 6: each node's local order, and send(m) before every

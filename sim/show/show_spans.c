@@ -1,5 +1,5 @@
-/* sim/show_spans.c: what the trace's events imply over time, for the writers
- * of sim/show.h: fault labels, network periods (partition, isolation, cut,
+/* sim/show/show_spans.c: what the trace's events imply over time, for the writers
+ * of sim/show/show.h: fault labels, network periods (partition, isolation, cut,
  * until the next heal) and spans (flush, view change, state transfer; their
  * definitions are in show_internal.h).
  */

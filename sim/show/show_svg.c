@@ -1,4 +1,4 @@
-/* sim/show_svg.c: the space-time SVG of sim/show.h, drawn from a model and
+/* sim/show/show_svg.c: the space-time SVG of sim/show/show.h, drawn from a model and
  * its layout (show_internal.h). Self-contained: no script, no external font,
  * stylesheet or image; every message arrow and mark carries a <title> that a
  * viewer shows on hover.

@@ -1,4 +1,4 @@
-/* sim/explore.c: the explore runner. See explore.h.
+/* sim/sweep/explore.c: the explore runner. See explore.h.
  *
  * Three passes over the pool of jobs.h, each resumable from the files it
  * leaves:

@@ -1,4 +1,4 @@
-/* sim/explore.h: `pgroup explore`: fault schedules searched over seeds.
+/* sim/sweep/explore.h: `pgroup explore`: fault schedules searched over seeds.
  *
  * Owns: the explore spec format (scenarios/explore/README.md) and its parser
  * (explore_spec.c, plain C like the scenario parser: no SimGrid, fuzzable);

@@ -1,4 +1,4 @@
-/* sim/explore_gen.c: one scenario per seed, drawn from an explore spec. See
+/* sim/sweep/explore_gen.c: one scenario per seed, drawn from an explore spec. See
  * xpl_generate in explore.h and scenarios/explore/README.md.
  *
  * Every draw comes from one splitmix64 stream seeded by the seed, in a fixed

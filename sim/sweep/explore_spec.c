@@ -1,4 +1,4 @@
-/* sim/explore_spec.c: the explore spec parser. See explore.h; the format is
+/* sim/sweep/explore_spec.c: the explore spec parser. See explore.h; the format is
  * documented in scenarios/explore/README.md.
  *
  * Lexing follows scenarios (one command per line, spaces or tabs, `#`

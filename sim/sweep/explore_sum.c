@@ -1,4 +1,4 @@
-/* sim/explore_sum.c: the summary of an explore output directory, and the
+/* sim/sweep/explore_sum.c: the summary of an explore output directory, and the
  * merge of several. See explore.h.
  *
  * Everything in summary.json and summary.md is computed from the files of

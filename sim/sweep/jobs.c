@@ -1,4 +1,4 @@
-/* sim/jobs.c: the pool of child processes. See jobs.h.
+/* sim/sweep/jobs.c: the pool of child processes. See jobs.h.
  *
  * The parent waits in waitpid(); SIGCHLD needs no handler. When a wall-clock
  * limit is set, an interval timer (SIGALRM, 100 ms, no SA_RESTART) wakes the

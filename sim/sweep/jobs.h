@@ -1,4 +1,4 @@
-/* sim/jobs.h: a pool of child processes, N at a time, shared by `pgroup
+/* sim/sweep/jobs.h: a pool of child processes, N at a time, shared by `pgroup
  * sweep`, `pgroup explore` and `pgroup shrink`.
  *
  * Owns: starting each task as its own child process (in its own process

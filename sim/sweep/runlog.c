@@ -1,4 +1,4 @@
-/* sim/runlog.c: reading a run's printed summary. See runlog.h. */
+/* sim/sweep/runlog.c: reading a run's printed summary. See runlog.h. */
 #define _GNU_SOURCE
 #include "runlog.h"
 

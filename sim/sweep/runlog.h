@@ -1,10 +1,10 @@
-/* sim/runlog.h: what a `pgroup run --brief` printed, read back by the tools
+/* sim/sweep/runlog.h: what a `pgroup run --brief` printed, read back by the tools
  * that run it as a child (explore, shrink).
  *
  * Owns: the reading of a run's stdout: the `summary:` line (simulated time,
  * wall time, events), the `sometimes:` lines, the rule lines (`  FAIL RULE
  * (...)`), each failed rule's `first violation of RULE: ...` line and the
- * `verdict:` line. It reads only what sim/run.c and checkers/chk_vio.c print
+ * `verdict:` line. It reads only what sim/driver/run.c and checkers/chk_vio.c print
  * for every run; it judges nothing.
  */
 #ifndef SIM_RUNLOG_H

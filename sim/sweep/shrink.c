@@ -1,4 +1,4 @@
-/* sim/shrink.c: `pgroup shrink`. See shrink.h for what is kept and the
+/* sim/sweep/shrink.c: `pgroup shrink`. See shrink.h for what is kept and the
  * order of the search.
  *
  * The state of the search is a set of edits of the input scenario as parsed

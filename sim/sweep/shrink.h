@@ -1,4 +1,4 @@
-/* sim/shrink.h: `pgroup shrink`: a failing scenario made minimal by delta
+/* sim/sweep/shrink.h: `pgroup shrink`: a failing scenario made minimal by delta
  * debugging.
  *
  * Owns: the choice of the failure to keep (the rule), the search over edits

@@ -1,4 +1,4 @@
-/* sim/speclex.c: the spec line lexer. See speclex.h. */
+/* sim/sweep/speclex.c: the spec line lexer. See speclex.h. */
 #include "speclex.h"
 
 #include <string.h>

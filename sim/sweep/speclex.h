@@ -1,4 +1,4 @@
-/* sim/speclex.h: the line lexer that sweep specs and explore specs share.
+/* sim/sweep/speclex.h: the line lexer that sweep specs and explore specs share.
  *
  * Owns: splitting one line into tokens by the lexical rules of scenarios
  * (scenarios/README.md): tokens separated by spaces, tabs or `\r`, `#`

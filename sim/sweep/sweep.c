@@ -1,4 +1,4 @@
-/* sim/sweep.c: the sweep runner. See sweep.h.
+/* sim/sweep/sweep.c: the sweep runner. See sweep.h.
  *
  * Every point runs as its own process, `pgroup run OUT/runs/ID.scn --brief
  * --metrics OUT/runs/ID.metrics` (the binary execs itself), at most `jobs` at
@@ -25,7 +25,7 @@
 #define SWP_PATH_MAX 4096
 #define SWP_ROW_MAX  8192
 
-/* Metric columns of results.csv, as named in the metrics file (sim/metrics.h). */
+/* Metric columns of results.csv, as named in the metrics file (sim/harness/metrics.h). */
 static const char *const swp_metric_cols[] = {"latency_p50_ms",
                                               "latency_p99_ms",
                                               "latency_mean_ms",
@@ -59,7 +59,7 @@ struct runner {
     uint32_t running, done, failed, errors;
     double t_start, busy_s;
     FILE *csv;     /* OUT/results.csv, appended to as runs finish */
-    int csv_errno; /* the first failed append's errno (sim/outfile.h) */
+    int csv_errno; /* the first failed append's errno (sim/harness/outfile.h) */
     char csv_path[SWP_PATH_MAX];
 };
 

@@ -1,4 +1,4 @@
-/* sim/sweep.h: `pgroup sweep`: a grid of runs, their metrics as CSV, plots and a report.
+/* sim/sweep/sweep.h: `pgroup sweep`: a grid of runs, their metrics as CSV, plots and a report.
  *
  * Owns: the sweep spec format (scenarios/sweeps/README.md) and its parser
  * (sweep_spec.c, plain C like the scenario parser: no SimGrid, fuzzable), the

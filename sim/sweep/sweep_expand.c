@@ -1,4 +1,4 @@
-/* sim/sweep_expand.c: a parsed sweep spec into points, one generated scenario
+/* sim/sweep/sweep_expand.c: a parsed sweep spec into points, one generated scenario
  * each, checked by the scenario parser. See sweep.h.
  *
  * A point's scenario is, in this order: `seed`, `processes p1..pN`, `group g

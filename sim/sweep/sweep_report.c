@@ -1,4 +1,4 @@
-/* sim/sweep_report.c: the plots (gnuplot) and report.md of a sweep, drawn
+/* sim/sweep/sweep_report.c: the plots (gnuplot) and report.md of a sweep, drawn
  * from OUT/results.csv and the runs' latency dumps. See sweep.h.
  *
  * Every number in the report is printed here from the CSV or a run's files:
@@ -50,7 +50,7 @@ static FILE *swr_open(struct rep *r, const char *name, const char *mode)
     return f;
 }
 
-/* Flushes and closes a file of swr_open, its errors checked (sim/outfile.h). */
+/* Flushes and closes a file of swr_open, its errors checked (sim/harness/outfile.h). */
 static void swr_close(struct rep *r, FILE *f, const char *name)
 {
     char path[SWR_PATH_MAX];

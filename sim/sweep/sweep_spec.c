@@ -1,4 +1,4 @@
-/* sim/sweep_spec.c: the sweep spec parser (its sections, axes and values,
+/* sim/sweep/sweep_spec.c: the sweep spec parser (its sections, axes and values,
  * with FILE:LINE:COL errors). The expansion into points is sweep_expand.c's,
  * running them sweep.c's. See sweep.h; the format is documented in
  * scenarios/sweeps/README.md. */

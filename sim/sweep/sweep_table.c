@@ -1,4 +1,4 @@
-/* sim/sweep_table.c: results.csv in memory, selections and means. See sweep_table.h. */
+/* sim/sweep/sweep_table.c: results.csv in memory, selections and means. See sweep_table.h. */
 #define _GNU_SOURCE
 #include "sweep_table.h"
 

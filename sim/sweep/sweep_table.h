@@ -1,4 +1,4 @@
-/* sim/sweep_table.h: results.csv in memory, and the row selections and
+/* sim/sweep/sweep_table.h: results.csv in memory, and the row selections and
  * per-point means the plots and the report are drawn from.
  *
  * Owns: reading a CSV without quoting (the sweep writes none) into cells,
