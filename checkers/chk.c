@@ -67,7 +67,7 @@ static const char *const chk_ev_names[] = {
     [CHK_EV_FAULT] = "fault",
 };
 
-/* Diagnostics the simulator writes (sim/world.c, env_trace), kept and not judged. */
+/* Diagnostics the simulator writes (sim/driver/world.c, env_trace), kept and not judged. */
 static const char *const chk_ev_diagnostics[] = {"suspect", "garbled", "dropped", "sometimes",
                                                  "core"};
 

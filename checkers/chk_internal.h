@@ -67,6 +67,10 @@ struct chk_map {
 };
 
 /* Returns the value of (a, b), or NULL when absent. */
+/* splitmix64's finaliser of x + golden ratio: a hash of one word (the
+ * checkers' hashes are written in chk_table.c alone; checkers/ depends on
+ * nothing of the harness, whose generator is sim/common/rng.h). */
+uint64_t chk_mix64(uint64_t x);
 uint64_t *chk_map_get(const struct chk_map *m, uint64_t a, uint64_t b);
 /* Returns the value of (a, b), inserting `init` if absent (*created says which);
  * NULL when the map is full. The pointer is valid until the next insertion. */

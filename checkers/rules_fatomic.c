@@ -155,14 +155,6 @@ static uint32_t fa_gv_get(struct fa_st *s, uint32_t group, int64_t view)
     return (uint32_t)*at;
 }
 
-static uint64_t fa_mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 /* The view a msg was sent in: its send's `view`, else the sender's view then. */
 static int64_t fa_sent_in(const struct chk *c, uint32_t msg)
 {
@@ -181,7 +173,7 @@ static bool fa_add_own(struct chk *c, struct fa_st *s, const struct chk_cur *cur
     struct fa_gv *gv = &s->gvs[gvi];
     uint64_t hash = 0, count = ng->n_dlog - ng->dlog_view;
     for (size_t i = ng->dlog_view; i < ng->n_dlog; i++)
-        hash += fa_mix(ng->dlog[i]);
+        hash += chk_mix64(ng->dlog[i]);
     bool known = gv->has_first && gv->first_hash == hash && gv->first_count == count;
     if (!gv->has_first) {
         gv->has_first = true;

@@ -51,14 +51,6 @@ static void vs_fini(void *st)
     free(s);
 }
 
-static uint64_t vs_mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 static bool vs_in(const struct chk *c, const struct vs_stay *s, uint32_t msg)
 {
     uint64_t line = chk_delivered_line(c, s->node, msg);
@@ -115,7 +107,7 @@ static void vs_close(struct chk *c, struct vs_st *s, const struct chk_cur *cur)
                            .to = ng->n_dlog};
     uint64_t hash = 0;
     for (size_t i = mine.from; i < mine.to; i++)
-        hash += vs_mix(ng->dlog[i]);
+        hash += chk_mix64(ng->dlog[i]);
     bool created;
     uint64_t *at =
         chk_map_upsert(&s->ref_map, cur->group, (uint64_t)cur->e->view - 1, s->n_refs, &created);

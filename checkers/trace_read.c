@@ -536,7 +536,7 @@ static bool rd_field(struct chk_reader *r, const cJSON *it, struct chk_event *e,
     }
 }
 
-/* ---- faults: every kind the simulator writes (sim/timeline.c), with its fields ---- */
+/* ---- faults: every kind the simulator writes (sim/driver/timeline.c), with its fields ---- */
 
 enum rd_fv { RD_FV_NONE, RD_FV_PROB, RD_FV_SECONDS, RD_FV_NAME, RD_FV_BOOL, RD_FV_BLOCKS };
 

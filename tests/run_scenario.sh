@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs one scenario end to end, then checks its trace offline and requires the
-# offline verdict to equal the online one: rules, evidence, verdict and exit status.
+# offline verdict to equal the online one: rules, evidence, verdict and exit
+# status; a simulated run (`run` without options) must also match the
+# scenario's pinned summary, scenarios/NAME.expected (tests/tools/expected.sh).
 # usage: run_scenario.sh PGROUP SCENARIO OUTDIR [COMMAND [OPTION...]]
 # COMMAND is `run` (the default: the simulator) or `live` (real processes,
 # checked once the run is over), with its options (`live --time-scale 0.5`).
@@ -37,5 +39,22 @@ if [ $crc -ne $rc ]; then
 fi
 if ! grep -qE '^  (PASS|FAIL) ' "$out/$name.run.txt"; then
   echo "FAIL: no rule verdicts printed"; exit 1
+fi
+# A simulated run is held to its pinned summary, scenarios/NAME.expected
+# (tests/tools/expected.sh): a change of behaviour shows as a diff; after an
+# intended one, tests/tools/rewrite_expected.sh PGROUP rewrites the files.
+if [ "$cmd" = run ] && [ $# -eq 0 ]; then
+  pinned="${scn%.scn}.expected"
+  tools=$(cd "$(dirname "$0")/tools" && pwd)
+  if [ ! -f "$pinned" ]; then
+    echo "FAIL: no pinned summary $pinned (write it: $tools/rewrite_expected.sh $pgroup $scn)"
+    exit 1
+  fi
+  if ! diff -u "$pinned" <("$tools/expected.sh" "$out/$name.run.txt" "$trace" "$rc"); then
+    echo "FAIL: the run differs from $pinned (diff above; if intended:" \
+      "$tools/rewrite_expected.sh $pgroup $scn, and review the diff)"
+    exit 1
+  fi
+  echo "OK: the run matches $pinned"
 fi
 echo "OK: online and offline verdicts agree"

@@ -5,11 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dheap.h"
+#include "le.h"
+#include "netmodel.h"
+#include "rng.h"
+
 enum fakenet_ev_kind { FN_EV_DGRAM = 1, FN_EV_TIMER = 2 };
 
+/* An event in flight (key.t_ns: when it is due; ties: insertion order). */
 struct fakenet_ev {
-    int64_t t_ns;
-    uint64_t order; /* insertion seq: ties in time keep insertion order */
+    struct dheap_key key;
     enum fakenet_ev_kind kind;
     unsigned node;
     unsigned slot;   /* timer */
@@ -26,7 +31,8 @@ struct fakenet_host {
     struct env env;
     struct pg_node *node;
     bool crashed;
-    uint64_t rng; /* env->draw_u64 stream */
+    uint64_t rng;     /* env->draw_u64 stream (rng.h: SIM_RNG_CORE of the seed and id) */
+    uint64_t rng_net; /* the fault draws of what it sends (SIM_RNG_NET) */
     int64_t timer_ns[PG_TIMER_SLOTS];
     uint64_t timer_gen[PG_TIMER_SLOTS];
     size_t max_retained;
@@ -41,15 +47,11 @@ struct fakenet {
     struct phys_config cfg;
     struct pg_config pg_cfg;
     int64_t now_ns;
-    uint64_t rng;
-    uint64_t order;
+    uint64_t seed;
     pg_node_id next_id;
-    double loss, dup, garble;
-    int64_t jitter_ns;
+    struct nm_faults faults; /* netmodel.h: the simulator's fault model */
     int64_t latency_ns[FAKENET_MAX_NODES][FAKENET_MAX_NODES];
-    bool cut[FAKENET_MAX_NODES][FAKENET_MAX_NODES];
-    struct fakenet_ev *heap;
-    size_t n_heap;
+    struct dheap heap; /* of struct fakenet_ev */
     struct fakenet_counts counts;
     bool overflow;
     fakenet_entry_hook hook;
@@ -57,74 +59,16 @@ struct fakenet {
     struct fakenet_host hosts[FAKENET_MAX_NODES];
 };
 
-/* ---- PRNG: splitmix64 ---- */
-
-static uint64_t fn_splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static double fn_unit(struct fakenet *fn)
-{
-    return (double)(fn_splitmix(&fn->rng) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static bool fn_chance(struct fakenet *fn, double p)
-{
-    return p > 0 && fn_unit(fn) < p;
-}
-
-/* ---- event heap on (t_ns, order) ---- */
-
-static bool ev_before(const struct fakenet_ev *a, const struct fakenet_ev *b)
-{
-    return a->t_ns < b->t_ns || (a->t_ns == b->t_ns && a->order < b->order);
-}
-
-static void heap_swap(struct fakenet *fn, size_t a, size_t b)
-{
-    struct fakenet_ev t = fn->heap[a];
-    fn->heap[a] = fn->heap[b];
-    fn->heap[b] = t;
-}
+/* ---- event heap (dheap.h) on (t_ns, insertion order) ---- */
 
 static bool heap_push(struct fakenet *fn, struct fakenet_ev ev)
 {
-    if (fn->n_heap == FAKENET_MAX_EVENTS) {
+    if (!dheap_push(&fn->heap, &ev)) { /* bounded: beyond it the network drops and counts */
         fn->counts.queue_full++;
         free(ev.buf);
         return false;
     }
-    ev.order = fn->order++;
-    size_t i = fn->n_heap++;
-    fn->heap[i] = ev;
-    while (i > 0 && ev_before(&fn->heap[i], &fn->heap[(i - 1) / 2])) {
-        heap_swap(fn, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
     return true;
-}
-
-static struct fakenet_ev heap_pop(struct fakenet *fn)
-{
-    assert(fn->n_heap > 0);
-    struct fakenet_ev top = fn->heap[0];
-    fn->heap[0] = fn->heap[--fn->n_heap];
-    for (size_t i = 0;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < fn->n_heap && ev_before(&fn->heap[l], &fn->heap[m]))
-            m = l;
-        if (r < fn->n_heap && ev_before(&fn->heap[r], &fn->heap[m]))
-            m = r;
-        if (m == i)
-            break;
-        heap_swap(fn, i, m);
-        i = m;
-    }
-    return top;
 }
 
 /* ---- env callbacks ---- */
@@ -144,7 +88,7 @@ static void env_timer_set(void *ctx, unsigned slot, int64_t deadline_ns)
     if (deadline_ns == PG_TIMER_NEVER)
         return;
     int64_t t = deadline_ns < h->fn->now_ns ? h->fn->now_ns : deadline_ns;
-    heap_push(h->fn, (struct fakenet_ev){.t_ns = t,
+    heap_push(h->fn, (struct fakenet_ev){.key = {.t_ns = t},
                                          .kind = FN_EV_TIMER,
                                          .node = h->index,
                                          .slot = slot,
@@ -159,26 +103,31 @@ static int fn_index_of(const struct fakenet *fn, pg_node_id id)
     return -1;
 }
 
-/* Puts one copy of a datagram in flight from host `src` to node `dst`. */
-static void fn_put(struct fakenet *fn, unsigned src, unsigned dst, pg_node_id from,
-                   const uint8_t *buf, size_t len)
+/* One copy of a datagram being sent (nm_route's put). */
+struct fn_send {
+    struct fakenet *fn;
+    unsigned src, dst;
+    pg_node_id from;
+    const uint8_t *buf;
+    size_t len;
+};
+
+/* Puts one copy in flight: the link's latency plus the copy's delay and jitter. */
+static void fn_put(void *ctx, const struct nm_copy *c)
 {
-    uint8_t *copy = malloc(len ? len : 1);
+    const struct fn_send *fs = ctx;
+    struct fakenet *fn = fs->fn;
+    uint8_t *copy = malloc(fs->len ? fs->len : 1);
     assert(copy);
-    memcpy(copy, buf, len);
-    if (len > 0 && fn_chance(fn, fn->garble)) {
-        size_t at = fn_splitmix(&fn->rng) % len;
-        copy[at] ^= (uint8_t)(1u + fn_splitmix(&fn->rng) % 255u);
-        fn->counts.garbled++;
-    }
-    int64_t delay = fn->latency_ns[src][dst];
-    if (fn->jitter_ns > 0)
-        delay += (int64_t)(fn_splitmix(&fn->rng) % (uint64_t)(fn->jitter_ns + 1));
-    heap_push(fn, (struct fakenet_ev){.t_ns = fn->now_ns + delay,
+    memcpy(copy, fs->buf, fs->len);
+    nm_garble(c, copy, fs->len);
+    fn->counts.garbled += c->garbled;
+    int64_t delay = fn->latency_ns[fs->src][fs->dst] + c->extra_delay_ns;
+    heap_push(fn, (struct fakenet_ev){.key = {.t_ns = fn->now_ns + delay},
                                       .kind = FN_EV_DGRAM,
-                                      .node = dst,
-                                      .from = from,
-                                      .len = (uint32_t)len,
+                                      .node = fs->dst,
+                                      .from = fs->from,
+                                      .len = (uint32_t)fs->len,
                                       .buf = copy});
 }
 
@@ -189,29 +138,35 @@ static void env_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
     assert(!h->crashed && len <= PHYS_MAX_DATAGRAM);
     fn->counts.sent++;
     int dst = fn_index_of(fn, to);
-    if (dst < 0 || fn->hosts[dst].crashed) {
+    struct fn_send fs = {.fn = fn,
+                         .src = h->index,
+                         .dst = dst < 0 ? h->index : (unsigned)dst,
+                         .from = h->id,
+                         .buf = buf,
+                         .len = len};
+    switch (nm_route(&fn->faults, &h->rng_net, fs.src, fs.dst, dst >= 0 && !fn->hosts[dst].crashed,
+                     len, fn_put, &fs)) {
+    case NM_DEAD:
         fn->counts.to_crashed++;
-        return;
-    }
-    if (fn->cut[h->index][dst]) {
+        break;
+    case NM_CUT:
         fn->counts.cut++;
-        return;
-    }
-    if (fn_chance(fn, fn->loss)) {
+        break;
+    case NM_LOST:
         fn->counts.lost++;
-        return;
-    }
-    fn_put(fn, h->index, (unsigned)dst, h->id, buf, len);
-    if (fn_chance(fn, fn->dup)) {
+        break;
+    case NM_TWICE:
         fn->counts.duplicated++;
-        fn_put(fn, h->index, (unsigned)dst, h->id, buf, len);
+        break;
+    case NM_ONCE:
+        break;
     }
 }
 
 static uint64_t env_random(void *ctx)
 {
     struct fakenet_host *h = ctx;
-    return fn_splitmix(&h->rng);
+    return sim_rng_next(&h->rng);
 }
 
 static void env_trace(void *ctx, const struct env_trace *ev)
@@ -231,7 +186,8 @@ static void fn_host_start(struct fakenet *fn, unsigned i, pg_node_id id)
     h->index = i;
     h->id = id;
     h->crashed = false;
-    h->rng = fn_splitmix(&fn->rng);
+    h->rng = sim_rng_stream(fn->seed, SIM_RNG_CORE, id);
+    h->rng_net = sim_rng_stream(fn->seed, SIM_RNG_NET, id);
     h->env = (struct env){.ctx = h,
                              .now_ns = env_now,
                              .timer_set = env_timer_set,
@@ -269,9 +225,10 @@ struct fakenet *fakenet_new_pg(unsigned n, uint64_t seed, const struct phys_conf
         fn->pg_cfg = *pg_cfg;
     else
         pg_config_default(&fn->pg_cfg);
-    fn->rng = seed;
-    fn->heap = calloc(FAKENET_MAX_EVENTS, sizeof *fn->heap);
-    assert(fn->heap);
+    fn->seed = seed;
+    nm_faults_init(&fn->faults, n);
+    bool ok = dheap_init(&fn->heap, sizeof(struct fakenet_ev), FAKENET_MAX_EVENTS);
+    assert(ok);
     fakenet_set_latency_all(fn, 100000);
     for (unsigned i = 0; i < n; i++)
         fn_host_start(fn, i, i + 1);
@@ -290,13 +247,14 @@ void fakenet_free(struct fakenet *fn)
 {
     if (!fn)
         return;
-    for (size_t i = 0; i < fn->n_heap; i++)
-        free(fn->heap[i].buf);
+    for (size_t i = 0; i < dheap_len(&fn->heap); i++)
+        free(((struct fakenet_ev *)dheap_at(&fn->heap, i))->buf);
     for (unsigned i = 0; i < fn->n; i++) {
         pg_node_free(fn->hosts[i].node);
         free(fn->hosts[i].deliveries);
     }
-    free(fn->heap);
+    nm_faults_free(&fn->faults);
+    dheap_free(&fn->heap);
     free(fn);
 }
 
@@ -328,11 +286,13 @@ static void fn_dispatch(struct fakenet *fn, struct fakenet_ev *ev)
 
 bool fakenet_step(struct fakenet *fn, int64_t limit_ns)
 {
-    if (fn->n_heap == 0 || fn->heap[0].t_ns > limit_ns)
+    const struct dheap_key *top = dheap_top(&fn->heap);
+    if (!top || top->t_ns > limit_ns)
         return false;
-    struct fakenet_ev ev = heap_pop(fn);
-    assert(ev.t_ns >= fn->now_ns);
-    fn->now_ns = ev.t_ns;
+    struct fakenet_ev ev;
+    dheap_pop(&fn->heap, &ev);
+    assert(ev.key.t_ns >= fn->now_ns);
+    fn->now_ns = ev.key.t_ns;
     fn_dispatch(fn, &ev);
     free(ev.buf);
     return true;
@@ -363,41 +323,44 @@ void fakenet_set_latency_all(struct fakenet *fn, int64_t ns)
 
 void fakenet_set_loss(struct fakenet *fn, double p)
 {
-    fn->loss = p;
+    assert(p >= 0 && p <= 1);
+    fn->faults.loss = p;
 }
 
 void fakenet_set_dup(struct fakenet *fn, double p)
 {
-    fn->dup = p;
+    assert(p >= 0 && p <= 1);
+    fn->faults.dup = p;
 }
 
 void fakenet_set_jitter(struct fakenet *fn, int64_t max_extra_ns)
 {
     assert(max_extra_ns >= 0);
-    fn->jitter_ns = max_extra_ns;
+    fn->faults.jitter_ns = max_extra_ns;
 }
 
 void fakenet_set_garble(struct fakenet *fn, double p)
 {
-    fn->garble = p;
+    assert(p >= 0 && p <= 1);
+    fn->faults.garble = p;
 }
 
 void fakenet_cut(struct fakenet *fn, unsigned from, unsigned to, bool drop)
 {
     assert(from < fn->n && to < fn->n);
-    fn->cut[from][to] = drop;
+    nm_set_drop(&fn->faults, from, to, drop);
 }
 
 void fakenet_partition(struct fakenet *fn, uint64_t side_mask)
 {
     for (unsigned i = 0; i < fn->n; i++)
         for (unsigned j = 0; j < fn->n; j++)
-            fn->cut[i][j] = ((side_mask >> i) & 1) != ((side_mask >> j) & 1);
+            nm_set_drop(&fn->faults, i, j, ((side_mask >> i) & 1) != ((side_mask >> j) & 1));
 }
 
 void fakenet_heal(struct fakenet *fn)
 {
-    memset(fn->cut, 0, sizeof fn->cut);
+    nm_heal(&fn->faults);
 }
 
 void fakenet_crash(struct fakenet *fn, unsigned i)
@@ -430,7 +393,7 @@ void fakenet_inject(struct fakenet *fn, unsigned to, pg_node_id from, const uint
     assert(copy);
     if (len)
         memcpy(copy, buf, len);
-    heap_push(fn, (struct fakenet_ev){.t_ns = fn->now_ns + delay_ns,
+    heap_push(fn, (struct fakenet_ev){.key = {.t_ns = fn->now_ns + delay_ns},
                                       .kind = FN_EV_DGRAM,
                                       .node = to,
                                       .from = from,
@@ -451,8 +414,7 @@ uint64_t fakenet_hash(const uint8_t *p, size_t len)
 void fakenet_payload(uint8_t *buf, size_t len, uint64_t tag)
 {
     assert(len >= 8);
-    for (int i = 0; i < 8; i++)
-        buf[i] = (uint8_t)(tag >> (8 * i));
+    le_put64(buf, tag);
     for (size_t i = 8; i < len; i++)
         buf[i] = (uint8_t)(tag * 31 + i);
 }
@@ -464,9 +426,7 @@ static void fn_on_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t 
         h->fn->overflow = true;
         return;
     }
-    uint64_t tag = 0;
-    for (int i = 0; i < 8 && len >= 8; i++)
-        tag |= (uint64_t)p[i] << (8 * i);
+    uint64_t tag = len >= 8 ? le_get64(p) : 0;
     h->deliveries[h->n_deliveries++] = (struct fakenet_delivery){.t_ns = h->fn->now_ns,
                                                                  .gid = gid,
                                                                  .from = from,

@@ -2,12 +2,15 @@
  *
  * Owns: N nodes (core/include/node/node.h) in one process without SimGrid, an
  * implementation of core/include/link/env.h for each (virtual clock in ns, one-shot timers,
- * datagrams, a seeded PRNG, a trace counter), one priority queue of in-flight
- * datagrams and timers ordered by (time, insertion seq), and the fault knobs:
- * per-link latency, loss, duplication, reordering (random extra delay),
- * garbling (one byte flipped), a directed drop matrix (partitions), crash and
- * restart (a new incarnation id). It records every phys delivery and monitor
- * upcall per node, for assertions. Same seed, same calls: same run.
+ * datagrams, a trace counter), one priority queue of in-flight datagrams and
+ * timers (sim/common/dheap.h: by time, then insertion order), per-link
+ * latency, crash and restart (a new incarnation id). The faults are the
+ * simulator's (sim/common/netmodel.h: loss, duplication, delay and jitter,
+ * garbling, a directed drop matrix), drawn like the simulator's from each
+ * incarnation's network stream, and env->draw_u64 from its core stream
+ * (sim/common/rng.h: streams of the seed and the incarnation id). It
+ * records every phys delivery and monitor upcall per node, for assertions.
+ * Same seed, same calls: same run.
  *
  * Node i (0-based) starts as incarnation id i + 1. Every queue is bounded:
  * FAKENET_MAX_EVENTS in flight (beyond it the network drops and counts),
@@ -90,7 +93,8 @@ void fakenet_set_latency(struct fakenet *fn, unsigned from, unsigned to, int64_t
 void fakenet_set_latency_all(struct fakenet *fn, int64_t ns);
 void fakenet_set_loss(struct fakenet *fn, double p);
 void fakenet_set_dup(struct fakenet *fn, double p);
-void fakenet_set_jitter(struct fakenet *fn, int64_t max_extra_ns); /* uniform 0..max extra delay */
+void fakenet_set_jitter(struct fakenet *fn,
+                        int64_t max_extra_ns); /* uniform [0, max) extra delay */
 void fakenet_set_garble(struct fakenet *fn, double p);
 void fakenet_cut(struct fakenet *fn, unsigned from, unsigned to, bool drop); /* directed */
 /* Splits the nodes in two blocks: bit i of `side_mask` set = node i on side B. */

@@ -1,4 +1,4 @@
-/* tests/support_pgnet.c: pg over fakenet, recorded upcalls, checkers/TRACE.md checker. See the
+/* tests/support_pgnet.c: pg over fakenet, recorded upcalls, judged by checkers/. See the
  * header. */
 #include "support_pgnet.h"
 
@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "chk.h"
+#include "le.h"
 
 struct pgnet_slot {
     struct pgnet *pn;
@@ -19,10 +22,15 @@ struct pgnet_slot {
 struct pgnet {
     struct fakenet *fn;
     unsigned n;
+    uint64_t seed;
     struct pg_config cfg;
     struct pgnet_slot slots[FAKENET_MAX_NODES];
     struct pgnet_rec *recs;
     size_t n_recs;
+    pg_node_id *client_pool; /* the clients of every recorded view (pgnet_rec.clients_at) */
+    size_t n_pool, cap_pool;
+    bool domain_known[PGNET_MAX_GID];
+    uint32_t domain[PGNET_MAX_GID]; /* by gid: its causality domain where it was created */
     pgnet_deliver_hook hook;
     void *hook_ctx;
 };
@@ -35,6 +43,7 @@ static struct pgnet_rec *rec_add(struct pgnet *pn, enum pgnet_kind kind, unsigne
     r->kind = kind;
     r->node = fakenet_id(pn->fn, i);
     r->gid = gid;
+    r->t_ns = fakenet_now(pn->fn);
     return r;
 }
 
@@ -64,8 +73,11 @@ struct pgnet *pgnet_new(unsigned n, uint64_t seed, const struct pg_config *pcfg)
         pn->cfg = *pcfg;
     else
         pg_config_default(&pn->cfg);
-    for (unsigned i = 0; i < n; i++)
+    pn->seed = seed;
+    for (unsigned i = 0; i < n; i++) {
         slot_start(pn, i);
+        rec_add(pn, PGNET_START, i, 0);
+    }
     return pn;
 }
 
@@ -75,6 +87,7 @@ void pgnet_free(struct pgnet *pn)
         return;
     fakenet_free(pn->fn);
     free(pn->recs);
+    free(pn->client_pool);
     free(pn);
 }
 
@@ -123,10 +136,10 @@ void pgnet_run_for(struct pgnet *pn, int64_t dt_ns)
 
 static uint64_t get_tag(const uint8_t *p, size_t len)
 {
-    uint64_t t = 0;
-    for (size_t k = 0; k < 8 && k < len; k++)
-        t |= (uint64_t)p[k] << (8 * k);
-    return t;
+    uint8_t b[8] = {0}; /* a shorter payload: its bytes, zero-padded */
+    if (len > 0)
+        memcpy(b, p, len < 8 ? len : 8);
+    return le_get64(b);
 }
 
 static void rec_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
@@ -141,6 +154,21 @@ static void rec_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id from,
         s->pn->hook(s->pn->hook_ctx, s->pn, s->i, gid, r->tag, from);
 }
 
+/* Keeps the clients of view v for record r (the pool grows; bounded by PGNET_MAX_RECS views). */
+static void pool_clients(struct pgnet *pn, struct pgnet_rec *r, const struct pg_view *v)
+{
+    assert(v->n_clients <= PG_MAX_CLIENTS_CAP);
+    if (pn->n_pool + v->n_clients > pn->cap_pool) {
+        pn->cap_pool = 2 * (pn->n_pool + v->n_clients) + 64;
+        pn->client_pool = realloc(pn->client_pool, pn->cap_pool * sizeof *pn->client_pool);
+        assert(pn->client_pool);
+    }
+    r->clients_at = (uint32_t)pn->n_pool;
+    r->n_clients = v->n_clients;
+    memcpy(pn->client_pool + pn->n_pool, v->clients, v->n_clients * sizeof *v->clients);
+    pn->n_pool += v->n_clients;
+}
+
 static void rec_monitor(void *ctx, const struct pg_view *v, bool excluded)
 {
     struct pgnet_slot *s = ctx;
@@ -148,6 +176,7 @@ static void rec_monitor(void *ctx, const struct pg_view *v, bool excluded)
     r->view = v->view_id;
     r->n_members = v->n_members;
     memcpy(r->members, v->members, v->n_members * sizeof(pg_node_id));
+    pool_clients(s->pn, r, v);
     r->client = true; /* a view that does not list this node: a client's cached view */
     for (uint32_t k = 0; k < v->n_members; k++)
         r->client &= v->members[k] != r->node;
@@ -163,6 +192,12 @@ static void rec_flush_done(void *ctx, pg_gid gid)
 int pgnet_record(struct pgnet *pn, unsigned i, pg_gid gid)
 {
     struct pgnet_slot *s = &pn->slots[i];
+    uint32_t did;
+    assert(gid < PGNET_MAX_GID);
+    if (!pn->domain_known[gid] && pg_domain_of(s->pg, gid, &did) == PG_OK) {
+        pn->domain_known[gid] = true; /* the trace's `domain` event of the group */
+        pn->domain[gid] = did;
+    }
     int rc = pg_entry(s->pg, gid, rec_entry, s);
     if (rc == PG_OK)
         rc = pg_monitor(s->pg, gid, rec_monitor, s);
@@ -211,8 +246,7 @@ static int pgnet_mcast(struct pgnet *pn, unsigned i, pg_gid gid, size_t len, uin
     assert(len >= 8 && len <= sizeof buf);
     uint64_t tag = (uint64_t)fakenet_id(pn->fn, i) << 32 | (s->next_tag + 1);
     memset(buf, 0, len);
-    for (int k = 0; k < 8; k++)
-        buf[k] = (uint8_t)(tag >> (8 * k));
+    le_put64(buf, tag);
     uint32_t sv = 0;
     int rc = pg_send_view(s->pg, gid, &sv);
     if (rc != PG_OK)
@@ -292,6 +326,7 @@ pg_node_id pgnet_restart(struct pgnet *pn, unsigned i)
     pn->slots[i].pg = NULL; /* freed with the old node */
     pg_node_id id = fakenet_restart(pn->fn, i);
     slot_start(pn, i);
+    rec_add(pn, PGNET_START, i, 0);
     return id;
 }
 
@@ -337,330 +372,151 @@ bool pgnet_delivered(struct pgnet *pn, pg_node_id node, pg_gid gid, uint64_t tag
     return false;
 }
 
-/* ---- checker ---- */
+/* ---- judged by checkers/ ---- */
 
-#define CK_NODES 160
-#define CK_VIEWS 512
+/* The names the trace gives an incarnation ("n3"), a group ("g1") and a
+ * message ("n3/7": incarnation 3's 7th multicast, its tag). */
+struct pj_names {
+    char node[16], peer[16], group[16], msg[32], domain[16];
+};
 
-struct ck_msg {
+/* A pgnet send, by tag: its order, for the deliveries of that message. */
+struct pj_send {
     uint64_t tag;
-    unsigned sender; /* dense node index */
-    uint32_t view;
-    size_t send_rec;
-    uint32_t vc[CK_NODES];
-    long deliv[CK_NODES]; /* record index of delivery at each node, -1 */
-    uint32_t dview;       /* the view members delivered it in (0: none yet) */
-    bool abcast, diffusion, client;
+    const char *order;
 };
 
-struct ck {
-    struct pgnet *pn;
-    pg_gid gid;
-    pg_node_id ids[CK_NODES];
-    unsigned n_ids;
-    uint32_t vc[CK_NODES][CK_NODES];
-    struct ck_msg *msgs;
-    size_t n_msgs;
-    bool installed[CK_NODES][CK_VIEWS];
-    bool gone[CK_NODES];      /* crashed or excluded at some point */
-    bool is_client[CK_NODES]; /* cached a client view */
-    char *why;
-    size_t cap;
-};
-
-static bool ck_fail(struct ck *c, const char *fmt, ...)
+static int pj_send_cmp(const void *a, const void *b)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->why, c->cap, fmt, ap);
-    va_end(ap);
-    return false;
+    uint64_t x = ((const struct pj_send *)a)->tag, y = ((const struct pj_send *)b)->tag;
+    return x < y ? -1 : x > y;
 }
 
-static unsigned ck_node(struct ck *c, pg_node_id id)
+static const char *pj_order(const struct pgnet_rec *r)
 {
-    for (unsigned k = 0; k < c->n_ids; k++)
-        if (c->ids[k] == id)
-            return k;
-    assert(c->n_ids < CK_NODES);
-    c->ids[c->n_ids] = id;
-    return c->n_ids++;
+    return r->diffusion ? "diffusion" : r->abcast ? "abcast" : "cbcast";
 }
 
-static struct ck_msg *ck_msg(struct ck *c, uint64_t tag)
+/* The order of the send of `tag`; "cbcast" for a message no pgnet call sent
+ * (then rule 1 fails: a delivery without its send). */
+static const char *pj_deliver_order(const struct pj_send *s, size_t n, uint64_t tag)
 {
-    for (size_t k = c->n_msgs; k-- > 0;)
-        if (c->msgs[k].tag == tag)
-            return &c->msgs[k];
-    return NULL;
+    struct pj_send key = {.tag = tag};
+    const struct pj_send *hit = bsearch(&key, s, n, sizeof *s, pj_send_cmp);
+    return hit ? hit->order : "cbcast";
 }
 
-static void vc_merge(uint32_t *a, const uint32_t *b)
+/* The members or clients of a view record as names, in ids' order. */
+static void pj_name_list(const pg_node_id *ids, uint32_t n, char (*buf)[12], const char **out)
 {
-    for (unsigned k = 0; k < CK_NODES; k++)
-        a[k] = b[k] > a[k] ? b[k] : a[k];
-}
-
-/* send(a) -> send(b) */
-static bool hb(const struct ck_msg *a, const struct ck_msg *b)
-{
-    return a != b && b->vc[a->sender] >= a->vc[a->sender];
-}
-
-/* Rules 1, 3 and 6 at one delivery. */
-static bool ck_deliver(struct ck *c, size_t ri, const struct pgnet_rec *r, unsigned q,
-                       const uint32_t *cur_view)
-{
-    struct ck_msg *m = ck_msg(c, r->tag);
-    if (!m)
-        return ck_fail(c, "rule 1: %u delivered unsent %llx", r->node, (unsigned long long)r->tag);
-    if (c->ids[m->sender] != r->from)
-        return ck_fail(c, "rule 1: %llx from %u, sent by %u", (unsigned long long)r->tag, r->from,
-                       c->ids[m->sender]);
-    if (m->deliv[q] >= 0)
-        return ck_fail(c, "rule 1: %u delivered %llx twice", r->node, (unsigned long long)r->tag);
-    if (cur_view[q] == 0 || c->gone[q])
-        return ck_fail(c, "rule 1: %u delivered while not a member", r->node);
-    if (c->is_client[q]) { /* rule 1 for clients; rule 3; no rule 6 (not a member) */
-        if (!m->diffusion)
-            return ck_fail(c, "rule 1: client %u delivered %llx, not a diffusion", r->node,
-                           (unsigned long long)r->tag);
-        if (r->view != m->view)
-            return ck_fail(c, "rule 3: client %u delivered %llx in view %u, sent in %u", r->node,
-                           (unsigned long long)r->tag, r->view, m->view);
-        m->deliv[q] = (long)ri;
-        vc_merge(c->vc[q], m->vc);
-        return true;
+    for (uint32_t k = 0; k < n; k++) {
+        snprintf(buf[k], sizeof buf[k], "n%u", ids[k]);
+        out[k] = buf[k];
     }
-    if (m->client && m->dview && r->view != m->dview)
-        return ck_fail(c, "rule 4: client message %llx delivered in views %u and %u",
-                       (unsigned long long)r->tag, m->dview, r->view);
-    if (m->client)
-        m->dview = r->view;
-    if ((!m->client && r->view != m->view) || r->view != cur_view[q])
-        return ck_fail(c, "rule 3: %llx sent in view %u delivered at %u in view %u (installed %u)",
-                       (unsigned long long)r->tag, m->view, r->node, r->view, cur_view[q]);
-    for (size_t k = 0; k < c->n_msgs; k++) {
-        const struct ck_msg *m1 = &c->msgs[k];
-        if (m1->view < CK_VIEWS && c->installed[q][m1->view] && hb(m1, m) && m1->deliv[q] < 0)
-            return ck_fail(c, "rule 6: %u delivered %llx before its cause %llx", r->node,
-                           (unsigned long long)m->tag, (unsigned long long)m1->tag);
+}
+
+/* Feeds the event of record r to c (its strings live in nm and the lists). */
+static void pj_feed(struct pgnet *pn, struct chk *c, const struct pgnet_rec *r,
+                    const struct pj_send *sends, size_t n_sends, uint64_t line)
+{
+    static const enum chk_ev ev_of[] = {
+        [PGNET_SEND] = CHK_EV_SEND,
+        [PGNET_DELIVER] = CHK_EV_DELIVER,
+        [PGNET_VIEW] = CHK_EV_VIEW,
+        [PGNET_EXCLUDED] = CHK_EV_EXCLUDED,
+        [PGNET_FLUSH_CALL] = CHK_EV_FLUSH_CALL,
+        [PGNET_FLUSH_DONE] = CHK_EV_FLUSH_DONE,
+        [PGNET_CRASH] = CHK_EV_CRASH,
+        [PGNET_START] = CHK_EV_START,
+    };
+    static char mbuf[PG_MAX_MEMBERS_CAP][12], cbuf[PG_MAX_CLIENTS_CAP][12];
+    static const char *members[PG_MAX_MEMBERS_CAP], *clients[PG_MAX_CLIENTS_CAP];
+    struct pj_names nm;
+    assert((size_t)r->kind < sizeof ev_of / sizeof ev_of[0]);
+    struct chk_event e = {.ev = ev_of[r->kind], .ev_name = chk_ev_name(ev_of[r->kind]), .view = -1};
+    e.t = (double)r->t_ns / 1e9;
+    e.line = line;
+    snprintf(nm.node, sizeof nm.node, "n%u", r->node);
+    snprintf(nm.group, sizeof nm.group, "g%u", r->gid);
+    snprintf(nm.msg, sizeof nm.msg, "n%u/%u", (unsigned)(r->tag >> 32), (unsigned)r->tag);
+    snprintf(nm.peer, sizeof nm.peer, "n%u", r->from);
+    e.node = nm.node;
+    bool grouped = r->kind != PGNET_START && r->kind != PGNET_CRASH;
+    e.group = grouped ? nm.group : NULL;
+    if (r->kind == PGNET_SEND || r->kind == PGNET_DELIVER) {
+        e.msg = nm.msg;
+        e.view = r->view;
+        e.order = r->kind == PGNET_SEND ? pj_order(r) : pj_deliver_order(sends, n_sends, r->tag);
+        e.from = r->kind == PGNET_DELIVER ? nm.peer : NULL;
+    } else if (r->kind == PGNET_VIEW) {
+        assert(r->n_members <= PG_MAX_MEMBERS_CAP && r->n_clients <= PG_MAX_CLIENTS_CAP);
+        pj_name_list(r->members, r->n_members, mbuf, members);
+        pj_name_list(pn->client_pool + r->clients_at, r->n_clients, cbuf, clients);
+        e.view = r->view;
+        e.members = members;
+        e.n_members = r->n_members;
+        e.clients = clients;
+        e.n_clients = r->n_clients;
     }
-    m->deliv[q] = (long)ri;
-    vc_merge(c->vc[q], m->vc);
-    return true;
+    chk_feed(c, &e);
 }
 
-static bool ck_view(struct ck *c, const struct pgnet_rec *r, unsigned q, uint32_t *cur_view,
-                    const struct pgnet_rec **first)
+/* The `domain` event of every group whose creation or join was recorded. */
+static void pj_domains(struct pgnet *pn, struct chk *c, uint64_t *line)
 {
-    if (r->view >= CK_VIEWS)
-        return ck_fail(c, "checker: view id too large");
-    c->is_client[q] = r->client;
-    if (r->client && r->view <= cur_view[q])
-        return ck_fail(c, "rule 2: client %u went from view %u to %u", r->node, cur_view[q],
-                       r->view);
-    if (!r->client && cur_view[q] != 0 && r->view != cur_view[q] + 1)
-        return ck_fail(c, "rule 2: %u went from view %u to %u", r->node, cur_view[q], r->view);
-    const struct pgnet_rec *f = first[r->view];
-    if (f && (f->n_members != r->n_members ||
-              memcmp(f->members, r->members, r->n_members * sizeof(pg_node_id))))
-        return ck_fail(c, "rule 2: view %u differs at %u and %u", r->view, f->node, r->node);
-    if (!f)
-        first[r->view] = r;
-    cur_view[q] = r->view;
-    c->installed[q][r->view] = !r->client;
-    return true;
-}
-
-/* Pass 1: walks the records in order (rules 1, 2, 3, 6). */
-static bool ck_walk(struct ck *c)
-{
-    size_t n;
-    const struct pgnet_rec *recs = pgnet_recs(c->pn, &n);
-    uint32_t cur_view[CK_NODES] = {0};
-    const struct pgnet_rec *first[CK_VIEWS] = {0};
-    for (size_t ri = 0; ri < n; ri++) {
-        const struct pgnet_rec *r = &recs[ri];
-        unsigned q = ck_node(c, r->node);
-        if (r->kind == PGNET_CRASH) {
-            c->gone[q] = true;
+    for (pg_gid g = 1; g < PGNET_MAX_GID; g++) {
+        if (!pn->domain_known[g])
             continue;
-        }
-        if (r->gid != c->gid)
-            continue;
-        c->vc[q][q]++;
-        bool ok = true;
-        if (r->kind == PGNET_SEND) {
-            struct ck_msg *m = &c->msgs[c->n_msgs++];
-            memset(m, 0, sizeof *m);
-            m->tag = r->tag;
-            m->sender = q;
-            m->view = r->view;
-            m->send_rec = ri;
-            m->abcast = r->abcast;
-            m->diffusion = r->diffusion;
-            m->client = r->client;
-            memcpy(m->vc, c->vc[q], sizeof m->vc);
-            for (unsigned k = 0; k < CK_NODES; k++)
-                m->deliv[k] = -1;
-        } else if (r->kind == PGNET_DELIVER) {
-            ok = ck_deliver(c, ri, r, q, cur_view);
-        } else if (r->kind == PGNET_VIEW) {
-            ok = ck_view(c, r, q, cur_view, first);
-        } else if (r->kind == PGNET_EXCLUDED) {
-            c->gone[q] = true;
-        }
-        if (!ok)
-            return false;
+        struct pj_names nm;
+        snprintf(nm.group, sizeof nm.group, "g%u", g);
+        snprintf(nm.domain, sizeof nm.domain, "d%u", pn->domain[g]);
+        struct chk_event e = {.ev = CHK_EV_DOMAIN, .ev_name = "domain", .view = -1};
+        e.group = nm.group;
+        e.domain = nm.domain;
+        e.line = ++*line;
+        chk_feed(c, &e);
     }
-    return true;
 }
 
-/* Rules 4 and 5: nodes that install v and v+1 agree on the messages of v. */
-static bool ck_vsync(struct ck *c)
+/* The first failed rule and its first violation, into why[0..cap). */
+static void pj_why(const struct chk *c, char *why, size_t cap)
 {
-    for (size_t k = 0; k < c->n_msgs; k++) {
-        const struct ck_msg *m = &c->msgs[k];
-        uint32_t v = m->client ? m->dview : m->view; /* a client's: where members delivered it */
-        if (v == 0 || v + 1 >= CK_VIEWS)
-            continue;
-        bool any = !m->client && c->installed[m->sender][v + 1];
-        for (unsigned q = 0; q < c->n_ids; q++)
-            if (c->installed[q][v] && c->installed[q][v + 1] && m->deliv[q] >= 0)
-                any = true;
-        if (!any)
-            continue;
-        for (unsigned q = 0; q < c->n_ids; q++)
-            if (c->installed[q][v] && c->installed[q][v + 1] && m->deliv[q] < 0)
-                return ck_fail(c, "rule 4/5: %u installed %u and %u without delivering %llx",
-                               c->ids[q], v, v + 1, (unsigned long long)m->tag);
-    }
-    return true;
+    int r = chk_first_failed(c);
+    assert(r >= 0);
+    snprintf(why, cap, "%s: %s", chk_rule_name((enum chk_rule)r),
+             chk_violation_message(c, (enum chk_rule)r));
 }
 
-/* Rule 7: two nodes that both deliver abcasts a and b deliver them in the same order. */
-static bool ck_total(struct ck *c)
+bool pgnet_judge(struct pgnet *pn, bool quiet, char *why, size_t cap)
 {
-    for (size_t i = 0; i < c->n_msgs; i++) {
-        const struct ck_msg *a = &c->msgs[i];
-        for (size_t j = i + 1; a->abcast && j < c->n_msgs; j++) {
-            const struct ck_msg *b = &c->msgs[j];
-            int order = 0; /* +1: a before b, -1: b before a, at the first node with both */
-            unsigned first = 0;
-            for (unsigned q = 0; b->abcast && q < c->n_ids; q++) {
-                if (a->deliv[q] < 0 || b->deliv[q] < 0)
-                    continue;
-                int o = a->deliv[q] < b->deliv[q] ? 1 : -1;
-                if (order == 0) {
-                    order = o;
-                    first = q;
-                } else if (o != order) {
-                    return ck_fail(c,
-                                   "rule 7: %u and %u deliver abcasts %llx and %llx in "
-                                   "different orders",
-                                   c->ids[first], c->ids[q], (unsigned long long)a->tag,
-                                   (unsigned long long)b->tag);
-                }
-            }
-        }
+    struct pj_send *sends = malloc((pn->n_recs + 1) * sizeof *sends);
+    assert(sends);
+    size_t n_sends = 0;
+    int64_t last_ns = 0;
+    for (size_t k = 0; k < pn->n_recs; k++) {
+        const struct pgnet_rec *r = &pn->recs[k];
+        if (r->kind == PGNET_SEND)
+            sends[n_sends++] = (struct pj_send){r->tag, pj_order(r)};
+        last_ns = r->t_ns > last_ns ? r->t_ns : last_ns;
     }
-    return true;
-}
-
-static bool ck_later_gone(struct ck *c, pg_node_id id, size_t from)
-{
-    size_t n;
-    const struct pgnet_rec *recs = pgnet_recs(c->pn, &n);
-    for (size_t k = from; k < n; k++)
-        if (recs[k].node == id && (recs[k].kind == PGNET_CRASH ||
-                                   (recs[k].kind == PGNET_EXCLUDED && recs[k].gid == c->gid)))
-            return true;
-    return false;
-}
-
-/* Rule 8: at flush_done, every message sent before flush_call is delivered by the view. */
-static bool ck_flush(struct ck *c)
-{
-    size_t n;
-    const struct pgnet_rec *recs = pgnet_recs(c->pn, &n);
-    for (size_t ri = 0; ri < n; ri++) {
-        const struct pgnet_rec *r = &recs[ri];
-        if (r->kind != PGNET_FLUSH_DONE || r->gid != c->gid)
-            continue;
-        size_t call = ri, view_at = SIZE_MAX;
-        while (call-- > 0)
-            if (recs[call].node == r->node && recs[call].kind == PGNET_FLUSH_CALL &&
-                recs[call].gid == c->gid)
-                break;
-        for (size_t k = ri; k-- > 0;)
-            if (recs[k].node == r->node && recs[k].kind == PGNET_VIEW && recs[k].gid == c->gid) {
-                view_at = k;
-                break;
-            }
-        if (call == SIZE_MAX || view_at == SIZE_MAX)
-            return ck_fail(c, "rule 8: flush_done without call or view at %u", r->node);
-        for (size_t k = 0; k < c->n_msgs; k++) {
-            const struct ck_msg *m = &c->msgs[k];
-            if (c->ids[m->sender] != r->node || m->send_rec > call)
-                continue;
-            for (uint32_t j = 0; j < recs[view_at].n_members; j++) {
-                pg_node_id q = recs[view_at].members[j];
-                unsigned qi = ck_node(c, q);
-                if ((m->deliv[qi] < 0 || (size_t)m->deliv[qi] > ri) && !ck_later_gone(c, q, ri))
-                    return ck_fail(c, "rule 8: flush_done at %u before %u delivered %llx", r->node,
-                                   q, (unsigned long long)m->tag);
-            }
-        }
-    }
-    return true;
-}
-
-/* Rule 10: live members end in one view and delivered what live members sent. */
-static bool ck_quiet(struct ck *c, const uint32_t *last)
-{
-    uint32_t v = 0;
-    for (unsigned q = 0; q < c->n_ids; q++) {
-        if (c->gone[q] || last[q] == 0)
-            continue;
-        if (v && last[q] != v)
-            return ck_fail(c, "rule 10: live members in views %u and %u", v, last[q]);
-        v = last[q];
-    }
-    for (size_t k = 0; k < c->n_msgs; k++) {
-        const struct ck_msg *m = &c->msgs[k];
-        if (c->gone[m->sender])
-            continue;
-        for (unsigned q = 0; q < c->n_ids; q++)
-            if (!c->gone[q] && last[q] && m->view < CK_VIEWS && c->installed[q][m->view] &&
-                m->deliv[q] < 0)
-                return ck_fail(c, "rule 10: live %u never delivered %llx", c->ids[q],
-                               (unsigned long long)m->tag);
-    }
-    return true;
-}
-
-bool pgnet_check(struct pgnet *pn, pg_gid gid, bool quiet, char *why, size_t cap)
-{
-    struct ck *c = calloc(1, sizeof *c);
+    qsort(sends, n_sends, sizeof *sends, pj_send_cmp);
+    int64_t end_ns = pgnet_now(pn) > last_ns ? pgnet_now(pn) : last_ns;
+    struct chk_header h = {.scenario = "pgnet",
+                           .seed = pn->seed,
+                           .end_s = (double)end_ns / 1e9,
+                           .quiet_from_s = quiet ? (double)last_ns / 1e9 : -1};
+    struct chk *c = chk_new(&h);
     assert(c);
-    c->pn = pn;
-    c->gid = gid;
-    c->why = why;
-    c->cap = cap;
-    c->msgs = calloc(pgnet_count(pn, PGNET_SEND, PG_NODE_NONE, gid) + 1, sizeof *c->msgs);
-    assert(c->msgs);
-    snprintf(why, cap, "ok");
-    bool ok = ck_walk(c) && ck_vsync(c) && ck_total(c) && ck_flush(c);
-    if (ok && quiet) {
-        uint32_t last[CK_NODES] = {0};
-        for (unsigned q = 0; q < c->n_ids; q++)
-            for (uint32_t v = 0; v < CK_VIEWS; v++)
-                if (c->installed[q][v])
-                    last[q] = v;
-        ok = ck_quiet(c, last);
-    }
-    free(c->msgs);
-    free(c);
+    uint64_t line = 1;
+    pj_domains(pn, c, &line);
+    for (size_t k = 0; k < pn->n_recs; k++)
+        pj_feed(pn, c, &pn->recs[k], sends, n_sends, ++line);
+    chk_finish(c);
+    bool ok = chk_passed(c);
+    if (!ok && why && cap)
+        pj_why(c, why, cap);
+    assert(ok == (chk_first_failed(c) < 0));
+    chk_free(c);
+    free(sends);
     return ok;
 }

@@ -1,9 +1,10 @@
 /* tests/support_pgnet.h: process groups over the fake network, for tests.
  *
  * Owns: access to each fakenet node's group layer (pg_node_pg), a record of every application-level
- * event (send, deliver, view, excluded, flush call/done) in one global order, and a checker of
- * checkers/TRACE.md rules 1-8 and 10 over those records. A message is named by the 8-byte tag its
- * payload starts with.
+ * event (start, crash, send, deliver, view, excluded, flush call/done) in one global order, and
+ * their judgement by checkers/ (pgnet_judge: the records become checkers/TRACE.md events fed to
+ * chk_feed; the rules live in checkers/ alone). A message is named by the 8-byte tag its payload
+ * starts with.
  */
 #ifndef PG_SUPPORT_PGNET_H
 #define PG_SUPPORT_PGNET_H
@@ -16,6 +17,7 @@
 #include "support_fakenet.h"
 
 #define PGNET_MAX_RECS (1u << 17)
+#define PGNET_MAX_GID  1024u /* gids a test uses: 1..PGNET_MAX_GID-1 */
 
 enum pgnet_kind {
     PGNET_SEND,
@@ -25,18 +27,22 @@ enum pgnet_kind {
     PGNET_FLUSH_CALL,
     PGNET_FLUSH_DONE,
     PGNET_CRASH,
+    PGNET_START, /* an incarnation starts (pgnet_new, pgnet_restart) */
 };
 
 struct pgnet_rec {
     enum pgnet_kind kind;
+    int64_t t_ns;    /* the fake network's clock */
     pg_node_id node; /* incarnation */
     pg_gid gid;
     uint32_t view;
-    uint64_t tag;    /* SEND/DELIVER */
-    bool abcast;     /* SEND: an abcast (else a cbcast) */
-    bool diffusion;  /* SEND: a diffusion (pg_diffuse) */
-    bool client;     /* SEND by a client; VIEW cached by a client (it is not a member) */
-    pg_node_id from; /* DELIVER */
+    uint64_t tag;       /* SEND/DELIVER */
+    bool abcast;        /* SEND: an abcast (else a cbcast) */
+    bool diffusion;     /* SEND: a diffusion (pg_diffuse) */
+    bool client;        /* SEND by a client; VIEW cached by a client (it is not a member) */
+    pg_node_id from;    /* DELIVER */
+    uint32_t n_clients; /* VIEW: its client list, at clients_at in the network's pool */
+    uint32_t clients_at;
     uint32_t n_members;
     pg_node_id members[PG_MAX_MEMBERS_CAP];
 };
@@ -94,12 +100,12 @@ size_t pgnet_count(struct pgnet *pn, enum pgnet_kind kind, pg_node_id node, pg_g
 uint32_t pgnet_last_view(struct pgnet *pn, unsigned i, pg_gid gid, struct pgnet_rec *out);
 bool pgnet_delivered(struct pgnet *pn, pg_node_id node, pg_gid gid, uint64_t tag);
 
-/* Checks checkers/TRACE.md rules 1-8 over every record; with `quiet` also rule 10
- * for gid over the nodes not crashed or excluded. Returns true if all hold;
- * else writes the first violation to why[0..cap). Clients: a client delivers
- * diffusions only, in the diffusion's view, and caches views in any order of
- * increasing ids; a client's message is delivered by the members in one view
- * (any), judged by rules 1, 4, 5, 6 and 10 like a member's. */
-bool pgnet_check(struct pgnet *pn, pg_gid gid, bool quiet, char *why, size_t cap);
+/* Judges every record with checkers/ (chk_feed, then chk_finish): incarnation
+ * ids are nodes "nID", gids groups "gGID" (each in the domain "dDID" it was
+ * created in), a tag is msg "nID/SEQ". With `quiet`, rule 10 (liveness) too,
+ * from the last record on. Returns true if every rule holds; else writes the
+ * first failed rule and its violation to why[0..cap). Every group is judged,
+ * every rule of checkers/ (TRACE.md rules 1-10 and fifo). */
+bool pgnet_judge(struct pgnet *pn, bool quiet, char *why, size_t cap);
 
 #endif

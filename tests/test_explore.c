@@ -1,5 +1,5 @@
 /* tests/test_explore.c: the explore spec parser and the generator
- * (sim/explore_spec.c, sim/explore_gen.c).
+ * (sim/sweep/explore_spec.c, sim/sweep/explore_gen.c).
  *
  * A spec parses to the expected bounds and fault lines; every class of error
  * gives the exact `FILE:LINE:COL: message` and 2; the generator gives the

@@ -5,7 +5,7 @@
  * Chains are built with a delivery hook that relays: when node i delivers a
  * message of group A from another node, it cbcasts in group B. The order of
  * deliveries is read from the pgnet records (one global order); each group
- * is also checked against checkers/TRACE.md rules 1-8 and 10 (support_pgnet.c).
+ * is also judged by checkers/ (support_pgnet.c pgnet_judge).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,7 +67,7 @@ static long deliver_at(struct pgnet *pn, pg_node_id node, uint64_t tag)
 static void check_group(struct pgnet *pn, pg_gid gid, bool quiet)
 {
     char why[256];
-    bool ok = pgnet_check(pn, gid, quiet, why, sizeof why);
+    bool ok = pgnet_judge(pn, quiet, why, sizeof why);
     if (!ok)
         print_error("group %u: %s\n", gid, why);
     assert_true(ok);

@@ -1,4 +1,4 @@
-/* tests/test_scenario.c: the scenario parser (sim/scenario.c).
+/* tests/test_scenario.c: the scenario parser (sim/scenario/scenario.c).
  *
  * Every keyword family parses to the expected struct values, every scenario of
  * the repository parses, and every class of error gives the exact
@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "phys.h"
 #include "scenario.h"
 
 static char errbuf[8192];
@@ -157,6 +158,65 @@ static void test_platform_file(void **state)
     assert_zeroed(&s);
     unlink(plat);
     rmdir(dir);
+}
+
+/* scn_settings.h is the one table of `set`: every key's default is what the
+ * parser gives, its text parses back to the same value, its range is enforced
+ * at both ends, and the link's timings are core's (the window, 1024 against
+ * core's 256, is the documented exception). */
+static void test_settings_table(void **state)
+{
+    (void)state;
+    struct scn d, s;
+    parse_ok("processes p1\nrun 1s\n", &d);
+    for (unsigned k = 0; k < SCN_SET_N; k++) {
+        const struct scn_setting *st = scn_setting_row((enum scn_set_key)k);
+        assert_int_equal(scn_setting_get(&d, (enum scn_set_key)k), st->dflt);
+        char v[64], text[256];
+        scn_setting_text(&d, (enum scn_set_key)k, v, sizeof v);
+        snprintf(text, sizeof text, "processes p1\nset %s %s\nrun 1s\n", st->key, v);
+        parse_ok(text, &s);
+        assert_int_equal(scn_setting_get(&s, (enum scn_set_key)k), st->dflt);
+        scn_free(&s);
+        if (st->kind == SCN_SK_SWITCH)
+            continue;
+        int64_t out = st->kind == SCN_SK_COUNT ? st->hi + 1 : 0; /* durations: lo is 1ns */
+        snprintf(text, sizeof text, "processes p1\nset %s %lld%s\nrun 1s\n", st->key,
+                 (long long)out, st->kind == SCN_SK_DURATION ? "s" : "");
+        assert_int_not_equal(parse(text, &s), 0);
+        snprintf(text, sizeof text, "processes p1\nset %s %lld\nrun 1s\n", st->key,
+                 (long long)st->lo - (st->kind == SCN_SK_COUNT));
+        assert_int_not_equal(parse(text, &s), 0);
+    }
+    /* scenarios/README.md documents each key with its default, in one table row */
+    FILE *f = fopen(PG_SOURCE_DIR "/scenarios/README.md", "r");
+    assert_non_null(f);
+    static char doc[1 << 18];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = 0;
+    for (unsigned k = 0; k < SCN_SET_N; k++) {
+        const struct scn_setting *st = scn_setting_row((enum scn_set_key)k);
+        char v[64], row[128];
+        scn_setting_text(&d, (enum scn_set_key)k, v, sizeof v);
+        snprintf(row, sizeof row, "| `%s` |", st->key);
+        const char *at = strstr(doc, row), *eol = at ? strchr(at, '\n') : NULL;
+        snprintf(row, sizeof row, "| `%s` |", v);
+        const char *dflt = at ? strstr(at, row) : NULL;
+        if (!dflt || dflt > eol)
+            print_error("scenarios/README.md: no row `%s` with default `%s`\n", st->key, v);
+        assert_true(dflt && dflt < eol);
+    }
+    struct phys_config core;
+    phys_config_default(&core);
+    assert_int_equal(d.heartbeat_period_ns, core.heartbeat_period_ns);
+    assert_int_equal(d.suspect_timeout_ns, core.suspect_timeout_ns);
+    assert_int_equal(d.rto_initial_ns, core.rto_initial_ns);
+    assert_int_equal(d.rto_max_ns, core.rto_max_ns);
+    assert_int_equal(d.ack_delay_ns, core.ack_delay_ns);
+    assert_int_equal(d.window, 1024);
+    assert_int_equal(core.window, 256); /* scn_settings.h says why they differ */
+    scn_free(&d);
 }
 
 static void test_set(void **state)
@@ -1070,6 +1130,7 @@ int main(void)
         cmocka_unit_test(test_error_file),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_settings_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

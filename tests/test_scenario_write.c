@@ -1,4 +1,4 @@
-/* tests/test_scenario_write.c: scn_write (sim/scenario_write.c), the
+/* tests/test_scenario_write.c: scn_write (sim/scenario/scenario_write.c), the
  * scenario written back as text, with and without edits.
  *
  * Every scenario of the repository is written, parsed again and written

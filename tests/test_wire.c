@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "err.h"
+#include "le.h"
+#include "rng.h"
 #include "wire.h"
 #include "phys.h" /* PHYS_MAX_PAYLOAD, PHYS_MAX_DATAGRAM */
 
@@ -144,8 +146,7 @@ static void reseal(uint8_t *buf, size_t len, size_t hdr)
 {
     size_t plen = len - hdr - WIRE_CRC_BYTES;
     uint32_t sum = wire_checksum(buf, hdr, wire_payload_crc(buf + hdr, plen));
-    for (int i = 0; i < 4; i++)
-        buf[len - 4 + i] = (uint8_t)(sum >> (8 * i));
+    le_put32(buf + len - 4, sum);
 }
 
 static void expect_malformed(const uint8_t *buf, size_t len, const char *reason)
@@ -184,8 +185,7 @@ static void test_oversized(void **state)
     m = data_msg(16);
     n = encode(&m, buf);
     uint32_t huge = PHYS_MAX_PAYLOAD + 1;
-    for (int i = 0; i < 4; i++)
-        buf[40 + i] = (uint8_t)(huge >> (8 * i));
+    le_put32(buf + 40, huge);
     reseal(buf, n, WIRE_DATA_HDR_BYTES);
     expect_malformed(buf, n, "oversized");
 }
@@ -296,8 +296,7 @@ static void test_random_bytes_never_decode(void **state)
     for (int it = 0; it < 200000; it++) {
         size_t len = (size_t)(s % sizeof buf);
         for (size_t i = 0; i < len; i++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            buf[i] = (uint8_t)(s >> 56);
+            buf[i] = (uint8_t)(sim_rng_next(&s) >> 56);
         }
         if (len >= 3 && it % 2) { /* half of them with a valid magic and version */
             buf[0] = 0x50, buf[1] = 0x47, buf[2] = WIRE_VERSION;

@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_explore.c: libFuzzer target for the explore spec parser and
- * the generator (sim/explore_spec.c, sim/explore_gen.c).
+ * the generator (sim/sweep/explore_spec.c, sim/sweep/explore_gen.c).
  *
  * Feeds arbitrary bytes to xpl_parse_text and, on success, draws the
  * scenarios of three seeds. Properties checked: no crash, no sanitizer

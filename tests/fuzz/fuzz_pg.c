@@ -16,6 +16,7 @@
 
 #include "pg.h"
 #include "phys.h"
+#include "rng.h"
 
 #define FZ_GID  5u
 #define FZ_QMAX 4096u
@@ -67,8 +68,7 @@ static void fz_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
 static uint64_t fz_random(void *ctx)
 {
     struct fz_net *net = ((struct fz_node *)ctx)->net;
-    net->rng = net->rng * 6364136223846793005ull + 1442695040888963407ull;
-    return net->rng;
+    return sim_rng_next(&net->rng);
 }
 
 static void check_roundtrip(const uint8_t *data, size_t size)

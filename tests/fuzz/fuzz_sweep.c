@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_sweep.c: libFuzzer target for the sweep spec parser and its
- * expansion (sim/sweep_spec.c, sim/sweep_expand.c).
+ * expansion (sim/sweep/sweep_spec.c, sim/sweep/sweep_expand.c).
  *
  * Feeds arbitrary bytes to swp_parse_text and, on success, expands the spec
  * (at most 16 runs, each generated scenario parsed by the scenario parser).

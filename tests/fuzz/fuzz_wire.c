@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "phys.h"
+#include "rng.h"
 #include "wire.h"
 
 #define FZ_GID  5u
@@ -56,7 +57,7 @@ static void fz_send(void *ctx, pg_node_id to, const uint8_t *buf, size_t len)
 static uint64_t fz_random(void *ctx)
 {
     struct fz_env *e = ctx;
-    return e->rng = e->rng * 6364136223846793005ull + 1442695040888963407ull;
+    return sim_rng_next(&e->rng);
 }
 
 static void fz_entry(void *ctx, phys_gid gid, pg_node_id from, const uint8_t *p, size_t len)
