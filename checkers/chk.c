@@ -10,9 +10,9 @@
 /* The rule modules of this build, in the order they judge each event. A new
  * rule is a new rules_*.c defining a `struct chk_module` plus one line here. */
 static const struct chk_module *const chk_modules[] = {
-    &chk_mod_integrity,    &chk_mod_fifo,  &chk_mod_liveness, &chk_mod_views,
-    &chk_mod_sending_view, &chk_mod_vsync, &chk_mod_fatomic,  &chk_mod_causal,
-    &chk_mod_total,        &chk_mod_flush, &chk_mod_state,    &chk_mod_hier_bind,
+    &chk_mod_integrity,    &chk_mod_fifo,       &chk_mod_liveness,      &chk_mod_views,
+    &chk_mod_sending_view, &chk_mod_vsync,      &chk_mod_fatomic,       &chk_mod_causal,
+    &chk_mod_total,        &chk_mod_flush,      &chk_mod_state,         &chk_mod_hier_bind,
     &chk_mod_hier_once,    &chk_mod_hier_order, &chk_mod_hier_liveness, &chk_mod_hier_global,
 };
 #define CHK_N_MODULES (sizeof chk_modules / sizeof chk_modules[0])
@@ -75,16 +75,26 @@ static const char *const chk_rule_sentences[CHK_R_COUNT] = {
 };
 
 static const char *const chk_ev_names[] = {
-    [CHK_EV_START] = "start",           [CHK_EV_CRASH] = "crash",
-    [CHK_EV_DOMAIN] = "domain",         [CHK_EV_VIEW] = "view",
-    [CHK_EV_EXCLUDED] = "excluded",     [CHK_EV_SEND] = "send",
-    [CHK_EV_DELIVER] = "deliver",       [CHK_EV_FLUSH_CALL] = "flush_call",
-    [CHK_EV_FLUSH_DONE] = "flush_done", [CHK_EV_STATE] = "state",
-    [CHK_EV_FAULT] = "fault",           [CHK_EV_HIER_MAP] = "hier_map",
-    [CHK_EV_HIER_CLIENT] = "hier_client", [CHK_EV_HIER_BIND] = "hier_bind",
-    [CHK_EV_HIER_UNBIND] = "hier_unbind", [CHK_EV_HIER_REQUEST] = "hier_request",
-    [CHK_EV_HIER_APPLY] = "hier_apply",   [CHK_EV_HIER_REPLY] = "hier_reply",
-    [CHK_EV_HIER_GSEND] = "hier_gsend",   [CHK_EV_HIER_GDELIVER] = "hier_gdeliver",
+    [CHK_EV_START] = "start",
+    [CHK_EV_CRASH] = "crash",
+    [CHK_EV_DOMAIN] = "domain",
+    [CHK_EV_VIEW] = "view",
+    [CHK_EV_EXCLUDED] = "excluded",
+    [CHK_EV_SEND] = "send",
+    [CHK_EV_DELIVER] = "deliver",
+    [CHK_EV_FLUSH_CALL] = "flush_call",
+    [CHK_EV_FLUSH_DONE] = "flush_done",
+    [CHK_EV_STATE] = "state",
+    [CHK_EV_FAULT] = "fault",
+    [CHK_EV_HIER_MAP] = "hier_map",
+    [CHK_EV_HIER_CLIENT] = "hier_client",
+    [CHK_EV_HIER_BIND] = "hier_bind",
+    [CHK_EV_HIER_UNBIND] = "hier_unbind",
+    [CHK_EV_HIER_REQUEST] = "hier_request",
+    [CHK_EV_HIER_APPLY] = "hier_apply",
+    [CHK_EV_HIER_REPLY] = "hier_reply",
+    [CHK_EV_HIER_GSEND] = "hier_gsend",
+    [CHK_EV_HIER_GDELIVER] = "hier_gdeliver",
 };
 
 /* Diagnostics the simulator writes (sim/world.c, env_trace), kept and not judged. */

@@ -35,16 +35,16 @@ enum chk_ev {
     CHK_EV_STATE,
     CHK_EV_FAULT,
     /* hierarchical groups (core/hier.h; TRACE.md rules 11-15) */
-    CHK_EV_HIER_MAP,      /* a root member's map: key range LO-HI (key) -> subgroup (to), epoch (view) */
-    CHK_EV_HIER_CLIENT,   /* node became a client of the hierarchical group */
-    CHK_EV_HIER_BIND,     /* client node is now bound to subgroup `to` */
-    CHK_EV_HIER_UNBIND,   /* client node is no longer bound to subgroup `to` */
-    CHK_EV_HIER_REQUEST,  /* client node issued request msg on key */
-    CHK_EV_HIER_APPLY,    /* member node of subgroup `to` applied msg of client `from` on key, epoch */
-    CHK_EV_HIER_REPLY,    /* client node got the answer to msg */
-    CHK_EV_HIER_GSEND,    /* member node sent full-set multicast msg, kind local|global */
+    CHK_EV_HIER_MAP, /* a root member's map: key range LO-HI (key) -> subgroup (to), epoch (view) */
+    CHK_EV_HIER_CLIENT,  /* node became a client of the hierarchical group */
+    CHK_EV_HIER_BIND,    /* client node is now bound to subgroup `to` */
+    CHK_EV_HIER_UNBIND,  /* client node is no longer bound to subgroup `to` */
+    CHK_EV_HIER_REQUEST, /* client node issued request msg on key */
+    CHK_EV_HIER_APPLY, /* member node of subgroup `to` applied msg of client `from` on key, epoch */
+    CHK_EV_HIER_REPLY, /* client node got the answer to msg */
+    CHK_EV_HIER_GSEND, /* member node sent full-set multicast msg, kind local|global */
     CHK_EV_HIER_GDELIVER, /* member node of subgroup `to` delivered full-set multicast msg */
-    CHK_EV_OTHER, /* any other `ev` (diagnostics such as "suspect"): kept, not judged */
+    CHK_EV_OTHER,         /* any other `ev` (diagnostics such as "suspect"): kept, not judged */
 };
 
 /* Whether `ev` names an event of TRACE.md: a judged kind, or one of the

@@ -773,6 +773,9 @@ void hier_run(struct hier *h, int64_t now_ns)
     if (h->role == HR_ROLE_CLIENT)
         client_run(h);
     out_flush(h);
+    h->urgent = false; /* the outbox is empty or waits for a full window (next tick) */
+    for (uint32_t g = 0; g <= h->cfg.n_sub; g++)
+        h->urgent |= h->want_client[g];
     h->wake_ns = PG_TIMER_NEVER;
     if (h->out_n > 0)
         h->wake_ns = now_ns + h->cfg.tick_ns; /* a full window: try again */

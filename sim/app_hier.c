@@ -88,7 +88,7 @@ static void up_reply(void *ctx, uint64_t id, uint32_t key, uint64_t value)
 static void emit_swappable(struct sim_app *a, struct chk_event *e, int swap_kind)
 {
     struct sim_hier *sh = a->hier;
-    if (sh->holding) {
+    if (sh->holding && sh->held.ev == e->ev) {
         sh->holding = false;
         emit(a, e);
         sh->held.msg = sh->held_msg;
@@ -295,7 +295,8 @@ int64_t sim_hier_next_ns(const struct sim_app *a)
     const struct scn *s = a->host->scn;
     int64_t t = hier_next_ns(sh->h, now(a));
     t = sh->client_start_ns < t ? sh->client_start_ns : t;
-    t = sh->req_next_ns < t ? sh->req_next_ns : t;
+    if (sh->client_start_ns == PG_TIMER_NEVER) /* requests wait for the client's start */
+        t = sh->req_next_ns < t ? sh->req_next_ns : t;
     for (uint32_t i = 0; i < sh->n_mc; i++)
         t = sh->mc[i].next_ns < t ? sh->mc[i].next_ns : t;
     uint32_t op = next_op(a, sh->next_op);

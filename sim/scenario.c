@@ -92,9 +92,9 @@ struct parser {
 };
 
 static const char *const scn_rules[] = {
-    "integrity",         "view-agreement", "sending-view", "virtual-synchrony",
-    "failure-atomicity", "causal-order",   "total-order",  "flush",
-    "state-transfer",    "liveness",       "fifo",         "hier-bind",
+    "integrity",         "view-agreement", "sending-view",  "virtual-synchrony",
+    "failure-atomicity", "causal-order",   "total-order",   "flush",
+    "state-transfer",    "liveness",       "fifo",          "hier-bind",
     "hier-once",         "hier-order",     "hier-liveness", "hier-global-order",
 };
 #define SCN_N_RULES (sizeof scn_rules / sizeof scn_rules[0])
@@ -120,11 +120,10 @@ static const uint64_t pow10_u64[] = {1ull,
                                      1000000000000000000ull};
 
 /* The sabotage keywords, indexed by enum scn_sabotage. */
-static const char *const scn_sabotage_names[] = {"drop",         "duplicate",   "reorder",
-                                                 "misattribute", "late",        "forge-view",
-                                                 "swap-abcast",  "early-flush", "corrupt-state",
-                                                 "double-bind",  "apply-twice", "swap-apply",
-                                                 "drop-reply",   "swap-global"};
+static const char *const scn_sabotage_names[] = {
+    "drop",        "duplicate",   "reorder",     "misattribute",  "late",
+    "forge-view",  "swap-abcast", "early-flush", "corrupt-state", "double-bind",
+    "apply-twice", "swap-apply",  "drop-reply",  "swap-global"};
 #define SCN_N_SABOTAGE (sizeof scn_sabotage_names / sizeof scn_sabotage_names[0])
 
 const char *scn_sabotage_name(enum scn_sabotage k)
@@ -1367,7 +1366,6 @@ static int ev_partition(struct parser *p, struct scn_fault *f, struct fault_pos 
     return 0;
 }
 
-
 /* ---- hierarchical groups (core/hier.h): hier, hier-clients, hier-requests, hier-mcast ---- */
 
 static int want_hier(struct parser *p, uint32_t i)
@@ -1392,9 +1390,10 @@ static int hier_group(struct parser *p, uint32_t i, uint32_t *g)
     if (dup)
         return perr_tok(p, i, "group '%s' is used twice in the hierarchical group", p->tok[i].s);
     if (p->s->groups[*g].n_members > SCN_MAX_HIER_DIR)
-        return perr_tok(p, i, "group '%s' has more than %d members (a hierarchical group's root "
-                              "and subgroups have at most %d)", p->tok[i].s, SCN_MAX_HIER_DIR,
-                        SCN_MAX_HIER_DIR);
+        return perr_tok(p, i,
+                        "group '%s' has more than %d members (a hierarchical group's root "
+                        "and subgroups have at most %d)",
+                        p->tok[i].s, SCN_MAX_HIER_DIR, SCN_MAX_HIER_DIR);
     if (p->s->groups[*g].n_clients > 0)
         return perr_tok(p, i, "group '%s' has clients; a hierarchical group binds its own",
                         p->tok[i].s);
@@ -1420,8 +1419,7 @@ static int hier_options(struct parser *p, uint32_t i)
             h->hash_policy = w == 1;
             continue;
         }
-        if (need(p, i + 1, "a whole number") ||
-            val_uint(p, i + 1, 1, k == 0 ? 1u << 20 : 256, &v))
+        if (need(p, i + 1, "a whole number") || val_uint(p, i + 1, 1, k == 0 ? 1u << 20 : 256, &v))
             return -1;
         if (k == 0)
             h->n_keys = (uint32_t)v;
@@ -1489,7 +1487,8 @@ static int cmd_hier_clients(struct parser *p)
         return -1;
     h->clients = copy_scratch(p, n);
     h->n_clients = n;
-    if (end < p->ntok && (need(p, end + 1, "a duration") || val_duration(p, end + 1, &h->stagger_ns)))
+    if (end < p->ntok &&
+        (need(p, end + 1, "a duration") || val_duration(p, end + 1, &h->stagger_ns)))
         return -1;
     return no_more(p, end < p->ntok ? end + 2 : end);
 }
@@ -1503,8 +1502,7 @@ static int hier_rate(struct parser *p, uint32_t i, double *rate, int64_t *start,
             return perr_tok(p, i < p->ntok ? i : p->ntok - 1, "expected `%s`", kw[k]);
         if (need(p, i + 1, k ? "a duration" : "a rate (like 5/s)"))
             return -1;
-        if (k == 0 ? val_rate(p, i + 1, rate)
-                   : val_duration(p, i + 1, k == 1 ? start : stop))
+        if (k == 0 ? val_rate(p, i + 1, rate) : val_duration(p, i + 1, k == 1 ? start : stop))
             return -1;
     }
     if (*stop <= *start)
@@ -1547,7 +1545,8 @@ static int cmd_hier_mcast(struct parser *p)
     while (o < p->ntok && strcmp(p->tok[o].s, "order"))
         o++;
     if (o == 2 || o == p->ntok)
-        return perr_tok(p, o == p->ntok ? 0 : o, "`hier-mcast` needs senders, then `order local|global`");
+        return perr_tok(p, o == p->ntok ? 0 : o,
+                        "`hier-mcast` needs senders, then `order local|global`");
     struct scn_hier_mcast *m = &h->mcast[h->n_mcast];
     uint32_t n = 0;
     set_begin(p, "");
@@ -1733,13 +1732,25 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"name", cmd_name},     {"seed", cmd_seed},           {"platform", cmd_platform},
-    {"set", cmd_set},       {"processes", cmd_processes}, {"place", cmd_place},
-    {"group", cmd_group},   {"send", cmd_send},           {"at", cmd_at},
-    {"run", cmd_run},       {"quiet", cmd_quiet},         {"expect", cmd_expect},
-    {"domain", cmd_domain}, {"relay", cmd_relay},         {"bound", cmd_bound},
-    {"hier", cmd_hier},     {"hier-clients", cmd_hier_clients},
-    {"hier-requests", cmd_hier_requests}, {"hier-mcast", cmd_hier_mcast},
+    {"name", cmd_name},
+    {"seed", cmd_seed},
+    {"platform", cmd_platform},
+    {"set", cmd_set},
+    {"processes", cmd_processes},
+    {"place", cmd_place},
+    {"group", cmd_group},
+    {"send", cmd_send},
+    {"at", cmd_at},
+    {"run", cmd_run},
+    {"quiet", cmd_quiet},
+    {"expect", cmd_expect},
+    {"domain", cmd_domain},
+    {"relay", cmd_relay},
+    {"bound", cmd_bound},
+    {"hier", cmd_hier},
+    {"hier-clients", cmd_hier_clients},
+    {"hier-requests", cmd_hier_requests},
+    {"hier-mcast", cmd_hier_mcast},
 };
 #define SCN_N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -199,13 +199,13 @@ struct scn_hier {
     bool on;
     char name[SCN_NAME_MAX];
     uint32_t line;
-    uint32_t root;   /* group index */
+    uint32_t root; /* group index */
     uint32_t n_sub;
-    uint32_t *subs;  /* group indices */
+    uint32_t *subs;            /* group indices */
     uint32_t n_keys, n_ranges; /* default 64, 8 */
     bool hash_policy;          /* `policy hash` (default least-loaded) */
     uint32_t n_clients;
-    uint32_t *clients; /* proc indices */
+    uint32_t *clients;  /* proc indices */
     int64_t stagger_ns; /* client k starts at k * stagger / n_clients */
     bool requests;      /* a `hier-requests` line */
     double req_rate_per_s;

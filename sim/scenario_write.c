@@ -256,12 +256,14 @@ static void write_relays(struct wr *w)
 /* ---- the timeline ---- */
 
 static const char *const fault_kw[] = {
-    [SCN_F_CRASH] = "crash",   [SCN_F_RESTART] = "restart",     [SCN_F_PARTITION] = "partition",
-    [SCN_F_CUT] = "cut",       [SCN_F_ISOLATE] = "isolate",     [SCN_F_HEAL] = "heal",
-    [SCN_F_LOSS] = "loss",     [SCN_F_DUPLICATE] = "duplicate", [SCN_F_DELAY] = "delay",
-    [SCN_F_GARBLE] = "garble", [SCN_F_SABOTAGE] = "sabotage",   [SCN_F_JOIN] = "join",
-    [SCN_F_LEAVE] = "leave",   [SCN_F_FLUSH] = "flush",       [SCN_F_HIER_MOVE] = "hier-move",
-    [SCN_F_HIER_REBALANCE] = "hier-rebalance",
+    [SCN_F_CRASH] = "crash",         [SCN_F_RESTART] = "restart",
+    [SCN_F_PARTITION] = "partition", [SCN_F_CUT] = "cut",
+    [SCN_F_ISOLATE] = "isolate",     [SCN_F_HEAL] = "heal",
+    [SCN_F_LOSS] = "loss",           [SCN_F_DUPLICATE] = "duplicate",
+    [SCN_F_DELAY] = "delay",         [SCN_F_GARBLE] = "garble",
+    [SCN_F_SABOTAGE] = "sabotage",   [SCN_F_JOIN] = "join",
+    [SCN_F_LEAVE] = "leave",         [SCN_F_FLUSH] = "flush",
+    [SCN_F_HIER_MOVE] = "hier-move", [SCN_F_HIER_REBALANCE] = "hier-rebalance",
 };
 
 /* The hierarchical group is written when its root and every subgroup are kept. */
