@@ -426,7 +426,7 @@ int hier_rebalance(struct hier *h)
         if (!e->id || e->sub == 0xffff)
             continue;
         uint32_t to = least_loaded(h, load);
-        if (to == HIER_NONE || load[e->sub] <= load[to] + 1)
+        if (to == HIER_NONE || load[e->sub] <= load[to])
             continue;
         uint8_t b[8];
         hier_put32(b, e->id);
