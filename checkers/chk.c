@@ -10,9 +10,10 @@
 /* The rule modules of this build, in the order they judge each event. A new
  * rule is a new rules_*.c defining a `struct chk_module` plus one line here. */
 static const struct chk_module *const chk_modules[] = {
-    &chk_mod_integrity,    &chk_mod_fifo,  &chk_mod_liveness, &chk_mod_views,
-    &chk_mod_sending_view, &chk_mod_vsync, &chk_mod_fatomic,  &chk_mod_causal,
-    &chk_mod_total,        &chk_mod_flush, &chk_mod_state,
+    &chk_mod_integrity,    &chk_mod_fifo,       &chk_mod_liveness,      &chk_mod_views,
+    &chk_mod_sending_view, &chk_mod_vsync,      &chk_mod_fatomic,       &chk_mod_causal,
+    &chk_mod_total,        &chk_mod_flush,      &chk_mod_state,         &chk_mod_hier_bind,
+    &chk_mod_hier_once,    &chk_mod_hier_order, &chk_mod_hier_liveness, &chk_mod_hier_global,
 };
 #define CHK_N_MODULES (sizeof chk_modules / sizeof chk_modules[0])
 
@@ -28,6 +29,11 @@ static const char *const chk_rule_names[CHK_R_COUNT] = {
     [CHK_R_STATE] = "state-transfer",
     [CHK_R_LIVENESS] = "liveness",
     [CHK_R_FIFO] = "fifo",
+    [CHK_R_HIER_BIND] = "hier-bind",
+    [CHK_R_HIER_ONCE] = "hier-once",
+    [CHK_R_HIER_ORDER] = "hier-order",
+    [CHK_R_HIER_LIVENESS] = "hier-liveness",
+    [CHK_R_HIER_GLOBAL] = "hier-global-order",
 };
 
 static const char *const chk_rule_sentences[CHK_R_COUNT] = {
@@ -56,15 +62,39 @@ static const char *const chk_rule_sentences[CHK_R_COUNT] = {
                        "message a live member sent was delivered by every live member.",
     [CHK_R_FIFO] = "a sender's fifo messages to a group in one view are delivered in the order "
                    "sent, without gaps.",
+    [CHK_R_HIER_BIND] = "a client of a hierarchical group is bound to at most one subgroup at a "
+                        "time.",
+    [CHK_R_HIER_ONCE] = "every request is applied exactly once, by the primary subgroup of its key "
+                        "in the root's map at the epoch it is applied under.",
+    [CHK_R_HIER_ORDER] = "every member of a subgroup applies that subgroup's requests in the same "
+                         "order.",
+    [CHK_R_HIER_LIVENESS] = "after the quiet period every live client is bound to a subgroup with "
+                            "a live member and every request of a live client was answered.",
+    [CHK_R_HIER_GLOBAL] = "the globally ordered full-set multicasts are delivered in one order "
+                          "everywhere.",
 };
 
 static const char *const chk_ev_names[] = {
-    [CHK_EV_START] = "start",           [CHK_EV_CRASH] = "crash",
-    [CHK_EV_DOMAIN] = "domain",         [CHK_EV_VIEW] = "view",
-    [CHK_EV_EXCLUDED] = "excluded",     [CHK_EV_SEND] = "send",
-    [CHK_EV_DELIVER] = "deliver",       [CHK_EV_FLUSH_CALL] = "flush_call",
-    [CHK_EV_FLUSH_DONE] = "flush_done", [CHK_EV_STATE] = "state",
+    [CHK_EV_START] = "start",
+    [CHK_EV_CRASH] = "crash",
+    [CHK_EV_DOMAIN] = "domain",
+    [CHK_EV_VIEW] = "view",
+    [CHK_EV_EXCLUDED] = "excluded",
+    [CHK_EV_SEND] = "send",
+    [CHK_EV_DELIVER] = "deliver",
+    [CHK_EV_FLUSH_CALL] = "flush_call",
+    [CHK_EV_FLUSH_DONE] = "flush_done",
+    [CHK_EV_STATE] = "state",
     [CHK_EV_FAULT] = "fault",
+    [CHK_EV_HIER_MAP] = "hier_map",
+    [CHK_EV_HIER_CLIENT] = "hier_client",
+    [CHK_EV_HIER_BIND] = "hier_bind",
+    [CHK_EV_HIER_UNBIND] = "hier_unbind",
+    [CHK_EV_HIER_REQUEST] = "hier_request",
+    [CHK_EV_HIER_APPLY] = "hier_apply",
+    [CHK_EV_HIER_REPLY] = "hier_reply",
+    [CHK_EV_HIER_GSEND] = "hier_gsend",
+    [CHK_EV_HIER_GDELIVER] = "hier_gdeliver",
 };
 
 /* Diagnostics the simulator writes (sim/driver/world.c, env_trace), kept and not judged. */
@@ -96,6 +126,8 @@ const char *chk_rule_sentence(enum chk_rule r)
 int chk_rule_number(enum chk_rule r)
 {
     assert(r >= 0 && r < CHK_R_COUNT);
+    if (r >= CHK_R_HIER_BIND)
+        return 11 + (int)(r - CHK_R_HIER_BIND); /* TRACE.md rules 11-15 */
     return r <= CHK_R_LIVENESS ? (int)r + 1 : 0;
 }
 
@@ -183,6 +215,27 @@ const char *chk_event_missing(const struct chk_event *e)
                              : NULL;
     case CHK_EV_FAULT:
         return e->kind ? NULL : "kind";
+    case CHK_EV_HIER_MAP:
+        return !node ? "node" : !e->key ? "key" : !e->to ? "to" : e->view < 0 ? "view" : NULL;
+    case CHK_EV_HIER_CLIENT:
+        return node ? NULL : "node";
+    case CHK_EV_HIER_BIND:
+    case CHK_EV_HIER_UNBIND:
+        return !node ? "node" : !e->to ? "to" : NULL;
+    case CHK_EV_HIER_REQUEST:
+    case CHK_EV_HIER_REPLY:
+        return !node ? "node" : !e->msg ? "msg" : !e->key ? "key" : NULL;
+    case CHK_EV_HIER_APPLY:
+        return !node         ? "node"
+               : !e->msg     ? "msg"
+               : !e->key     ? "key"
+               : !e->to      ? "to"
+               : !e->from    ? "from"
+               : e->view < 0 ? "view"
+                             : NULL;
+    case CHK_EV_HIER_GSEND:
+    case CHK_EV_HIER_GDELIVER:
+        return !node ? "node" : !e->msg ? "msg" : !e->kind ? "kind" : NULL;
     case CHK_EV_OTHER:
         return e->ev_name ? NULL : "ev";
     default:

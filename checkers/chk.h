@@ -34,7 +34,17 @@ enum chk_ev {
     CHK_EV_FLUSH_DONE,
     CHK_EV_STATE,
     CHK_EV_FAULT,
-    CHK_EV_OTHER, /* any other `ev` (diagnostics such as "suspect"): kept, not judged */
+    /* hierarchical groups (core/hier.h; TRACE.md rules 11-15) */
+    CHK_EV_HIER_MAP, /* a root member's map: key range LO-HI (key) -> subgroup (to), epoch (view) */
+    CHK_EV_HIER_CLIENT,  /* node became a client of the hierarchical group */
+    CHK_EV_HIER_BIND,    /* client node is now bound to subgroup `to` */
+    CHK_EV_HIER_UNBIND,  /* client node is no longer bound to subgroup `to` */
+    CHK_EV_HIER_REQUEST, /* client node issued request msg on key */
+    CHK_EV_HIER_APPLY, /* member node of subgroup `to` applied msg of client `from` on key, epoch */
+    CHK_EV_HIER_REPLY, /* client node got the answer to msg */
+    CHK_EV_HIER_GSEND, /* member node sent full-set multicast msg, kind local|global */
+    CHK_EV_HIER_GDELIVER, /* member node of subgroup `to` delivered full-set multicast msg */
+    CHK_EV_OTHER,         /* any other `ev` (diagnostics such as "suspect"): kept, not judged */
 };
 
 /* Whether `ev` names an event of TRACE.md: a judged kind, or one of the
@@ -65,6 +75,7 @@ struct chk_event {
     const char *kind;   /* fault kind */
     const char *peer;   /* diagnostics */
     const char *detail; /* diagnostics */
+    const char *key;    /* hier events: a key, or a key range LO-HI (hier_map) */
     int64_t view;       /* -1 when absent */
     const char *const *members;
     size_t n_members;
@@ -96,13 +107,19 @@ enum chk_rule {
     CHK_R_STATE,          /* 9 */
     CHK_R_LIVENESS,       /* 10 */
     CHK_R_FIFO,           /* project rule: per sender, per group, FIFO and gap free */
+    CHK_R_HIER_BIND,      /* 11: a client is bound to at most one subgroup */
+    CHK_R_HIER_ONCE,      /* 12: a request is applied once, by its key's primary */
+    CHK_R_HIER_ORDER,     /* 13: a subgroup's members apply its requests in one order */
+    CHK_R_HIER_LIVENESS,  /* 14: after quiet: clients bound to live subgroups, answered */
+    CHK_R_HIER_GLOBAL,    /* 15: a globally ordered full-set multicast: one order */
     CHK_R_COUNT,
 };
 
 /* Short names used in scenarios (`expect violation NAME`) and reports:
  * "integrity", "view-agreement", "sending-view", "virtual-synchrony",
  * "failure-atomicity", "causal-order", "total-order", "flush",
- * "state-transfer", "liveness", "fifo". */
+ * "state-transfer", "liveness", "fifo", "hier-bind", "hier-once", "hier-order",
+ * "hier-liveness", "hier-global-order". */
 const char *chk_rule_name(enum chk_rule r);
 /* TRACE.md's number of the rule, or 0 for project rules. */
 int chk_rule_number(enum chk_rule r);

@@ -175,6 +175,11 @@ extern const struct chk_module chk_mod_causal;
 extern const struct chk_module chk_mod_total;
 extern const struct chk_module chk_mod_flush;
 extern const struct chk_module chk_mod_state;
+extern const struct chk_module chk_mod_hier_bind;
+extern const struct chk_module chk_mod_hier_once;
+extern const struct chk_module chk_mod_hier_order;
+extern const struct chk_module chk_mod_hier_liveness;
+extern const struct chk_module chk_mod_hier_global;
 
 #define CHK_MODULES_MAX 16
 

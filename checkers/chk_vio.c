@@ -74,6 +74,7 @@ void chk_render_event(const struct chk_event *e, char *buf, size_t cap)
     chk_rb_field(&b, "kind", e->kind);
     chk_rb_field(&b, "peer", e->peer);
     chk_rb_field(&b, "detail", e->detail);
+    chk_rb_field(&b, "key", e->key);
     if (e->extra_json) {
         chk_rb_put(&b, " ");
         chk_rb_put(&b, e->extra_json);

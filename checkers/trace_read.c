@@ -65,6 +65,7 @@ static const struct {
     {"kind", offsetof(struct chk_event, kind), false},
     {"peer", offsetof(struct chk_event, peer), false},
     {"detail", offsetof(struct chk_event, detail), true},
+    {"key", offsetof(struct chk_event, key), false},
 };
 #define RD_N_STR (sizeof rd_str_fields / sizeof rd_str_fields[0])
 enum { RD_K_T = RD_N_STR, RD_K_VIEW, RD_K_MEMBERS, RD_K_CLIENTS, RD_K_LAMPORT, RD_N_KEYS };
@@ -556,6 +557,8 @@ static const struct {
     {"sabotage", {"proc", "what"}, {RD_FV_NAME, RD_FV_NAME}},
     {"join", {"proc", "group"}, {RD_FV_NAME, RD_FV_NAME}},
     {"leave", {"proc", "group"}, {RD_FV_NAME, RD_FV_NAME}},
+    {"hier-move", {"range", "to"}, {RD_FV_NAME, RD_FV_NAME}},
+    {"hier-rebalance", {NULL}, {RD_FV_NONE}},
 };
 #define RD_N_FAULTS (sizeof rd_faults / sizeof rd_faults[0])
 

@@ -144,7 +144,7 @@ int chk_header_write(const struct chk_header *h, char *buf, size_t cap)
 }
 
 /* Key order: t, lamport, ev, node, msg, order, group, to, from, view, domain, members,
- * clients, digest, kind, peer, detail, then extra_json verbatim. */
+ * clients, digest, kind, peer, detail, key, then extra_json verbatim. */
 int chk_event_write(const struct chk_event *e, char *buf, size_t cap)
 {
     assert(e && (buf || cap == 0));
@@ -177,6 +177,7 @@ int chk_event_write(const struct chk_event *e, char *buf, size_t cap)
     wb_field(&b, ",\"kind\":", e->kind);
     wb_field(&b, ",\"peer\":", e->peer);
     wb_field(&b, ",\"detail\":", e->detail);
+    wb_field(&b, ",\"key\":", e->key);
     if (e->extra_json && e->extra_json[0]) {
         wb_raw(&b, ",", 1);
         wb_lit(&b, e->extra_json);

@@ -46,6 +46,10 @@ node.h 12
 node.c 12
 reply.h 13
 reply.c 13
+hier.h 14
+hier_internal.h 14
+hier.c 14
+hier_sub.c 14
 '
 # state of a layer of the group stack embedded in struct pg_group: field -> layer
 fields='vw 5

@@ -118,7 +118,9 @@ static void test_rule_names(void **state)
     assert_int_equal(chk_rule_parse("6"), CHK_R_CAUSAL);
     assert_int_equal(chk_rule_parse("fifo"), CHK_R_FIFO);
     assert_int_equal(chk_rule_parse("0"), -1);
-    assert_int_equal(chk_rule_parse("11"), -1);
+    assert_int_equal(chk_rule_parse("11"), CHK_R_HIER_BIND); /* rules 11-15: hierarchical groups */
+    assert_int_equal(chk_rule_number(CHK_R_HIER_GLOBAL), 15);
+    assert_int_equal(chk_rule_parse("16"), -1);
     assert_int_equal(chk_rule_parse("Integrity"), -1);
     assert_int_equal(chk_rule_parse(""), -1);
     assert_int_equal(chk_rule_parse(NULL), -1);
@@ -150,7 +152,8 @@ static void test_good_trace_passes(void **state)
         rep, "  PASS integrity\n  PASS view-agreement\n  PASS sending-view\n"
              "  PASS virtual-synchrony\n  PASS failure-atomicity\n"
              "  PASS causal-order\n  PASS total-order\n  PASS flush\n  PASS state-transfer\n"
-             "  PASS liveness\n  PASS fifo\n");
+             "  PASS liveness\n  PASS fifo\n  PASS hier-bind\n  PASS hier-once\n"
+             "  PASS hier-order\n  PASS hier-liveness\n  PASS hier-global-order\n");
     assert_true(chk_passed(b->c));
     const struct chk_counts *n = chk_counts(b->c);
     assert_int_equal(n->events, 3 + 3 + 3 * 4 + 1);

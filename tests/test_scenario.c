@@ -674,7 +674,8 @@ static void test_repo_scenarios(void **state)
         assert_int_equal(rc, 0);
         assert_int_equal(len, 0);
         free(buf);
-        assert_true(s.run_ns > 0 && s.n_procs > 0 && s.n_groups > 0 && s.n_workloads > 0);
+        assert_true(s.run_ns > 0 && s.n_procs > 0 && s.n_groups > 0 &&
+                    (s.n_workloads > 0 || s.hier.requests || s.hier.n_mcast > 0));
         for (uint32_t k = 1; k < s.n_faults; k++)
             assert_true(s.faults[k - 1].at_ns <= s.faults[k].at_ns);
         scn_free(&s);
@@ -751,6 +752,40 @@ static void test_print_faults(void **state)
 static const struct {
     const char *text, *err;
 } error_cases[] = {
+    /* hierarchical groups */
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA SB\nhier H2 root R subgroups SA\n",
+     "t.scn:6:1: a scenario has at most one hierarchical group (line 5)"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root X subgroups SA\n",
+     "t.scn:5:13: unknown group 'X' (declare it with `group`)"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA SA\n",
+     "t.scn:5:28: group 'SA' is used twice in the hierarchical group"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA keys 1000 ranges 2\n",
+     "t.scn:5:1: 1000 keys in 2 ranges: a range holds 1 to 64 keys"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA policy random\n",
+     "t.scn:5:35: unknown policy 'random' (expected one of: least-loaded, hash)"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier-clients H c1\n",
+     "t.scn:5:14: no hierarchical group yet (declare it with `hier NAME root G ...`)"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA SB\nhier-clients G c1\n",
+     "t.scn:6:14: unknown hierarchical group 'G' (the scenario's is 'H')"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA SB\nhier-requests H rate 5/s start 2s stop 1s\n",
+     "t.scn:6:40: `stop` must come after `start`"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA SB\nhier-mcast H c1 order global rate 1/s start 0s stop 1s\n",
+     "t.scn:6:14: c1 is not a member of a subgroup of 'H'"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA SB\nat 1s hier-move H 8 SA\n",
+     "t.scn:6:19: '8' is out of range (0 to 7)"},
+    {"processes r1 a1 b1 c1\ngroup R r1\ngroup SA a1\ngroup SB b1\n"
+     "hier H root R subgroups SA SB\nat 1s hier-move H 1 R\n",
+     "t.scn:6:21: 'R' is not a subgroup of 'H'"},
     /* values and units */
     {"run 10\n", "t.scn:1:5: duration '10' needs a unit: ns, us, ms or s"},
     {"run 10m\n", "t.scn:1:5: unknown unit in '10m': durations take ns, us, ms or s"},
@@ -794,7 +829,8 @@ static const struct {
      "t.scn:1:1: unknown keyword 'proceses' (did you mean 'processes'?)"},
     {"frobnicate\n",
      "t.scn:1:1: unknown keyword 'frobnicate' (expected one of: name, seed, platform, set, "
-     "processes, place, group, send, at, run, quiet, expect, domain, relay, bound)"},
+     "processes, place, group, send, at, run, quiet, expect, domain, relay, bound, hier, "
+     "hier-clients, hier-requests, hier-mcast)"},
     {"run 10s extra\n", "t.scn:1:9: unexpected 'extra' at the end of `run`"},
     {"run 10s\nrun 5s\n", "t.scn:2:1: `run` given twice (first at line 1)"},
     {"seed\n", "t.scn:1:1: expected a seed (a whole number) after 'seed'"},
@@ -811,7 +847,8 @@ static const struct {
     {"expect violation causality\n",
      "t.scn:1:18: unknown rule 'causality' (expected one of: integrity, view-agreement, "
      "sending-view, virtual-synchrony, failure-atomicity, causal-order, total-order, flush, "
-     "state-transfer, liveness, fifo)"},
+     "state-transfer, liveness, fifo, hier-bind, hier-once, hier-order, hier-liveness, "
+     "hier-global-order)"},
     {"expect violation 11\n",
      "t.scn:1:18: no rule numbered '11' (checkers/TRACE.md numbers its rules 1 to 10)"},
     /* processes and names */
@@ -917,7 +954,8 @@ static const struct {
      "after '1s'"},
     {"at 1s explode p1\n",
      "t.scn:1:7: unknown event 'explode' (expected one of: crash, restart, partition, cut, "
-     "isolate, heal, loss, duplicate, delay, garble, sabotage, join, leave, flush)"},
+     "isolate, heal, loss, duplicate, delay, garble, sabotage, join, leave, flush, "
+     "hier-move, hier-rebalance)"},
     {"at 1s hael\n", "t.scn:1:7: unknown event 'hael' (did you mean 'heal'?)"},
     {"at 1s heal now\n", "t.scn:1:12: unexpected 'now' at the end of `at`"},
     {"processes p1\nat 1s crash p1..p1\n", "t.scn:2:13: `crash` takes one process, not a range"},
@@ -937,7 +975,8 @@ static const struct {
     {"at 1s delay 1ms wobble 2ms\n", "t.scn:1:17: unexpected 'wobble' (expected `jitter T`)"},
     {"processes p1\nat 1s sabotage explode p1\n",
      "t.scn:2:16: unknown sabotage 'explode' (expected one of: drop, duplicate, reorder, "
-     "misattribute, late, forge-view, swap-abcast, early-flush, corrupt-state)"},
+     "misattribute, late, forge-view, swap-abcast, early-flush, corrupt-state, double-bind, "
+     "apply-twice, swap-apply, drop-reply, swap-global)"},
     {"at 11s heal\nrun 10s\n", "t.scn:1:4: event at 11s is after the run ends at 10s"},
     {"at 8s heal\nrun 10s\nquiet 3s\n",
      "t.scn:1:4: event at 8s is inside the quiet period (from 7s = run 10s - quiet 3s); timeline "

@@ -534,6 +534,11 @@ static void ab_upcall(struct pg *pg, struct pg_group *g, uint32_t j, uint32_t se
         pg_cb_check_flush(pg, g); /* a pg_flush waits for its own messages here first */
 }
 
+uint32_t pg_ab_n(const struct pg_group *g)
+{
+    return g->ab ? g->ab->n : 0;
+}
+
 uint32_t pg_ab_app_count(const struct pg_group *g, uint32_t rank)
 {
     assert(rank < g->ab->n);

@@ -46,6 +46,8 @@ int pg_ab_send(struct pg *pg, struct pg_group *g, const uint8_t *p, size_t len);
  * become safe (a majority delivered their record), so abcasts may be handed
  * over. */
 void pg_ab_acks_changed(struct pg *pg, struct pg_group *g);
+/* Ranks the abcast state of g covers (0 for a client's cached view). */
+uint32_t pg_ab_n(const struct pg_group *g);
 /* Messages of rank handed to the application (or passed through) in this view. */
 uint32_t pg_ab_app_count(const struct pg_group *g, uint32_t rank);
 /* The token holder as this node knows it (PG_NODE_NONE: none yet). */

@@ -522,8 +522,8 @@ static enum rec_verdict rec_after_exit(struct pg *pg, const struct pg_group *G,
         return G->vw.left_clean ? REC_OK : REC_NEVER;
     for (uint32_t i = 0; i < x->n; i++) { /* what its application got: it gets no more */
         uint32_t k = x->rank[i], v = x->val[i];
-        if (k < G->view.n_members && pg_ab_app_count(G, k) < v)
-            return REC_NEVER;
+        if (k < G->view.n_members && k < pg_ab_n(G) && pg_ab_app_count(G, k) < v)
+            return REC_NEVER; /* (a client's cached view has no abcast state: k >= n) */
     }
     return REC_OK;
 }
@@ -746,8 +746,8 @@ static bool own_pending(const struct pg_group *h)
  * which would follow them. */
 static bool own_lost(const struct pg_group *h)
 {
-    if (h->st != PG_GS_EXCLUDED)
-        return false;
+    if (h->st != PG_GS_EXCLUDED || h->my_rank >= pg_ab_n(h))
+        return false; /* an excluded client owes nothing: it never sent as a member */
     return h->vw.held_lost > 0 || (!h->vw.left_clean && h->view.view_id != 0 &&
                                    pg_ab_app_count(h, h->my_rank) < h->cb.my_seq);
 }

@@ -79,6 +79,8 @@ static void tl_apply(struct timeline *tl, const struct scn_fault *f)
     case SCN_F_JOIN:
     case SCN_F_LEAVE:
     case SCN_F_FLUSH:
+    case SCN_F_HIER_MOVE:
+    case SCN_F_HIER_REBALANCE:
         tl_emit_fault(w, f);
         break;
     default:

@@ -26,6 +26,7 @@
 #include "app.h"
 #include "le.h"
 #include "rng.h"
+#include "app_hier.h"
 
 #define APP_MAGIC    0x70677031u /* "pgp1" */
 #define APP_MAGIC_AB 0x70676131u /* "pga1": an abcast */
@@ -321,6 +322,10 @@ static void app_on_pg_entry(void *ctx, pg_gid gid, uint32_t view_id, pg_node_id 
     struct sim_app *a = ctx;
     uint32_t g = gid - 1;
     assert(gid >= 1 && gid <= a->host->scn->n_groups && a->host->group_pg[g]);
+    if (sim_hier_owns(a, gid)) { /* the hierarchical group's tool */
+        sim_hier_entry(a, gid, from, payload, len);
+        return;
+    }
     struct sim_app_group *ag = &a->groups[g];
     enum scn_order o;
     uint32_t hop;
@@ -395,6 +400,8 @@ static void app_on_pg_view(void *ctx, const struct pg_view *v, bool excluded)
         app_emit(a, &e);
         a->host->tot->exclusions++;
         *ag = (struct sim_app_group){.view = -1, .client = ag->client};
+        if (sim_hier_owns(a, v->gid))
+            sim_hier_view(a, v, true);
         return;
     }
     assert(v->view_id > ag->view);
@@ -403,6 +410,8 @@ static void app_on_pg_view(void *ctx, const struct pg_view *v, bool excluded)
     app_emit_view(a, g, v); /* a client: the view it caches, its client list is itself */
     if (ag->has_state)
         app_emit_state(a, g);
+    if (sim_hier_owns(a, v->gid))
+        sim_hier_view(a, v, false);
     if (a->sab.late) { /* sabotage: the held delivery lands in this view */
         a->sab.late = false;
         a->sab.held.view = v->view_id;
@@ -560,6 +569,14 @@ void sim_app_start(struct sim_app *a)
     if (a->id == a->proc + 1)
         app_join_static_groups(a);
     app_plan_sends(a, now);
+    sim_hier_start(a);
+}
+
+void sim_app_register_pg(struct sim_app *a, uint32_t g)
+{
+    struct pg *pg = pg_node_pg(a->node);
+    pg_entry(pg, app_gid(g), app_on_pg_entry, a);
+    pg_monitor(pg, app_gid(g), app_on_pg_view, a);
 }
 
 int64_t sim_app_next_ns(const struct sim_app *a)
@@ -571,7 +588,8 @@ int64_t sim_app_next_ns(const struct sim_app *a)
     for (uint32_t i = 0; i < a->n_senders; i++)
         if (a->senders[i].next_ns < next)
             next = a->senders[i].next_ns;
-    return next;
+    int64_t h = sim_hier_next_ns(a);
+    return h < next ? h : next;
 }
 
 /* One message to send: to a group, or (p2p) to a process. */
@@ -852,6 +870,8 @@ void sim_app_run_due(struct sim_app *a, int64_t now_ns)
         if (sd->next_ns >= w->stop_ns)
             sd->next_ns = PG_TIMER_NEVER;
     }
+    if (app_alive(a))
+        sim_hier_run_due(a, now_ns);
 }
 
 const char *sim_core_ev_name(enum env_trace_kind kind)
@@ -867,6 +887,8 @@ const char *sim_core_ev_name(enum env_trace_kind kind)
 
 void sim_app_sabotage(struct sim_app *a, enum scn_sabotage what)
 {
+    if (sim_hier_sabotage(a, what))
+        return;
     if (what == SCN_SAB_FORGE_VIEW)
         a->sab.forge = true;
     else if (what == SCN_SAB_EARLY_FLUSH)
@@ -879,6 +901,7 @@ void sim_app_sabotage(struct sim_app *a, enum scn_sabotage what)
 
 void sim_app_stop(struct sim_app *a)
 {
+    sim_hier_stop(a);
     free(a->senders);
     a->senders = NULL;
     a->n_senders = 0;

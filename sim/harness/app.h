@@ -124,6 +124,7 @@ struct sim_app {
     struct sim_relay_due *relay_due; /* relays to send once the current send returns */
     uint32_t n_relay_due;
     uint64_t n_send_ns, cap_send_ns; /* kept after a crash: others may still deliver */
+    struct sim_hier *hier;           /* its part in the hierarchical group (app_hier.h), or NULL */
 };
 
 /* Starts the application of a new incarnation at the host's current time:
@@ -141,6 +142,10 @@ void sim_app_sabotage(struct sim_app *a, enum scn_sabotage what);
  * "garbled", "dropped", "sometimes", else "core"): events the checkers keep
  * but do not judge. */
 const char *sim_core_ev_name(enum env_trace_kind kind);
+/* Registers the application's entry and monitor upcalls of process group g
+ * (index into scn->groups) at this incarnation (app_hier.c: after the tool's
+ * pg_client). */
+void sim_app_register_pg(struct sim_app *a, uint32_t g);
 /* Frees what sim_app_start allocated, except send_ns (others may still
  * deliver this incarnation's messages: the driver frees it at the end). */
 void sim_app_stop(struct sim_app *a);

@@ -210,6 +210,11 @@ const char *sim_fault_event(const struct scn *s, const struct scn_fault *f, char
         *extra = nf_printf("\"proc\":\"%s\",\"group\":\"%s\"", s->procs[f->proc].name,
                            s->groups[f->group].name);
         return f->kind == SCN_F_JOIN ? "join" : "leave";
+    case SCN_F_HIER_MOVE:
+        *extra = nf_printf("\"range\":\"%u\",\"to\":\"%s\"", f->from, s->groups[f->to].name);
+        return "hier-move";
+    case SCN_F_HIER_REBALANCE:
+        return "hier-rebalance";
     case SCN_F_CRASH:
     case SCN_F_RESTART:
     case SCN_F_FLUSH:

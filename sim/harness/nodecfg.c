@@ -22,6 +22,9 @@ static uint32_t cfg_groups_per_proc(const struct scn *s)
     for (uint32_t p = 0; p < s->n_procs; p++)
         most = n[p] > most ? n[p] : most;
     free(n);
+    /* a hierarchical group's process may be a client of the root and of every subgroup */
+    if (s->hier.on && most < s->hier.n_sub + 2)
+        most = s->hier.n_sub + 2;
     return most;
 }
 
@@ -62,6 +65,12 @@ void sim_pg_config(const struct scn *s, struct pg_config *cfg)
     uint32_t clients = 0;
     for (uint32_t g = 0; g < s->n_groups; g++)
         clients = s->groups[g].n_clients > clients ? s->groups[g].n_clients : clients;
+    if (s->hier.on) { /* the hierarchical group's clients and the other subgroups' members */
+        uint32_t hc = s->hier.n_clients + 16;
+        for (uint32_t k = 0; k < s->hier.n_sub; k++)
+            hc += s->groups[s->hier.subs[k]].n_members;
+        clients = hc > clients ? hc : clients;
+    }
     cfg->max_clients = clients < PG_MAX_CLIENTS_CAP ? clients : PG_MAX_CLIENTS_CAP;
     /* every client may ask at once: one view change can then add them all */
     cfg->max_requests =

@@ -79,9 +79,10 @@ struct parser {
 };
 
 static const char *const scn_rules[] = {
-    "integrity",         "view-agreement", "sending-view", "virtual-synchrony",
-    "failure-atomicity", "causal-order",   "total-order",  "flush",
-    "state-transfer",    "liveness",       "fifo",
+    "integrity",         "view-agreement", "sending-view",  "virtual-synchrony",
+    "failure-atomicity", "causal-order",   "total-order",   "flush",
+    "state-transfer",    "liveness",       "fifo",          "hier-bind",
+    "hier-once",         "hier-order",     "hier-liveness", "hier-global-order",
 };
 #define SCN_N_RULES (sizeof scn_rules / sizeof scn_rules[0])
 
@@ -106,9 +107,10 @@ static const uint64_t pow10_u64[] = {1ull,
                                      1000000000000000000ull};
 
 /* The sabotage keywords, indexed by enum scn_sabotage. */
-static const char *const scn_sabotage_names[] = {"drop",         "duplicate",   "reorder",
-                                                 "misattribute", "late",        "forge-view",
-                                                 "swap-abcast",  "early-flush", "corrupt-state"};
+static const char *const scn_sabotage_names[] = {
+    "drop",        "duplicate",   "reorder",     "misattribute",  "late",
+    "forge-view",  "swap-abcast", "early-flush", "corrupt-state", "double-bind",
+    "apply-twice", "swap-apply",  "drop-reply",  "swap-global"};
 #define SCN_N_SABOTAGE (sizeof scn_sabotage_names / sizeof scn_sabotage_names[0])
 
 const char *scn_sabotage_name(enum scn_sabotage k)
@@ -1409,6 +1411,239 @@ static int ev_partition(struct parser *p, struct scn_fault *f, struct fault_pos 
     return 0;
 }
 
+/* ---- hierarchical groups (core/hier.h): hier, hier-clients, hier-requests, hier-mcast ---- */
+
+static int want_hier(struct parser *p, uint32_t i)
+{
+    if (!p->s->hier.on)
+        return perr_tok(p, i, "no hierarchical group yet (declare it with `hier NAME root G ...`)");
+    if (strcmp(p->tok[i].s, p->s->hier.name))
+        return perr_tok(p, i, "unknown hierarchical group '%.64s' (the scenario's is '%s')",
+                        p->tok[i].s, p->s->hier.name);
+    return 0;
+}
+
+/* Group index at token i that a hierarchical group may use (declared, not used twice). */
+static int hier_group(struct parser *p, uint32_t i, uint32_t *g)
+{
+    struct scn_hier *h = &p->s->hier;
+    if (want_group(p, i, g))
+        return -1;
+    bool dup = *g == h->root && i > 3;
+    for (uint32_t k = 0; k < h->n_sub; k++)
+        dup |= h->subs[k] == *g;
+    if (dup)
+        return perr_tok(p, i, "group '%s' is used twice in the hierarchical group", p->tok[i].s);
+    if (p->s->groups[*g].n_members > SCN_MAX_HIER_DIR)
+        return perr_tok(p, i,
+                        "group '%s' has more than %d members (a hierarchical group's root "
+                        "and subgroups have at most %d)",
+                        p->tok[i].s, SCN_MAX_HIER_DIR, SCN_MAX_HIER_DIR);
+    if (p->s->groups[*g].n_clients > 0)
+        return perr_tok(p, i, "group '%s' has clients; a hierarchical group binds its own",
+                        p->tok[i].s);
+    return 0;
+}
+
+static int hier_options(struct parser *p, uint32_t i)
+{
+    struct scn_hier *h = &p->s->hier;
+    static const char *const keys[] = {"keys", "ranges", "policy"};
+    for (; i < p->ntok; i += 2) {
+        int k = find_word(keys, 3, p->tok[i].s);
+        if (k < 0)
+            return unknown_word(p, i, "hier option", keys, 3);
+        uint64_t v;
+        if (k == 2) {
+            if (need(p, i + 1, "least-loaded or hash"))
+                return -1;
+            static const char *const pol[] = {"least-loaded", "hash"};
+            int w = find_word(pol, 2, p->tok[i + 1].s);
+            if (w < 0)
+                return unknown_word(p, i + 1, "policy", pol, 2);
+            h->hash_policy = w == 1;
+            continue;
+        }
+        if (need(p, i + 1, "a whole number") || val_uint(p, i + 1, 1, k == 0 ? 1u << 20 : 256, &v))
+            return -1;
+        if (k == 0)
+            h->n_keys = (uint32_t)v;
+        else
+            h->n_ranges = (uint32_t)v;
+    }
+    if (h->n_keys < h->n_ranges || (h->n_keys + h->n_ranges - 1) / h->n_ranges > 64)
+        return perr_tok(p, 0, "%u keys in %u ranges: a range holds 1 to 64 keys", h->n_keys,
+                        h->n_ranges);
+    return 0;
+}
+
+/* `hier NAME root G subgroups G... [keys N] [ranges N] [policy least-loaded|hash]` */
+static int cmd_hier(struct parser *p)
+{
+    struct scn_hier *h = &p->s->hier;
+    if (h->on)
+        return perr_tok(p, 0, "a scenario has at most one hierarchical group (line %u)", h->line);
+    char name[SCN_NAME_MAX];
+    if (need(p, 1, "a name") || val_name(p, 1, "hierarchical group", false, name))
+        return -1;
+    if (need(p, 2, "`root G`") || strcmp(p->tok[2].s, "root"))
+        return perr_tok(p, 2, "expected `root G` after the name");
+    h->on = true;
+    memcpy(h->name, name, sizeof h->name);
+    h->line = p->line;
+    h->n_keys = 64;
+    h->n_ranges = 8;
+    if (need(p, 3, "the root group") || hier_group(p, 3, &h->root))
+        return -1;
+    if (need(p, 4, "`subgroups G...`") || strcmp(p->tok[4].s, "subgroups"))
+        return perr_tok(p, 4, "expected `subgroups G...` after the root");
+    uint32_t i = 5;
+    h->subs = calloc(SCN_MAX_HIER_SUB, sizeof *h->subs);
+    assert(h->subs);
+    for (; i < p->ntok && scn_find_group(p->s, p->tok[i].s) >= 0; i++) {
+        if (h->n_sub == SCN_MAX_HIER_SUB)
+            return perr_tok(p, i, "more than %d subgroups", SCN_MAX_HIER_SUB);
+        uint32_t g;
+        if (hier_group(p, i, &g))
+            return -1;
+        h->subs[h->n_sub++] = g;
+    }
+    if (h->n_sub == 0)
+        return need(p, 5, "subgroups") ? -1 : hier_group(p, 5, &h->root);
+    return hier_options(p, i);
+}
+
+/* `hier-clients NAME PROCS... [stagger T]` */
+static int cmd_hier_clients(struct parser *p)
+{
+    struct scn_hier *h = &p->s->hier;
+    if (need(p, 1, "the hierarchical group's name") || want_hier(p, 1))
+        return -1;
+    if (h->n_clients)
+        return perr_tok(p, 0, "the clients of '%s' are already listed", h->name);
+    uint32_t end = 2;
+    while (end < p->ntok && strcmp(p->tok[end].s, "stagger"))
+        end++;
+    if (end == 2)
+        return perr_tok(p, 0, "`hier-clients` needs at least one process");
+    uint32_t n = 0;
+    set_begin(p, "");
+    if (resolve_procs(p, 2, end, &n))
+        return -1;
+    h->clients = copy_scratch(p, n);
+    h->n_clients = n;
+    if (end < p->ntok &&
+        (need(p, end + 1, "a duration") || val_duration(p, end + 1, &h->stagger_ns)))
+        return -1;
+    return no_more(p, end < p->ntok ? end + 2 : end);
+}
+
+/* `rate R start T stop T` from token i (all three required, this order). */
+static int hier_rate(struct parser *p, uint32_t i, double *rate, int64_t *start, int64_t *stop)
+{
+    static const char *const kw[] = {"rate", "start", "stop"};
+    for (int k = 0; k < 3; k++, i += 2) {
+        if (need(p, i, kw[k]) || strcmp(p->tok[i].s, kw[k]))
+            return perr_tok(p, i < p->ntok ? i : p->ntok - 1, "expected `%s`", kw[k]);
+        if (need(p, i + 1, k ? "a duration" : "a rate (like 5/s)"))
+            return -1;
+        if (k == 0 ? val_rate(p, i + 1, rate) : val_duration(p, i + 1, k == 1 ? start : stop))
+            return -1;
+    }
+    if (*stop <= *start)
+        return perr_tok(p, i - 1, "`stop` must come after `start`");
+    return no_more(p, i);
+}
+
+/* `hier-requests NAME rate R start T stop T`: every client, keyed requests. */
+static int cmd_hier_requests(struct parser *p)
+{
+    struct scn_hier *h = &p->s->hier;
+    if (need(p, 1, "the hierarchical group's name") || want_hier(p, 1))
+        return -1;
+    if (h->requests)
+        return perr_tok(p, 0, "the requests of '%s' are already given", h->name);
+    h->requests = true;
+    return hier_rate(p, 2, &h->req_rate_per_s, &h->req_start_ns, &h->req_stop_ns);
+}
+
+static bool hier_is_sub_member(const struct scn *s, uint32_t proc)
+{
+    for (uint32_t k = 0; k < s->hier.n_sub; k++) {
+        const struct scn_group *g = &s->groups[s->hier.subs[k]];
+        for (uint32_t i = 0; i < g->n_members; i++)
+            if (g->members[i] == proc)
+                return true;
+    }
+    return false;
+}
+
+/* `hier-mcast NAME PROCS... order local|global rate R start T stop T` */
+static int cmd_hier_mcast(struct parser *p)
+{
+    struct scn_hier *h = &p->s->hier;
+    if (need(p, 1, "the hierarchical group's name") || want_hier(p, 1))
+        return -1;
+    if (h->n_mcast == SCN_MAX_HIER_MCAST)
+        return perr_tok(p, 0, "more than %d `hier-mcast` lines", SCN_MAX_HIER_MCAST);
+    uint32_t o = 2;
+    while (o < p->ntok && strcmp(p->tok[o].s, "order"))
+        o++;
+    if (o == 2 || o == p->ntok)
+        return perr_tok(p, o == p->ntok ? 0 : o,
+                        "`hier-mcast` needs senders, then `order local|global`");
+    struct scn_hier_mcast *m = &h->mcast[h->n_mcast];
+    uint32_t n = 0;
+    set_begin(p, "");
+    if (resolve_procs(p, 2, o, &n))
+        return -1;
+    for (uint32_t k = 0; k < n; k++)
+        if (!hier_is_sub_member(p->s, p->scratch[k]))
+            return perr_tok(p, 2, "%s is not a member of a subgroup of '%s'",
+                            p->s->procs[p->scratch[k]].name, h->name);
+    static const char *const kinds[] = {"local", "global"};
+    if (need(p, o + 1, "local or global"))
+        return -1;
+    int k = find_word(kinds, 2, p->tok[o + 1].s);
+    if (k < 0)
+        return unknown_word(p, o + 1, "full-set order", kinds, 2);
+    *m = (struct scn_hier_mcast){.global = k == 1, .line = p->line};
+    if (hier_rate(p, o + 2, &m->rate_per_s, &m->start_ns, &m->stop_ns))
+        return -1;
+    m->senders = copy_scratch(p, n);
+    m->n_senders = n;
+    h->n_mcast++;
+    return 0;
+}
+
+/* `at T hier-move NAME RANGE SUBGROUP` */
+static int ev_hier_move(struct parser *p, struct scn_fault *f, struct fault_pos *fp)
+{
+    struct scn_hier *h = &p->s->hier;
+    uint64_t r;
+    if (need(p, 3, "the hierarchical group's name") || want_hier(p, 3) ||
+        need(p, 4, "a key range number") || val_uint(p, 4, 0, h->n_ranges - 1, &r) ||
+        need(p, 5, "a subgroup") || want_group(p, 5, &f->to))
+        return -1;
+    bool sub = false;
+    for (uint32_t k = 0; k < h->n_sub; k++)
+        sub |= h->subs[k] == f->to;
+    if (!sub)
+        return perr_tok(p, 5, "'%s' is not a subgroup of '%s'", p->tok[5].s, h->name);
+    f->from = (uint32_t)r;
+    fp->col_arg = p->tok[4].col;
+    return no_more(p, 6);
+}
+
+/* `at T hier-rebalance NAME` */
+static int ev_hier_rebalance(struct parser *p, struct scn_fault *f, struct fault_pos *fp)
+{
+    (void)f, (void)fp;
+    if (need(p, 3, "the hierarchical group's name") || want_hier(p, 3))
+        return -1;
+    return no_more(p, 4);
+}
+
 struct event_kind {
     const char *name;
     enum scn_fault_kind kind;
@@ -1430,6 +1665,8 @@ static const struct event_kind event_kinds[] = {
     {"join", SCN_F_JOIN, ev_member},
     {"leave", SCN_F_LEAVE, ev_member},
     {"flush", SCN_F_FLUSH, ev_member},
+    {"hier-move", SCN_F_HIER_MOVE, ev_hier_move},
+    {"hier-rebalance", SCN_F_HIER_REBALANCE, ev_hier_rebalance},
 };
 #define SCN_N_EVENTS (sizeof event_kinds / sizeof event_kinds[0])
 
@@ -1540,11 +1777,25 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"name", cmd_name},     {"seed", cmd_seed},           {"platform", cmd_platform},
-    {"set", cmd_set},       {"processes", cmd_processes}, {"place", cmd_place},
-    {"group", cmd_group},   {"send", cmd_send},           {"at", cmd_at},
-    {"run", cmd_run},       {"quiet", cmd_quiet},         {"expect", cmd_expect},
-    {"domain", cmd_domain}, {"relay", cmd_relay},         {"bound", cmd_bound},
+    {"name", cmd_name},
+    {"seed", cmd_seed},
+    {"platform", cmd_platform},
+    {"set", cmd_set},
+    {"processes", cmd_processes},
+    {"place", cmd_place},
+    {"group", cmd_group},
+    {"send", cmd_send},
+    {"at", cmd_at},
+    {"run", cmd_run},
+    {"quiet", cmd_quiet},
+    {"expect", cmd_expect},
+    {"domain", cmd_domain},
+    {"relay", cmd_relay},
+    {"bound", cmd_bound},
+    {"hier", cmd_hier},
+    {"hier-clients", cmd_hier_clients},
+    {"hier-requests", cmd_hier_requests},
+    {"hier-mcast", cmd_hier_mcast},
 };
 #define SCN_N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -1748,6 +1999,11 @@ static void check_group_modes(struct parser *p)
     }
     for (uint32_t g = 0; g < s->n_groups; g++)
         s->groups[g].pg |= s->groups[g].domain != 0 || s->groups[g].n_clients > 0;
+    if (s->hier.on) {
+        s->groups[s->hier.root].pg = true;
+        for (uint32_t k = 0; k < s->hier.n_sub; k++)
+            s->groups[s->hier.subs[k]].pg = true;
+    }
     for (uint32_t i = 0; i < s->n_workloads; i++) {
         const struct scn_workload *w = &s->workloads[i];
         const struct wl_pos *wp = &p->wpos[i];
@@ -1943,6 +2199,10 @@ void scn_free(struct scn *s)
     free(s->faults);
     free(s->domains);
     free(s->relays);
+    free(s->hier.subs);
+    free(s->hier.clients);
+    for (uint32_t i = 0; i < s->hier.n_mcast; i++)
+        free(s->hier.mcast[i].senders);
     memset(s, 0, sizeof *s);
 }
 

@@ -74,6 +74,9 @@ enum scn_fault_kind {
     SCN_F_JOIN,      /* proc's live incarnation asks to join group (process groups only) */
     SCN_F_LEAVE,     /* proc's live incarnation leaves group (process groups only) */
     SCN_F_FLUSH,     /* proc's live incarnation calls pg_flush on group (process groups only) */
+    SCN_F_HIER_MOVE, /* the root moves key range `from` of the hierarchical group to subgroup
+                        `to` (a group index) */
+    SCN_F_HIER_REBALANCE, /* the root moves clients from the most to the least loaded subgroups */
 };
 
 enum scn_sabotage {
@@ -87,6 +90,12 @@ enum scn_sabotage {
                              different senders */
     SCN_SAB_EARLY_FLUSH,  /* report the proc's next pg_flush as done at once, without waiting */
     SCN_SAB_BAD_STATE,    /* flip one bit of the next state the proc receives by transfer */
+    /* hierarchical groups (sim/app_hier.c) */
+    SCN_SAB_DOUBLE_BIND, /* the client reports a binding to a second subgroup, unbound from none */
+    SCN_SAB_APPLY_TWICE, /* the member reports its next applied request twice */
+    SCN_SAB_SWAP_APPLY,  /* the member reports its next two applied requests swapped */
+    SCN_SAB_DROP_REPLY,  /* the client ignores the next answer to one of its requests */
+    SCN_SAB_SWAP_GLOBAL, /* the member reports its next two global full-set multicasts swapped */
 };
 
 /* Edit distance between two words, for "did you mean"; words longer than 31
@@ -175,6 +184,38 @@ struct scn_bound {
     uint32_t line;
 };
 
+/* A hierarchical group (paper section 2.3; core/hier.h), at most one per
+ * scenario: `hier`, `hier-clients`, `hier-requests`, `hier-mcast` lines. */
+#define SCN_MAX_HIER_SUB   64 /* subgroups (HIER_MAX_SUB) */
+#define SCN_MAX_HIER_DIR   16 /* members of the root and of each subgroup (HIER_MAX_DIR) */
+#define SCN_MAX_HIER_MCAST 16 /* hier-mcast lines */
+struct scn_hier_mcast {
+    uint32_t n_senders;
+    uint32_t *senders; /* proc indices, subgroup members */
+    bool global;       /* order global (else local) */
+    double rate_per_s;
+    int64_t start_ns, stop_ns;
+    uint32_t line;
+};
+struct scn_hier {
+    bool on;
+    char name[SCN_NAME_MAX];
+    uint32_t line;
+    uint32_t root; /* group index */
+    uint32_t n_sub;
+    uint32_t *subs;            /* group indices */
+    uint32_t n_keys, n_ranges; /* default 64, 8 */
+    bool hash_policy;          /* `policy hash` (default least-loaded) */
+    uint32_t n_clients;
+    uint32_t *clients;  /* proc indices */
+    int64_t stagger_ns; /* client k starts at k * stagger / n_clients */
+    bool requests;      /* a `hier-requests` line */
+    double req_rate_per_s;
+    int64_t req_start_ns, req_stop_ns;
+    uint32_t n_mcast;
+    struct scn_hier_mcast mcast[SCN_MAX_HIER_MCAST];
+};
+
 struct scn_proc {
     char name[SCN_NAME_MAX];
     char host[SCN_NAME_MAX];        /* "" = placed round-robin on the platform's hosts */
@@ -225,6 +266,7 @@ struct scn {
     char (*domains)[SCN_NAME_MAX]; /* `domain NAME GROUPS...` */
     uint32_t n_relays;
     struct scn_relay *relays;
+    struct scn_hier hier;
 };
 
 /* Parses `path`. On success fills *out and returns 0. On error prints

@@ -245,12 +245,74 @@ static void write_relays(struct wr *w)
 /* ---- the timeline ---- */
 
 static const char *const fault_kw[] = {
-    [SCN_F_CRASH] = "crash",   [SCN_F_RESTART] = "restart",     [SCN_F_PARTITION] = "partition",
-    [SCN_F_CUT] = "cut",       [SCN_F_ISOLATE] = "isolate",     [SCN_F_HEAL] = "heal",
-    [SCN_F_LOSS] = "loss",     [SCN_F_DUPLICATE] = "duplicate", [SCN_F_DELAY] = "delay",
-    [SCN_F_GARBLE] = "garble", [SCN_F_SABOTAGE] = "sabotage",   [SCN_F_JOIN] = "join",
-    [SCN_F_LEAVE] = "leave",   [SCN_F_FLUSH] = "flush",
+    [SCN_F_CRASH] = "crash",         [SCN_F_RESTART] = "restart",
+    [SCN_F_PARTITION] = "partition", [SCN_F_CUT] = "cut",
+    [SCN_F_ISOLATE] = "isolate",     [SCN_F_HEAL] = "heal",
+    [SCN_F_LOSS] = "loss",           [SCN_F_DUPLICATE] = "duplicate",
+    [SCN_F_DELAY] = "delay",         [SCN_F_GARBLE] = "garble",
+    [SCN_F_SABOTAGE] = "sabotage",   [SCN_F_JOIN] = "join",
+    [SCN_F_LEAVE] = "leave",         [SCN_F_FLUSH] = "flush",
+    [SCN_F_HIER_MOVE] = "hier-move", [SCN_F_HIER_REBALANCE] = "hier-rebalance",
 };
+
+/* The hierarchical group is written when its root and every subgroup are kept. */
+static bool hier_kept(const struct wr *w)
+{
+    const struct scn_hier *h = &w->s->hier;
+    if (!h->on || !group_kept(w, h->root))
+        return false;
+    for (uint32_t k = 0; k < h->n_sub; k++)
+        if (!group_kept(w, h->subs[k]))
+            return false;
+    return true;
+}
+
+static void put_rate(struct wr *w, double rate, int64_t start, int64_t stop)
+{
+    char v[64];
+    fmt_decimal(v, sizeof v, rate);
+    fprintf(w->f, " rate %s/s", v);
+    put_dur(w->f, " start ", start);
+    put_dur(w->f, " stop ", stop);
+}
+
+static void write_hier(struct wr *w)
+{
+    const struct scn *s = w->s;
+    const struct scn_hier *h = &s->hier;
+    if (!hier_kept(w))
+        return;
+    fprintf(w->f, "hier %s root %s subgroups", h->name, s->groups[h->root].name);
+    for (uint32_t k = 0; k < h->n_sub; k++)
+        fprintf(w->f, " %s", s->groups[h->subs[k]].name);
+    if (h->n_keys != 64)
+        fprintf(w->f, " keys %u", h->n_keys);
+    if (h->n_ranges != 8)
+        fprintf(w->f, " ranges %u", h->n_ranges);
+    fprintf(w->f, "%s\n", h->hash_policy ? " policy hash" : "");
+    if (count_kept(w, h->clients, h->n_clients) > 0) {
+        fprintf(w->f, "hier-clients %s ", h->name);
+        put_names(w, h->clients, h->n_clients);
+        if (h->stagger_ns)
+            put_dur(w->f, " stagger ", h->stagger_ns);
+        fputc('\n', w->f);
+    }
+    if (h->requests) {
+        fprintf(w->f, "hier-requests %s", h->name);
+        put_rate(w, h->req_rate_per_s, h->req_start_ns, h->req_stop_ns);
+        fputc('\n', w->f);
+    }
+    for (uint32_t i = 0; i < h->n_mcast; i++) {
+        const struct scn_hier_mcast *m = &h->mcast[i];
+        if (count_kept(w, m->senders, m->n_senders) == 0)
+            continue;
+        fprintf(w->f, "hier-mcast %s ", h->name);
+        put_names(w, m->senders, m->n_senders);
+        fprintf(w->f, " order %s", m->global ? "global" : "local");
+        put_rate(w, m->rate_per_s, m->start_ns, m->stop_ns);
+        fputc('\n', w->f);
+    }
+}
 
 /* Blocks of a partition that keep a process; false if fewer than 2. */
 static bool partition_kept(const struct wr *w, const struct scn_fault *f)
@@ -287,6 +349,9 @@ static bool fault_kept(struct wr *w, uint32_t i, const struct scn_fault *f)
         return proc_kept(w, f->from) && proc_kept(w, f->to);
     case SCN_F_PARTITION:
         return partition_kept(w, f);
+    case SCN_F_HIER_MOVE:
+    case SCN_F_HIER_REBALANCE:
+        return hier_kept(w);
     default:
         return true;
     }
@@ -329,6 +394,12 @@ static void write_fault_args(struct wr *w, const struct scn_fault *f)
         fprintf(w->f, " %s %s", s->procs[f->proc].name, s->groups[f->group].name);
         break;
     case SCN_F_HEAL:
+        break;
+    case SCN_F_HIER_MOVE:
+        fprintf(w->f, " %s %u %s", s->hier.name, f->from, s->groups[f->to].name);
+        break;
+    case SCN_F_HIER_REBALANCE:
+        fprintf(w->f, " %s", s->hier.name);
         break;
     default: /* crash, restart, isolate */
         fprintf(w->f, " %s", s->procs[f->proc].name);
@@ -400,6 +471,7 @@ char *scn_write(const struct scn *s, const struct scn_edit *e, size_t *len)
     write_groups(&w);
     write_sends(&w);
     write_relays(&w);
+    write_hier(&w);
     write_faults(&w);
     write_tail(&w);
     fclose(w.f);
