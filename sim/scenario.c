@@ -1755,7 +1755,7 @@ static void scn_defaults(struct scn *s)
     s->suspect_timeout_ns = 1000000000;
     s->rto_initial_ns = 20000000;
     s->rto_max_ns = 400000000;
-    s->ack_delay_ns = 2000000;
+    s->ack_delay_ns = 10000000;
     s->window = 1024;
     s->vt_compress = true;
     s->expect = SCN_EXPECT_PASS;

@@ -196,7 +196,7 @@ struct scn {
     int64_t suspect_timeout_ns;  /* default 1s */
     int64_t rto_initial_ns;      /* default 20ms */
     int64_t rto_max_ns;          /* default 400ms */
-    int64_t ack_delay_ns;        /* default 2ms */
+    int64_t ack_delay_ns;        /* default 10ms */
     uint32_t window;             /* default 1024 */
     bool abcast_token_fixed;     /* `set abcast_token fixed`: the token stays with the
                                     coordinator (default `follow`: see abcast() in core/pg.h) */
