@@ -295,4 +295,10 @@ void chk_render_event(const struct chk_event *e, char *buf, size_t cap);
  * (such events are judged by nothing else and change no state). */
 void chk_integrity_after_crash(struct chk *c, const struct chk_cur *cur);
 
+/* chk_parse_trace_buf, with every event line through cJSON if `slow_only`
+ * (else the writer's compact lines take trace_read.c's fast path): the tests
+ * compare the two. *n_fast (if not NULL): the event lines the fast path took. */
+bool chk_parse_trace_buf_path(const char *name, const char *buf, size_t len, FILE *err,
+                              const struct chk_trace_sink *sink, bool slow_only, uint64_t *n_fast);
+
 #endif

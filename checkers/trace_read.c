@@ -41,8 +41,10 @@ struct chk_reader {
     char *copy; /* the current line, NUL-terminated */
     size_t copy_cap;
     const char **arr; /* members then clients of the current event */
-    size_t arr_cap;
-    char *extra; /* extra_json of the current event */
+    size_t arr_cap, arr_len;
+    bool slow_only;  /* every line through cJSON (tests compare the two paths) */
+    uint64_t n_fast; /* event lines the fast path took */
+    char *extra;     /* extra_json of the current event */
     size_t extra_len, extra_cap;
 };
 
@@ -126,7 +128,14 @@ enum rd_byte { RD_BYTE_OK, RD_BYTE_NUL, RD_BYTE_CONTROL, RD_BYTE_UTF8, RD_BYTE_N
 static enum rd_byte rd_bad_byte(const char *s, size_t n, size_t *at)
 {
     const unsigned char *u = (const unsigned char *)s;
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     for (size_t i = 0; i < n;) {
+        uint64_t w;
+        if (n - i >= 8 && (memcpy(&w, u + i, 8), (w & highs) == 0) &&
+            ((w - 0x20 * ones) & ~w & highs) == 0 && (((w ^ 0x5c * ones) - ones) & highs) == 0) {
+            i += 8; /* eight printable ASCII bytes, none a backslash */
+            continue;
+        }
         unsigned char c = u[i];
         *at = i;
         if (c >= 0x20 && c <= 0x7f && c != '\\') {
@@ -679,21 +688,278 @@ static bool rd_event_fields(struct chk_reader *r, const cJSON *j, size_t n, stru
     return true;
 }
 
-static bool rd_event(struct chk_reader *r, size_t n)
+/* Counts an event of an undocumented kind and hands a good event to the sink. */
+static void rd_event_deliver(struct chk_reader *r, const struct chk_event *e, bool ok)
 {
-    cJSON *j = rd_parse(r, n);
-    if (!j)
-        return false;
-    struct chk_event e;
-    bool ok = rd_event_fields(r, j, n, &e);
-    if (ok && e.ev == CHK_EV_OTHER && !chk_ev_documented(e.ev_name) && r->n_unknown++ == 0) {
-        snprintf(r->unknown_ev, sizeof r->unknown_ev, "%s", e.ev_name);
+    if (ok && e->ev == CHK_EV_OTHER && !chk_ev_documented(e->ev_name) && r->n_unknown++ == 0) {
+        snprintf(r->unknown_ev, sizeof r->unknown_ev, "%s", e->ev_name);
         r->unknown_line = r->line;
     }
     if (ok)
-        r->sink->on_event(r->sink->ctx, &e);
-    cJSON_Delete(j);
-    return ok;
+        r->sink->on_event(r->sink->ctx, e);
+}
+
+/* ---- the fast path: the event lines the writer emits ---- */
+
+/* trace_write.c writes an event as one compact object: known keys, strings
+ * without escapes, JSON numbers, and the members/clients arrays of names.
+ * rd_fast parses exactly that shape in place (no allocation, no cJSON) and
+ * fills `e` as the cJSON path would; anything else (a blank, an escape, an
+ * unknown or repeated key, a fault, any value out of range, anything the
+ * cJSON path would refuse) makes it answer false, and the line goes through
+ * the cJSON path, which keeps it or reports it. It writes NULs into r->copy:
+ * the caller copies the line again before that path. tests/test_chk.c
+ * checks that both paths give the same events. */
+struct rd_fcur {
+    char *p, *end;
+};
+
+/* A string value without escapes, NUL-terminated in place. `name`: a name
+ * of TRACE.md (1 to CHK_NAME_MAX bytes, no control character; the line's
+ * bytes were already checked to be UTF-8 without control characters but
+ * tab and CR). */
+static const char *rd_fast_str(struct rd_fcur *c, bool name)
+{
+    if (c->p >= c->end || *c->p != '"')
+        return NULL;
+    char *start = ++c->p;
+    while (c->p < c->end && *c->p != '"') {
+        unsigned char u = (unsigned char)*c->p;
+        if (u == '\\' || (name && (u < 0x20 || u == 0x7f)))
+            return NULL;
+        c->p++;
+    }
+    if (c->p >= c->end || (name && (c->p == start || c->p - start > CHK_NAME_MAX)))
+        return NULL;
+    *c->p++ = '\0';
+    return start;
+}
+
+/* The double nearest the JSON number [p, q), as strtod gives it. Up to 15
+ * significant digits and 22 decimals without exponent, it is the quotient
+ * of two doubles that are exact (digits < 2^53, 10^k for k <= 22), and a
+ * division rounds correctly (Clinger's fast path); else strtod. */
+static double rd_fast_decimal(const char *p, const char *q)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *s = p;
+    bool neg = s < q && *s == '-';
+    s += neg;
+    uint64_t m = 0;
+    int digits = 0, decimals = 0;
+    bool frac = false;
+    for (; s < q; s++) {
+        if (*s == '.') {
+            frac = true;
+            continue;
+        }
+        if (*s < '0' || *s > '9')
+            break; /* an exponent */
+        m = m * 10 + (uint64_t)(*s - '0');
+        digits += m > 0;
+        decimals += frac;
+    }
+    if (s == q && digits <= 15 && decimals <= 22) {
+        double v = (double)m / pow10[decimals];
+        return neg ? -v : v;
+    }
+    char buf[64];
+    size_t n = (size_t)(q - p);
+    if (n >= sizeof buf)
+        return NAN;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return strtod(buf, NULL);
+}
+
+/* A JSON number (strict grammar), as cJSON reads it (strtod). */
+static bool rd_fast_num(struct rd_fcur *c, double *out)
+{
+    char *q = c->p, *e = c->end;
+    if (q < e && *q == '-')
+        q++;
+    if (q >= e || *q < '0' || *q > '9')
+        return false;
+    if (*q == '0')
+        q++;
+    else
+        while (q < e && *q >= '0' && *q <= '9')
+            q++;
+    if (q < e && *q == '.') {
+        if (++q >= e || *q < '0' || *q > '9')
+            return false;
+        while (q < e && *q >= '0' && *q <= '9')
+            q++;
+    }
+    if (q < e && (*q == 'e' || *q == 'E')) {
+        if (++q < e && (*q == '+' || *q == '-'))
+            q++;
+        if (q >= e || *q < '0' || *q > '9')
+            return false;
+        while (q < e && *q >= '0' && *q <= '9')
+            q++;
+    }
+    *out = rd_fast_decimal(c->p, q);
+    c->p = q;
+    return isfinite(*out);
+}
+
+/* The key at c (no escapes), as rd_key numbers it; -1 if unknown. */
+static int rd_fast_key(struct rd_fcur *c)
+{
+    static const struct {
+        const char *k;
+        size_t n;
+        int id;
+    } keys[] = {{"t", 1, RD_K_T},
+                {"ev", 2, 0},
+                {"node", 4, 1},
+                {"msg", 3, 2},
+                {"order", 5, 3},
+                {"group", 5, 4},
+                {"view", 4, RD_K_VIEW},
+                {"from", 4, 6},
+                {"to", 2, 5},
+                {"members", 7, RD_K_MEMBERS},
+                {"clients", 7, RD_K_CLIENTS},
+                {"domain", 6, 7},
+                {"digest", 6, 8},
+                {"kind", 4, 9},
+                {"peer", 4, 10},
+                {"detail", 6, 11},
+                {"lamport", 7, RD_K_LAMPORT}};
+    if (c->p >= c->end || *c->p != '"')
+        return -1;
+    char *start = c->p + 1, *q = memchr(start, '"', (size_t)(c->end - start));
+    if (!q || q + 1 >= c->end || q[1] != ':')
+        return -1;
+    size_t n = (size_t)(q - start);
+    c->p = q + 2;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (keys[i].n == n && !memcmp(keys[i].k, start, n))
+            return keys[i].id; /* the same as rd_key (tests/test_chk.c) */
+    return -1;
+}
+
+/* members or clients: an array of names into r->arr (members first). */
+static bool rd_fast_list(struct chk_reader *r, struct rd_fcur *c, size_t *n)
+{
+    *n = 0;
+    if (c->p >= c->end || *c->p++ != '[')
+        return false;
+    if (c->p < c->end && *c->p == ']') {
+        c->p++;
+        return true;
+    }
+    for (;;) {
+        const char *name = rd_fast_str(c, true);
+        if (!name ||
+            !chk_vec_reserve((void **)&r->arr, &r->arr_cap, r->arr_len + 2, sizeof *r->arr))
+            return false;
+        r->arr[r->arr_len++] = name;
+        (*n)++;
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            continue;
+        }
+        return c->p < c->end && *c->p++ == ']';
+    }
+}
+
+/* One `"key":value` of the fast path. */
+static bool rd_fast_field(struct chk_reader *r, struct rd_fcur *c, struct chk_event *e,
+                          uint32_t *seen, size_t *nm, size_t *nc, size_t at[2])
+{
+    int k = rd_fast_key(c);
+    if (k < 0 || (*seen & (1u << k)))
+        return false;
+    *seen |= 1u << k;
+    if (k < (int)RD_N_STR) {
+        const char *v = rd_fast_str(c, !rd_str_fields[k].free_text);
+        *(const char **)((char *)e + rd_str_fields[k].off) = v;
+        return v != NULL;
+    }
+    double d;
+    switch (k) {
+    case RD_K_T:
+        return rd_fast_num(c, &e->t);
+    case RD_K_VIEW:
+        if (!rd_fast_num(c, &d) || !(d >= 0 && d <= RD_EXACT_MAX && d == floor(d)))
+            return false;
+        e->view = (int64_t)d;
+        return true;
+    case RD_K_LAMPORT:
+        if (!rd_fast_num(c, &d) || !(d >= 1 && d <= RD_EXACT_MAX && d == floor(d)))
+            return false;
+        e->lamport = (uint64_t)d;
+        return true;
+    case RD_K_MEMBERS:
+        at[0] = r->arr_len;
+        return rd_fast_list(r, c, nm);
+    default:
+        assert(k == RD_K_CLIENTS);
+        at[1] = r->arr_len;
+        return rd_fast_list(r, c, nc);
+    }
+}
+
+/* The event of line r->copy (n bytes) if it has the writer's shape and
+ * holds (see above); false: use the cJSON path. */
+static bool rd_fast(struct chk_reader *r, size_t n, struct chk_event *e)
+{
+    struct rd_fcur c = {r->copy, r->copy + n};
+    if (n < 2 || c.p[0] != '{' || c.end[-1] != '}')
+        return false;
+    c.p++;
+    c.end--; /* the fields lie in [p, end) */
+    *e = (struct chk_event){.view = -1, .line = r->line};
+    uint32_t seen = 0;
+    size_t nm = 0, nc = 0, at[2] = {0, 0}; /* where members and clients start in r->arr */
+    r->arr_len = 0;
+    while (c.p < c.end) {
+        if (!rd_fast_field(r, &c, e, &seen, &nm, &nc, at))
+            return false;
+        if (c.p < c.end && *c.p++ != ',')
+            return false;
+        if (c.p == c.end && c.end[-1] == ',')
+            return false; /* a trailing comma */
+    }
+    if (!(seen & (1u << RD_K_T)) || !e->ev_name)
+        return false;
+    if (!chk_vec_reserve((void **)&r->arr, &r->arr_cap, r->arr_len + 1, sizeof *r->arr))
+        return false;
+    if (seen & (1u << RD_K_MEMBERS)) /* pointers taken now: the lists may have moved arr */
+        e->members = r->arr + at[0], e->n_members = nm;
+    if (seen & (1u << RD_K_CLIENTS))
+        e->clients = r->arr + at[1], e->n_clients = nc;
+    e->ev = chk_ev_parse(e->ev_name);
+    if (e->ev == CHK_EV_FAULT || chk_event_missing(e))
+        return false;
+    if (e->t < 0 || e->t < r->last_t || e->t > r->end_s)
+        return false;
+    r->last_t = e->t;
+    return true;
+}
+
+static bool rd_event(struct chk_reader *r, const char *s, size_t n)
+{
+    struct chk_event e;
+    bool ok = !r->slow_only && rd_fast(r, n, &e);
+    if (!ok) {
+        memcpy(r->copy, s, n); /* the fast path may have cut it */
+        cJSON *j = rd_parse(r, n);
+        if (!j)
+            return false;
+        ok = rd_event_fields(r, j, n, &e);
+        rd_event_deliver(r, &e, ok);
+        cJSON_Delete(j);
+        return ok;
+    }
+    r->n_fast++;
+    rd_event_deliver(r, &e, true);
+    return true;
 }
 
 /* A line over the limit (of which n bytes are known): its first bad byte if
@@ -722,7 +988,7 @@ static bool rd_line(struct chk_reader *r, const char *s, size_t n)
         return rd_fail(r, "%s", r->line == 1 ? "empty header line" : "empty line");
     if (!rd_text_ok(r, s, n))
         return false;
-    return r->line == 1 ? rd_header(r, n) : rd_event(r, n);
+    return r->line == 1 ? rd_header(r, n) : rd_event(r, s, n);
 }
 
 static bool rd_done(struct chk_reader *r, bool ok)
@@ -747,9 +1013,19 @@ static bool rd_done(struct chk_reader *r, bool ok)
 bool chk_parse_trace_buf(const char *name, const char *buf, size_t len, FILE *err,
                          const struct chk_trace_sink *sink)
 {
+    return chk_parse_trace_buf_path(name, buf, len, err, sink, false, NULL);
+}
+
+bool chk_parse_trace_buf_path(const char *name, const char *buf, size_t len, FILE *err,
+                              const struct chk_trace_sink *sink, bool slow_only, uint64_t *n_fast)
+{
     assert(name && (buf || !len) && sink && sink->on_header && sink->on_event);
-    struct chk_reader r = {
-        .name = name, .err = err, .sink = sink, .last_t = -INFINITY, .end_s = INFINITY};
+    struct chk_reader r = {.name = name,
+                           .err = err,
+                           .sink = sink,
+                           .last_t = -INFINITY,
+                           .end_s = INFINITY,
+                           .slow_only = slow_only};
     bool ok = true;
     size_t at = 0;
     while (ok && at < len) {
@@ -758,6 +1034,8 @@ bool chk_parse_trace_buf(const char *name, const char *buf, size_t len, FILE *er
         ok = rd_line(&r, buf + at, n);
         at += n + 1;
     }
+    if (n_fast)
+        *n_fast = r.n_fast;
     return rd_done(&r, ok);
 }
 

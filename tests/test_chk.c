@@ -876,6 +876,164 @@ static void test_write_read_round_trip(void **state)
     free(text);
 }
 
+/* ---- the reader's fast path against its cJSON path ---- */
+
+static void dd_str(FILE *f, const char *k, const char *v)
+{
+    fprintf(f, " %s=%s%s%s", k, v ? "<" : "", v ? v : "NULL", v ? ">" : "");
+}
+
+/* Every field of an event, t to the bit. */
+static void dd_event(void *ctx, const struct chk_event *e)
+{
+    FILE *f = ctx;
+    fprintf(f, "ev=%d t=%a lamport=%llu line=%llu view=%lld", (int)e->ev, e->t,
+            (unsigned long long)e->lamport, (unsigned long long)e->line, (long long)e->view);
+    const char *s[] = {e->ev_name, e->node,   e->msg,  e->order, e->group,  e->to,        e->from,
+                       e->domain,  e->digest, e->kind, e->peer,  e->detail, e->extra_json};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        dd_str(f, "s", s[i]);
+    fprintf(f, " members%s", e->members ? "" : "=NULL");
+    for (size_t i = 0; i < e->n_members; i++)
+        dd_str(f, "m", e->members[i]);
+    fprintf(f, " clients%s", e->clients ? "" : "=NULL");
+    for (size_t i = 0; i < e->n_clients; i++)
+        dd_str(f, "c", e->clients[i]);
+    fputc('\n', f);
+}
+
+static bool dd_header(void *ctx, const struct chk_header *h)
+{
+    (void)ctx;
+    (void)h;
+    return true;
+}
+
+/* Parses `text` both ways: the same events, the same verdict, the same
+ * errors. Returns the lines the fast path took. */
+static uint64_t dd_compare(const char *text)
+{
+    uint64_t n_fast[2] = {0, 0};
+    char *out[2] = {NULL, NULL}, *err[2] = {NULL, NULL};
+    size_t out_len[2], err_len[2];
+    bool ok[2];
+    for (int slow = 0; slow < 2; slow++) {
+        FILE *fo = open_memstream(&out[slow], &out_len[slow]);
+        FILE *fe = open_memstream(&err[slow], &err_len[slow]);
+        struct chk_trace_sink sink = {.on_header = dd_header, .on_event = dd_event, .ctx = fo};
+        ok[slow] =
+            chk_parse_trace_buf_path("dd", text, strlen(text), fe, &sink, slow, &n_fast[slow]);
+        fclose(fo);
+        fclose(fe);
+    }
+    if (ok[0] != ok[1] || strcmp(out[0], out[1]) || strcmp(err[0], err[1]))
+        fprintf(stderr, "fast and cJSON paths differ on:\n%s\nfast:\n%s%s\ncJSON:\n%s%s\n", text,
+                out[0], err[0], out[1], err[1]);
+    assert_true(ok[0] == ok[1]);
+    assert_string_equal(out[0], out[1]);
+    assert_string_equal(err[0], err[1]);
+    for (int k = 0; k < 2; k++) {
+        free(out[k]);
+        free(err[k]);
+    }
+    assert_true(n_fast[1] == 0);
+    return n_fast[0];
+}
+
+static void test_reader_fast_path_matches_cjson(void **state)
+{
+    (void)state;
+    static const char *const hdr =
+        "{\"trace\":\"pgroup\",\"version\":1,\"scenario\":\"dd\",\"seed\":1,"
+        "\"end\":100}\n";
+    static const char *const lines[] = {
+        /* the writer's shapes */
+        "{\"t\":0,\"ev\":\"start\",\"node\":\"p1\"}",
+        "{\"t\":0.00263984,\"ev\":\"deliver\",\"node\":\"p16\",\"msg\":\"p5/1\",\"order\":\"fifo\","
+        "\"group\":\"g1\",\"from\":\"p5\",\"view\":1}",
+        "{\"t\":1.5,\"ev\":\"send\",\"node\":\"p5\",\"msg\":\"p5/"
+        "1\",\"order\":\"cbcast\",\"group\":"
+        "\"g1\",\"view\":3,\"lamport\":77}",
+        "{\"t\":2,\"ev\":\"view\",\"node\":\"p1\",\"group\":\"g1\",\"view\":1,\"members\":[\"p1\","
+        "\"p2\",\"p3\"],\"clients\":[]}",
+        "{\"t\":2,\"ev\":\"view\",\"node\":\"p1\",\"group\":\"g1\",\"view\":2,\"clients\":[\"c1\"],"
+        "\"members\":[\"p1\",\"p2\"]}",
+        "{\"t\":2,\"ev\":\"view\",\"node\":\"p1\",\"group\":\"g1\",\"view\":2,\"members\":[]}",
+        "{\"t\":3,\"ev\":\"sometimes\",\"node\":\"p2\",\"detail\":\"phys.sack_release\"}",
+        "{\"t\":3,\"ev\":\"suspect\",\"node\":\"p2\",\"peer\":\"p3\",\"detail\":\"a b\\tc\"}",
+        "{\"t\":4,\"ev\":\"crash\",\"node\":\"p3\"}",
+        "{\"t\":4,\"ev\":\"fault\",\"kind\":\"loss\",\"p\":0.5}",
+        "{\"t\":4,\"ev\":\"unheard-of\",\"node\":\"p3\"}",
+        /* numbers: decimals, exponents, many digits, the limits of view */
+        "{\"t\":4.000000001,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":4.1234567890123456789,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":5e0,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":0.6E1,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\",\"view\":9007199254740992}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\",\"view\":9007199254740993}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\",\"view\":1.5}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\",\"lamport\":0}",
+        "{\"t\":-0,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":-1,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":1e999,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":200,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":01,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":.5,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":\"1\",\"ev\":\"crash\",\"node\":\"p4\"}",
+        /* not the writer's shape: the cJSON path decides */
+        "{ \"t\":7,\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p\\u0034\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\",\"extra\":{\"a\":[1,2]}}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\",\"node\":\"p5\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\",}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p\\t4\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p\t4\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":"
+        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p\xc3\xa9\"}",
+        "{\"t\":7,\"ev\":\"deliver\",\"node\":\"p4\"}",
+        "{\"t\":7,\"ev\":\"crash\"}",
+        "{\"t\":7,\"node\":\"p4\"}",
+        "{\"ev\":\"crash\",\"node\":\"p4\"}",
+        "{\"t\":7,\"ev\":\"view\",\"node\":\"p1\",\"group\":\"g1\",\"view\":2,\"members\":[\"p1\",]"
+        "}",
+        "{\"t\":7,\"ev\":\"view\",\"node\":\"p1\",\"group\":\"g1\",\"view\":2,\"members\":[1]}",
+        "{\"t\":7,\"ev\":\"view\",\"node\":\"p1\",\"group\":\"g1\",\"view\":2,\"members\":\"p1\"}",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\"} ",
+        "{\"t\":7,\"ev\":\"crash\",\"node\":\"p4\"}x",
+        "[1]",
+        "{}",
+    };
+    size_t n = sizeof lines / sizeof lines[0];
+    char *all = NULL;
+    size_t all_len = 0;
+    FILE *f = open_memstream(&all, &all_len);
+    fputs(hdr, f);
+    for (size_t i = 0; i < n; i++) {
+        char one[2048];
+        snprintf(one, sizeof one, "%s%s\n", hdr, lines[i]); /* each line alone */
+        dd_compare(one);
+        if (i < 11)
+            fprintf(f, "%s\n", lines[i]); /* and the good ones in one trace */
+    }
+    for (int k = 1; k <= 3000; k++) /* times as the writer prints them (%.9g) */
+        fprintf(f,
+                "{\"t\":%.9g,\"ev\":\"deliver\",\"node\":\"p2\",\"msg\":\"p1/%d\",\"order\":"
+                "\"fifo\",\"group\":\"g1\",\"from\":\"p1\",\"view\":1}\n",
+                4 + k * 0.0123456789123, k);
+    fclose(f);
+    uint64_t fast = dd_compare(all);
+    assert_true(fast == 9 + 3000); /* every good line but the fault and the escape */
+    free(all);
+    /* t going back, and a real run's trace, line by line */
+    dd_compare(
+        "{\"trace\":\"pgroup\",\"version\":1,\"scenario\":\"dd\",\"seed\":1}\n"
+        "{\"t\":2,\"ev\":\"start\",\"node\":\"p1\"}\n{\"t\":1,\"ev\":\"start\",\"node\":\"p2\"}\n");
+}
+
 /* The header without quiet_from reads back as -1; a file is read like a buffer. */
 static void test_header_round_trip_file(void **state)
 {
@@ -1170,6 +1328,7 @@ int main(void)
         cmocka_unit_test(test_liveness_p2p_fail_stop),
         cmocka_unit_test(test_write_exact_bytes),
         cmocka_unit_test(test_write_read_round_trip),
+        cmocka_unit_test(test_reader_fast_path_matches_cjson),
         cmocka_unit_test(test_header_round_trip_file),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_lamport_field),

@@ -164,6 +164,53 @@ static void test_fifo_exactly_once_clean(void **state)
     fakenet_free(fn);
 }
 
+/* Acks ride on data: with traffic both ways more often than the ack delay,
+ * no standalone ack leaves but the last ones, once the traffic stops. */
+static void test_acks_ride_on_data(void **state)
+{
+    (void)state;
+    struct fakenet *fn = group_of(3, 21, NULL, G1);
+    struct workload w;
+    all_senders(&w, G1, 3);
+    run_workload(fn, &w, 2 * S, 5 * MS); /* every 5 ms < ack_delay 10 ms */
+    assert_true(SUM(fn, acks_sent) == 0);
+    run_until_quiet(fn, 4 * S);
+    for (unsigned r = 0; r < 3; r++)
+        check_fifo_exactly_once(fn, r, &w);
+    assert_true(SUM(fn, acks_sent) <= 6); /* the last message of each channel */
+    assert_true(SUM(fn, acks_sent) >= 1);
+    assert_true(SUM(fn, retransmits) == 0);
+    assert_true(SUM(fn, datagrams_sent) ==
+                SUM(fn, data_sent) + SUM(fn, acks_sent) + SUM(fn, heartbeats_sent));
+    fakenet_free(fn);
+}
+
+/* A one-way flow: each message is acked alone after the ack delay, before the
+ * sender's first retransmission; a burst of a quarter window is acked at once. */
+static void test_one_way_acks_before_rto(void **state)
+{
+    (void)state;
+    struct phys_config cfg;
+    phys_config_default(&cfg);
+    cfg.window = 16; /* a quarter: 4 */
+    struct fakenet *fn = group_of(2, 22, &cfg, G1);
+    struct workload w;
+    all_senders(&w, G1, 1); /* node 0 only */
+    run_workload(fn, &w, 1 * S, 50 * MS);
+    run_until_quiet(fn, 2 * S);
+    const struct phys_stats *rx = phys_stats(fakenet_phys(fn, 1));
+    assert_true(w.sent[0] == 20 && w.refused == 0);
+    assert_true(rx->acks_sent == 20 && rx->data_sent == 0);
+    assert_true(phys_stats(fakenet_phys(fn, 0))->retransmits == 0);
+    uint64_t acks = rx->acks_sent;
+    for (uint64_t k = 1; k <= 8; k++) /* a burst of two quarters of the window */
+        assert_int_equal(fakenet_mcast(fn, 0, G1, tag_of(0, 20 + k), 16), PG_OK);
+    fakenet_run_until(fn, fakenet_now(fn) + 1 * MS); /* well before the ack delay */
+    assert_true(rx->acks_sent == acks + 2);
+    assert_true(phys_retained(fakenet_phys(fn, 0)) == 0);
+    fakenet_free(fn);
+}
+
 static void test_fifo_under_loss_dup_reorder(void **state)
 {
     (void)state;
@@ -861,6 +908,8 @@ int main(void)
         cmocka_unit_test(test_mcast_from_inside_upcall),
         cmocka_unit_test(test_self_delivery_before_return),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_acks_ride_on_data),
+        cmocka_unit_test(test_one_way_acks_before_rto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -227,7 +227,7 @@ static void test_set(void **state)
     assert_int_equal(s.suspect_timeout_ns, 1000000000);
     assert_int_equal(s.rto_initial_ns, 20000000);
     assert_int_equal(s.rto_max_ns, 400000000);
-    assert_int_equal(s.ack_delay_ns, 2000000);
+    assert_int_equal(s.ack_delay_ns, 10000000);
     assert_int_equal(s.window, 1024);
     assert_false(s.abcast_token_fixed);
     scn_free(&s);

@@ -71,6 +71,7 @@ struct phys_chan {
     uint32_t buffered;      /* rx slots in use */
     struct phys_rxslot *rx; /* rxcap slots: seq s in slot s % rxcap */
     int64_t ack_due_ns;     /* an ack is owed by then; PG_TIMER_NEVER if none */
+    uint32_t rx_unacked;    /* data accepted since our last datagram to the peer */
     int64_t last_sent_ns, last_heard_ns;
 };
 
@@ -162,7 +163,7 @@ void phys_config_default(struct phys_config *cfg)
         .suspect_timeout_ns = 1000000000,
         .rto_initial_ns = 20000000,
         .rto_max_ns = 400000000,
-        .ack_delay_ns = 2000000,
+        .ack_delay_ns = 10000000,
         .window = 256,
         .max_peers = 256,
         .max_groups = 64,
@@ -523,6 +524,7 @@ static void chan_send(struct phys *ph, struct phys_chan *c, struct wire_msg *m, 
     ph->stats.header_bytes_sent += n - m->payload_len;
     c->last_sent_ns = ph->now_ns;
     c->ack_due_ns = PG_TIMER_NEVER; /* the ack just went along */
+    c->rx_unacked = 0;
 }
 
 static void chan_send_control(struct phys *ph, struct phys_chan *c, enum wire_type type)
@@ -690,18 +692,36 @@ static void chan_advance(struct phys *ph, struct phys_chan *c)
         c->recv_sack |= (uint64_t)1 << 63;
 }
 
-/* A standalone ack is due between ack_delay and 2 x ack_delay from now, on the
- * next multiple of ack_delay: the delayed acks of all channels of this node
- * fall due together and leave in one timer wake-up (timer coalescing, as a
- * kernel's delayed-ack timer does), unless traffic carries them first. */
+/* A standalone ack is due between ack_delay and 1.25 x ack_delay from now,
+ * on the next multiple of ack_delay / 4: the delayed acks of the channels of
+ * this node fall due together and leave in one timer wake-up (timer
+ * coalescing, as a kernel's delayed-ack timer does), unless data to the peer
+ * carries them first (chan_send). The bound keeps an ack ahead of the
+ * sender's first retransmission whenever ack_delay x 1.25 + round trip <
+ * rto_initial (10 ms x 1.25 + 0.1 ms < 20 ms by default). */
 static void chan_ack_owed(struct phys *ph, struct phys_chan *c)
 {
     if (c->ack_due_ns != PG_TIMER_NEVER)
         return;
-    int64_t d = ph->cfg.ack_delay_ns;
-    c->ack_due_ns = (ph->now_ns / d + 2) * d;
+    int64_t d = ph->cfg.ack_delay_ns, g = d / 4 > 0 ? d / 4 : 1;
+    c->ack_due_ns = ((ph->now_ns + d) / g + 1) * g;
     assert(c->ack_due_ns > ph->now_ns + d - 1);
-    assert(c->ack_due_ns <= ph->now_ns + 2 * d);
+    assert(c->ack_due_ns <= ph->now_ns + d + g);
+}
+
+/* Data was accepted on c (its receive state already updated): the ack rides
+ * on the next datagram to the peer, leaves alone after the ack delay, or
+ * leaves now once a quarter of the window is unacknowledged (so that a
+ * one-way flow never stalls on a full window waiting for the delay). */
+static void chan_ack_data(struct phys *ph, struct phys_chan *c)
+{
+    uint32_t quarter = ph->cfg.window / 4 > 0 ? ph->cfg.window / 4 : 1;
+    if (++c->rx_unacked >= quarter) {
+        chan_send_control(ph, c, WIRE_ACK);
+        assert(c->rx_unacked == 0 && c->ack_due_ns == PG_TIMER_NEVER);
+        return;
+    }
+    chan_ack_owed(ph, c);
 }
 
 /* Delivers the reorder buffer's in-order prefix (none, without touching the
@@ -765,12 +785,13 @@ static void chan_recv_data(struct phys *ph, struct phys_chan *c, const struct wi
         }
         return;
     }
-    chan_ack_owed(ph, c);
     if (m->seq != c->recv_next) {
         chan_buffer(ph, c, m);
+        chan_ack_data(ph, c);
         return;
     }
     chan_advance(ph, c); /* state first: the upcall may send on this channel */
+    chan_ack_data(ph, c);
     phys_deliver(ph, m->gid, c->peer, m->payload, m->payload_len);
     chan_drain(ph, c);
     assert(c->buffered <= w - 1);

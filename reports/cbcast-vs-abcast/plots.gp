@@ -23,7 +23,7 @@ set style line 6 lc rgb '#56b4e9' dt 1 pt 6 ps 1.2 lw 2
 set style line 7 lc rgb '#000000' dt 2 pt 4 ps 1.2 lw 2
 set style line 8 lc rgb '#882255' dt 3 pt 8 ps 1.2 lw 2
 set style line 9 lc rgb '#117733' dt 4 pt 10 ps 1.2 lw 2
-set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b; c = d"
+set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b"
 plot 'data/latency_mean_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: fifo, 1 sender", \
      'data/latency_mean_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: fifo, 1 sender (not p1)", \
      'data/latency_mean_vs_n_2.csv' using 1:2 with linespoints ls 3 title "c: fifo, all send", \
@@ -61,7 +61,7 @@ set style line 6 lc rgb '#56b4e9' dt 1 pt 6 ps 1.2 lw 2
 set style line 7 lc rgb '#000000' dt 2 pt 4 ps 1.2 lw 2
 set style line 8 lc rgb '#882255' dt 3 pt 8 ps 1.2 lw 2
 set style line 9 lc rgb '#117733' dt 4 pt 10 ps 1.2 lw 2
-set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b; c = d"
+set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b"
 plot 'data/latency_p99_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: fifo, 1 sender", \
      'data/latency_p99_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: fifo, 1 sender (not p1)", \
      'data/latency_p99_vs_n_2.csv' using 1:2 with linespoints ls 3 title "c: fifo, all send", \
@@ -92,7 +92,7 @@ set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu San
 set output 'throughput_vs_n.svg'
 set logscale y 10
 set ytics ("10" 10, "20" 20, "50" 50, "100" 100, "200" 200, "500" 500, "1000" 1000, "2000" 2000)
-set yrange [6.83671:1920.16]
+set yrange [6.83594:1920.16]
 set ylabel "deliveries per second per member, log scale"
 set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
 set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
@@ -148,7 +148,7 @@ set style line 9 lc rgb '#117733' dt 4 pt 10 ps 1.2 lw 2
 set style line 10 lc rgb '#332288' dt 5 pt 12 ps 1.2 lw 2
 set style line 11 lc rgb '#999933' dt 1 pt 1 ps 1.2 lw 2
 set style line 12 lc rgb '#aa4499' dt 2 pt 2 ps 1.2 lw 2
-set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b = g = i; c = k; d = e; h = j = l"
+set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b = g = i; c = k; h = j = l"
 plot 'data/header_bytes_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: cbcast, 1 sender, vt_compress default", \
      'data/header_bytes_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: cbcast, 1 sender (not p1), vt_compress default", \
      'data/header_bytes_vs_n_2.csv' using 1:2 with linespoints ls 3 title "c: cbcast, all send, vt_compress default", \
@@ -180,11 +180,14 @@ set format x '%g'
 set logscale x 2
 set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'flush_vs_n.svg'
+set logscale y 10
+set ytics ("0.2" 0.2, "0.5" 0.5, "1" 1, "2" 2, "5" 5, "10" 10, "20" 20, "50" 50, "100" 100)
+set yrange [0.271568:77.6621]
+set ylabel "flush duration (ms), log scale"
 set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
 set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
-set xlabel "group size (members)\n\nWithin 1% at every point, drawn on top of each other: a = b"
-plot 'data/flush_vs_n_0.csv' using 1:2 with linespoints ls 1 title "a: cbcast", \
-     'data/flush_vs_n_1.csv' using 1:2 with linespoints ls 2 title "b: abcast"
+plot 'data/flush_vs_n_0.csv' using 1:2 with linespoints ls 1 title "cbcast", \
+     'data/flush_vs_n_1.csv' using 1:2 with linespoints ls 2 title "abcast"
 set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'flush_vs_n.png'
 replot
@@ -203,7 +206,7 @@ set format y '%g'
 set format x '%g'
 set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_cdf.svg'
-set xrange [0.130325:0.265099]
+set xrange [0.112171:0.507373]
 set yrange [0:1.02]
 set style line 1 lc rgb '#0072b2' dt 1 pt 7 ps 1.2 lw 2
 set style line 2 lc rgb '#d55e00' dt 2 pt 5 ps 1.2 lw 2
@@ -230,11 +233,11 @@ set format x '%g'
 set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_over_time_cbcast_n4_1_sender.svg'
 set yrange [0:0.129763]
-set object 1 rect from 2, graph 0 to 2.48156811, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
-set object 2 rect from 2.48156811, graph 0 to 2.49450879, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+set object 1 rect from 2, graph 0 to 2.45260144, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.45260144, graph 0 to 2.45300879, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
 plot 'data/latency_over_time_cbcast_n4_1_sender.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
-     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (482 ms)", \
-     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 12.9 ms"
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (453 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.4 ms"
 set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_over_time_cbcast_n4_1_sender.png'
 replot
@@ -255,10 +258,10 @@ set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu San
 set output 'latency_over_time_cbcast_n4_all_send.svg'
 set yrange [0:0.129965]
 set object 1 rect from 2, graph 0 to 2.4751083, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
-set object 2 rect from 2.4751083, graph 0 to 2.49450879, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+set object 2 rect from 2.4751083, graph 0 to 2.47551572, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
 plot 'data/latency_over_time_cbcast_n4_all_send.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
      NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (475 ms)", \
-     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 19.4 ms"
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.4 ms"
 set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_over_time_cbcast_n4_all_send.png'
 replot
@@ -278,11 +281,11 @@ set format x '%g'
 set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_over_time_cbcast_n8_1_sender.svg'
 set yrange [0:0.142781]
-set object 1 rect from 2, graph 0 to 2.45647842, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
-set object 2 rect from 2.45647842, graph 0 to 2.49452799, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+set object 1 rect from 2, graph 0 to 2.45260336, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.45260336, graph 0 to 2.45302799, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
 plot 'data/latency_over_time_cbcast_n8_1_sender.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
-     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (456 ms)", \
-     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 38.0 ms"
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (453 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.4 ms"
 set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_over_time_cbcast_n8_1_sender.png'
 replot
@@ -301,12 +304,12 @@ set format y '%g'
 set format x '%g'
 set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_over_time_cbcast_n8_all_send.svg'
-set yrange [0:0.14375]
-set object 1 rect from 2, graph 0 to 2.48761979, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
-set object 2 rect from 2.48761979, graph 0 to 2.49452799, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+set yrange [0:0.144902]
+set object 1 rect from 2, graph 0 to 2.48762075, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.48762075, graph 0 to 2.48804559, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
 plot 'data/latency_over_time_cbcast_n8_all_send.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
      NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (488 ms)", \
-     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 6.9 ms"
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.4 ms"
 set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_over_time_cbcast_n8_all_send.png'
 replot
@@ -327,10 +330,10 @@ set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu San
 set output 'latency_over_time_cbcast_n16_1_sender.svg'
 set yrange [0:0.168816]
 set object 1 rect from 2, graph 0 to 2.45077511, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
-set object 2 rect from 2.45077511, graph 0 to 2.49457593, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+set object 2 rect from 2.45077511, graph 0 to 2.45307593, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
 plot 'data/latency_over_time_cbcast_n16_1_sender.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
      NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (451 ms)", \
-     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 43.8 ms"
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 2.3 ms"
 set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_over_time_cbcast_n16_1_sender.png'
 replot
@@ -349,9 +352,9 @@ set format y '%g'
 set format x '%g'
 set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_over_time_cbcast_n16_all_send.svg'
-set yrange [0:0.173165]
-set object 1 rect from 2, graph 0 to 2.4938943, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
-set object 2 rect from 2.4938943, graph 0 to 2.49436304, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+set yrange [0:0.175469]
+set object 1 rect from 2, graph 0 to 2.49389526, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.49389526, graph 0 to 2.49436447, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
 plot 'data/latency_over_time_cbcast_n16_all_send.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
      NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (494 ms)", \
      NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.5 ms"
@@ -374,11 +377,11 @@ set format x '%g'
 set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_over_time_cbcast_n32_1_sender.svg'
 set yrange [0:0.220886]
-set object 1 rect from 2, graph 0 to 2.45552707, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
-set object 2 rect from 2.45552707, graph 0 to 2.49471007, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+set object 1 rect from 2, graph 0 to 2.45261488, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.45261488, graph 0 to 2.45321007, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
 plot 'data/latency_over_time_cbcast_n32_1_sender.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries", \
-     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (456 ms)", \
-     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 39.2 ms"
+     NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (453 ms)", \
+     NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.6 ms"
 set terminal pngcairo size 960,600 noenhanced font 'DejaVu Sans,11'
 set output 'latency_over_time_cbcast_n32_1_sender.png'
 replot
@@ -397,9 +400,9 @@ set format y '%g'
 set format x '%g'
 set terminal svg size 960,600 noenhanced background rgb 'white' font 'DejaVu Sans,12'
 set output 'latency_over_time_cbcast_n32_all_send.svg'
-set yrange [0:0.241066]
-set object 1 rect from 2, graph 0 to 2.49707447, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
-set object 2 rect from 2.49707447, graph 0 to 2.49766967, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
+set yrange [0:0.244003]
+set object 1 rect from 2, graph 0 to 2.49707735, graph 1 behind fc rgb '#ffd8a0' fs solid 0.6 noborder
+set object 2 rect from 2.49707735, graph 0 to 2.49767355, graph 1 front fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' lw 2
 plot 'data/latency_over_time_cbcast_n32_all_send.csv' using 1:2 with points pt 7 ps 0.35 lc rgb '#0072b2' title "remote deliveries (1 in 2 of 38440)", \
      NaN with boxes fc rgb '#ffd8a0' fs solid 0.6 noborder title "crash to suspicion (497 ms)", \
      NaN with boxes fc rgb '#e03030' fs transparent solid 0.35 border lc rgb '#b00000' title "view change (flush): suspicion to the last install, 0.6 ms"

@@ -136,23 +136,24 @@ struct sim_dgram_pool *sim_dgram_pool_new(void)
     return p;
 }
 
-static void sim_dgram_pool_free_list(struct sim_dgram_pool *p)
+void sim_dgram_pool_close(struct sim_dgram_pool *p)
 {
+    assert(p && !p->closed);
+    p->closed = true;
     while (p->free_list) {
         struct sim_dgram *d = p->free_list;
         p->free_list = d->next;
         free(d);
     }
     p->n_free = 0;
-}
-
-void sim_dgram_pool_close(struct sim_dgram_pool *p)
-{
-    assert(p && !p->closed);
-    p->closed = true;
-    sim_dgram_pool_free_list(p);
-    if (p->out == 0)
-        free(p);
+    while (p->out_head) { /* never received: SimGrid drops comms, never payloads */
+        struct sim_dgram *d = p->out_head;
+        p->out_head = d->out_next;
+        p->out--;
+        free(d);
+    }
+    assert(p->out == 0);
+    free(p);
 }
 
 /* A buffer for `len` bytes: the last one released if it fits, else a new one. */
@@ -172,26 +173,34 @@ static struct sim_dgram *sim_dgram_get(struct sim_dgram_pool *p, size_t len)
         d->pool = p;
     }
     assert(d->pool == p && d->cap >= len);
+    d->out_prev = NULL;
+    d->out_next = p->out_head;
+    if (p->out_head)
+        p->out_head->out_prev = d;
+    p->out_head = d;
     p->out++;
     return d;
 }
 
-/* Gives `d` back (also SimGrid's clean-up of a detached comm never received). */
-static void sim_dgram_release(void *ptr)
+/* Gives `d` back: it was fed to its node, or dropped on arrival. */
+static void sim_dgram_release(struct sim_dgram *d)
 {
-    struct sim_dgram *d = ptr;
     struct sim_dgram_pool *p = d->pool;
-    assert(p->out > 0 && p->n_free <= SIM_DGRAM_POOL_MAX);
+    assert(!p->closed && p->out > 0 && p->n_free <= SIM_DGRAM_POOL_MAX);
+    if (d->out_prev)
+        d->out_prev->out_next = d->out_next;
+    else
+        p->out_head = d->out_next;
+    if (d->out_next)
+        d->out_next->out_prev = d->out_prev;
     p->out--;
-    if (!p->closed && d->cap == SIM_DGRAM_SMALL_B && p->n_free < SIM_DGRAM_POOL_MAX) {
+    if (d->cap == SIM_DGRAM_SMALL_B && p->n_free < SIM_DGRAM_POOL_MAX) {
         d->next = p->free_list;
         p->free_list = d;
         p->n_free++;
         return;
     }
     free(d);
-    if (p->closed && p->out == 0)
-        free(p);
 }
 
 /* A copy of the datagram being sent (nm_route's put): into SimGrid, with its fate. */
@@ -213,8 +222,7 @@ static void world_put(void *ctx, const struct nm_copy *copy)
     nm_garble(copy, d->bytes, ws->len);
     w->tot.garbled_injected += copy->garbled;
     w->tot.delayed += d->extra_delay_ns > 0;
-    sg_comm_t c = sg_mailbox_put_init(ws->dst->mbox, d, (long)ws->len + SIM_UDP_OVERHEAD_B);
-    sg_comm_detach(c, sim_dgram_release);
+    sg_tx_put(ws->src->tx, ws->dst->mbox, d, (long)ws->len + SIM_UDP_OVERHEAD_B);
 }
 
 /* env->send: faults are applied here (netmodel.h), before SimGrid sees the datagram. */
@@ -334,6 +342,9 @@ static void inc_free(struct sim_inc *inc)
     dheap_free(&inc->delayq);
     sg_rx_free(inc->rx);
     inc->rx = NULL;
+    sg_tx_drain(inc->tx); /* its last datagrams still arrive */
+    sg_tx_free(inc->tx);
+    inc->tx = NULL;
     sim_app_stop(&inc->app);
     pg_node_free(inc->node);
     inc->node = NULL;
@@ -349,6 +360,7 @@ static void inc_actor(int argc, char **argv)
     sim_world_sync(w);
     sg_mailbox_set_receiver(sg_mailbox_get_name(inc->mbox));
     inc->rx = sg_rx_new(inc->mbox);
+    inc->tx = sg_tx_new();
     sim_app_start(&inc->app);
     while (inc->alive) {
         int64_t now = sim_world_now_ns(w);
@@ -363,6 +375,7 @@ static void inc_actor(int argc, char **argv)
         if (next > w->end_ns)
             next = w->end_ns;
         double wait_s = next > now ? (double)(next - now) / 1e9 : 0.0;
+        sg_tx_reap(inc->tx); /* after the step: see sim/sg_rx.h */
         struct sim_dgram *d = sg_rx_wait(inc->rx, wait_s);
         sim_world_sync(w);
         if (!d)

@@ -29,8 +29,9 @@ struct sim_dgram_pool;
 
 /* A datagram in flight through SimGrid (or held back by delay at the receiver). */
 struct sim_dgram {
-    struct sim_dgram_pool *pool; /* it goes back there (sim_dgram_release) */
-    struct sim_dgram *next;      /* in the pool's free list */
+    struct sim_dgram_pool *pool;           /* it goes back there (sim_dgram_release) */
+    struct sim_dgram *next;                /* in the pool's free list */
+    struct sim_dgram *out_prev, *out_next; /* in the pool's list of buffers handed out */
     pg_node_id from;
     int64_t extra_delay_ns; /* drawn by the sender's stream; applied on arrival */
     uint32_t len, cap;      /* cap: bytes[] allocated */
@@ -38,14 +39,16 @@ struct sim_dgram {
 };
 
 /* Datagram buffers: a bounded LIFO free list, so a datagram reuses a buffer
- * that is warm in cache instead of going through malloc and free. The pool
- * outlives the world while SimGrid still holds buffers (a detached comm never
- * received is released when SimGrid destroys it). */
+ * that is warm in cache instead of going through malloc and free. Buffers
+ * handed out are listed, so that closing the pool frees the ones never
+ * received (sent to an incarnation that died first): SimGrid holds their
+ * comms but never frees a payload (they are not detached: sim/sg_rx.h, sg_tx). */
 struct sim_dgram_pool {
     struct sim_dgram *free_list;
-    uint32_t n_free; /* <= SIM_DGRAM_POOL_MAX */
-    uint64_t out;    /* buffers handed out and not yet released */
-    bool closed;     /* the world ended: the last release frees the pool */
+    uint32_t n_free;            /* <= SIM_DGRAM_POOL_MAX */
+    uint64_t out;               /* buffers handed out and not yet released */
+    struct sim_dgram *out_head; /* the `out` buffers */
+    bool closed;
 };
 
 /* A datagram held back by delay (key.t_ns: when it is released; ties: arrival order). */
@@ -65,6 +68,7 @@ struct sim_inc {
     sg_host_t host;
     sg_mailbox_t mbox;
     struct sg_rx *rx;
+    struct sg_tx *tx; /* its datagrams' comms, until SimGrid finished them */
     struct env env;
     struct pg_node *node;
     int64_t timer_ns[PG_TIMER_SLOTS];
@@ -121,7 +125,8 @@ struct sim_world {
 
 /* world.c */
 struct sim_dgram_pool *sim_dgram_pool_new(void);
-/* Frees the free buffers; the pool itself goes with the last buffer out. */
+/* Frees the pool, its buffers (those never received too) and its comms.
+ * Precondition: simgrid_run returned (every transfer ended). */
 void sim_dgram_pool_close(struct sim_dgram_pool *p);
 void sim_emit(struct sim_world *w, struct chk_event *e);
 /* As sim_emit for an event of incarnation `inc`; dropped if it has crashed. A

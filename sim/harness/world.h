@@ -12,7 +12,8 @@
  * SimGrid facts this module is built around (3.32, measured here):
  * - mailboxes are made eager with sg_mailbox_set_receiver, else a burst is
  *   serialised into rendezvous;
- * - fire-and-forget is sg_mailbox_put_init + sg_comm_detach;
+ * - a send is a put_async kept by its actor and reaped once finished, not a
+ *   detached comm (O(B^2) for a burst of B in 3.32): see sg_rx.h, sg_tx;
  * - traffic to a dead incarnation is dropped here, before SimGrid sees it;
  * - a timed-out wait in the C API releases the comm: see sg_rx.h;
  * - the network model is CM02 (LV08 would multiply latency by 13.01);

@@ -41,7 +41,7 @@ enum scn_setting_kind { SCN_SK_DURATION, SCN_SK_COUNT, SCN_SK_SWITCH };
       "a duration", NULL, NULL, 0, NULL)                                                           \
     X(RTO_MAX, "rto_max", SCN_SK_DURATION, rto_max_ns, 400000000, 1, INT64_MAX, "a duration",      \
       NULL, NULL, 0, NULL)                                                                         \
-    X(ACK_DELAY, "ack_delay", SCN_SK_DURATION, ack_delay_ns, 2000000, 1, INT64_MAX, "a duration",  \
+    X(ACK_DELAY, "ack_delay", SCN_SK_DURATION, ack_delay_ns, 10000000, 1, INT64_MAX, "a duration",  \
       NULL, NULL, 0, NULL)                                                                         \
     X(WINDOW, "window", SCN_SK_COUNT, window, 1024, 1, SCN_MAX_WINDOW, "a whole number", NULL,     \
       NULL, 0, NULL)                                                                               \

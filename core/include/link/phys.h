@@ -41,7 +41,10 @@ struct phys_config {
     int64_t suspect_timeout_ns;  /* silence after which a peer is deemed faulty */
     int64_t rto_initial_ns;      /* first retransmission timeout */
     int64_t rto_max_ns;          /* backoff cap */
-    int64_t ack_delay_ns;        /* a standalone ack waits this long for traffic */
+    int64_t ack_delay_ns;        /* a standalone ack waits this long (to 1.25x: timer coalescing)
+                                  * for data to the peer to ride on; it leaves at once when a
+                                  * quarter of the window is unacked. Keep 1.25 x ack_delay +
+                                  * round trip < rto_initial, or one-way flows retransmit. */
     uint32_t window;      /* unacked messages per channel (send) and reorder slots (receive) */
     uint32_t max_peers;   /* channels per node */
     uint32_t max_groups;  /* physical groups per node */
