@@ -189,11 +189,11 @@ static void fn_host_start(struct fakenet *fn, unsigned i, pg_node_id id)
     h->rng = sim_rng_stream(fn->seed, SIM_RNG_CORE, id);
     h->rng_net = sim_rng_stream(fn->seed, SIM_RNG_NET, id);
     h->env = (struct env){.ctx = h,
-                             .now_ns = env_now,
-                             .timer_set = env_timer_set,
-                             .send = env_send,
-                             .draw_u64 = env_random,
-                             .trace = env_trace};
+                          .now_ns = env_now,
+                          .timer_set = env_timer_set,
+                          .send = env_send,
+                          .draw_u64 = env_random,
+                          .trace = env_trace};
     for (unsigned s = 0; s < PG_TIMER_SLOTS; s++) {
         h->timer_ns[s] = PG_TIMER_NEVER;
         h->timer_gen[s]++;

@@ -1,4 +1,5 @@
-/* tests/test_phys.c: the link layer (core/include/link/phys.h) on the deterministic fake network. */
+/* tests/test_phys.c: the link layer (core/include/link/phys.h) on the deterministic fake network.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,5 @@
-/* tests/test_reply.c: reply collection (core/include/tools/reply.h, a tool above pg.h) on the fake network.
+/* tests/test_reply.c: reply collection (core/include/tools/reply.h, a tool above pg.h) on the fake
+ * network.
  *
  * Split from test_pg.c so that the unit tests mirror the modules; the group
  * helpers are tests/support_pgtest.h.

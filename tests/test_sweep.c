@@ -227,7 +227,8 @@ static const struct {
      "group_size 2, senders 1, rate 10/s, size 9000B, loss 0%, crash none, seed 1)"},
     {"base\n  run 3s\n  hurry\nend\norder fifo\ngroup_size 2\n",
      "t.sweep:3:3: unknown keyword 'hurry' (expected one of: name, seed, platform, set, processes, "
-     "place, group, send, at, run, quiet, expect, domain, relay, bound, hier, hier-clients, hier-requests, hier-mcast) (in the scenario of grid main: "
+     "place, group, send, at, run, quiet, expect, domain, relay, bound, hier, hier-clients, "
+     "hier-requests, hier-mcast) (in the scenario of grid main: "
      "order fifo, "
      "group_size 2, senders 1, rate 10/s, size 64B, loss 0%, crash none, seed 1)"},
     {BASE "order fifo\ngroup_size 2\nset vt_compres on\n",

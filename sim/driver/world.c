@@ -498,11 +498,11 @@ struct sim_inc *sim_inc_create(struct sim_world *w, uint32_t proc)
     bool ok = dheap_init(&inc->delayq, sizeof(struct sim_delayed), SIM_DELAYQ_MAX);
     assert(ok);
     inc->env = (struct env){.ctx = inc,
-                               .now_ns = env_now_ns,
-                               .timer_set = env_timer_set,
-                               .send = env_send,
-                               .draw_u64 = env_random,
-                               .trace = env_trace};
+                            .now_ns = env_now_ns,
+                            .timer_set = env_timer_set,
+                            .send = env_send,
+                            .draw_u64 = env_random,
+                            .trace = env_trace};
     inc->app.host = &w->app_host;
     inc->app.drv = inc;
     inc->app.name = inc->name;

@@ -304,11 +304,11 @@ static void ln_inc_start(struct ln *ln, pg_node_id id)
     in->rng_core = sim_rng_stream(ln->cfg->seed, SIM_RNG_CORE, id);
     in->rng_net = sim_rng_stream(ln->cfg->seed, SIM_RNG_NET, id);
     in->env = (struct env){.ctx = in,
-                              .now_ns = env_now_ns,
-                              .timer_set = env_timer_set,
-                              .send = env_send,
-                              .draw_u64 = env_draw_u64,
-                              .trace = env_trace};
+                           .now_ns = env_now_ns,
+                           .timer_set = env_timer_set,
+                           .send = env_send,
+                           .draw_u64 = env_draw_u64,
+                           .trace = env_trace};
     in->node = pg_node_new_pg(&in->env, id, &ln->phys_cfg, &ln->pg_cfg);
     assert(in->node);
     ln->cur = in;

@@ -23,12 +23,13 @@
  * and holds for link-level groups too: a link-level group of n members sends
  * n(n-1) heartbeats per period, and 257 members took 18 s of wall time to
  * simulate 2 s of one sender at 10/s. */
-#define SCN_NAME_MAX      48          /* bytes of a process, group, host name (with NUL) */
-#define SCN_PATH_MAX      512         /* bytes of a platform path */
-#define SCN_MAX_PROCS     8192        /* processes */
-#define SCN_MAX_GROUPS    4096        /* groups */
-#define SCN_MAX_MEMBERS   256         /* members of one group, either kind (see above) */
-#define SCN_MAX_CLIENTS   1024        /* clients of one group: PG_MAX_CLIENTS_CAP of core/include/group/pg.h */
+#define SCN_NAME_MAX    48   /* bytes of a process, group, host name (with NUL) */
+#define SCN_PATH_MAX    512  /* bytes of a platform path */
+#define SCN_MAX_PROCS   8192 /* processes */
+#define SCN_MAX_GROUPS  4096 /* groups */
+#define SCN_MAX_MEMBERS 256  /* members of one group, either kind (see above) */
+#define SCN_MAX_CLIENTS                                                                            \
+    1024 /* clients of one group: PG_MAX_CLIENTS_CAP of core/include/group/pg.h */
 #define SCN_MAX_WORKLOADS 4096        /* send lines */
 #define SCN_MAX_FAULTS    4096        /* timeline events */
 #define SCN_MAX_BLOCKS    64          /* blocks of one partition */

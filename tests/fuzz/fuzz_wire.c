@@ -175,11 +175,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_round_trip(data, size);
     struct fz_env e = {.timer_ns = PG_TIMER_NEVER, .rng = 1};
     struct env env = {.ctx = &e,
-                         .now_ns = fz_now,
-                         .timer_set = fz_timer_set,
-                         .send = fz_send,
-                         .draw_u64 = fz_random,
-                         .trace = NULL};
+                      .now_ns = fz_now,
+                      .timer_set = fz_timer_set,
+                      .send = fz_send,
+                      .draw_u64 = fz_random,
+                      .trace = NULL};
     struct phys_config cfg;
     phys_config_default(&cfg);
     cfg.window = 8;
