@@ -24,6 +24,11 @@
 
 /* ---- shared memory ---- */
 
+/* Each slot starts on a 64-byte boundary: struct live_slot holds 8-byte
+ * counters (UBSan found them misaligned when slots began at offset 12). */
+_Static_assert(_Alignof(struct live_slot) <= 64, "a slot is 64-byte aligned");
+_Static_assert(offsetof(struct live_shm, slots) % 64 == 0, "slots start 64-byte aligned");
+
 struct live_shm *live_shm_new(uint32_t n_slots, uint32_t n_groups)
 {
     uint32_t member_b = (n_groups + 7) / 8;

@@ -72,7 +72,7 @@ struct live_slot {
 
 struct live_shm {
     uint32_t n_slots, slot_b, member_b;
-    uint8_t slots[]; /* n_slots of slot_b bytes */
+    _Alignas(64) uint8_t slots[]; /* n_slots of slot_b bytes (each a multiple of 64) */
 };
 
 /* Shared memory for n_slots incarnations of a scenario with n_groups
