@@ -34,7 +34,7 @@ enum chk_ev {
     CHK_EV_FLUSH_DONE,
     CHK_EV_STATE,
     CHK_EV_FAULT,
-    /* hierarchical groups (core/hier.h; TRACE.md rules 11-15) */
+    /* hierarchical groups (core/include/tools/hier.h; TRACE.md rules 11-15) */
     CHK_EV_HIER_MAP, /* a root member's map: key range LO-HI (key) -> subgroup (to), epoch (view) */
     CHK_EV_HIER_CLIENT,  /* node became a client of the hierarchical group */
     CHK_EV_HIER_BIND,    /* client node is now bound to subgroup `to` */

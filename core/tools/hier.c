@@ -1,4 +1,4 @@
-/* core/hier.c: hierarchical groups over pg.h: roles, the outbox, the root
+/* core/tools/hier.c: hierarchical groups over pg.h: roles, the outbox, the root
  * and the client stub (see hier.h; subgroups in hier_sub.c). */
 #include <assert.h>
 #include <stdlib.h>

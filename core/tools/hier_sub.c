@@ -1,4 +1,4 @@
-/* core/hier_sub.c: a subgroup member's part of a hierarchical group
+/* core/tools/hier_sub.c: a subgroup member's part of a hierarchical group
  * (hier.h): routing, forwarding, the apply order (abcast), dedup, replies,
  * range moves (FREEZE / STATE / ADOPT) and full-set multicast delivery. The
  * sequencer (rank 0 of the subgroup's view) does the sending; every member

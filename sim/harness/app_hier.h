@@ -1,4 +1,4 @@
-/* sim/app_hier.h: the application's side of a hierarchical group (core/hier.h)
+/* sim/app_hier.h: the application's side of a hierarchical group (core/include/tools/hier.h)
  * at one incarnation.
  *
  * Owns: the scenario's hierarchical group as this process takes part in it

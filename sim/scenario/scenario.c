@@ -1411,7 +1411,8 @@ static int ev_partition(struct parser *p, struct scn_fault *f, struct fault_pos 
     return 0;
 }
 
-/* ---- hierarchical groups (core/hier.h): hier, hier-clients, hier-requests, hier-mcast ---- */
+/* ---- hierarchical groups (core/include/tools/hier.h): hier, hier-clients, hier-requests,
+ * hier-mcast ---- */
 
 static int want_hier(struct parser *p, uint32_t i)
 {

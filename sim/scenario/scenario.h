@@ -185,7 +185,7 @@ struct scn_bound {
     uint32_t line;
 };
 
-/* A hierarchical group (paper section 2.3; core/hier.h), at most one per
+/* A hierarchical group (paper section 2.3; core/include/tools/hier.h), at most one per
  * scenario: `hier`, `hier-clients`, `hier-requests`, `hier-mcast` lines. */
 #define SCN_MAX_HIER_SUB   64 /* subgroups (HIER_MAX_SUB) */
 #define SCN_MAX_HIER_DIR   16 /* members of the root and of each subgroup (HIER_MAX_DIR) */

@@ -1,4 +1,4 @@
-/* core/hier.h: hierarchical process groups (paper section 2.3), a tool above
+/* core/include/tools/hier.h: hierarchical process groups (paper section 2.3), a tool above
  * the process-group layer, like reply collection (reply.h).
  *
  * Owns: one process's part of a hierarchical group: a root group that maps
