@@ -165,7 +165,8 @@ static void pool_clients(struct pgnet *pn, struct pgnet_rec *r, const struct pg_
     }
     r->clients_at = (uint32_t)pn->n_pool;
     r->n_clients = v->n_clients;
-    memcpy(pn->client_pool + pn->n_pool, v->clients, v->n_clients * sizeof *v->clients);
+    if (v->n_clients > 0) /* the pool may still be NULL (memcpy's arguments must not be) */
+        memcpy(pn->client_pool + pn->n_pool, v->clients, v->n_clients * sizeof *v->clients);
     pn->n_pool += v->n_clients;
 }
 
