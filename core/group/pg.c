@@ -222,8 +222,10 @@ static void on_member_msg(struct pg *pg, struct pg_group *g, pg_node_id from,
                           const struct pg_wmsg *m)
 {
     int r = pg_rank_of(g->view.members, g->view.n_members, from);
-    if (r >= 0 && pg_rs_has(&g->vw.dead, (uint32_t)r) && m->type == PG_MT_FLUSH) {
-        pg_view_on_msg(pg, g, from, r, m); /* a competing coordinator: pg_view.c decides */
+    if (r >= 0 && pg_rs_has(&g->vw.dead, (uint32_t)r) &&
+        (m->type == PG_MT_FLUSH || m->type == PG_MT_ACK)) {
+        /* a competing coordinator, or proof that r committed: pg_view.c decides */
+        pg_view_on_msg(pg, g, from, r, m);
         return;
     }
     if (r < 0 || pg_rs_has(&g->vw.dead, (uint32_t)r)) {

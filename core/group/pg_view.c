@@ -867,11 +867,38 @@ static bool adoptable(const struct pg *pg, const struct pg_group *g, uint64_t ke
     return full && pg_rs_has(&acc, r);
 }
 
+/* An ACK of key from rank r, which this node deems dead (it followed a
+ * competing coordinator that left r out, or stopped hearing r): r's messages
+ * of v are dropped here, so its decision is not adopted from it, but it
+ * proves that r committed to that decision. Section 3.1 installs once a
+ * majority of v committed: when this node holds that decision, r counts
+ * (explore seed 20986: a member followed a later attempt that left out the
+ * coordinator of the decision, then committed to the decision on a full ACK
+ * of another member; it dropped the coordinator's ACK, and with one member
+ * crashed and one cut off it never counted a majority, and stayed in v). */
+static void on_dead_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m,
+                        uint64_t key)
+{
+    assert(pg_rs_has(&g->vw.dead, r));
+    assert(r != g->my_rank);
+    if (g->vw.dec.key == 0 || key != g->vw.dec.key)
+        return;
+    pg_rs_add(&g->vw.acks, r);
+    if (!g->vw.committed)
+        return; /* counted at the commit: its own ACK, looped back, tries the install */
+    g->vw.dec_installed = g->vw.dec_installed || m->full == ACK_INSTALLED;
+    try_install(pg, g);
+}
+
 static void on_ack(struct pg *pg, struct pg_group *g, uint32_t r, const struct pg_wmsg *m)
 {
     assert(r < g->view.n_members);
     assert(m->type == PG_MT_ACK);
     uint64_t key = pg_key(m->attempt, m->rank);
+    if (pg_rs_has(&g->vw.dead, r)) {
+        on_dead_ack(pg, g, r, m, key);
+        return;
+    }
     if (g->vw.committed) {
         if (key == g->vw.dec.key) {
             pg_rs_add(&g->vw.acks, r);
@@ -1168,13 +1195,26 @@ void pg_view_on_stale(struct pg *pg, struct pg_group *g, pg_node_id from, const 
 }
 
 /* A message of view v+1 arrived while this node is in v: `from` installed
- * v+1, so it holds the decision and every message of v. */
+ * v+1, so it holds the decision and every message of v. A node that did not
+ * commit asks it for them. One that committed, counts no majority of v
+ * (section 3.1) and did not count `from`'s ACK asks it too, even if it deems
+ * it dead (it dropped that ACK: from a member it deemed dead, or before it
+ * held the decision): the answer is ACK_INSTALLED, a majority committed
+ * (explore seed 20986, and seed 47 of its minimal scenario: a member that
+ * followed a competing coordinator committed late and stayed in v for ever). */
 void pg_view_on_future(struct pg *pg, struct pg_group *g, pg_node_id from)
 {
-    if (g->vw.committed)
-        return;
     int r = pg_rank_of(g->view.members, g->view.n_members, from);
-    if (r >= 0 && (uint32_t)r != g->my_rank && !pg_rs_has(&g->vw.dead, (uint32_t)r))
+    if (r < 0 || (uint32_t)r == g->my_rank)
+        return;
+    if (g->vw.committed) {
+        assert(g->vw.dec.key != 0);
+        if (!g->vw.dec_installed && !pg_rs_has(&g->vw.acks, (uint32_t)r) &&
+            !phys_is_faulty(pg->ph, from))
+            need_ask(pg, g, (uint32_t)r); /* its ACK, sent before (FIFO), was dropped */
+        return;
+    }
+    if (!pg_rs_has(&g->vw.dead, (uint32_t)r))
         need_ask(pg, g, (uint32_t)r);
 }
 
